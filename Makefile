@@ -1,0 +1,56 @@
+# crmlab — the documented commands. Run `make help` for the list.
+#
+# The first `make lab` or `make test` on a fresh machine (Python 3.11 + make) creates
+# .venv with uv, installing the exact versions pinned in uv.lock; later runs are no-ops.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.crmlab-installed
+export UV_COMPILE_BYTECODE := 1
+export UV_PYTHON_DOWNLOADS := never
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+
+.PHONY: help install lab test course lint strip data benchmark clean
+
+help:  ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(STAMP): $(UV) pyproject.toml uv.lock
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
+	touch $@
+
+install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and test)
+
+lab: $(STAMP)  ## open the course in JupyterLab
+	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
+
+test: $(STAMP)  ## run the whole test suite (lint, clean notebooks, units, notebooks)
+	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks
+	$(BIN)/nbstripout --verify --keep-id $$(git ls-files '*.ipynb')
+	$(BIN)/python -m pytest
+
+course: $(STAMP)  ## execute every lesson headlessly into build/
+	$(BIN)/crmlab run
+
+lint: $(STAMP)  ## lint the package and the notebooks
+	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks
+
+strip: $(STAMP)  ## remove outputs from every notebook before committing
+	$(BIN)/nbstripout --keep-id $$(git ls-files '*.ipynb')
+
+data: $(STAMP)  ## regenerate the committed synthetic CRM in datasets/crm
+	$(BIN)/crmlab generate --out datasets/crm
+
+benchmark: $(STAMP)  ## rerun the benchmarks in benchmarks/
+	$(BIN)/python benchmarks/bench_generate.py
+
+clean:  ## remove build outputs (keeps .venv)
+	rm -rf build .pytest_cache
