@@ -1,0 +1,118 @@
+"""Reading and writing a CRM database as a folder of Parquet files.
+
+The course's default database is committed in ``datasets/crm/`` (and packaged as
+``crmlab/datasets/data/crm`` in a wheel): one ``<table>.parquet`` per table and a
+``truth.json`` with the planted truths.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import DataFileError
+from .crm import CRM
+from .schema import TABLES, apply_schema
+
+__all__ = ["default_path", "load_crm", "save_crm"]
+
+_PACKAGED = Path(__file__).parent / "data" / "crm"
+_CHECKOUT = Path(__file__).resolve().parents[2] / "datasets" / "crm"
+
+
+def default_path() -> Path:
+    """Folder of the default CRM: ``$CRMLAB_DATA``, the packaged copy, or the checkout's."""
+    if os.environ.get("CRMLAB_DATA"):
+        return Path(os.environ["CRMLAB_DATA"])
+    return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
+
+
+def save_crm(crm: CRM, path: str | os.PathLike) -> Path:
+    """Write every table of ``crm`` to ``path/<table>.parquet`` and its truths to ``truth.json``.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from crmlab.datasets import generate_crm
+    >>> folder = save_crm(generate_crm(200, seed=3), tempfile.mkdtemp())
+    >>> (folder / "orders.parquet").exists()
+    True
+    """
+    folder = Path(path)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, df in crm.items():
+        df.to_parquet(folder / f"{name}.parquet", index=False, compression="zstd")
+    (folder / "truth.json").write_text(json.dumps(crm.truth, indent=1, sort_keys=True) + "\n")
+    return folder
+
+
+def load_crm(path: str | os.PathLike | None = None, tables: Iterable[str] | None = None) -> CRM:
+    """Load the CRM database: every table as a typed DataFrame.
+
+    Parameters
+    ----------
+    path : path-like, optional
+        Folder written by :func:`save_crm`. By default the course's database.
+    tables : iterable of str, optional
+        Load only these tables (names as in ``datasets/README.md``).
+
+    Returns
+    -------
+    CRM
+        Table name -> DataFrame; ``crm.truth`` holds the planted truths.
+
+    Examples
+    --------
+    >>> from crmlab.datasets import load_crm
+    >>> crm = load_crm(tables=["customers", "orders"])
+    >>> sorted(crm)
+    ['customers', 'orders']
+    >>> crm.orders["ordered_at"].dt.tz
+    datetime.timezone.utc
+    """
+    folder = Path(path) if path is not None else default_path()
+    names = _table_names(tables)
+    if not folder.is_dir():
+        raise DataFileError(
+            folder,
+            "The CRM data folder does not exist",
+            "pass the folder written by `save_crm`, or run `make data` to rebuild the course's database",
+        )
+    out = {}
+    for name in names:
+        file = folder / f"{name}.parquet"
+        out[name] = _read_table(name, file)
+    truth_file = folder / "truth.json"
+    truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
+    return CRM(out, truth=truth)
+
+
+def _table_names(tables) -> list[str]:
+    if tables is None:
+        return sorted(TABLES)
+    if isinstance(tables, str):
+        tables = [tables]
+    names = list(tables)
+    unknown = [t for t in names if t not in TABLES]
+    if unknown:
+        raise ValueError(
+            f"The value for `tables` must contain only names from {sorted(TABLES)}, "
+            f"but {unknown} was passed."
+        )
+    return names
+
+
+def _read_table(name: str, file: Path) -> pd.DataFrame:
+    if not file.exists():
+        raise DataFileError(file, f"The CRM table `{name}` is missing",
+                            "run `make data` to regenerate the course's database, or restore the file from git")
+    try:
+        df = pd.read_parquet(file)
+    except Exception as err:  # pyarrow raises many types for a damaged file
+        raise DataFileError(file, f"The CRM table `{name}` cannot be read ({type(err).__name__})",
+                            "the file is damaged: run `make data` or `git checkout -- datasets/crm`") from err
+    return apply_schema(name, df, source=str(file))

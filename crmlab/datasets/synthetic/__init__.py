@@ -1,0 +1,162 @@
+"""A seeded, vectorised generator of a whole CRM: the course's default database.
+
+``generate_crm`` draws hidden customer traits first (channels, purchase rate, churn
+time, service luck), then every table from them, so the planted truths in
+:mod:`.truths` show up in the data the way they would in a real company's CRM.
+"""
+
+from __future__ import annotations
+
+import zlib
+
+import numpy as np
+import pandas as pd
+
+from ..crm import CRM
+from . import commerce, engagement, fulfilment, marketing, people, pipeline, raw, service
+from .truths import END, PLANTED, START, TIMEZONE
+
+__all__ = ["generate_crm", "PLANTED", "START", "END", "TIMEZONE"]
+
+DEFAULT_CUSTOMERS = 3000
+DEFAULT_SEED = 2024
+
+
+def _rng(seed: int, name: str) -> np.random.Generator:
+    """An independent stream per table, so changing one table leaves the others alone."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
+
+
+def _check_args(n_customers, seed) -> None:
+    if isinstance(n_customers, bool) or not isinstance(n_customers, (int, np.integer)) or n_customers < 100:
+        raise ValueError(
+            f"`n_customers` must be a whole number of at least 100, but {n_customers!r} was passed."
+        )
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"`seed` must be a non-negative whole number, but {seed!r} was passed.")
+
+
+def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -> CRM:
+    """Generate the synthetic CRM database.
+
+    Parameters
+    ----------
+    n_customers : int, default 3000
+        Number of real (clean) customers. Other tables scale with it: about 6 orders,
+        2 order lines per order, 10 interactions and 1.5 tickets per customer.
+    seed : int, default 2024
+        Seed of every random draw: the same arguments always give the same tables.
+
+    Returns
+    -------
+    CRM
+        A dict-like bunch of typed DataFrames (``crm.customers``, ``crm["orders"]``),
+        the clean tables plus the raw export layer (``raw_customers``, ``raw_orders``,
+        ``raw_tickets``), and ``crm.truth``: the planted truths and their counts,
+        for instructors and tests.
+
+    Examples
+    --------
+    >>> from crmlab.datasets import generate_crm
+    >>> crm = generate_crm(n_customers=500, seed=1)
+    >>> len(crm.customers)
+    500
+    >>> sorted(crm)[:3]
+    ['campaign_contacts', 'campaigns', 'categories']
+    """
+    _check_args(n_customers, seed)
+    pop = people.make_population(_rng(seed, "customers"), int(n_customers))
+    staff = people.make_staff(_rng(seed, "reps"), int(n_customers))
+    t = {"customers": pop.customers, "reps": staff.reps, "channels": engagement.make_channels()}
+    t["categories"], t["products"] = commerce.make_catalogue(_rng(seed, "products"))
+    t["tickets"] = service.make_tickets(_rng(seed, "tickets"), pop, staff)  # first: it ends lifetimes
+
+    t["campaigns"] = marketing.make_campaigns()
+    contacts, resp = marketing.make_contacts(_rng(seed, "campaigns"), pop)
+    _add_orders(t, seed, pop, staff, resp, contacts)
+
+    region = pop.customers["region"].to_numpy()[t["orders"]["customer_id"].to_numpy() - 1]
+    business = (pop.customers["segment"].to_numpy() != "consumer")[t["orders"]["customer_id"].to_numpy() - 1]
+    t["shipments"] = fulfilment.make_shipments(_rng(seed, "shipments"), t["orders"], region)
+    t["invoices"], t["payments"] = fulfilment.make_invoices(
+        _rng(seed, "invoices"), t["orders"], t["orders"]["total_cents"].to_numpy(), business
+    )
+    t["orders"] = t["orders"].drop(columns="_day")
+    t["interactions"] = engagement.make_interactions(_rng(seed, "interactions"), pop, staff)
+    t["web_registrations"] = engagement.make_web_registrations(_rng(seed, "web"), pop)
+    t["opportunities"], t["opportunity_stages"] = pipeline.make_opportunities(_rng(seed, "pipeline"), pop, staff)
+    t["rep_activity"] = pipeline.make_rep_activity(_rng(seed, "activity"), staff)
+    truth = _add_raw_layer(t, seed)
+    truth.update(_truth_counts(t, pop, staff, seed, n_customers))
+    from ..schema import apply_schema
+
+    return CRM({name: apply_schema(name, df) for name, df in sorted(t.items())}, truth=truth)
+
+
+def _add_orders(t, seed, pop, staff, resp, contacts) -> None:
+    """Regular and campaign orders, their lines and totals; contacts get their order ids."""
+    owner, day = commerce.order_events(_rng(seed, "order_events"), pop)
+    n_regular = len(owner)
+    owner = np.concatenate([owner, resp.owner])
+    day = np.concatenate([day, resp.day])
+    campaign = np.concatenate([np.zeros(n_regular, dtype="int64"), np.where(resp.attributed, resp.campaign_id, 0)])
+    forced = np.concatenate([np.full(n_regular, -1), resp.category])
+    orders = commerce.make_orders(_rng(seed, "orders"), pop, staff, owner, day, campaign)
+    event = orders.pop("_event").to_numpy()
+    business = (pop.customers["segment"].to_numpy() != "consumer")[owner[event]]
+    lines = commerce.make_order_lines(_rng(seed, "order_lines"), orders, t["products"], business, forced[event])
+    orders["total_cents"] = commerce.order_totals(orders, lines)
+    t["orders"], t["order_lines"] = orders, lines
+
+    order_of_event = np.empty(len(event), dtype="int64")
+    order_of_event[event] = orders["order_id"].to_numpy()
+    resp_orders = pd.DataFrame({
+        "campaign_id": resp.campaign_id,
+        "_owner": resp.owner,
+        "order_id": order_of_event[n_regular:],
+        "_day": resp.day,
+    })
+    contacts = contacts.merge(resp_orders, on=["campaign_id", "_owner"], how="left", validate="one_to_one")
+    contacts["responded_at"] = orders.set_index("order_id")["ordered_at"].reindex(contacts["order_id"]).to_numpy()
+    contacts["order_id"] = contacts["order_id"].astype("Int64")
+    t["campaign_contacts"] = contacts[
+        ["campaign_id", "customer_id", "group", "contacted_at", "responded", "responded_at", "order_id"]
+    ]
+    cost = marketing.CAMPAIGNS
+    reached = contacts["contacted_at"].notna().groupby(contacts["campaign_id"]).sum()
+    t["campaigns"]["cost_cents"] = [int(reached.get(i + 1, 0)) * c[-1] for i, c in enumerate(cost)]
+
+
+def _add_raw_layer(t, seed) -> dict:
+    rng = _rng(seed, "raw")
+    customers = t["customers"]
+    dup = raw.make_duplicates(rng, customers)
+    test = raw.make_test_records(rng, customers, first_id=len(customers) + len(dup) + 1)
+    raw_customers = pd.concat([customers, dup.drop(columns="duplicate_of"), test], ignore_index=True)
+    raw_customers = raw.messy_customers(rng, raw_customers)
+    orders = raw.reassign(rng, t["orders"], "ordered_at", dup)
+    test_orders = raw.make_test_orders(rng, t["orders"], test)
+    t["raw_customers"] = raw_customers.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
+    t["raw_orders"] = pd.concat([orders, test_orders], ignore_index=True)
+    t["raw_tickets"] = raw.reassign(rng, t["tickets"], "created_at", dup)
+    return {
+        "duplicates": {int(d): int(m) for d, m in zip(dup["customer_id"], dup["duplicate_of"], strict=True)},
+        "test_customer_ids": [int(i) for i in test["customer_id"]],
+        "test_order_ids": [int(i) for i in test_orders["order_id"]],
+    }
+
+
+def _truth_counts(t, pop, staff, seed, n_customers) -> dict:
+    exp = t["campaign_contacts"][t["campaign_contacts"]["campaign_id"] == marketing.EXPERIMENT]
+    return {
+        "seed": int(seed),
+        "n_customers": int(n_customers),
+        "planted": PLANTED.to_dict(),
+        "experiment_campaign_id": marketing.EXPERIMENT,
+        "loyalty_campaign_id": marketing.LOYALTY,
+        "experiment_group_sizes": {str(k): int(v) for k, v in exp["group"].value_counts().sort_index().items()},
+        "disengaged_rep_ids": [int(i) for i in staff.reps["rep_id"][np.isfinite(staff.disengaged_from)]],
+        "weak_support_region": people.WEAK_SUPPORT_REGION,
+        "churned_by_export": int((pop.active_until < (END - START).days + 1).sum()),
+        "bad_service_customers": int(pop.bad_service.sum()),
+    }

@@ -1,0 +1,190 @@
+"""Products, orders and order lines, with the cross-sell pairs planted in the baskets."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._clock import business_hours, seasonal_days, to_utc
+from .people import CHANNELS, PURCHASE_CHANNELS, Population, Staff
+from .truths import PLANTED
+
+#: category -> (first-line share for consumers, for businesses, list prices in dollars)
+CATALOGUE = {
+    "Laptops": (0.16, 0.22, [649, 899, 1199, 1499, 1899]),
+    "Phones": (0.20, 0.10, [249, 399, 699, 999]),
+    "Accessories": (0.12, 0.10, [19, 29, 49, 79, 129, 15]),
+    "Printers": (0.07, 0.12, [149, 279, 549]),
+    "Ink & Paper": (0.12, 0.16, [12, 25, 39, 59]),
+    "Software": (0.08, 0.10, [49, 99, 199, 399]),
+    "Furniture": (0.07, 0.09, [159, 349, 599]),
+    "Services": (0.08, 0.07, [59, 129, 249]),
+}
+CATEGORIES = list(CATALOGUE)
+STATUSES = np.array(["completed", "cancelled", "returned"])
+STATUS_SHARES = [0.92, 0.04, 0.04]
+#: opening hours (local) by purchase channel
+HOURS = {"web": (0, 24), "store": (10, 21), "call_centre": (8, 20), "field_sales": (9, 17)}
+
+
+def make_catalogue(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Return the ``categories`` and ``products`` tables."""
+    categories = pd.DataFrame({
+        "category_id": np.arange(1, len(CATEGORIES) + 1, dtype="int64"),
+        "name": CATEGORIES,
+    })
+    rows = []
+    for cat_id, (name, (_, _, prices)) in enumerate(CATALOGUE.items(), start=1):
+        for k, dollars in enumerate(prices, start=1):
+            rows.append((cat_id, f"{name} model {chr(64 + k)}", dollars * 100 - 1))
+    products = pd.DataFrame(rows, columns=["category_id", "name", "list_price_cents"])
+    products.insert(0, "product_id", np.arange(1, len(products) + 1, dtype="int64"))
+    products.insert(1, "sku", [f"SKU-{i:05d}" for i in products["product_id"] * 37 + 10_000])
+    launched = rng.integers(-900, 600, size=len(products))
+    products["launched_on"] = pd.Timestamp("2022-01-01") + pd.to_timedelta(launched, unit="D")
+    products["launched_on"] = products["launched_on"].dt.as_unit("s")
+    return categories, products
+
+
+def order_events(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray, np.ndarray]:
+    """Regular orders: a first purchase at sign-up for most, then a seasonal process."""
+    first = rng.random(pop.n) < 0.8
+    owner0 = np.flatnonzero(first)
+    day0 = pop.signup_day[owner0]
+    owner1, day1 = seasonal_days(rng, pop.signup_day + 1, pop.active_until, pop.purchase_rate)
+    return np.concatenate([owner0, owner1]), np.concatenate([day0, day1])
+
+
+def purchase_channel(rng: np.random.Generator, pop: Population, owner: np.ndarray) -> np.ndarray:
+    """Pick each order's channel among the customer's purchase channels."""
+    cols = [list(CHANNELS).index(c) for c in PURCHASE_CHANNELS]
+    has = pop.channel_set[owner][:, cols].astype(float)
+    online = pop.online_share[owner]
+    both = (has[:, 0] > 0) & (has[:, 1] > 0)
+    weights = has * np.array([1.0, 1.0, 0.5, 1.0])
+    weights[both, 0] = 2 * online[both]
+    weights[both, 1] = 2 * (1 - online[both])
+    weights[weights.sum(axis=1) == 0, 0] = 1.0  # a web-only customer who prefers the store
+    cum = np.cumsum(weights, axis=1)
+    pick = (rng.random(len(owner))[:, None] * cum[:, -1:] > cum).sum(axis=1)
+    return np.array(PURCHASE_CHANNELS)[np.minimum(pick, 3)]
+
+
+def assign_reps(rng: np.random.Generator, staff: Staff, team: str, region: np.ndarray) -> np.ndarray:
+    """A rep of ``team`` for each item, from the item's region when the team has one there."""
+    reps = staff.reps[staff.reps["team"] == team]
+    out = np.empty(len(region), dtype="int64")
+    pool_all = reps["rep_id"].to_numpy()
+    for reg in np.unique(region):
+        mask = region == reg
+        pool = reps.loc[reps["region"] == reg, "rep_id"].to_numpy()
+        pool = pool if len(pool) else pool_all
+        out[mask] = pool[rng.integers(0, len(pool), size=mask.sum())]
+    return out
+
+
+def make_orders(
+    rng: np.random.Generator,
+    pop: Population,
+    staff: Staff,
+    owner: np.ndarray,
+    day: np.ndarray,
+    campaign_id: np.ndarray,
+) -> pd.DataFrame:
+    """Build the ``orders`` table (totals are filled in from the lines later)."""
+    channel = purchase_channel(rng, pop, owner)
+    time = np.empty(len(owner))
+    for name, (open_, close) in HOURS.items():
+        mask = channel == name
+        time[mask] = business_hours(rng, mask.sum(), open_, close)
+    at = day + time
+    sort = np.argsort(at, kind="stable")
+    owner, channel, at, campaign_id = owner[sort], channel[sort], at[sort], campaign_id[sort]
+    region = pop.customers["region"].to_numpy()[owner]
+    rep = np.full(len(owner), -1, dtype="int64")
+    for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
+        mask = channel == chan
+        rep[mask] = assign_reps(rng, staff, team, region[mask])
+    status = STATUSES[rng.choice(3, size=len(owner), p=STATUS_SHARES)]
+    status[campaign_id > 0] = "completed"
+    return pd.DataFrame({
+        "order_id": np.arange(1, len(owner) + 1, dtype="int64"),
+        "customer_id": owner + 1,
+        "ordered_at": to_utc(at),
+        "channel": channel,
+        "rep_id": pd.array(np.where(rep < 0, None, rep), dtype="Int64"),
+        "campaign_id": pd.array(np.where(campaign_id > 0, campaign_id, None), dtype="Int64"),
+        "status": status,
+        "_day": at,  # local day, for later steps; dropped before export
+        "_event": sort,
+    })
+
+
+def _category_index(rng: np.random.Generator, business: np.ndarray) -> np.ndarray:
+    shares = np.array([[c[0] for c in CATALOGUE.values()], [c[1] for c in CATALOGUE.values()]])
+    shares = shares / shares.sum(axis=1, keepdims=True)
+    cum = np.cumsum(shares, axis=1)[business.astype(int)]
+    return np.minimum((rng.random(len(business))[:, None] > cum).sum(axis=1), len(CATALOGUE) - 1)
+
+
+def make_order_lines(
+    rng: np.random.Generator,
+    orders: pd.DataFrame,
+    products: pd.DataFrame,
+    business: np.ndarray,
+    forced_category: np.ndarray,
+) -> pd.DataFrame:
+    """Baskets: a first line, the planted add-ons, then a few random extras.
+
+    ``business`` flags orders of business customers; ``forced_category`` holds the
+    category index a campaign order must contain (or -1).
+    """
+    n = len(orders)
+    first = _category_index(rng, business)
+    first = np.where(forced_category >= 0, forced_category, first)
+    parts_order = [np.arange(n)]
+    parts_cat = [first]
+    for (a, b), p in PLANTED.affinities.items():
+        ia, ib = CATEGORIES.index(a), CATEGORIES.index(b)
+        hit = np.flatnonzero((first == ia) & (rng.random(n) < p))
+        parts_order.append(hit)
+        parts_cat.append(np.full(len(hit), ib))
+    extra = rng.poisson(0.25, size=n)
+    owner = np.repeat(np.arange(n), extra)
+    parts_order.append(owner)
+    parts_cat.append(_category_index(rng, business[owner]))
+    order_idx = np.concatenate(parts_order)
+    cat_idx = np.concatenate(parts_cat)
+    sort = np.argsort(order_idx, kind="stable")
+    order_idx, cat_idx = order_idx[sort], cat_idx[sort]
+
+    product = _product_in(rng, products, cat_idx)
+    price = products["list_price_cents"].to_numpy()[product]
+    bulk = np.isin(cat_idx, [CATEGORIES.index("Accessories"), CATEGORIES.index("Ink & Paper")])
+    quantity = 1 + rng.poisson(np.where(bulk, 1.2, 0.1) * np.where(business[order_idx], 3, 1))
+    discounted = rng.random(len(order_idx)) < 0.15
+    discount = np.where(discounted, np.round(price * quantity * rng.choice([0.05, 0.1, 0.15], size=len(price))), 0)
+    starts = np.r_[True, order_idx[1:] != order_idx[:-1]]
+    line_no = np.arange(len(order_idx)) - np.maximum.accumulate(np.where(starts, np.arange(len(order_idx)), 0)) + 1
+    return pd.DataFrame({
+        "order_id": orders["order_id"].to_numpy()[order_idx],
+        "line_no": line_no.astype("int16"),
+        "product_id": products["product_id"].to_numpy()[product],
+        "quantity": quantity.astype("int32"),
+        "unit_price_cents": price.astype("int64"),
+        "discount_cents": discount.astype("int64"),
+    })
+
+
+def _product_in(rng: np.random.Generator, products: pd.DataFrame, cat_idx: np.ndarray) -> np.ndarray:
+    """A random product row of each line's category."""
+    cat_of_product = products["category_id"].to_numpy() - 1
+    first_row = np.searchsorted(cat_of_product, np.arange(len(CATEGORIES)))
+    count = np.bincount(cat_of_product, minlength=len(CATEGORIES))
+    return first_row[cat_idx] + (rng.random(len(cat_idx)) * count[cat_idx]).astype(int)
+
+
+def order_totals(orders: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
+    """Sum of line amounts (quantity x price - discount) per order, in cents."""
+    amount = lines["quantity"].to_numpy() * lines["unit_price_cents"].to_numpy() - lines["discount_cents"].to_numpy()
+    return np.bincount(lines["order_id"].to_numpy() - 1, weights=amount, minlength=len(orders)).astype("int64")

@@ -1,0 +1,98 @@
+"""Channels, the interactions through them, and web registrations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._clock import HORIZON, business_hours, seasonal_days, to_utc
+from .commerce import assign_reps
+from .people import CHANNELS, Population, Staff
+
+CHANNEL_INFO = {
+    "mail": (False, "outbound", "Letters and e-mails the company sends"),
+    "web": (True, "inbound", "The web shop and its contact form"),
+    "store": (False, "inbound", "Visits to a physical store"),
+    "call_centre": (False, "inbound", "Phone calls to and from the call centre"),
+    "field_sales": (False, "outbound", "Visits by field sales reps to business customers"),
+    "advertising": (True, "inbound", "Clicks on online adverts"),
+}
+#: channel -> (interaction type, outcomes, outcome shares)
+INTERACTION_KINDS = {
+    "mail": ("mailing", ["no_response", "opened", "replied"], [0.7, 0.25, 0.05]),
+    "web": ("visit", ["browsed", "enquiry", "basket_abandoned"], [0.6, 0.25, 0.15]),
+    "store": ("visit", ["browsed", "advice", "return_desk"], [0.6, 0.3, 0.1]),
+    "call_centre": ("call", ["information", "complaint", "follow_up", "order_help"], [0.45, 0.15, 0.25, 0.15]),
+    "field_sales": ("meeting", ["follow_up", "proposal", "no_interest"], [0.5, 0.3, 0.2]),
+    "advertising": ("ad_click", ["browsed", "registered"], [0.85, 0.15]),
+}
+INBOUND_PER_YEAR = 5.0
+MAILINGS_PER_YEAR = 3.0
+
+
+def make_channels() -> pd.DataFrame:
+    """The ``channels`` lookup table."""
+    return pd.DataFrame(
+        [(key, online, direction, text) for key, (online, direction, text) in CHANNEL_INFO.items()],
+        columns=["channel", "is_online", "direction", "description"],
+    )
+
+
+def make_interactions(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.DataFrame:
+    """Touches through the customer's channels; the company keeps mailing after churn."""
+    n_channels = pop.channel_set.sum(axis=1)
+    owner_in, day_in = seasonal_days(
+        rng, pop.signup_day, pop.active_until, np.full(pop.n, INBOUND_PER_YEAR / 365.25)
+    )
+    # pick one of the customer's channels uniformly: the k-th True of its row
+    k = (rng.random(len(owner_in)) * n_channels[owner_in]).astype(int)
+    rank = np.cumsum(pop.channel_set, axis=1)[owner_in] - 1
+    chan_in = np.argmax(pop.channel_set[owner_in] & (rank == k[:, None]), axis=1)
+    consent = pop.customers["consent_email"].to_numpy()
+    owner_mail, day_mail = seasonal_days(
+        rng, pop.signup_day, np.full(pop.n, HORIZON), np.where(consent, MAILINGS_PER_YEAR / 365.25, 0)
+    )
+    owner = np.concatenate([owner_in, owner_mail])
+    channel = CHANNELS[np.concatenate([chan_in, np.zeros(len(owner_mail), dtype=int)])]
+    day = np.concatenate([day_in, day_mail]) + business_hours(rng, len(owner))
+    churned = day > pop.active_until[owner]
+    kind = np.empty(len(owner), dtype=object)
+    outcome = np.empty(len(owner), dtype=object)
+    for chan, (name, outcomes, shares) in INTERACTION_KINDS.items():
+        mask = channel == chan
+        kind[mask] = name
+        outcome[mask] = np.array(outcomes)[rng.choice(len(outcomes), size=mask.sum(), p=shares)]
+    outcome[churned] = "no_response"
+    region = pop.customers["region"].to_numpy()[owner]
+    rep = np.full(len(owner), -1, dtype="int64")
+    for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
+        mask = channel == chan
+        rep[mask] = assign_reps(rng, staff, team, region[mask])
+    sort = np.argsort(day, kind="stable")
+    return pd.DataFrame({
+        "interaction_id": np.arange(1, len(owner) + 1, dtype="int64"),
+        "customer_id": owner[sort] + 1,
+        "channel": channel[sort],
+        "occurred_at": to_utc(day[sort]),
+        "interaction_type": kind[sort],
+        "outcome": outcome[sort],
+        "rep_id": pd.array(np.where(rep[sort] < 0, None, rep[sort]), dtype="Int64"),
+    })
+
+
+def make_web_registrations(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
+    """One web account per customer who uses the web shop, opened around sign-up."""
+    idx = np.flatnonzero(pop.channel_set[:, list(CHANNELS).index("web")])
+    day = np.minimum(pop.signup_day[idx] + rng.exponential(20, size=len(idx)), HORIZON - 0.01)
+    day = np.floor(day) + rng.uniform(0, 1, size=len(idx))
+    sort = np.argsort(day, kind="stable")
+    idx, day = idx[sort], day[sort]
+    return pd.DataFrame({
+        "registration_id": np.arange(1, len(idx) + 1, dtype="int64"),
+        "customer_id": idx + 1,
+        "registered_at": to_utc(day),
+        "source": np.array(["organic", "search_ad", "social", "email"])[
+            rng.choice(4, size=len(idx), p=[0.45, 0.25, 0.2, 0.1])
+        ],
+        "device": np.array(["mobile", "desktop", "tablet"])[rng.choice(3, size=len(idx), p=[0.6, 0.35, 0.05])],
+    })

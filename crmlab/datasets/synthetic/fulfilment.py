@@ -1,0 +1,78 @@
+"""After the sale: shipments (promised vs actual), invoices and payments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ._clock import HORIZON, to_date, to_utc
+
+CARRIERS = np.array(["Tipax", "Post", "Chapar"])
+#: extra transit days by region: the far regions wait longer
+REGION_DELAY = {"Capital": 0.0, "Central": 0.6, "West": 0.9, "North": 0.8, "East": 1.6, "South": 1.9}
+PAYMENT_METHODS = np.array(["card", "bank_transfer", "cash"])
+
+
+def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region: np.ndarray) -> pd.DataFrame:
+    """One shipment per delivered order that did not leave from a store."""
+    ship = (orders["channel"].to_numpy() != "store") & (orders["status"].to_numpy() != "cancelled")
+    idx = np.flatnonzero(ship)
+    day = np.floor(orders["_day"].to_numpy()[idx])
+    promised = day + rng.integers(3, 7, size=len(idx))
+    shipped = day + rng.choice([0, 1, 2], size=len(idx), p=[0.5, 0.4, 0.1]) + business_time(rng, len(idx))
+    carrier_idx = rng.choice(len(CARRIERS), size=len(idx), p=[0.5, 0.3, 0.2])
+    transit = 1 + rng.gamma(2.0, 0.6, size=len(idx)) + np.vectorize(REGION_DELAY.get)(region[idx])
+    transit = transit * np.array([1.0, 1.35, 0.9])[carrier_idx]
+    delivered = np.floor(shipped + transit)
+    delivered_known = delivered < HORIZON
+    return pd.DataFrame({
+        "shipment_id": np.arange(1, len(idx) + 1, dtype="int64"),
+        "order_id": orders["order_id"].to_numpy()[idx],
+        "carrier": CARRIERS[carrier_idx],
+        "promised_date": to_date(promised),
+        "shipped_at": to_utc(shipped),
+        "delivered_date": to_date(delivered).where(delivered_known),
+    })
+
+
+def business_time(rng: np.random.Generator, n: int) -> np.ndarray:
+    """A time of day between 9:00 and 18:00 as a fraction of a day."""
+    return rng.uniform(9, 18, size=n) / 24
+
+
+def make_invoices(
+    rng: np.random.Generator, orders: pd.DataFrame, totals: np.ndarray, business: np.ndarray
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One invoice per order that was not cancelled; payments, some late or missing."""
+    keep = orders["status"].to_numpy() != "cancelled"
+    idx = np.flatnonzero(keep)
+    issued = np.floor(orders["_day"].to_numpy()[idx])
+    biz = business[idx]
+    due = issued + np.where(biz, 30, 0)
+    invoices = pd.DataFrame({
+        "invoice_id": np.arange(1, len(idx) + 1, dtype="int64"),
+        "order_id": orders["order_id"].to_numpy()[idx],
+        "customer_id": orders["customer_id"].to_numpy()[idx],
+        "issued_date": to_date(issued),
+        "due_date": to_date(due),
+        "amount_cents": totals[idx],
+    })
+    unpaid = rng.random(len(idx)) < np.where(biz, 0.05, 0.01)
+    delay = np.where(biz, rng.gamma(2.0, 14.0, size=len(idx)), 0.0)
+    paid_day = np.floor(issued + delay)
+    paid = ~unpaid & (paid_day < HORIZON)
+    split = paid & biz & (rng.random(len(idx)) < 0.08)
+    inv = np.concatenate([np.flatnonzero(paid), np.flatnonzero(split)])
+    first_part = np.where(split, np.round(totals[idx] * 0.5), totals[idx]).astype("int64")
+    amount = np.concatenate([first_part[paid], (totals[idx] - first_part)[split]])
+    day = np.concatenate([paid_day[paid], np.minimum(paid_day[split] + 20, HORIZON - 1)])
+    method = np.where(biz[inv], "bank_transfer", PAYMENT_METHODS[rng.choice(3, size=len(inv), p=[0.7, 0.05, 0.25])])
+    sort = np.lexsort((inv, day))
+    payments = pd.DataFrame({
+        "payment_id": np.arange(1, len(inv) + 1, dtype="int64"),
+        "invoice_id": invoices["invoice_id"].to_numpy()[inv[sort]],
+        "paid_date": to_date(day[sort]),
+        "amount_cents": amount[sort],
+        "method": method[sort],
+    })
+    return invoices, payments

@@ -1,0 +1,116 @@
+"""Campaigns and who they reached, with one randomised experiment and one trap.
+
+* ``Accessories spring mailing 2025`` is a randomised experiment: eligible customers
+  are split at random into treatment and control; the treatment raises the 30-day
+  response rate by exactly ``PLANTED.experiment_uplift``.
+* ``Loyalty club newsletter 2024`` is self-selected: frequent buyers opt in, so members
+  respond far more often although the newsletter itself does nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._clock import business_hours, to_utc
+from .commerce import CATEGORIES
+from .people import Population
+from .truths import PLANTED, START
+
+#: name, channel, target category, first day, last day, experiment?, cost per contact (cents)
+CAMPAIGNS = [
+    ("Welcome series 2023", "mail", None, "2023-01-01", "2023-12-31", False, 40),
+    ("Black Friday 2024 ads", "advertising", None, "2024-11-20", "2024-11-30", False, 95),
+    ("Loyalty club newsletter 2024", "mail", None, "2024-04-01", "2024-05-30", False, 25),
+    ("Accessories spring mailing 2025", "mail", "Accessories", "2025-03-01", "2025-03-30", True, 60),
+    ("Ink reminder 2025", "mail", "Ink & Paper", "2025-09-01", "2025-09-30", False, 30),
+]
+EXPERIMENT, LOYALTY = 4, 3
+
+
+@dataclass
+class Responses:
+    """Orders that campaigns cause, to be added to the regular orders."""
+
+    owner: np.ndarray
+    day: np.ndarray
+    campaign_id: np.ndarray  # the campaign, for the contacts table
+    attributed: np.ndarray  # bool: the order carries the campaign code
+    category: np.ndarray  # index into CATEGORIES, or -1
+
+
+def _day(text: str) -> float:
+    return float((pd.Timestamp(text) - START).days)
+
+
+def make_campaigns() -> pd.DataFrame:
+    """The ``campaigns`` table (cost is filled in once the contacts are known)."""
+    rows = [
+        (i, name, chan, None if cat is None else CATEGORIES.index(cat) + 1, start, end, exp)
+        for i, (name, chan, cat, start, end, exp, _) in enumerate(CAMPAIGNS, start=1)
+    ]
+    out = pd.DataFrame(rows, columns=["campaign_id", "name", "channel", "target_category_id",
+                                      "starts_on", "ends_on", "is_experiment"])
+    out["campaign_id"] = out["campaign_id"].astype("int64")
+    out["target_category_id"] = out["target_category_id"].astype("Int64")
+    for col in ["starts_on", "ends_on"]:
+        out[col] = pd.to_datetime(out[col]).dt.as_unit("s")
+    return out
+
+
+def _active(pop: Population, day: float) -> np.ndarray:
+    return (pop.signup_day < day) & (pop.active_until > day + 30)
+
+
+def make_contacts(rng: np.random.Generator, pop: Population) -> tuple[pd.DataFrame, Responses]:
+    """Who each campaign reached (or held back), who responded, and the orders that follow."""
+    consent = pop.customers["consent_email"].to_numpy()
+    frames, resp = [], []
+    for cid, (_, _, cat, start, end, _, _) in enumerate(CAMPAIGNS, start=1):
+        s, e = _day(start), _day(end)
+        window = 30.0
+        if cid == 1:
+            who = np.flatnonzero((pop.signup_day >= s) & (pop.signup_day <= e) & consent)
+            contact_day = pop.signup_day[who] + 2
+            group = np.full(len(who), "contacted")
+            p = np.full(len(who), 0.04)
+        elif cid == LOYALTY:
+            who = np.flatnonzero(_active(pop, s) & consent)
+            rate = pop.purchase_rate[who] * 365.25
+            joined = rng.random(len(who)) < 1 / (1 + np.exp(-(rate - 4.0)))
+            group = np.where(joined, "opted_in", "not_opted_in")
+            contact_day = np.full(len(who), s)
+            window = 60.0
+            p = 1 - np.exp(-pop.purchase_rate[who] * window * 0.6) + PLANTED.loyalty_true_effect * joined
+        elif cid == EXPERIMENT:  # a postal mailing: no e-mail consent needed
+            who = np.flatnonzero(_active(pop, s))
+            treated = rng.random(len(who)) < PLANTED.experiment_treatment_share
+            group = np.where(treated, "treatment", "control")
+            contact_day = np.full(len(who), s)
+            p = PLANTED.experiment_base_rate + PLANTED.experiment_uplift * treated
+        else:
+            eligible = np.flatnonzero(_active(pop, s) & (consent | (cid == 2)))
+            who = np.sort(rng.choice(eligible, size=int(0.3 * len(eligible)), replace=False))
+            contact_day = s + rng.integers(0, max(1, int(e - s)), size=len(who)).astype(float)
+            group = np.full(len(who), "contacted")
+            p = np.full(len(who), 0.05)
+        responded = rng.random(len(who)) < p
+        resp_day = np.floor(contact_day + rng.uniform(0, window, size=len(who)))
+        reached = np.isin(group, ["contacted", "treatment", "opted_in"])
+        frames.append(pd.DataFrame({
+            "campaign_id": cid, "_owner": who, "group": group,
+            "_contact_day": np.where(reached, contact_day + business_hours(rng, len(who), 9, 17), np.nan),
+            "responded": responded,
+        }))
+        r = np.flatnonzero(responded)
+        resp.append((who[r], resp_day[r], np.full(len(r), cid), reached[r],
+                     np.full(len(r), -1 if cat is None else CATEGORIES.index(cat))))
+    contacts = pd.concat(frames, ignore_index=True)
+    contacts["customer_id"] = contacts["_owner"].to_numpy() + 1
+    contacts["contacted_at"] = to_utc(contacts["_contact_day"].fillna(0).to_numpy()).where(
+        contacts["_contact_day"].notna().to_numpy()
+    )
+    parts = [np.concatenate(x) for x in zip(*resp, strict=True)]
+    return contacts, Responses(*parts)

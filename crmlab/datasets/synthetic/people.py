@@ -1,0 +1,236 @@
+"""Customers and sales reps: who they are, where they live, and their hidden traits.
+
+Hidden traits (channel set, purchase rate, churn time, service luck) drive the other
+tables; they stay in :class:`Population` and never reach the exported tables, so
+learners rediscover them from behaviour.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ._clock import HORIZON, to_date
+from .truths import PLANTED
+
+FIRST_NAMES = np.array([
+    "Ali", "Sara", "Reza", "Maryam", "Mohammad", "Fatemeh", "Hossein", "Zahra", "Amir", "Narges",
+    "Mehdi", "Leila", "Hamid", "Shirin", "Omid", "Nazanin", "Kaveh", "Parisa", "Babak", "Roya",
+    "Arash", "Mina", "Dariush", "Elham", "Farhad", "Golnaz", "Javad", "Laleh", "Navid", "Soheila",
+    "Peyman", "Yasaman", "Siavash", "Ladan", "Behrouz", "Azadeh", "Kian", "Niloufar", "Saeed", "Taraneh",
+])
+LAST_NAMES = np.array([
+    "Ahmadi", "Hosseini", "Karimi", "Moradi", "Rahimi", "Jafari", "Rezaei", "Mousavi", "Hashemi",
+    "Sadeghi", "Kazemi", "Ghasemi", "Tehrani", "Shirazi", "Esfahani", "Tabrizi", "Rostami",
+    "Nazari", "Farahani", "Bagheri", "Kamali", "Asadi", "Zand", "Alavi", "Mohammadi", "Sharifi",
+    "Najafi", "Salehi", "Amini", "Heidari",
+])
+MAIL_DOMAINS = np.array(["gmail.com", "yahoo.com", "outlook.com", "chmail.ir"])
+COMPANY_WORDS = np.array([
+    "Pars", "Aria", "Sepehr", "Noor", "Kimia", "Arvand", "Damavand", "Zagros", "Alborz", "Karun",
+])
+COMPANY_KINDS = np.array(["Trading", "Engineering", "Clinic", "Logistics", "Design", "Foods"])
+
+#: region -> (cities, share of customers)
+REGIONS = {
+    "Capital": (["Tehran", "Karaj"], 0.38),
+    "Central": (["Isfahan", "Yazd", "Kerman"], 0.17),
+    "West": (["Tabriz", "Kermanshah", "Urmia"], 0.15),
+    "East": (["Mashhad", "Birjand"], 0.12),
+    "South": (["Shiraz", "Ahvaz", "Bandar Abbas"], 0.12),
+    "North": (["Rasht", "Sari", "Gorgan"], 0.06),
+}
+#: The region whose support team is understaffed: bad service is commoner there.
+WEAK_SUPPORT_REGION = "South"
+
+CHANNELS = np.array(["mail", "web", "store", "call_centre", "field_sales", "advertising"])
+PURCHASE_CHANNELS = ("web", "store", "call_centre", "field_sales")
+SEGMENTS = np.array(["consumer", "small_business", "enterprise"])
+SEGMENT_SHARES = np.array([0.78, 0.17, 0.05])
+#: how likely each channel is in a customer's channel set, by segment (rows follow SEGMENTS)
+CHANNEL_WEIGHTS = np.array([
+    [0.08, 0.34, 0.34, 0.12, 0.02, 0.10],
+    [0.08, 0.30, 0.14, 0.18, 0.22, 0.08],
+    [0.06, 0.16, 0.04, 0.14, 0.55, 0.05],
+])
+#: orders per active year at seasonal factor 1, by segment
+ORDERS_PER_YEAR = np.array([2.2, 3.5, 5.0])
+CHANNEL_COUNT_SHARES = np.array([0.30, 0.35, 0.22, 0.13])
+
+
+@dataclass
+class Population:
+    """Customers with their hidden traits, as arrays aligned by row (customer_id - 1)."""
+
+    customers: pd.DataFrame
+    channel_set: np.ndarray  # bool (n, 6), columns follow CHANNELS
+    purchase_rate: np.ndarray  # orders per day at seasonal factor 1
+    signup_day: np.ndarray  # days since START
+    active_until: np.ndarray  # day of churn, or HORIZON when still active at export
+    bad_service: np.ndarray  # bool
+    online_share: np.ndarray  # share of purchases made on the web among purchase channels
+
+    @property
+    def n(self) -> int:
+        return len(self.customers)
+
+
+def _pick(rng: np.random.Generator, values: np.ndarray, n: int, p=None) -> np.ndarray:
+    return values[rng.choice(len(values), size=n, p=p)]
+
+
+def _channel_sets(rng: np.random.Generator, segment_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sample 1-4 distinct channels per customer (Gumbel top-k); return (set, first)."""
+    n = len(segment_idx)
+    k = rng.choice(4, size=n, p=CHANNEL_COUNT_SHARES) + 1
+    keys = np.log(CHANNEL_WEIGHTS[segment_idx]) + rng.gumbel(size=(n, len(CHANNELS)))
+    order = np.argsort(-keys, axis=1)
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(len(CHANNELS))[None, :], axis=1)
+    chosen = rank < k[:, None]
+    buys = np.isin(CHANNELS, PURCHASE_CHANNELS)
+    no_purchase = ~(chosen & buys).any(axis=1)
+    fallback = np.where(rng.random(n) < 0.5, 1, 2)  # web or store
+    chosen[no_purchase, fallback[no_purchase]] = True
+    return chosen, order[:, 0]
+
+
+def _emails(rng, first: pd.Series, last: pd.Series, ids: np.ndarray, company: pd.Series) -> pd.Series:
+    domain = pd.Series(_pick(rng, MAIL_DOMAINS, len(ids)))
+    business = company.notna().to_numpy()
+    company_domain = company.str.split(" ").str[0].str.lower() + ".ir"
+    domain = domain.where(~business, company_domain)
+    local = first.str.lower() + "." + last.str.lower() + pd.Series(ids % 1000).astype(str)
+    return local + "@" + domain
+
+
+def _signup_days(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Sign-ups grow over time: density rising linearly, none in the last 60 days."""
+    last = HORIZON - 60
+    u = rng.random(n)
+    return np.floor(np.where(rng.random(n) < 0.5, last * np.sqrt(u), last * u))
+
+
+def make_population(rng: np.random.Generator, n: int) -> Population:
+    """Draw ``n`` customers with their public attributes and hidden traits."""
+    ids = np.arange(1, n + 1, dtype="int64")
+    seg_idx = rng.choice(len(SEGMENTS), size=n, p=SEGMENT_SHARES)
+    region_names = np.array(list(REGIONS))
+    region_idx = rng.choice(len(region_names), size=n, p=[s for _, s in REGIONS.values()])
+    city = np.empty(n, dtype=object)
+    for i, (cities, _) in enumerate(REGIONS.values()):
+        mask = region_idx == i
+        city[mask] = _pick(rng, np.array(cities), mask.sum(), p=_city_shares(len(cities)))
+    channel_set, first_channel = _channel_sets(rng, seg_idx)
+    first = pd.Series(_pick(rng, FIRST_NAMES, n))
+    last = pd.Series(_pick(rng, LAST_NAMES, n))
+    business = seg_idx > 0
+    company = pd.Series(
+        pd.Series(_pick(rng, COMPANY_WORDS, n)) + " " + pd.Series(_pick(rng, COMPANY_KINDS, n))
+    ).where(business)
+    signup_day = _signup_days(rng, n)
+    consent_email = rng.random(n) < np.where(business, 0.8, 0.62)
+    consent_sms = rng.random(n) < 0.45
+    birth_year = np.where(business, -1, rng.integers(1950, 2006, size=n))
+
+    bad_service = rng.random(n) < np.where(region_names[region_idx] == WEAK_SUPPORT_REGION, 0.35, 0.12)
+    single = channel_set.sum(axis=1) == 1
+    hr = PLANTED.churn_hazard_ratios
+    hazard = PLANTED.base_churn_per_year * np.select(
+        [seg_idx == 2, seg_idx == 1], [hr["enterprise"], hr["small_business"]], 1.0
+    )
+    hazard = hazard * np.where(single, hr["single_channel"], 1.0)
+    hazard = hazard * np.where(consent_email, 1.0, hr["no_email_consent"])
+    lifetime_days = rng.exponential(365.25 / hazard)
+    active_until = np.minimum(signup_day + lifetime_days, HORIZON)
+
+    rate = ORDERS_PER_YEAR[seg_idx] * rng.gamma(4.0, 0.25, size=n) / 365.25
+    web = channel_set[:, 1]
+    store = channel_set[:, 2]
+    online_share = np.where(web & store, rng.beta(2, 2, size=n), np.where(web, 1.0, 0.0))
+
+    customers = pd.DataFrame({
+        "customer_id": ids,
+        "first_name": first,
+        "last_name": last,
+        "company_name": company,
+        "email": _emails(rng, first, last, ids, company),
+        "phone": _phones(rng, n),
+        "segment": SEGMENTS[seg_idx],
+        "region": region_names[region_idx],
+        "city": city,
+        "acquisition_channel": CHANNELS[first_channel],
+        "signup_date": to_date(signup_day),
+        "birth_year": pd.array(np.where(birth_year < 0, None, birth_year), dtype="Int16"),
+        "consent_email": consent_email,
+        "consent_sms": consent_sms,
+    })
+    return Population(customers, channel_set, rate, signup_day, active_until, bad_service, online_share)
+
+
+def _city_shares(k: int) -> np.ndarray:
+    w = 1.0 / np.arange(1, k + 1)
+    return w / w.sum()
+
+
+def _phones(rng: np.random.Generator, n: int) -> pd.Series:
+    number = rng.integers(9_120_000_000, 9_399_999_999, size=n)
+    return "+98" + pd.Series(number).astype(str)
+
+
+# ---------------------------------------------------------------- sales reps
+
+TEAMS = np.array(["field_sales", "inside_sales", "support"])
+METHODS = np.array(["face_to_face", "e_learning", "in_house"])
+
+
+@dataclass
+class Staff:
+    """Reps with their hidden data-entry habits."""
+
+    reps: pd.DataFrame
+    baseline: np.ndarray  # completeness before training
+    trained_day: np.ndarray  # days since START
+    disengaged_from: np.ndarray  # day their data entry fades, or inf
+
+
+def make_staff(rng: np.random.Generator, n_customers: int) -> Staff:
+    """Draw the sales and support staff: ~1 rep per 100 customers, at least 30."""
+    n = max(30, n_customers // 100)
+    ids = np.arange(1, n + 1, dtype="int64")
+    team = TEAMS[np.arange(n) % 3]
+    region_names = np.array(list(REGIONS))
+    region = region_names[rng.choice(len(region_names), size=n, p=[s for _, s in REGIONS.values()])]
+    # Who chose which method is not random: the capital's reps go to the classroom,
+    # remote regions get e-learning, and keener reps (higher baseline) pick face-to-face.
+    p_method = np.select(
+        [np.isin(region, ["East", "South", "North"])[:, None], (region == "Capital")[:, None]],
+        [[[0.2, 0.55, 0.25]], [[0.55, 0.2, 0.25]]],
+        [[0.34, 0.33, 0.33]],
+    )
+    method_idx = (rng.random(n)[:, None] > np.cumsum(p_method, axis=1)[:, :2]).sum(axis=1)
+    keen = np.where(method_idx == 0, 0.03, 0.0)
+    baseline = np.clip(PLANTED.completeness_before + keen + rng.normal(0, 0.06, size=n), 0.3, 0.85)
+    hired_day = np.floor(rng.uniform(-5 * 365.25, HORIZON - 500, size=n))
+    first_active = np.maximum(hired_day, 0)
+    trained_day = np.floor(first_active + rng.uniform(60, 300, size=n))
+    disengaged_from = np.full(n, np.inf)
+    sales = np.flatnonzero(team != "support")
+    quitters = rng.choice(sales, size=PLANTED.disengaged_reps, replace=False)
+    disengaged_from[quitters] = HORIZON - 182
+    first = pd.Series(_pick(rng, FIRST_NAMES, n))
+    last = pd.Series(_pick(rng, LAST_NAMES, n))
+    reps = pd.DataFrame({
+        "rep_id": ids,
+        "first_name": first,
+        "last_name": last,
+        "email": first.str.lower() + "." + last.str.lower() + pd.Series(ids).astype(str) + "@nimahome.ir",
+        "team": team,
+        "region": region,
+        "hired_on": to_date(hired_day),
+        "training_method": METHODS[method_idx],
+        "trained_on": to_date(trained_day),
+    })
+    return Staff(reps, baseline, trained_day, disengaged_from)

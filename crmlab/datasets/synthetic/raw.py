@@ -1,0 +1,125 @@
+"""The raw export layer: the clean tables as a real CRM export would deliver them.
+
+It holds duplicate customers (name and e-mail variants of a real customer, who then
+placed some orders and tickets under the second record), test records ("Test",
+"asdf", example.com addresses, with test orders), inconsistent spellings, phone
+numbers in several formats, missing e-mails and impossible birth years.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .truths import PLANTED
+
+TEST_NAMES = [("Test", "Test"), ("asdf", "asdf"), ("Test", "User"), ("qwerty", "Demo")]
+SEGMENT_SPELLINGS = {"consumer": ["Consumer", "CONSUMER"], "small_business": ["SMB", "Small Business"],
+                     "enterprise": ["Enterprise", "ENT"]}
+
+
+def _typo(rng: np.random.Generator, names: pd.Series) -> pd.Series:
+    """Drop one inner letter of each name ("Hosseini" -> "Hoseini")."""
+    out = []
+    for name, u in zip(names, rng.random(len(names)), strict=True):
+        i = 1 + int(u * (len(name) - 2))
+        out.append(name[:i] + name[i + 1:])
+    return pd.Series(out, index=names.index)
+
+
+def _email_variant(rng: np.random.Generator, emails: pd.Series) -> pd.Series:
+    """Upper-case, drop the dots, or add a +tag: the same mailbox, another spelling."""
+    local = emails.str.split("@").str[0]
+    domain = emails.str.split("@").str[1]
+    kind = rng.integers(0, 3, size=len(emails))
+    variant = np.select(
+        [kind == 0, kind == 1],
+        [emails.str.upper(), local.str.replace(".", "", regex=False) + "@" + domain],
+        local + "+shop@" + domain,
+    )
+    return pd.Series(variant, index=emails.index)
+
+
+def make_duplicates(rng: np.random.Generator, customers: pd.DataFrame) -> pd.DataFrame:
+    """Second records of real customers; ``duplicate_of`` says whose (dropped on export)."""
+    n_dup = max(1, round(len(customers) * PLANTED.n_duplicate_customers / 1000))
+    source = np.sort(rng.choice(len(customers), size=n_dup, replace=False))
+    dup = customers.iloc[source].copy()
+    dup["duplicate_of"] = dup["customer_id"]
+    dup["customer_id"] = np.arange(len(customers) + 1, len(customers) + n_dup + 1, dtype="int64")
+    kind = rng.integers(0, 3, size=n_dup)  # 0: case, 1: typo in last name, 2: first name short
+    dup["first_name"] = np.where(kind == 0, dup["first_name"].str.lower(), dup["first_name"])
+    dup["last_name"] = np.where(kind == 1, _typo(rng, dup["last_name"]), dup["last_name"])
+    dup["first_name"] = np.where(kind == 2, dup["first_name"].str[:3] + ".", dup["first_name"])
+    dup["email"] = _email_variant(rng, dup["email"])
+    dup["signup_date"] = dup["signup_date"] + pd.to_timedelta(rng.integers(30, 400, size=n_dup), unit="D")
+    dup["signup_date"] = dup["signup_date"].clip(upper=pd.Timestamp("2025-12-31"))
+    return dup
+
+
+def make_test_records(rng: np.random.Generator, customers: pd.DataFrame, first_id: int) -> pd.DataFrame:
+    """Records staff typed in to try the system."""
+    n_test = max(1, round(len(customers) * PLANTED.n_test_records / 1000))
+    pick = rng.integers(0, len(TEST_NAMES), size=n_test)
+    test = customers.iloc[rng.integers(0, len(customers), size=n_test)].copy()
+    test["customer_id"] = np.arange(first_id, first_id + n_test, dtype="int64")
+    test["first_name"] = [TEST_NAMES[i][0] for i in pick]
+    test["last_name"] = [TEST_NAMES[i][1] for i in pick]
+    test["company_name"] = None
+    test["email"] = [f"{TEST_NAMES[i][0].lower()}{k}@example.com" for k, i in enumerate(pick)]
+    test["phone"] = "+989120000000"
+    test["segment"] = "consumer"
+    return test
+
+
+def messy_customers(rng: np.random.Generator, customers: pd.DataFrame) -> pd.DataFrame:
+    """Inconsistent spellings, phone formats, missing e-mails and impossible birth years."""
+    out = customers.copy()
+    n = len(out)
+    city_kind = rng.choice(4, size=n, p=[0.9, 0.04, 0.03, 0.03])
+    out["city"] = np.select(
+        [city_kind == 1, city_kind == 2, city_kind == 3],
+        [out["city"].str.lower(), out["city"].str.upper(), " " + out["city"] + " "],
+        out["city"],
+    )
+    respell = rng.random(n) < 0.06
+    alt = [SEGMENT_SPELLINGS[s][int(u * 2)] for s, u in zip(out["segment"], rng.random(n), strict=True)]
+    out["segment"] = np.where(respell, alt, out["segment"])
+    local = rng.random(n) < 0.3
+    digits = out["phone"].str[3:]
+    out["phone"] = np.where(local, "0" + digits.str[:3] + " " + digits.str[3:6] + " " + digits.str[6:], out["phone"])
+    out.loc[rng.random(n) < 0.03, "email"] = None
+    bad_year = (rng.random(n) < 0.006) & out["birth_year"].notna().to_numpy()
+    out["birth_year"] = out["birth_year"].mask(bad_year, pd.array(rng.choice([1900, 2031, 0], size=n), dtype="Int16"))
+    return out
+
+
+def reassign(rng: np.random.Generator, table: pd.DataFrame, time_col: str, dup: pd.DataFrame) -> pd.DataFrame:
+    """Move half the rows a duplicated customer made after the duplicate's sign-up to it."""
+    out = table.copy()
+    master = dup.set_index("duplicate_of")
+    hit = out["customer_id"].isin(master.index).to_numpy()
+    idx = np.flatnonzero(hit)
+    owner = out["customer_id"].to_numpy()[idx]
+    dup_signup = master.loc[owner, "signup_date"].dt.tz_localize("UTC").to_numpy()
+    after = out[time_col].to_numpy()[idx] >= dup_signup
+    move = idx[after & (rng.random(len(idx)) < 0.5)]
+    out.loc[move, "customer_id"] = master.loc[out["customer_id"].to_numpy()[move], "customer_id"].to_numpy()
+    return out
+
+
+def make_test_orders(rng: np.random.Generator, orders: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
+    """Two small completed orders per test record, placed after the real ones."""
+    n = 2 * len(test)
+    first = int(orders["order_id"].max()) + 1
+    at = orders["ordered_at"].iloc[rng.integers(0, len(orders), size=n)].to_numpy()
+    return pd.DataFrame({
+        "order_id": np.arange(first, first + n, dtype="int64"),
+        "customer_id": np.repeat(test["customer_id"].to_numpy(), 2),
+        "ordered_at": at,
+        "channel": "web",
+        "rep_id": pd.array([None] * n, dtype="Int64"),
+        "campaign_id": pd.array([None] * n, dtype="Int64"),
+        "status": "completed",
+        "total_cents": rng.choice([100, 1, 9999], size=n).astype("int64"),
+    })
