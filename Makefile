@@ -47,7 +47,7 @@ strip: $(STAMP)  ## remove outputs from every notebook before committing
 	$(BIN)/nbstripout --keep-id $$(git ls-files '*.ipynb')
 
 data: $(STAMP)  ## regenerate the committed synthetic CRM in datasets/crm
-	$(BIN)/crmlab generate --out datasets/crm
+	$(BIN)/crmlab generate --out datasets/crm --readme datasets/README.md
 
 benchmark: $(STAMP)  ## rerun the benchmarks in benchmarks/
 	$(BIN)/python benchmarks/bench_generate.py

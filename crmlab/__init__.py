@@ -1,1 +1,18 @@
-"""crmlab."""
+"""crmlab: data and analysis helpers for a hands-on CRM analytics course.
+
+Where things live:
+
+* :mod:`crmlab.datasets` -- the synthetic CRM (``generate_crm``, ``load_crm``) and real
+  public datasets (``load_cdnow`` ...), all read from local files;
+* :mod:`crmlab.warehouse` -- ``connect()``, a DuckDB connection over the CRM tables;
+* :mod:`crmlab.exercises` -- the exercise engine: checks, hints, quizzes, progress;
+* :mod:`crmlab.cli` -- the ``crmlab`` command (``run``, ``generate``, ``progress`` ...).
+
+Importing crmlab changes no global setting.
+"""
+
+from .datasets import generate_crm, load_crm
+from .warehouse import connect
+
+__all__ = ["__version__", "connect", "generate_crm", "load_crm"]
+__version__ = "0.1.0"

@@ -153,7 +153,7 @@ TABLES: dict[str, Table] = {
             ("order_id", "int64", "Order shipped."),
             ("carrier", "str", "Tipax, Post or Chapar."),
             ("promised_date", DATE, "Delivery date promised to the customer."),
-            ("shipped_at", TS, "When it left the warehouse (UTC)."),
+            ("shipped_at", TS, "When it left the warehouse (UTC); empty if not shipped by the export."),
             ("delivered_date", DATE, "Local delivery date; empty if not delivered by the export."),
         ),
         ("shipment_id",),

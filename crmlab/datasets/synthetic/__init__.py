@@ -132,8 +132,8 @@ def _add_raw_layer(t, seed) -> dict:
     customers = t["customers"]
     dup = raw.make_duplicates(rng, customers)
     test = raw.make_test_records(rng, customers, first_id=len(customers) + len(dup) + 1)
-    raw_customers = pd.concat([customers, dup.drop(columns="duplicate_of"), test], ignore_index=True)
-    raw_customers = raw.messy_customers(rng, raw_customers)
+    real = raw.messy_customers(rng, pd.concat([customers, dup.drop(columns="duplicate_of")], ignore_index=True))
+    raw_customers = pd.concat([real, test], ignore_index=True)
     orders = raw.reassign(rng, t["orders"], "ordered_at", dup)
     test_orders = raw.make_test_orders(rng, t["orders"], test)
     t["raw_customers"] = raw_customers.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)

@@ -17,9 +17,11 @@ def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region: np.nd
     """One shipment per delivered order that did not leave from a store."""
     ship = (orders["channel"].to_numpy() != "store") & (orders["status"].to_numpy() != "cancelled")
     idx = np.flatnonzero(ship)
-    day = np.floor(orders["_day"].to_numpy()[idx])
+    at = orders["_day"].to_numpy()[idx]
+    day = np.floor(at)
     promised = day + rng.integers(3, 7, size=len(idx))
     shipped = day + rng.choice([0, 1, 2], size=len(idx), p=[0.5, 0.4, 0.1]) + business_time(rng, len(idx))
+    shipped = np.maximum(shipped, at + 1 / 24)  # never before the order plus an hour of picking
     carrier_idx = rng.choice(len(CARRIERS), size=len(idx), p=[0.5, 0.3, 0.2])
     transit = 1 + rng.gamma(2.0, 0.6, size=len(idx)) + np.vectorize(REGION_DELAY.get)(region[idx])
     transit = transit * np.array([1.0, 1.35, 0.9])[carrier_idx]
@@ -30,7 +32,7 @@ def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region: np.nd
         "order_id": orders["order_id"].to_numpy()[idx],
         "carrier": CARRIERS[carrier_idx],
         "promised_date": to_date(promised),
-        "shipped_at": to_utc(shipped),
+        "shipped_at": to_utc(shipped).where(shipped < HORIZON),
         "delivered_date": to_date(delivered).where(delivered_known),
     })
 

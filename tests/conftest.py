@@ -1,0 +1,35 @@
+"""Shared fixtures: generated databases (session-wide, they are read-only) and figure cleanup."""
+
+from __future__ import annotations
+
+import matplotlib
+import matplotlib.pyplot as plt
+import pytest
+
+from crmlab.datasets import generate_crm
+
+matplotlib.use("Agg")
+
+
+@pytest.fixture(scope="session")
+def crm():
+    """The course's default database, generated afresh (3,000 customers, seed 2024)."""
+    return generate_crm()
+
+
+@pytest.fixture(scope="session")
+def big_crm():
+    """A larger database, where planted effects show with less noise."""
+    return generate_crm(n_customers=20_000, seed=11)
+
+
+@pytest.fixture(autouse=True)
+def close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(autouse=True)
+def private_progress(tmp_path, monkeypatch):
+    """Keep every test's exercise progress log out of the real home folder."""
+    monkeypatch.setenv("CRMLAB_PROGRESS_DIR", str(tmp_path / "progress"))
