@@ -75,7 +75,7 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED)
     contacts, resp = marketing.make_contacts(_rng(seed, "campaigns"), pop)
     _add_orders(t, seed, pop, staff, resp, contacts)
 
-    region = pop.customers["region"].to_numpy()[t["orders"]["customer_id"].to_numpy() - 1]
+    region = pop.region_idx[t["orders"]["customer_id"].to_numpy() - 1]
     business = (pop.customers["segment"].to_numpy() != "consumer")[t["orders"]["customer_id"].to_numpy() - 1]
     t["shipments"] = fulfilment.make_shipments(_rng(seed, "shipments"), t["orders"], region)
     t["invoices"], t["payments"] = fulfilment.make_invoices(
@@ -117,7 +117,7 @@ def _add_orders(t, seed, pop, staff, resp, contacts) -> None:
         "_day": resp.day,
     })
     contacts = contacts.merge(resp_orders, on=["campaign_id", "_owner"], how="left", validate="one_to_one")
-    contacts["responded_at"] = orders.set_index("order_id")["ordered_at"].reindex(contacts["order_id"]).to_numpy()
+    contacts["responded_at"] = orders.set_index("order_id")["ordered_at"].reindex(contacts["order_id"]).array
     contacts["order_id"] = contacts["order_id"].astype("Int64")
     t["campaign_contacts"] = contacts[
         ["campaign_id", "customer_id", "group", "contacted_at", "responded", "responded_at", "order_id"]

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._arrays import codes_of, labels, nullable
 from ._clock import business_hours, seasonal_days, to_utc
-from .people import CHANNELS, PURCHASE_CHANNELS, Population, Staff
+from .people import CHANNELS, PURCHASE_CHANNELS, REGION_NAMES, Population, Staff
 from .truths import PLANTED
 
 #: category -> (first-line share for consumers, for businesses, list prices in dollars)
@@ -56,7 +57,7 @@ def order_events(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray,
 
 
 def purchase_channel(rng: np.random.Generator, pop: Population, owner: np.ndarray) -> np.ndarray:
-    """Pick each order's channel among the customer's purchase channels."""
+    """Pick each order's channel among the customer's purchase channels (index into PURCHASE_CHANNELS)."""
     cols = [list(CHANNELS).index(c) for c in PURCHASE_CHANNELS]
     has = pop.channel_set[owner][:, cols].astype(float)
     online = pop.online_share[owner]
@@ -67,17 +68,20 @@ def purchase_channel(rng: np.random.Generator, pop: Population, owner: np.ndarra
     weights[weights.sum(axis=1) == 0, 0] = 1.0  # a web-only customer who prefers the store
     cum = np.cumsum(weights, axis=1)
     pick = (rng.random(len(owner))[:, None] * cum[:, -1:] > cum).sum(axis=1)
-    return np.array(PURCHASE_CHANNELS)[np.minimum(pick, 3)]
+    return np.minimum(pick, 3)
 
 
-def assign_reps(rng: np.random.Generator, staff: Staff, team: str, region: np.ndarray) -> np.ndarray:
-    """A rep of ``team`` for each item, from the item's region when the team has one there."""
+def assign_reps(rng: np.random.Generator, staff: Staff, team: str, region_idx: np.ndarray) -> np.ndarray:
+    """A rep of ``team`` for each item, from the item's region (index into REGION_NAMES) when possible."""
     reps = staff.reps[staff.reps["team"] == team]
-    out = np.empty(len(region), dtype="int64")
+    out = np.empty(len(region_idx), dtype="int64")
     pool_all = reps["rep_id"].to_numpy()
-    for reg in np.unique(region):
-        mask = region == reg
-        pool = reps.loc[reps["region"] == reg, "rep_id"].to_numpy()
+    rep_region = codes_of(reps["region"].to_numpy(), REGION_NAMES)
+    for reg in range(len(REGION_NAMES)):
+        mask = region_idx == reg
+        if not mask.any():
+            continue
+        pool = pool_all[rep_region == reg]
         pool = pool if len(pool) else pool_all
         out[mask] = pool[rng.integers(0, len(pool), size=mask.sum())]
     return out
@@ -94,27 +98,27 @@ def make_orders(
     """Build the ``orders`` table (totals are filled in from the lines later)."""
     channel = purchase_channel(rng, pop, owner)
     time = np.empty(len(owner))
-    for name, (open_, close) in HOURS.items():
-        mask = channel == name
-        time[mask] = business_hours(rng, mask.sum(), open_, close)
+    for code, name in enumerate(PURCHASE_CHANNELS):
+        mask = channel == code
+        time[mask] = business_hours(rng, mask.sum(), *HOURS[name])
     at = day + time
     sort = np.argsort(at, kind="stable")
     owner, channel, at, campaign_id = owner[sort], channel[sort], at[sort], campaign_id[sort]
-    region = pop.customers["region"].to_numpy()[owner]
+    region = pop.region_idx[owner]
     rep = np.full(len(owner), -1, dtype="int64")
     for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
-        mask = channel == chan
+        mask = channel == PURCHASE_CHANNELS.index(chan)
         rep[mask] = assign_reps(rng, staff, team, region[mask])
-    status = STATUSES[rng.choice(3, size=len(owner), p=STATUS_SHARES)]
-    status[campaign_id > 0] = "completed"
+    status = rng.choice(3, size=len(owner), p=STATUS_SHARES)
+    status[campaign_id > 0] = 0  # campaign orders count as completed
     return pd.DataFrame({
         "order_id": np.arange(1, len(owner) + 1, dtype="int64"),
         "customer_id": owner + 1,
         "ordered_at": to_utc(at),
-        "channel": channel,
-        "rep_id": pd.array(np.where(rep < 0, None, rep), dtype="Int64"),
-        "campaign_id": pd.array(np.where(campaign_id > 0, campaign_id, None), dtype="Int64"),
-        "status": status,
+        "channel": labels(PURCHASE_CHANNELS, channel),
+        "rep_id": nullable(rep, rep < 0, "Int64"),
+        "campaign_id": nullable(campaign_id, campaign_id <= 0, "Int64"),
+        "status": labels(STATUSES, status),
         "_day": at,  # local day, for later steps; dropped before export
         "_event": sort,
     })

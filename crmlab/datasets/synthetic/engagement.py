@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._arrays import labels, nullable
 from ._clock import HORIZON, business_hours, seasonal_days, to_utc
 from .commerce import assign_reps
 from .people import CHANNELS, Population, Staff
@@ -26,6 +27,10 @@ INTERACTION_KINDS = {
     "field_sales": ("meeting", ["follow_up", "proposal", "no_interest"], [0.5, 0.3, 0.2]),
     "advertising": ("ad_click", ["browsed", "registered"], [0.85, 0.15]),
 }
+TYPES = sorted({kind for kind, _, _ in INTERACTION_KINDS.values()})
+OUTCOMES = sorted({o for _, outcomes, _ in INTERACTION_KINDS.values() for o in outcomes})
+SOURCES = ["organic", "search_ad", "social", "email"]
+DEVICES = ["mobile", "desktop", "tablet"]
 INBOUND_PER_YEAR = 5.0
 MAILINGS_PER_YEAR = 3.0
 
@@ -53,30 +58,32 @@ def make_interactions(rng: np.random.Generator, pop: Population, staff: Staff) -
         rng, pop.signup_day, np.full(pop.n, HORIZON), np.where(consent, MAILINGS_PER_YEAR / 365.25, 0)
     )
     owner = np.concatenate([owner_in, owner_mail])
-    channel = CHANNELS[np.concatenate([chan_in, np.zeros(len(owner_mail), dtype=int)])]
+    channel = np.concatenate([chan_in, np.zeros(len(owner_mail), dtype=int)])  # index into CHANNELS
     day = np.concatenate([day_in, day_mail]) + business_hours(rng, len(owner))
     churned = day > pop.active_until[owner]
-    kind = np.empty(len(owner), dtype=object)
-    outcome = np.empty(len(owner), dtype=object)
-    for chan, (name, outcomes, shares) in INTERACTION_KINDS.items():
-        mask = channel == chan
-        kind[mask] = name
-        outcome[mask] = np.array(outcomes)[rng.choice(len(outcomes), size=mask.sum(), p=shares)]
-    outcome[churned] = "no_response"
-    region = pop.customers["region"].to_numpy()[owner]
+    kind = np.empty(len(owner), dtype=np.int32)
+    outcome = np.empty(len(owner), dtype=np.int32)
+    for code, chan in enumerate(CHANNELS):
+        name, outcomes, shares = INTERACTION_KINDS[chan]
+        mask = channel == code
+        kind[mask] = TYPES.index(name)
+        local = rng.choice(len(outcomes), size=mask.sum(), p=shares)
+        outcome[mask] = np.array([OUTCOMES.index(o) for o in outcomes])[local]
+    outcome[churned] = OUTCOMES.index("no_response")
+    region = pop.region_idx[owner]
     rep = np.full(len(owner), -1, dtype="int64")
     for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
-        mask = channel == chan
+        mask = channel == list(CHANNELS).index(chan)
         rep[mask] = assign_reps(rng, staff, team, region[mask])
     sort = np.argsort(day, kind="stable")
     return pd.DataFrame({
         "interaction_id": np.arange(1, len(owner) + 1, dtype="int64"),
         "customer_id": owner[sort] + 1,
-        "channel": channel[sort],
+        "channel": labels(CHANNELS, channel[sort]),
         "occurred_at": to_utc(day[sort]),
-        "interaction_type": kind[sort],
-        "outcome": outcome[sort],
-        "rep_id": pd.array(np.where(rep[sort] < 0, None, rep[sort]), dtype="Int64"),
+        "interaction_type": labels(TYPES, kind[sort]),
+        "outcome": labels(OUTCOMES, outcome[sort]),
+        "rep_id": nullable(rep[sort], rep[sort] < 0, "Int64"),
     })
 
 
@@ -91,8 +98,6 @@ def make_web_registrations(rng: np.random.Generator, pop: Population) -> pd.Data
         "registration_id": np.arange(1, len(idx) + 1, dtype="int64"),
         "customer_id": idx + 1,
         "registered_at": to_utc(day),
-        "source": np.array(["organic", "search_ad", "social", "email"])[
-            rng.choice(4, size=len(idx), p=[0.45, 0.25, 0.2, 0.1])
-        ],
-        "device": np.array(["mobile", "desktop", "tablet"])[rng.choice(3, size=len(idx), p=[0.6, 0.35, 0.05])],
+        "source": labels(SOURCES, rng.choice(len(SOURCES), size=len(idx), p=[0.45, 0.25, 0.2, 0.1])),
+        "device": labels(DEVICES, rng.choice(len(DEVICES), size=len(idx), p=[0.6, 0.35, 0.05])),
     })

@@ -5,16 +5,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._arrays import labels
 from ._clock import HORIZON, to_date, to_utc
+from .people import REGION_NAMES
 
 CARRIERS = np.array(["Tipax", "Post", "Chapar"])
 #: extra transit days by region: the far regions wait longer
 REGION_DELAY = {"Capital": 0.0, "Central": 0.6, "West": 0.9, "North": 0.8, "East": 1.6, "South": 1.9}
+_DELAY = np.array([REGION_DELAY[r] for r in REGION_NAMES])
 PAYMENT_METHODS = np.array(["card", "bank_transfer", "cash"])
 
 
-def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region: np.ndarray) -> pd.DataFrame:
-    """One shipment per delivered order that did not leave from a store."""
+def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region_idx: np.ndarray) -> pd.DataFrame:
+    """One shipment per delivered order that did not leave from a store (``region_idx`` per order)."""
     ship = (orders["channel"].to_numpy() != "store") & (orders["status"].to_numpy() != "cancelled")
     idx = np.flatnonzero(ship)
     at = orders["_day"].to_numpy()[idx]
@@ -23,14 +26,14 @@ def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region: np.nd
     shipped = day + rng.choice([0, 1, 2], size=len(idx), p=[0.5, 0.4, 0.1]) + business_time(rng, len(idx))
     shipped = np.maximum(shipped, at + 1 / 24)  # never before the order plus an hour of picking
     carrier_idx = rng.choice(len(CARRIERS), size=len(idx), p=[0.5, 0.3, 0.2])
-    transit = 1 + rng.gamma(2.0, 0.6, size=len(idx)) + np.vectorize(REGION_DELAY.get)(region[idx])
+    transit = 1 + rng.gamma(2.0, 0.6, size=len(idx)) + _DELAY[region_idx[idx]]
     transit = transit * np.array([1.0, 1.35, 0.9])[carrier_idx]
     delivered = np.floor(shipped + transit)
     delivered_known = delivered < HORIZON
     return pd.DataFrame({
         "shipment_id": np.arange(1, len(idx) + 1, dtype="int64"),
         "order_id": orders["order_id"].to_numpy()[idx],
-        "carrier": CARRIERS[carrier_idx],
+        "carrier": labels(CARRIERS, carrier_idx),
         "promised_date": to_date(promised),
         "shipped_at": to_utc(shipped).where(shipped < HORIZON),
         "delivered_date": to_date(delivered).where(delivered_known),
@@ -68,13 +71,13 @@ def make_invoices(
     first_part = np.where(split, np.round(totals[idx] * 0.5), totals[idx]).astype("int64")
     amount = np.concatenate([first_part[paid], (totals[idx] - first_part)[split]])
     day = np.concatenate([paid_day[paid], np.minimum(paid_day[split] + 20, HORIZON - 1)])
-    method = np.where(biz[inv], "bank_transfer", PAYMENT_METHODS[rng.choice(3, size=len(inv), p=[0.7, 0.05, 0.25])])
+    method = np.where(biz[inv], 1, rng.choice(3, size=len(inv), p=[0.7, 0.05, 0.25]))
     sort = np.lexsort((inv, day))
     payments = pd.DataFrame({
         "payment_id": np.arange(1, len(inv) + 1, dtype="int64"),
         "invoice_id": invoices["invoice_id"].to_numpy()[inv[sort]],
         "paid_date": to_date(day[sort]),
         "amount_cents": amount[sort],
-        "method": method[sort],
+        "method": labels(PAYMENT_METHODS, method[sort]),
     })
     return invoices, payments

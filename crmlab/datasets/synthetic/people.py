@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ._arrays import labels
 from ._clock import HORIZON, to_date
 from .truths import PLANTED
 
@@ -44,6 +45,7 @@ REGIONS = {
 }
 #: The region whose support team is understaffed: bad service is commoner there.
 WEAK_SUPPORT_REGION = "South"
+REGION_NAMES = np.array(list(REGIONS))
 
 CHANNELS = np.array(["mail", "web", "store", "call_centre", "field_sales", "advertising"])
 PURCHASE_CHANNELS = ("web", "store", "call_centre", "field_sales")
@@ -65,6 +67,7 @@ class Population:
     """Customers with their hidden traits, as arrays aligned by row (customer_id - 1)."""
 
     customers: pd.DataFrame
+    region_idx: np.ndarray  # index into REGION_NAMES
     channel_set: np.ndarray  # bool (n, 6), columns follow CHANNELS
     purchase_rate: np.ndarray  # orders per day at seasonal factor 1
     signup_day: np.ndarray  # days since START
@@ -98,7 +101,7 @@ def _channel_sets(rng: np.random.Generator, segment_idx: np.ndarray) -> tuple[np
 
 
 def _emails(rng, first: pd.Series, last: pd.Series, ids: np.ndarray, company: pd.Series) -> pd.Series:
-    domain = pd.Series(_pick(rng, MAIL_DOMAINS, len(ids)))
+    domain = pd.Series(labels(MAIL_DOMAINS, rng.integers(0, len(MAIL_DOMAINS), size=len(ids))))
     business = company.notna().to_numpy()
     company_domain = company.str.split(" ").str[0].str.lower() + ".ir"
     domain = domain.where(~business, company_domain)
@@ -117,25 +120,29 @@ def make_population(rng: np.random.Generator, n: int) -> Population:
     """Draw ``n`` customers with their public attributes and hidden traits."""
     ids = np.arange(1, n + 1, dtype="int64")
     seg_idx = rng.choice(len(SEGMENTS), size=n, p=SEGMENT_SHARES)
-    region_names = np.array(list(REGIONS))
-    region_idx = rng.choice(len(region_names), size=n, p=[s for _, s in REGIONS.values()])
-    city = np.empty(n, dtype=object)
+    region_idx = rng.choice(len(REGION_NAMES), size=n, p=[s for _, s in REGIONS.values()])
+    all_cities = [c for cities, _ in REGIONS.values() for c in cities]
+    city = np.empty(n, dtype=np.int32)
     for i, (cities, _) in enumerate(REGIONS.values()):
         mask = region_idx == i
-        city[mask] = _pick(rng, np.array(cities), mask.sum(), p=_city_shares(len(cities)))
+        offset = all_cities.index(cities[0])
+        city[mask] = offset + rng.choice(len(cities), size=mask.sum(), p=_city_shares(len(cities)))
     channel_set, first_channel = _channel_sets(rng, seg_idx)
-    first = pd.Series(_pick(rng, FIRST_NAMES, n))
-    last = pd.Series(_pick(rng, LAST_NAMES, n))
+    first = pd.Series(labels(FIRST_NAMES, rng.integers(0, len(FIRST_NAMES), size=n)))
+    last = pd.Series(labels(LAST_NAMES, rng.integers(0, len(LAST_NAMES), size=n)))
     business = seg_idx > 0
-    company = pd.Series(
-        pd.Series(_pick(rng, COMPANY_WORDS, n)) + " " + pd.Series(_pick(rng, COMPANY_KINDS, n))
+    company = (
+        pd.Series(labels(COMPANY_WORDS, rng.integers(0, len(COMPANY_WORDS), size=n)))
+        + " "
+        + pd.Series(labels(COMPANY_KINDS, rng.integers(0, len(COMPANY_KINDS), size=n)))
     ).where(business)
     signup_day = _signup_days(rng, n)
     consent_email = rng.random(n) < np.where(business, 0.8, 0.62)
     consent_sms = rng.random(n) < 0.45
     birth_year = np.where(business, -1, rng.integers(1950, 2006, size=n))
 
-    bad_service = rng.random(n) < np.where(region_names[region_idx] == WEAK_SUPPORT_REGION, 0.35, 0.12)
+    weak = list(REGION_NAMES).index(WEAK_SUPPORT_REGION)
+    bad_service = rng.random(n) < np.where(region_idx == weak, 0.35, 0.12)
     single = channel_set.sum(axis=1) == 1
     hr = PLANTED.churn_hazard_ratios
     hazard = PLANTED.base_churn_per_year * np.select(
@@ -158,16 +165,16 @@ def make_population(rng: np.random.Generator, n: int) -> Population:
         "company_name": company,
         "email": _emails(rng, first, last, ids, company),
         "phone": _phones(rng, n),
-        "segment": SEGMENTS[seg_idx],
-        "region": region_names[region_idx],
-        "city": city,
-        "acquisition_channel": CHANNELS[first_channel],
+        "segment": labels(SEGMENTS, seg_idx),
+        "region": labels(REGION_NAMES, region_idx),
+        "city": labels(all_cities, city),
+        "acquisition_channel": labels(CHANNELS, first_channel),
         "signup_date": to_date(signup_day),
         "birth_year": pd.array(np.where(birth_year < 0, None, birth_year), dtype="Int16"),
         "consent_email": consent_email,
         "consent_sms": consent_sms,
     })
-    return Population(customers, channel_set, rate, signup_day, active_until, bad_service, online_share)
+    return Population(customers, region_idx, channel_set, rate, signup_day, active_until, bad_service, online_share)
 
 
 def _city_shares(k: int) -> np.ndarray:
@@ -201,8 +208,7 @@ def make_staff(rng: np.random.Generator, n_customers: int) -> Staff:
     n = max(30, n_customers // 100)
     ids = np.arange(1, n + 1, dtype="int64")
     team = TEAMS[np.arange(n) % 3]
-    region_names = np.array(list(REGIONS))
-    region = region_names[rng.choice(len(region_names), size=n, p=[s for _, s in REGIONS.values()])]
+    region = REGION_NAMES[rng.choice(len(REGION_NAMES), size=n, p=[s for _, s in REGIONS.values()])]
     # Who chose which method is not random: the capital's reps go to the classroom,
     # remote regions get e-learning, and keener reps (higher baseline) pick face-to-face.
     p_method = np.select(

@@ -34,7 +34,7 @@ def make_opportunities(
     owner, day = seasonal_days(rng, pop.signup_day, pop.active_until, rate)
     n = len(owner)
     team = np.where(segment[owner] == "enterprise", "field_sales", "inside_sales")
-    region = pop.customers["region"].to_numpy()[owner]
+    region = pop.region_idx[owner]
     from .commerce import assign_reps
 
     rep = np.empty(n, dtype="int64")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._arrays import utc_values
 from .truths import PLANTED
 
 TEST_NAMES = [("Test", "Test"), ("asdf", "asdf"), ("Test", "User"), ("qwerty", "Demo")]
@@ -101,8 +102,8 @@ def reassign(rng: np.random.Generator, table: pd.DataFrame, time_col: str, dup: 
     hit = out["customer_id"].isin(master.index).to_numpy()
     idx = np.flatnonzero(hit)
     owner = out["customer_id"].to_numpy()[idx]
-    dup_signup = master.loc[owner, "signup_date"].dt.tz_localize("UTC").to_numpy()
-    after = out[time_col].to_numpy()[idx] >= dup_signup
+    dup_signup = master.loc[owner, "signup_date"].to_numpy()  # a local date, close enough
+    after = utc_values(out[time_col])[idx] >= dup_signup
     move = idx[after & (rng.random(len(idx)) < 0.5)]
     out.loc[move, "customer_id"] = master.loc[out["customer_id"].to_numpy()[move], "customer_id"].to_numpy()
     return out
@@ -112,7 +113,7 @@ def make_test_orders(rng: np.random.Generator, orders: pd.DataFrame, test: pd.Da
     """Two small completed orders per test record, placed after the real ones."""
     n = 2 * len(test)
     first = int(orders["order_id"].max()) + 1
-    at = orders["ordered_at"].iloc[rng.integers(0, len(orders), size=n)].to_numpy()
+    at = orders["ordered_at"].iloc[rng.integers(0, len(orders), size=n)].array
     return pd.DataFrame({
         "order_id": np.arange(first, first + n, dtype="int64"),
         "customer_id": np.repeat(test["customer_id"].to_numpy(), 2),

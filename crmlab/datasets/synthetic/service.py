@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._arrays import labels, nullable
 from ._clock import HORIZON, seasonal_days, to_utc
 from .commerce import assign_reps
 from .people import Population, Staff
@@ -60,7 +61,7 @@ def make_tickets(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.
     (owner, chan, prio, topic, created, first_response, resolved, sla, contacts, satisfaction) = (
         a[keep] for a in (owner, chan, prio, topic, created, first_response, resolved, sla, contacts, satisfaction)
     )
-    region = pop.customers["region"].to_numpy()[owner]
+    region = pop.region_idx[owner]
     agent = assign_reps(rng, staff, "support", region)
     sort = np.argsort(created, kind="stable")
     n = len(owner)
@@ -68,14 +69,14 @@ def make_tickets(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.
     return pd.DataFrame({
         "ticket_id": np.arange(1, n + 1, dtype="int64"),
         "customer_id": owner[sort] + 1,
-        "channel": TICKET_CHANNELS[chan[sort]],
-        "priority": PRIORITIES[prio[sort]],
-        "topic": TOPICS[topic[sort]],
+        "channel": labels(TICKET_CHANNELS, chan[sort]),
+        "priority": labels(PRIORITIES, prio[sort]),
+        "topic": labels(TOPICS, topic[sort]),
         "created_at": to_utc(created[sort]),
         "first_response_at": to_utc(first_response).where(first_response < HORIZON),
         "resolved_at": to_utc(resolved).where(resolved < HORIZON),
         "sla_hours": sla[sort].astype("int16"),
-        "contacts_to_resolve": pd.array(np.where(resolved < HORIZON, contacts[sort], None), dtype="Int16"),
-        "satisfaction": pd.array(np.where(satisfaction[sort] > 0, satisfaction[sort], None), dtype="Int8"),
+        "contacts_to_resolve": nullable(contacts[sort], resolved >= HORIZON, "Int16"),
+        "satisfaction": nullable(satisfaction[sort], satisfaction[sort] <= 0, "Int8"),
         "agent_id": agent[sort],
     })
