@@ -30,7 +30,6 @@ def _run(args) -> int:
 
 def _generate(args) -> int:
     from .datasets import generate_crm, save_crm
-
     from .datasets.readme import render_readme
 
     crm = generate_crm(n_customers=args.customers, seed=args.seed)

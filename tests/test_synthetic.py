@@ -168,7 +168,8 @@ def test_unrelated_pair_has_no_lift(big_crm):
 def _completeness(crm):
     act = crm.rep_activity.merge(crm.reps[["rep_id", "training_method", "trained_on"]])
     act["after"] = act["week_start"] >= act["trained_on"]
-    sums = act.groupby(["training_method", "rep_id", "after"])[["required_fields_filled", "required_fields_total"]].sum()
+    fields = ["required_fields_filled", "required_fields_total"]
+    sums = act.groupby(["training_method", "rep_id", "after"])[fields].sum()
     return (sums["required_fields_filled"] / sums["required_fields_total"]).unstack()
 
 

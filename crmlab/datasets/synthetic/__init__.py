@@ -140,7 +140,7 @@ def _add_raw_layer(t, seed) -> dict:
     t["raw_orders"] = pd.concat([orders, test_orders], ignore_index=True)
     t["raw_tickets"] = raw.reassign(rng, t["tickets"], "created_at", dup)
     return {
-        "duplicates": {int(d): int(m) for d, m in zip(dup["customer_id"], dup["duplicate_of"], strict=True)},
+        "duplicates": {str(d): int(m) for d, m in zip(dup["customer_id"], dup["duplicate_of"], strict=True)},
         "test_customer_ids": [int(i) for i in test["customer_id"]],
         "test_order_ids": [int(i) for i in test_orders["order_id"]],
     }

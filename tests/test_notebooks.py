@@ -1,0 +1,78 @@
+"""Every lesson follows the house opening, is stored clean, and keeps its promises.
+
+Executing them is nbval's job (`pytest --nbval-lax notebooks`, part of `make test`).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from crmlab.datasets import TABLES
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+def _read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_there_are_lessons():
+    assert [p.name for p in LESSONS][:1] == ["00_welcome.ipynb"]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_name_is_numbered(path):
+    assert re.fullmatch(r"\d\d_[a-z0-9_]+\.ipynb", path.name)
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_stored_without_outputs(path):
+    nb = _read(path)
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_opening(path):
+    nb = _read(path)
+    first = nb.cells[0]
+    number = path.name[:2]
+    assert first.cell_type == "markdown" and first.source.startswith(f"# {number} · ")
+    assert "**You will learn**" in first.source
+    objectives = re.findall(r"^- ", first.source.split("**You will learn**")[1].split("**")[0], re.M)
+    assert 2 <= len(objectives) <= 5
+    assert re.search(r"\*\*Time\*\*: about \d+ minutes", first.source)
+    assert "**The business question.**" in first.source
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    assert re.match(r"(import|from) ", code[0].source), "the first code cell holds the imports"
+    imports_elsewhere = [c for c in code[1:] if re.search(r"^(import|from \S+ import) ", c.source, re.M)]
+    assert not imports_elsewhere, "keep every import in the one import cell"
+    tagged = [c for c in code if "parameters" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and tagged[0] is code[1]
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_plot_cells_end_with_show(path):
+    for cell in _read(path).cells:
+        if cell.cell_type == "code" and re.search(r"\b(sns|plt|ax)\.\w+\(", cell.source) and "subplots" in cell.source:
+            assert cell.source.rstrip().endswith("plt.show()")
+
+
+@pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
+def test_ends_with_a_recap(path):
+    last = _read(path).cells[-1]
+    assert last.cell_type == "markdown" and "## Recap" in last.source
+
+
+def test_welcome_diagram_shows_every_clean_table():
+    text = "\n".join(c.source for c in _read(ROOT / "notebooks" / "00_welcome.ipynb").cells)
+    diagram = text.split("```mermaid")[1].split("```")[0]
+    for name in TABLES:
+        if not name.startswith("raw_"):
+            assert re.search(rf"\b{name}\b", diagram), f"the diagram misses `{name}`"

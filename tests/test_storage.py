@@ -1,0 +1,87 @@
+"""Reading and writing the CRM as Parquet: the committed copy, round trips, clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from crmlab.datasets import TABLES, generate_crm, load_crm, save_crm
+from crmlab.datasets.readme import render_readme
+from crmlab.errors import DataFileError, SchemaError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_committed_dataset_is_the_generator_output(crm):
+    committed = load_crm(ROOT / "datasets" / "crm")
+    assert sorted(committed) == sorted(crm)
+    for name in crm:
+        pd.testing.assert_frame_equal(committed[name], crm[name], obj=name)
+    assert committed.truth == crm.truth
+
+
+def test_committed_readme_is_up_to_date(crm):
+    text = (ROOT / "datasets" / "README.md").read_text()
+    assert text == render_readme(crm.truth), "datasets/README.md is stale: run `make data`"
+    for name in TABLES:
+        assert f"### `{name}`" in text
+
+
+def test_default_path_is_the_committed_copy():
+    crm = load_crm(tables=["channels"])
+    assert crm.channels["channel"].tolist() == ["mail", "web", "store", "call_centre", "field_sales", "advertising"]
+
+
+def test_round_trip_keeps_values_and_dtypes(tmp_path):
+    small = generate_crm(300, seed=5)
+    back = load_crm(save_crm(small, tmp_path))
+    for name in small:
+        pd.testing.assert_frame_equal(back[name], small[name], obj=name)
+    assert back.orders["ordered_at"].dt.tz is not None
+
+
+def test_subset_of_tables_and_unknown_name(tmp_path):
+    crm = load_crm(tables=["orders"])
+    assert list(crm) == ["orders"]
+    with pytest.raises(ValueError, match=r"`tables` must contain only names from .*'ordrs'"):
+        load_crm(tables=["ordrs"])
+
+
+def test_env_var_points_at_another_copy(tmp_path, monkeypatch):
+    save_crm(generate_crm(200, seed=9), tmp_path)
+    monkeypatch.setenv("CRMLAB_DATA", str(tmp_path))
+    assert len(load_crm(tables=["customers"]).customers) == 200
+
+
+def test_missing_folder_names_it_and_the_fix(tmp_path):
+    with pytest.raises(DataFileError, match="does not exist") as err:
+        load_crm(tmp_path / "nowhere")
+    assert "nowhere" in str(err.value) and "make data" in str(err.value)
+
+
+def test_missing_table_names_the_file(tmp_path):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path)
+    (folder / "orders.parquet").unlink()
+    with pytest.raises(DataFileError, match="orders.parquet") as err:
+        load_crm(folder)
+    assert "is missing" in str(err.value) and "make data" in str(err.value)
+
+
+def test_corrupt_table_names_the_file(tmp_path):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path)
+    (folder / "tickets.parquet").write_bytes(b"not parquet at all")
+    with pytest.raises(DataFileError, match="tickets.parquet") as err:
+        load_crm(folder, tables=["tickets"])
+    assert "damaged" in str(err.value)
+    assert isinstance(err.value.__cause__, Exception)
+
+
+def test_table_with_a_renamed_column_is_reported(tmp_path):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path)
+    orders = pd.read_parquet(folder / "orders.parquet").rename(columns={"total_cents": "total"})
+    orders.to_parquet(folder / "orders.parquet")
+    with pytest.raises(SchemaError, match=r"missing columns \['total_cents'\], unexpected columns \['total'\]") as err:
+        load_crm(folder, tables=["orders"])
+    assert "orders.parquet" in str(err.value)
