@@ -23,14 +23,19 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
-$(STAMP): $(UV) pyproject.toml uv.lock
+$(STAMP): $(UV) pyproject.toml uv.lock jupyter/overrides.json
 	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
 install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and test)
 
+# JupyterLab listens on this machine only; it refuses to run as root without --allow-root.
+LAB_FLAGS := --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)  ## open the course in JupyterLab
-	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_welcome.ipynb
 
 test: $(STAMP)  ## run the whole test suite (lint, clean notebooks, units, notebooks)
 	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks
