@@ -9,7 +9,6 @@ import duckdb
 import pandas as pd
 
 from .datasets.crm import CRM
-from .datasets.schema import TABLES
 from .datasets.storage import default_path
 from .errors import DataFileError
 
@@ -66,8 +65,3 @@ def _register(con, name: str, df) -> None:
             f"Every value of `source` must be a pandas DataFrame, but table `{name}` is a {type(df).__name__}."
         )
     con.register(name, df)
-
-
-def table_names() -> list[str]:
-    """Names of the tables of the CRM schema, for SQL autocompletion and docs."""
-    return sorted(TABLES)

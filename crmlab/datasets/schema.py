@@ -21,7 +21,15 @@ DATE = "datetime64[s]"  # a local calendar date (Asia/Tehran), at midnight
 
 @dataclass(frozen=True)
 class Table:
-    """One table: what a row is, its columns ``(name, dtype, meaning)``, and its keys."""
+    """One table: what a row is, its columns ``(name, dtype, meaning)``, and its keys.
+
+    Examples
+    --------
+    >>> TABLES["orders"].primary_key
+    ('order_id',)
+    >>> TABLES["orders"].dtypes["ordered_at"]
+    'datetime64[s, UTC]'
+    """
 
     row: str
     columns: tuple

@@ -25,7 +25,13 @@ _CHECKOUT = Path(__file__).resolve().parents[2] / "datasets" / "crm"
 
 
 def default_path() -> Path:
-    """Folder of the default CRM: ``$CRMLAB_DATA``, the packaged copy, or the checkout's."""
+    """Folder of the default CRM: ``$CRMLAB_DATA``, the packaged copy, or the checkout's.
+
+    Examples
+    --------
+    >>> (default_path() / "customers.parquet").exists()
+    True
+    """
     if os.environ.get("CRMLAB_DATA"):
         return Path(os.environ["CRMLAB_DATA"])
     return _PACKAGED if _PACKAGED.is_dir() else _CHECKOUT
