@@ -14,7 +14,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install lab test course lint strip data benchmark clean
+.PHONY: help install lab test course release progress lint strip data benchmark clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -42,8 +42,14 @@ test: $(STAMP)  ## run the whole test suite (lint, clean notebooks, units, noteb
 	$(BIN)/nbstripout --verify --keep-id $$(git ls-files '*.ipynb')
 	$(BIN)/python -m pytest
 
-course: $(STAMP)  ## execute every lesson headlessly into build/
+course: $(STAMP)  ## execute every lesson and exercise (solution and learner mode) into build/
 	$(BIN)/crmlab run
+
+release: $(STAMP)  ## rebuild the student exercise notebooks from exercises/source/
+	$(BIN)/crmlab release
+
+progress: $(STAMP)  ## show your progress through the exercises
+	$(BIN)/crmlab progress
 
 lint: $(STAMP)  ## lint the package and the notebooks
 	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks

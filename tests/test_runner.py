@@ -7,7 +7,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
 from crmlab.cli import main
-from crmlab.runner import discover, run_notebooks, widget_errors
+from crmlab.runner import Job, course_jobs, discover, run_jobs, run_notebook, widget_errors
 
 WIDGET_CALLBACK_RAISES = """\
 import ipywidgets as widgets
@@ -40,7 +40,7 @@ def course(tmp_path_factory):
     _write(folder, "02_widget_error.ipynb", WIDGET_CALLBACK_RAISES)
     (folder / "notes.ipynb").write_text("{}")  # not numbered: not a lesson
     lines = []
-    results = run_notebooks(discover([folder]), out_dir=folder / "build", jobs=2, echo=lines.append)
+    results = run_jobs(discover([folder]), out_dir=folder / "build", jobs_at_once=2, echo=lines.append, html=True)
     return folder, results, lines
 
 
@@ -52,7 +52,7 @@ def test_discover_finds_numbered_notebooks_in_order(course):
 def test_one_line_per_notebook_with_seconds_and_status(course):
     _, results, lines = course
     assert len(lines) == 3
-    assert lines[0].split()[-2:] == ["s", "ok"]
+    assert lines[0].split()[-2:] == ["s", "ok"] and lines[0].split()[1] == "lesson"
     assert "FAILED" in lines[1] and "KeyError" in lines[1]
     assert all(r.seconds > 0 for r in results)
 
@@ -99,3 +99,37 @@ def test_cli_generate_and_datadict(tmp_path, capsys):
     capsys.readouterr()
     assert main(["datadict"]) == 0
     assert "### `customers`" in capsys.readouterr().out
+
+
+def test_html_copy_is_written(course):
+    _, results, _ = course
+    page = results[0].html
+    assert page is not None and page.suffix == ".html"
+    assert "42" in page.read_text()
+
+
+def test_course_jobs_cover_lessons_and_both_exercise_modes():
+    jobs = course_jobs()
+    modes = {(j.notebook.as_posix(), j.mode) for j in jobs}
+    assert ("notebooks/00_welcome.ipynb", "lesson") in modes
+    assert ("exercises/source/00_welcome.ipynb", "solution") in modes
+    assert ("exercises/00_welcome.ipynb", "learner") in modes
+    assert Job(discover(["notebooks"])[0]).mode == "lesson"
+
+
+def test_mode_sets_strict_checks_and_a_private_progress_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path, "00_env.ipynb",
+           "import os\nassert os.environ['CRMLAB_CHECK_MODE'] == 'solution'\n"
+           "assert 'crmlab-progress-' in os.environ['CRMLAB_PROGRESS_DIR']")
+    result = run_notebook("00_env.ipynb", out_dir="out", mode="solution")
+    assert result.ok, result.error
+    with pytest.raises(ValueError, match="`mode` must be one of"):
+        run_notebook("00_env.ipynb", mode="teacher")
+
+
+def test_cli_progress_and_release_parse_their_own_options(capsys, tmp_path):
+    assert main(["progress", "--dir", str(tmp_path)]) == 0
+    assert "No progress recorded yet." in capsys.readouterr().out
+    assert main(["release", "--check"]) == 0
+    assert "Student copies are up to date." in capsys.readouterr().out

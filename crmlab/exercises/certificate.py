@@ -1,0 +1,135 @@
+"""A small, self-contained HTML certificate for a completed lesson.
+
+One file, inline CSS, no scripts, fonts or images from elsewhere: it opens
+offline and can be mailed as is. It states honestly how many hints were used and
+which solutions were viewed.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+import os
+from datetime import date
+from pathlib import Path
+
+from crmlab.errors import CrmlabError
+from crmlab.exercises.progress import LessonProgress
+from crmlab.exercises.progress_log import progress_dir
+
+__all__ = ["CertificateError", "render_certificate", "write_certificate"]
+
+ENV_LEARNER_NAME = "CRMLAB_LEARNER_NAME"
+
+_STYLE = """
+body{font-family:Georgia,serif;background:#f7f4ec;margin:0;padding:2em}
+.card{max-width:40em;margin:auto;background:#fff;border:6px double #2e7d32;padding:2em 3em;
+text-align:center}
+h1{font-size:1.8em;margin:0.2em 0;color:#2e7d32}
+.name{font-size:1.6em;margin:0.6em 0;border-bottom:1px solid #999;display:inline-block}
+table{margin:1em auto;border-collapse:collapse;font-family:sans-serif;font-size:0.9em}
+td,th{border-bottom:1px solid #ddd;padding:0.2em 0.8em}
+.small{font-family:sans-serif;font-size:0.8em;color:#555}
+"""
+
+
+class CertificateError(CrmlabError, ValueError):
+    """The lesson is not complete yet."""
+
+
+def render_certificate(progress: LessonProgress, name: str, on: date) -> str:
+    """The certificate's HTML.
+
+    Parameters
+    ----------
+    progress : LessonProgress
+        A complete lesson.
+    name : str
+        The learner's name.
+    on : date
+        The date printed.
+
+    Returns
+    -------
+    str
+        A whole HTML document with no external assets.
+
+    Examples
+    --------
+    >>> from crmlab.exercises.progress import summarize, Item
+    >>> p = summarize("00_demo", [{"event": "check", "question": "q1", "status": "correct"}],
+    ...               [Item("q1")], title="Demo")
+    >>> "Demo" in render_certificate(p, "Ada", date(2026, 1, 2))
+    True
+    """
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td>{esc(i.id)}</td><td>{esc(i.kind)}</td><td>{esc(i.status.replace('_', ' '))}"
+        f"</td><td>{i.hints_used}</td><td>{'yes' if i.solution_viewed else 'no'}</td></tr>"
+        for i in progress.items
+    )
+    title = esc(progress.title or progress.lesson)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f"<title>Certificate: {title}</title><style>{_STYLE}</style></head><body>"
+        '<div class="card"><p class="small">crmlab · CRM analytics course</p>'
+        "<h1>Certificate of completion</h1><p>This certifies that</p>"
+        f'<div class="name">{esc(name)}</div>'
+        f"<p>completed lesson <b>{esc(progress.lesson)}</b>: {title}</p>"
+        f"<p>{esc(progress.score_text())}</p>"
+        "<table><thead><tr><th>question</th><th>kind</th><th>status</th><th>hints</th>"
+        f"<th>solution viewed</th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<p class="small">{on.isoformat()}</p></div></body></html>\n'
+    )
+
+
+def write_certificate(
+    progress: LessonProgress,
+    path: str | Path | None = None,
+    *,
+    name: str | None = None,
+    directory: Path | None = None,
+) -> Path:
+    """Write the certificate of a completed lesson.
+
+    Parameters
+    ----------
+    progress : LessonProgress
+        The lesson's progress; every checked question must be correct.
+    path : str or Path, optional
+        The file to write; by default ``<directory>/certificates/<lesson>.html``.
+    name : str, optional
+        The learner's name; by default ``$CRMLAB_LEARNER_NAME`` or the login name.
+    directory : Path, optional
+        The progress folder; by default :func:`~crmlab.exercises.progress_log.progress_dir`.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    CertificateError
+        When the lesson is not complete, naming what is left.
+    """
+    if not progress.complete:
+        left = ", ".join(progress.remaining) or "its questions"
+        raise CertificateError(
+            f"Not yet: lesson {progress.lesson} needs every question correct first. "
+            f"Still to do: {left}. {progress.score_text()}."
+        )
+    if path is None:
+        path = (directory or progress_dir()) / "certificates" / f"{progress.lesson}.html"
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    learner = name or os.environ.get(ENV_LEARNER_NAME) or _login_name()
+    path.write_text(render_certificate(progress, learner, date.today()), encoding="utf-8")
+    return path
+
+
+def _login_name() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name in some containers
+        return "a crmlab learner"

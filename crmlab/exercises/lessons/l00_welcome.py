@@ -1,0 +1,139 @@
+"""Exercises of lesson 00, *Welcome to crmlab*: first questions of the CRM database.
+
+Expected values are computed from the course's database on the first check, never typed in.
+"""
+
+from functools import cache
+
+import pandas as pd
+
+from crmlab.datasets import load_crm
+from crmlab.exercises import CompareOptions, Mistake, Question, Reflection, chart_data
+
+TITLE = "Welcome to crmlab"
+LOCAL = "Asia/Tehran"
+
+
+@cache
+def _crm():
+    return load_crm(tables=["customers", "orders", "tickets"])
+
+
+def _completed() -> pd.DataFrame:
+    orders = _crm().orders
+    return orders[orders["status"] == "completed"]
+
+
+def _revenue_by_channel(orders: pd.DataFrame, divide: float = 100) -> pd.DataFrame:
+    out = orders.groupby("channel", as_index=False)["total_cents"].sum()
+    return out.assign(revenue_usd=out.pop("total_cents") / divide)
+
+
+def _orders_per_month(tz: str = LOCAL) -> pd.Series:
+    """Bar heights, January to December 2025, by position (tick labels vary with the plotting call)."""
+    when = _crm().orders["ordered_at"].dt.tz_convert(tz)
+    months = when[when.dt.year == 2025].dt.month
+    return months.value_counts().sort_index().astype(float).reset_index(drop=True)
+
+
+def _heights(chart) -> pd.Series:
+    """Bar heights in drawing order, whatever the tick labels say."""
+    return chart_data(chart).reset_index(drop=True)
+
+
+def _tickets_per_priority() -> pd.DataFrame:
+    return _crm().tickets.groupby("priority", as_index=False).size().rename(columns={"size": "tickets"})
+
+
+QUESTIONS = [
+    Question(
+        "q1",
+        "How many customers placed at least one completed order?",
+        expected=lambda: _completed()["customer_id"].nunique(),
+        hints=[
+            "Keep the orders whose `status` is 'completed', then look at who placed them.",
+            "One customer can place many orders: count distinct customers, not rows.",
+            "`orders[orders['status'] == 'completed']['customer_id'].nunique()`",
+        ],
+        solution="completed = crm.orders[crm.orders['status'] == 'completed']\n"
+        "n_buyers = completed['customer_id'].nunique()",
+        mistakes=[
+            Mistake("You counted orders, not customers: one customer can place many orders.",
+                    expected=lambda: len(_completed())),  # fmt: skip
+            Mistake("You counted every customer in the CRM, including those who never ordered.",
+                    expected=lambda: len(_crm().customers)),  # fmt: skip
+            Mistake("You counted customers with any order, cancelled and returned ones included: "
+                    "keep only `status == 'completed'`.",
+                    expected=lambda: _crm().orders["customer_id"].nunique()),  # fmt: skip
+        ],
+    ),
+    Question(
+        "q2",
+        "Revenue by channel: a table with one row per `channel` and a column `revenue_usd`, "
+        "the total of completed orders in US dollars.",
+        expected=lambda: _revenue_by_channel(_completed()),
+        hints=[
+            "Start from the completed orders and group them by `channel`.",
+            "`total_cents` is in cents: divide the sums by 100.",
+            "`.groupby('channel', as_index=False)['total_cents'].sum()`, then a `revenue_usd` column.",
+        ],
+        solution="by_channel = completed.groupby('channel', as_index=False)['total_cents'].sum()\n"
+        "by_channel['revenue_usd'] = by_channel.pop('total_cents') / 100",
+        mistakes=[
+            Mistake("Your revenue is 100 times too big: `total_cents` is in cents, divide by 100.",
+                    expected=lambda: _revenue_by_channel(_completed(), divide=1)),  # fmt: skip
+            Mistake("Your totals include cancelled and returned orders: keep only completed ones.",
+                    expected=lambda: _revenue_by_channel(_crm().orders)),  # fmt: skip
+        ],
+        compare=CompareOptions(ignore_column_case=True, rtol=1e-9),
+    ),
+    Question(
+        "q3",
+        "Draw a bar chart of the number of orders (any status) placed in each month of 2025, "
+        "January to December, by the company's local calendar (Asia/Tehran), and check its Axes.",
+        expected=_orders_per_month,
+        prepare=_heights,
+        hints=[
+            "`ordered_at` is stored in UTC: convert it with `.dt.tz_convert('Asia/Tehran')` first.",
+            "Keep the year 2025, take `.dt.month`, count with `.value_counts().sort_index()`.",
+            "`ax = counts.plot.bar()` returns the Axes to check.",
+        ],
+        solution="local = crm.orders['ordered_at'].dt.tz_convert('Asia/Tehran')\n"
+        "counts = local[local.dt.year == 2025].dt.month.value_counts().sort_index()\n"
+        "ax = counts.plot.bar()",
+        mistakes=[
+            Mistake("Your months follow UTC, not the company's clock: orders placed just after "
+                    "local midnight on the first of a month land in the wrong month. "
+                    "Convert with `.dt.tz_convert('Asia/Tehran')` before taking the month.",
+                    expected=lambda: _orders_per_month("UTC")),  # fmt: skip
+            Mistake("Your bars are not in calendar order: sort the counts by month "
+                    "(`.sort_index()`) before plotting.",
+                    when=lambda bars: sorted(bars.tolist()) == sorted(_orders_per_month().tolist())),  # fmt: skip
+        ],
+        compare=CompareOptions(ignore_order=False, index_as_column=False),
+    ),
+    Question(
+        "q5",
+        "With SQL on `con = crmlab.connect()`: the number of tickets per `priority`, as a table "
+        "with columns `priority` and `tickets`.",
+        expected=_tickets_per_priority,
+        hints=[
+            "GROUP BY the priority and count the rows.",
+            "`SELECT priority, count(*) AS tickets FROM tickets GROUP BY priority`",
+            "Turn the result into a DataFrame with `.df()`.",
+        ],
+        solution="per_priority = con.sql(\"SELECT priority, count(*) AS tickets "
+        "FROM tickets GROUP BY priority\").df()",
+        mistakes=[
+            Mistake("You counted customers, not tickets: `count(*)` counts rows.",
+                    when=lambda t: "tickets" in t and int(t["tickets"].sum()) < len(_crm().tickets)),  # fmt: skip
+        ],
+    ),
+    Reflection(
+        "q6",
+        "In one or two sentences: for which step of a BI question would you reach for SQL, "
+        "and for which pandas?",
+        solution="SQL reads well for joining, filtering and aggregating tables, the way BI tools "
+        "talk to a warehouse; pandas is handy for what follows: reshaping, charts and models.",
+    ),
+]

@@ -1,0 +1,269 @@
+"""Progress summaries: per question, per lesson and for the whole course.
+
+Built from the events of the :mod:`~crmlab.exercises.progress_log`. A question's
+status is ``correct`` once any check was correct, otherwise the last real attempt's
+status; attempts count checks that were not "not attempted"; hints used is the
+highest hint number viewed. The score counts checked questions and quizzes (not
+reflections), weighted by their points.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from crmlab.exercises.progress_log import ProgressLog
+
+__all__ = [
+    "CourseProgress",
+    "Item",
+    "LessonProgress",
+    "QuestionProgress",
+    "course_progress",
+    "summarize",
+]
+
+_SCORED = ("question", "quiz")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing a lesson asks: a question, a quiz or a reflection."""
+
+    id: str
+    kind: str = "question"
+    points: int = 1
+
+
+@dataclass(frozen=True)
+class QuestionProgress:
+    """Where a learner stands on one item of a lesson."""
+
+    id: str
+    kind: str
+    status: str
+    attempts: int
+    hints_used: int
+    solution_viewed: bool
+    points: int = 1
+
+    @property
+    def correct(self) -> bool:
+        """True once the item was answered correctly."""
+        return self.status == "correct"
+
+
+@dataclass(frozen=True)
+class LessonProgress:
+    """Progress on one lesson, shown as a table.
+
+    Examples
+    --------
+    >>> events = [{"event": "check", "question": "q1", "status": "correct"},
+    ...           {"event": "hint", "question": "q2", "hint": 2}]
+    >>> p = summarize("00_demo", events, [Item("q1"), Item("q2")])
+    >>> p.score, p.max_score, p.remaining
+    (1, 2, ['q2'])
+    """
+
+    lesson: str
+    title: str
+    items: tuple[QuestionProgress, ...]
+    skipped_lines: int = 0
+
+    @property
+    def score(self) -> int:
+        """Points earned on checked questions and quizzes."""
+        return sum(i.points for i in self.items if i.kind in _SCORED and i.correct)
+
+    @property
+    def max_score(self) -> int:
+        """Points available on checked questions and quizzes."""
+        return sum(i.points for i in self.items if i.kind in _SCORED)
+
+    @property
+    def remaining(self) -> list[str]:
+        """Checked items not yet correct."""
+        return [i.id for i in self.items if i.kind in _SCORED and not i.correct]
+
+    @property
+    def complete(self) -> bool:
+        """True when every checked question and quiz is correct."""
+        return self.max_score > 0 and not self.remaining
+
+    def score_text(self) -> str:
+        """E.g. ``"Score: 3 of 4 (75%)"``."""
+        percent = round(100 * self.score / self.max_score) if self.max_score else 0
+        return f"Score: {self.score} of {self.max_score} ({percent}%)"
+
+    def rows(self) -> list[list[str]]:
+        """The table rows: question, kind, status, attempts, hints, solution."""
+        return [
+            [i.id, i.kind, i.status.replace("_", " "), str(i.attempts), str(i.hints_used),
+             "viewed" if i.solution_viewed else "-"]
+            for i in self.items
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        title = f"Lesson {self.lesson}" + (f" · {self.title}" if self.title else "")
+        lines = [title, _table(_HEADERS, self.rows()), self.score_text()]
+        if self.remaining:
+            lines[-1] += ". Still to do: " + ", ".join(self.remaining) + "."
+        if self.skipped_lines:
+            lines.append(f"({self.skipped_lines} unreadable line(s) in the log were skipped.)")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        title = html.escape(f"Lesson {self.lesson}" + (f" · {self.title}" if self.title else ""))
+        return (
+            f'<div class="crmlab-progress"><b>{title}</b>'
+            f"{_html_table(_HEADERS, self.rows())}<p>{html.escape(self.score_text())}</p></div>"
+        )
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    """Progress over every lesson with a log (and every known lesson)."""
+
+    lessons: tuple[LessonProgress, ...]
+
+    def rows(self) -> list[list[str]]:
+        """One row per lesson: lesson, title, score, complete."""
+        return [
+            [p.lesson, p.title, f"{p.score}/{p.max_score}", "yes" if p.complete else "no"]
+            for p in self.lessons
+        ]
+
+    def __str__(self) -> str:
+        if not self.lessons:
+            return "No progress recorded yet."
+        done = sum(p.complete for p in self.lessons)
+        score = sum(p.score for p in self.lessons)
+        total = sum(p.max_score for p in self.lessons)
+        table = _table(["lesson", "title", "score", "complete"], self.rows())
+        return f"{table}\nLessons complete: {done} of {len(self.lessons)}; points: {score} of {total}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        return _html_table(["lesson", "title", "score", "complete"], self.rows())
+
+
+def summarize(
+    lesson_id: str,
+    events: Iterable[dict],
+    items: Sequence[Item] | None = None,
+    title: str = "",
+    skipped_lines: int = 0,
+) -> LessonProgress:
+    """Summarize one lesson's events.
+
+    Parameters
+    ----------
+    lesson_id : str
+        The lesson.
+    events : iterable of dict
+        Its log entries, oldest first.
+    items : sequence of Item, optional
+        What the lesson asks, in order; by default the items seen in the log.
+    title : str
+        The lesson's title.
+    skipped_lines : int
+        Unreadable log lines, reported in the summary.
+
+    Returns
+    -------
+    LessonProgress
+    """
+    events = [e for e in events if isinstance(e.get("question"), str)]
+    if items is None:
+        items = _items_from_events(events)
+    by_item: dict[str, list[dict]] = {item.id: [] for item in items}
+    for event in events:
+        if event["question"] in by_item:
+            by_item[event["question"]].append(event)
+    summaries = tuple(_summarize_item(item, by_item[item.id]) for item in items)
+    return LessonProgress(lesson_id, title, summaries, skipped_lines)
+
+
+def course_progress(
+    log: ProgressLog | None = None,
+    describe: Callable[[str], tuple[str, Sequence[Item]] | None] | None = None,
+    lesson_ids: Iterable[str] = (),
+) -> CourseProgress:
+    """Summarize every lesson with a log file, plus ``lesson_ids``.
+
+    Parameters
+    ----------
+    log : ProgressLog, optional
+        Where to read; the default folder otherwise.
+    describe : callable, optional
+        ``describe(lesson_id)`` returns ``(title, items)`` or None when unknown.
+    lesson_ids : iterable of str
+        Lessons to include even without a log (e.g. every lesson of the course).
+
+    Returns
+    -------
+    CourseProgress
+    """
+    log = log or ProgressLog()
+    summaries = []
+    for lesson_id in sorted(set(log.lessons()) | set(lesson_ids)):
+        contents = log.read(lesson_id)
+        known = describe(lesson_id) if describe else None
+        title, items = known if known else ("", None)
+        summaries.append(summarize(lesson_id, contents.events, items, title, contents.skipped))
+    return CourseProgress(tuple(summaries))
+
+
+_HEADERS = ["question", "kind", "status", "attempts", "hints", "solution"]
+
+
+def _items_from_events(events: list[dict]) -> list[Item]:
+    kinds: dict[str, str] = {}
+    for event in events:
+        kind = {"quiz": "quiz"}.get(event.get("event"), "question")
+        if event.get("status") == "unchecked":
+            kind = "reflection"
+        kinds.setdefault(event["question"], kind)
+        if kind != "question":
+            kinds[event["question"]] = kind
+    return [Item(question, kind) for question, kind in kinds.items()]
+
+
+def _summarize_item(item: Item, events: list[dict]) -> QuestionProgress:
+    answers = [e for e in events if e.get("event") in ("check", "quiz")]
+    statuses = [e.get("status", "") for e in answers]
+    real = [s for s in statuses if s and s != "not_attempted"]
+    if "correct" in real:
+        status = "correct"
+    else:
+        status = real[-1] if real else "not_attempted"
+    hints = [e.get("hint", 0) for e in events if e.get("event") == "hint"]
+    return QuestionProgress(
+        id=item.id,
+        kind=item.kind,
+        status=status,
+        attempts=len(real),
+        hints_used=max((h for h in hints if isinstance(h, int)), default=0),
+        solution_viewed=any(e.get("event") == "solution" for e in events),
+        points=item.points,
+    )
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(str(r[i])) for r in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+             for row in [headers, *rows]]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _html_table(headers: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>" for row in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"

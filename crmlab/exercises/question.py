@@ -1,0 +1,314 @@
+"""Questions: what is asked, how the expected answer is computed, and how to check it.
+
+A :class:`Question` holds a prompt, a function computing the expected value from
+the data (called once, lazily), hints, a solution, and known :class:`Mistake`\\ s
+with targeted messages. :meth:`Question.evaluate` turns any answer into a
+:class:`~crmlab.exercises.feedback.Feedback` and never raises: the learner's own
+errors become ``learner_error``, the checker's become ``checker_error``. A
+:class:`Reflection` is a free-text question: recorded, not checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import inspect
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from crmlab.errors import CrmlabError
+from crmlab.exercises.blank import BLANK, is_blank
+from crmlab.exercises.compare import compare as _compare
+from crmlab.exercises.comparison import CompareOptions, Comparison, describe
+from crmlab.exercises.explain import explain_exception, learner_line
+from crmlab.exercises.feedback import Check, Feedback, Status
+
+__all__ = ["NO_ANSWER", "AnswerError", "Mistake", "Question", "Reflection", "call_answer"]
+
+_UNSET = object()
+
+
+class AnswerError(CrmlabError, ValueError):
+    """Raised by a question's ``prepare`` step: the answer cannot be read; says why."""
+
+
+@dataclass
+class Mistake:
+    """A known wrong answer and the message it deserves.
+
+    Give either ``expected`` (a function computing the wrong answer the mistake
+    produces, compared like the real answer) or ``when`` (a test on the learner's
+    answer).
+
+    Parameters
+    ----------
+    message : str
+        What the learner probably did and how to look at it.
+    expected : callable, optional
+        ``expected()`` returns the value the mistake gives.
+    when : callable, optional
+        ``when(answer)`` is True when the answer shows the mistake.
+
+    Examples
+    --------
+    >>> m = Mistake("You counted orders, not customers.", expected=lambda: 7)
+    >>> m.matches(7, CompareOptions()), m.matches(5, CompareOptions())
+    (True, False)
+    """
+
+    message: str
+    expected: Callable[[], Any] | None = None
+    when: Callable[[Any], bool] | None = None
+    _value: Any = field(default=_UNSET, init=False, repr=False, compare=False)
+
+    def matches(self, answer: Any, options: CompareOptions) -> bool:
+        """True when ``answer`` shows this mistake; False also when the test itself fails."""
+        try:
+            if self.when is not None and bool(self.when(answer)):
+                return True
+            if self.expected is None:
+                return False
+            if self._value is _UNSET:
+                self._value = self.expected()
+            return _compare(answer, self._value, options).ok
+        except Exception:  # a broken or inapplicable test is just not a match
+            return False
+
+
+@dataclass
+class Question:
+    """One checked exercise question.
+
+    Parameters
+    ----------
+    id : str
+        A short identifier, used as ``ex.<id>`` (e.g. ``"q1"``).
+    prompt : str
+        The question as the learner reads it.
+    expected : callable
+        ``expected()`` computes the right answer from the data; called once, on
+        the first check.
+    hints : sequence of str
+        From gentle to specific; ``hint(1)``, ``hint(2)``, ...
+    solution : str
+        Code (or text) shown by ``solution()``.
+    mistakes : sequence of Mistake
+        Known wrong answers with targeted messages, tried in order.
+    compare : CompareOptions
+        How lenient the comparison is (row order, column case, tolerance...).
+    prepare : callable, optional
+        Turns the learner's answer into the form compared, e.g.
+        :func:`~crmlab.exercises.charts.chart_data`; it raises :class:`AnswerError`
+        with a message when the answer cannot be read.
+    expects_function : bool
+        The answer is itself a function: do not call it.
+    correct_message : str
+        Shown after a correct answer, e.g. a remark on the result.
+    points : int
+        Weight in the lesson score.
+
+    Examples
+    --------
+    >>> q = Question("q1", "What is 6 * 7?", expected=lambda: 42, hints=["Multiply."],
+    ...              mistakes=[Mistake("You added instead of multiplying.", expected=lambda: 13)])
+    >>> print(q.evaluate(42))
+    q1 · Correct: Well done.
+    2 of 2 checks passed: ✓ answer is a number; ✓ value is right
+    >>> print(q.evaluate(13).message)
+    You added instead of multiplying.
+    """
+
+    id: str
+    prompt: str
+    expected: Callable[[], Any] | None = None
+    hints: Sequence[str] = ()
+    solution: str = ""
+    mistakes: Sequence[Mistake] = ()
+    compare: CompareOptions = field(default_factory=CompareOptions)
+    prepare: Callable[[Any], Any] | None = None
+    expects_function: bool = False
+    correct_message: str = ""
+    points: int = 1
+    _value: Any = field(default=_UNSET, init=False, repr=False, compare=False)
+
+    @property
+    def kind(self) -> str:
+        """``"question"`` or ``"reflection"``."""
+        return "reflection" if self.expected is None else "question"
+
+    def expected_value(self) -> Any:
+        """The expected answer, computed on first use."""
+        if self._value is _UNSET:
+            self._value = self.expected()
+        return self._value
+
+    def evaluate(self, answer: Any) -> Feedback:
+        """Check ``answer``; never raises.
+
+        Parameters
+        ----------
+        answer : object
+            The learner's value, or a function of no arguments computing it.
+
+        Returns
+        -------
+        Feedback
+        """
+        answer, error = call_answer(answer, self.expects_function)  # the learner's own warnings show
+        if error is not None:
+            return self._learner_error(error)
+        with warnings.catch_warnings():  # the checker's do not
+            warnings.simplefilter("ignore")
+            return self._evaluate(answer)
+
+    def _feedback(self, status: Status, message: str, result: Comparison | None = None):
+        checks = result.checks if result else ()
+        rows = result.rows if result else ""
+        return Feedback(status, message, checks, rows, question=self.id)
+
+    def _evaluate(self, answer: Any) -> Feedback:
+        if answer is NO_ANSWER:
+            return self._feedback(
+                Status.NOT_ATTEMPTED, f"Pass your answer to the check: `ex.{self.id}.check(answer)`."
+            )
+        if is_blank(answer):
+            return self._feedback(
+                Status.NOT_ATTEMPTED, "Replace the blank `____` with your answer, then run the check."
+            )
+        if self.expected is None:
+            return self._reflect(answer)
+        try:
+            expected = self.expected_value()
+        except Exception as exc:
+            return self._checker_error("compute the expected answer", exc)
+        if self.prepare is not None:
+            try:
+                answer = self.prepare(answer)
+            except AnswerError as exc:
+                unreadable = Comparison((Check("answer can be read", False),), str(exc))
+                return self._feedback(Status.INCORRECT, str(exc), unreadable)
+            except Exception as exc:
+                return self._learner_error(exc, "Your answer could not be read for checking. ")
+        return self._compare(answer, expected)
+
+    def _compare(self, answer: Any, expected: Any) -> Feedback:
+        try:
+            result = _compare(answer, expected, self.compare)
+        except Exception as exc:
+            if _comparison_broken(expected, self.compare):
+                return self._checker_error("compare answers of this kind", exc)
+            return self._unusable(answer, exc)
+        if result.ok:
+            message = "Well done." + (f" {self.correct_message}" if self.correct_message else "")
+            return self._feedback(Status.CORRECT, message, result)
+        mistake = next((m for m in self.mistakes if m.matches(answer, self.compare)), None)
+        if mistake is not None:
+            return self._feedback(Status.INCORRECT, mistake.message, result)
+        return self._feedback(Status.INCORRECT, result.message, result)
+
+    def _reflect(self, answer: Any) -> Feedback:
+        if not isinstance(answer, str):
+            return self._feedback(
+                Status.INCORRECT,
+                f"Write your answer as text in quotes, e.g. `\"...\"`; you gave {describe(answer)}.",
+            )
+        if not answer.strip():
+            return self._feedback(Status.NOT_ATTEMPTED, "Write a sentence or two in the quotes.")
+        return self._feedback(
+            Status.UNCHECKED,
+            f"Your answer is recorded. Compare it with the discussion: `ex.{self.id}.solution()`.",
+        )
+
+    def _learner_error(self, exc: BaseException, prefix: str = "") -> Feedback:
+        if _mentions_blank(exc):
+            return self._feedback(
+                Status.NOT_ATTEMPTED, "Replace the blank `____` with your code, then run the check."
+            )
+        return self._feedback(Status.LEARNER_ERROR, prefix + explain_exception(exc))
+
+    def _unusable(self, answer: Any, exc: BaseException) -> Feedback:
+        message = (
+            f"Your answer ({describe(answer)}) could not be examined: using it raised "
+            f"{type(exc).__name__}. Give a plain value, a list or a pandas table."
+        )
+        line = learner_line(exc)
+        if line:
+            message += f" The failing line: `{line}`"
+        return self._feedback(Status.LEARNER_ERROR, message)
+
+    def _checker_error(self, task: str, exc: BaseException) -> Feedback:
+        message = (
+            f"The checker could not {task} ({type(exc).__name__}: {exc}). This is a fault "
+            "in the course, not in your answer: please report it."
+        )
+        return self._feedback(Status.CHECKER_ERROR, message)
+
+
+@dataclass
+class Reflection(Question):
+    """A free-text question: the answer is recorded, not checked.
+
+    Examples
+    --------
+    >>> r = Reflection("q9", "Why might recent customers matter more?", solution="...")
+    >>> r.evaluate("Because they are still active.").status.value
+    'unchecked'
+    """
+
+    expected: None = None
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "<no answer>"
+
+
+NO_ANSWER = _Missing()
+
+
+def call_answer(answer: Any, expects_function: bool = False) -> tuple[Any, BaseException | None]:
+    """Call ``answer`` if it is a function of no arguments, catching what it raises.
+
+    Returns
+    -------
+    tuple
+        ``(value, None)``, or ``(None, exception)`` when the learner's code raised.
+
+    Examples
+    --------
+    >>> call_answer(lambda: 1 + 1)
+    (2, None)
+    >>> call_answer(lambda: 1 / 0)[1].__class__.__name__
+    'ZeroDivisionError'
+    """
+    if expects_function or not _is_thunk(answer):
+        return answer, None
+    try:
+        return answer(), None
+    except Exception as exc:
+        return None, exc
+
+
+def _is_thunk(answer: Any) -> bool:
+    """True for a function (or lambda) that can be called without arguments."""
+    if not inspect.isfunction(answer) and not inspect.ismethod(answer):
+        return False
+    try:
+        inspect.signature(answer).bind()
+    except TypeError:
+        return False
+    return True
+
+
+def _mentions_blank(exc: BaseException) -> bool:
+    return any(arg is BLANK for arg in exc.args) or "____" in str(exc)
+
+
+def _comparison_broken(expected: Any, options: CompareOptions) -> bool:
+    """True when comparing the expected value with a copy of itself fails: a checker bug."""
+    try:
+        return not _compare(copy.deepcopy(expected), expected, options).ok
+    except Exception:
+        return True
+

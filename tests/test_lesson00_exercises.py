@@ -1,0 +1,175 @@
+"""Lesson 00's exercises: the right answer passes, known mistakes get their message,
+junk gets feedback (never a traceback), and the blank is "not attempted"."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+import crmlab
+from crmlab.exercises import ____, lesson
+from crmlab.exercises.feedback import Status
+
+
+class Hostile:
+    """An object whose every method raises."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("hostile")
+
+    def __eq__(self, other):
+        raise RuntimeError("hostile")
+
+    def __len__(self):
+        raise RuntimeError("hostile")
+
+    def __iter__(self):
+        raise RuntimeError("hostile")
+
+    __hash__ = None
+
+
+JUNK = [None, "hello", [1, 2, 3], pd.DataFrame({"wrong": [1, 2]}), Hostile(), 3.5, {"a": 1}]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlab.load_crm()
+
+
+@pytest.fixture
+def ex():
+    return lesson("00_welcome")
+
+
+@pytest.fixture(scope="module")
+def completed(crm):
+    return crm.orders[crm.orders["status"] == "completed"]
+
+
+def _chart(series):
+    ax = series.plot.bar()
+    return ax
+
+
+def _monthly(crm, tz):
+    when = crm.orders["ordered_at"].dt.tz_convert(tz)
+    return when[when.dt.year == 2025].dt.month.value_counts().sort_index()
+
+
+def _right_answers(crm, completed):
+    by_channel = completed.groupby("channel", as_index=False)["total_cents"].sum()
+    by_channel["revenue_usd"] = by_channel.pop("total_cents") / 100
+    con = crmlab.connect(crm)
+    return {
+        "q1": completed["customer_id"].nunique(),
+        "q2": by_channel,
+        "q3": lambda: _chart(_monthly(crm, "Asia/Tehran")),
+        "q5": con.sql("SELECT priority, count(*) AS tickets FROM tickets GROUP BY priority").df(),
+    }
+
+
+@pytest.mark.parametrize("qid", ["q1", "q2", "q3", "q5"])
+def test_solution_passes(ex, crm, completed, qid):
+    answer = _right_answers(crm, completed)[qid]
+    feedback = getattr(ex, qid).check(answer() if callable(answer) else answer)
+    assert feedback.status is Status.CORRECT, str(feedback)
+
+
+def test_solution_variants_pass(ex, crm, completed):
+    right = _right_answers(crm, completed)
+    as_index = right["q2"].set_index("channel")
+    assert ex.q2.check(as_index).status is Status.CORRECT
+    shuffled = right["q2"].sample(frac=1, random_state=1).rename(columns={"revenue_usd": "Revenue_USD"})
+    assert ex.q2.check(shuffled).status is Status.CORRECT
+    assert ex.q1.check(float(right["q1"])).status is Status.CORRECT
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q1", lambda crm, done: len(done), "You counted orders, not customers"),
+        ("q1", lambda crm, done: len(crm.customers), "including those who never ordered"),
+        ("q1", lambda crm, done: crm.orders["customer_id"].nunique(), "cancelled and returned"),
+        ("q2", lambda crm, done: done.groupby("channel", as_index=False)["total_cents"].sum()
+            .rename(columns={"total_cents": "revenue_usd"}), "100 times too big"),
+        ("q2", lambda crm, done: crm.orders.groupby("channel", as_index=False)["total_cents"].sum()
+            .assign(revenue_usd=lambda d: d.pop("total_cents") / 100), "include cancelled and returned"),
+        ("q3", lambda crm, done: _chart(_monthly(crm, "UTC")), "Your months follow UTC"),
+        ("q3", lambda crm, done: _chart(_monthly(crm, "Asia/Tehran").sort_values()), "not in calendar order"),
+        ("q5", lambda crm, done: crmlab.connect(crm).sql(
+            "SELECT priority, count(DISTINCT customer_id) AS tickets FROM tickets GROUP BY 1").df(),
+         "You counted customers, not tickets"),
+    ],
+)
+def test_known_mistakes_get_their_message(ex, crm, completed, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm, completed))
+    assert feedback.status is Status.INCORRECT
+    assert message in feedback.message
+
+
+def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, completed):
+    wrong = completed.groupby("channel", as_index=False)["total_cents"].mean()
+    wrong = wrong.rename(columns={"total_cents": "revenue_usd"})
+    feedback = ex.q2.check(wrong)
+    assert feedback.status is Status.INCORRECT
+    text = str(feedback)
+    assert "revenue_usd" in text
+    expected = completed.groupby("channel")["total_cents"].sum() / 100
+    assert f"{expected.iloc[0]:.1f}" not in text  # the expected values are never shown
+
+
+@pytest.mark.parametrize("qid", ["q1", "q2", "q3", "q5"])
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
+def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
+    feedback = getattr(ex, qid).check(junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
+    assert feedback.message
+    assert "Traceback" not in str(feedback)
+
+
+@pytest.mark.parametrize("qid", ["q1", "q2", "q3", "q5", "q6"])
+def test_blank_is_not_attempted(ex, qid):
+    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
+
+
+def test_learner_code_that_raises_is_explained(ex, crm):
+    feedback = ex.q2.check_code(lambda: crm.orders.groupby("chanel")["total_cents"].sum())
+    assert feedback.status is Status.LEARNER_ERROR
+    assert "channel" in feedback.message  # the closest column name is suggested
+
+
+@pytest.mark.parametrize(("answer", "status", "text"), [
+    ("c", Status.CORRECT, "add 3 hours 30 minutes"),
+    ("a", Status.INCORRECT, "That is the UTC clock"),
+    ("b", Status.INCORRECT, "You subtracted the offset"),
+])
+def test_quiz_q4(ex, answer, status, text):
+    feedback = ex.quiz("q4", answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
+@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
+def test_quiz_junk(ex, junk):
+    feedback = ex.quiz("q7", answer=junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
+
+
+def test_hints_get_more_specific_and_solution_is_recorded(ex):
+    first, third = str(ex.q1.hint()), str(ex.q1.hint(3))
+    assert "status" in first and "nunique()" in third
+    assert "nunique" in str(ex.q1.solution())
+    progress = ex.progress()
+    assert "q1" in str(progress)
+
+
+def test_reflection_is_recorded_unchecked(ex):
+    feedback = ex.q6.check("SQL for joins, pandas for charts.")
+    assert feedback.status is Status.UNCHECKED
+
+
+@pytest.fixture(autouse=True)
+def _close():
+    yield
+    plt.close("all")
