@@ -65,9 +65,13 @@ def test_plot_cells_end_with_show(path):
 
 
 @pytest.mark.parametrize("path", LESSONS, ids=lambda p: p.name)
-def test_ends_with_a_recap(path):
-    last = _read(path).cells[-1]
-    assert last.cell_type == "markdown" and "## Recap" in last.source
+def test_ends_with_a_recap_and_a_quiz(path):
+    cells = _read(path).cells
+    recap = [i for i, c in enumerate(cells) if c.cell_type == "markdown" and "## Recap" in c.source]
+    assert recap and recap[0] >= len(cells) - 6, "the recap belongs at the end"
+    if path.name != "00_welcome.ipynb":  # lesson 00's quiz is in its exercises
+        tail = "\n".join(c.source for c in cells[recap[0]:] if c.cell_type == "code")
+        assert "ex.quiz(" in tail, "end with a short quiz: ex.quiz(...)"
 
 
 def test_welcome_diagram_shows_every_clean_table():
