@@ -1,0 +1,240 @@
+"""Exercises of lesson 02, *Training your CRM users*: cost, adoption, the self-selection trap, choosing.
+
+Expected values are computed from the cost model and the course's database on the first
+check, never typed in.
+"""
+
+from functools import cache
+
+import pandas as pd
+
+from crmlab.analysis import training
+from crmlab.datasets import load_crm
+from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+
+TITLE = "Training your CRM users"
+
+#: q1: the face-to-face plan priced by hand (the other inputs keep their defaults).
+SCENARIO = {"n_users": 30, "n_sites": 2, "class_size": 10, "classroom_hours": 16,
+            "trainer_day_rate_usd": 1000, "travel_per_site_usd": 800, "hourly_cost_usd": 25}  # fmt: skip
+#: q5: the call-centre team of the decision-aid question.
+CALL_CENTRE = {"in_house_resources": "high", "data_entry": "low", "process_heaviness": "medium"}
+CALL_CENTRE_PLAN = {"n_users": 60, "n_sites": 1}
+CALL_CENTRE_BUDGET = 25_000
+COLUMNS = ["before", "after", "gain"]
+
+
+def _f2f_per_user(**changes) -> float:
+    plan = training.TrainingPlan(**{**SCENARIO, **changes})
+    return float(training.cost_by_method(plan).loc["face_to_face", "per_user_usd"])
+
+
+@cache
+def _crm():
+    return load_crm(tables=["reps", "rep_activity"])
+
+
+@cache
+def _per_rep(exclude_disengaged: bool = True) -> pd.DataFrame:
+    crm = _crm()
+    fading = training.disengaged_reps(crm.reps, crm.rep_activity).index if exclude_disengaged else []
+    return training.adoption_by_rep(crm.reps, crm.rep_activity, exclude=fading)
+
+
+def _gains(exclude_disengaged: bool = True) -> pd.DataFrame:
+    return training.gain_by_method(_per_rep(exclude_disengaged))
+
+
+def _levels(method: str, exclude_disengaged: bool = True, pooled: bool = False) -> dict:
+    if pooled:  # every week of every rep of the method in one pot: busy reps weigh more
+        crm = _crm()
+        reps = crm.reps[(crm.reps["training_method"] == method) & crm.reps["rep_id"].isin(_per_rep().index)]
+        weeks = crm.rep_activity.merge(reps[["rep_id", "trained_on"]], on="rep_id")
+        sums = weeks.groupby(weeks["week_start"] >= weeks["trained_on"])[
+            ["required_fields_filled", "required_fields_total"]].sum()  # fmt: skip
+        share = sums["required_fields_filled"] / sums["required_fields_total"]
+        return {"before": float(share[False]), "after": float(share[True])}
+    rows = _per_rep(exclude_disengaged)
+    rows = rows[rows["training_method"] == method]
+    return {"before": float(rows["before"].mean()), "after": float(rows["after"].mean())}
+
+
+def _swapped(answer) -> bool:
+    return isinstance(answer, dict) and answer.get("before", 0) > answer.get("after", 1)
+
+
+def _common_baseline_gains() -> pd.DataFrame:
+    """The trap: every method's after level minus one baseline shared by all reps."""
+    gains = _gains()[COLUMNS].copy()
+    gains["gain"] = gains["after"] - _per_rep()["before"].mean()
+    return gains
+
+
+def _did(column: str = "diff_in_diff", exclude_disengaged: bool = True, scale: float = 1) -> float:
+    return float(_gains(exclude_disengaged).loc["face_to_face", column]) * scale
+
+
+def _recommended(budget: float | None = CALL_CENTRE_BUDGET) -> str:
+    plan = training.TrainingPlan(**CALL_CENTRE_PLAN)
+    return training.recommend_method(**CALL_CENTRE, plan=plan, budget_usd=budget).method
+
+
+def _method_name(answer):
+    """Accept the Recommendation itself as well as its ``method``."""
+    return answer.method if isinstance(answer, training.Recommendation) else answer
+
+
+SHARE = CompareOptions(atol=5e-4, rtol=0)
+
+QUESTIONS = [
+    Question(
+        "q1",
+        "By hand: the face-to-face cost per trained user for 30 users at 2 sites, classes of 10, "
+        "a 16-hour course, a trainer at $1,000 a day, $800 travel per site, and $25 for each hour a "
+        "user spends away from work.",
+        expected=_f2f_per_user,
+        hints=[
+            "Add up three things: the trainer's days, the trainer's travel, and the users' hours away "
+            "from work. Then divide by the number of users.",
+            "Classes: 30 users in classes of 10 (and at least one per site). Each class lasts 16 hours, "
+            "which the trainer bills as 2 days.",
+            "`(3 * 2 * 1000 + 2 * 800 + 30 * 16 * 25) / 30`",
+        ],
+        solution="trainer_usd = 3 * 2 * 1000   # 3 classes of 10, 2 days each\n"
+        "travel_usd = 2 * 800         # one trip per site\n"
+        "time_away_usd = 30 * 16 * 25  # every user, 16 hours, $25 an hour\n"
+        "f2f_per_user = (trainer_usd + travel_usd + time_away_usd) / 30",
+        mistakes=[
+            Mistake("You left out travel: face-to-face means the trainer goes to every site "
+                    "(or the users come to the trainer), and someone pays for the trips.",
+                    expected=lambda: _f2f_per_user(travel_per_site_usd=0)),  # fmt: skip
+            Mistake("You counted only the cash paid out. The hours users spend in the classroom "
+                    "instead of working cost the company too, and they are the biggest part.",
+                    expected=lambda: _f2f_per_user(hourly_cost_usd=0)),  # fmt: skip
+            Mistake("You counted one class per site, but a class holds 10 users: 30 users need "
+                    "3 classes.",
+                    expected=lambda: _f2f_per_user(class_size=30)),  # fmt: skip
+            Mistake("That is the cost of the whole plan. The question asks for the cost per trained "
+                    "user: divide by the number of users.",
+                    expected=lambda: _f2f_per_user() * SCENARIO["n_users"]),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-4),
+        correct_message="`training.cost_by_method` does the same sums: try it with a `TrainingPlan` "
+        "of these inputs.",
+    ),
+    Question(
+        "q2",
+        "The e-learning reps' mean data-entry completeness before and after training, the "
+        "disengaged reps left out: a dict `{'before': ..., 'after': ...}` of shares (0 to 1).",
+        expected=lambda: _levels("e_learning"),
+        hints=[
+            "Start from one row per rep: `training.adoption_by_rep(...)`; leave out the reps of "
+            "`training.disengaged_reps(...)` with `exclude=`.",
+            "Keep the rows whose `training_method` is 'e_learning' and take the mean of `before` "
+            "and of `after`.",
+            "`{'before': el['before'].mean(), 'after': el['after'].mean()}`",
+        ],
+        solution="fading = training.disengaged_reps(crm.reps, crm.rep_activity)\n"
+        "per_rep = training.adoption_by_rep(crm.reps, crm.rep_activity, exclude=fading.index)\n"
+        "el = per_rep[per_rep['training_method'] == 'e_learning']\n"
+        "el_levels = {'before': el['before'].mean(), 'after': el['after'].mean()}",
+        mistakes=[
+            Mistake("Your 'after' is pulled down by an e-learning rep who stopped entering data in "
+                    "the last six months. That is a separate problem (adoption fading), not what "
+                    "training did: leave the disengaged reps out.",
+                    expected=lambda: _levels("e_learning", exclude_disengaged=False)),  # fmt: skip
+            Mistake("You pooled every week of every e-learning rep, so the busiest reps weigh the "
+                    "most. Work out each rep's completeness first, then average the reps.",
+                    expected=lambda: _levels("e_learning", pooled=True)),  # fmt: skip
+            Mistake("Your 'before' is higher than your 'after': are the two swapped?", when=_swapped),
+        ],
+        compare=SHARE,
+    ),
+    Question(
+        "q3",
+        "The gain by method: a table with one row per `training_method` and the columns `before`, "
+        "`after` and `gain` (means over reps, disengaged reps left out).",
+        expected=lambda: _gains()[COLUMNS],
+        hints=[
+            "Group the per-rep table by `training_method`.",
+            "Each rep's gain is their own after minus their own before; average it by method.",
+            "`per_rep.groupby('training_method')[['before', 'after', 'gain']].mean()`",
+        ],
+        solution="gains = per_rep.groupby('training_method')[['before', 'after', 'gain']].mean()",
+        mistakes=[
+            Mistake("Your gains subtract one baseline shared by all reps from every method's after "
+                    "level. The methods' reps did not start at the same level: take each method's "
+                    "own before.",
+                    expected=_common_baseline_gains),  # fmt: skip
+            Mistake("Your table includes the two reps whose data entry fades at the end: leave them "
+                    "out, as in question 2.",
+                    expected=lambda: _gains(exclude_disengaged=False)[COLUMNS]),  # fmt: skip
+        ],
+        compare=CompareOptions(atol=5e-4, rtol=0, allow_extra_columns=True),
+    ),
+    Question(
+        "q4",
+        "Difference in differences: by how much more did face-to-face raise completeness than "
+        "e-learning? A share, e.g. 0.05 for 5 points.",
+        expected=_did,
+        hints=[
+            "Not the difference between the after levels: compare what each method changed.",
+            "Face-to-face's gain minus e-learning's gain, from your `gains` table.",
+            "`gains.loc['face_to_face', 'gain'] - gains.loc['e_learning', 'gain']`",
+        ],
+        solution="f2f_vs_el = gains.loc['face_to_face', 'gain'] - gains.loc['e_learning', 'gain']",
+        mistakes=[
+            Mistake("You compared the after-training levels only: that is the self-selection trap. "
+                    "Face-to-face reps were already more complete before training (keener reps "
+                    "chose the classroom), so part of that gap has nothing to do with the method. "
+                    "Compare the gains instead.",
+                    expected=lambda: _did("after_gap")),  # fmt: skip
+            Mistake("Give the difference as a share (0.1 for 10 points), not in percentage points.",
+                    expected=lambda: _did(scale=100)),  # fmt: skip
+            Mistake("You compared the before levels: that is the difference the groups started with, "
+                    "not what training did.",
+                    expected=lambda: _did("before_gap")),  # fmt: skip
+            Mistake("Your gains include the two reps whose data entry fades at the end: leave them out.",
+                    expected=lambda: _did(exclude_disengaged=False)),  # fmt: skip
+        ],
+        compare=CompareOptions(atol=5e-4, rtol=0),
+    ),
+    Question(
+        "q5",
+        "A call-centre team of 60 users at one site; the data entry is light (a few fields per call), "
+        "the system follows a moderate number of company processes, the company has skilled "
+        "superusers, and the budget is $25,000. Which method does `training.recommend_method` pick? "
+        "Give its name, e.g. 'in_house'.",
+        expected=_recommended,
+        prepare=_method_name,
+        hints=[
+            "Each factor is 'low', 'medium' or 'high': light data entry is 'low', skilled superusers "
+            "are 'high' in-house resources.",
+            "The site count comes from the plan: `training.TrainingPlan(n_users=60, n_sites=1)`; "
+            "the budget is `budget_usd=`.",
+            "`training.recommend_method('high', 'low', 'medium', plan=..., budget_usd=25_000).method`",
+        ],
+        solution="call_centre = training.TrainingPlan(n_users=60, n_sites=1)\n"
+        "rec = training.recommend_method('high', 'low', 'medium', plan=call_centre, budget_usd=25_000)\n"
+        "pick = rec.method",
+        mistakes=[
+            Mistake("That is what the aid picks with no budget. Pass `budget_usd=25_000`: what does "
+                    "the in-house plan cost for 60 users?",
+                    expected=lambda: _recommended(budget=None)),  # fmt: skip
+            Mistake("Give the method's name as the CRM spells it: 'face_to_face', 'e_learning' or "
+                    "'in_house' (the `method` of the recommendation).",
+                    when=lambda answer: isinstance(answer, str) and answer not in training.METHODS),  # fmt: skip
+        ],
+        correct_message="Look at `rec.reasons` and `rec.scores`: in-house scores best, but it costs "
+        "more than the budget.",
+    ),
+    Reflection(
+        "q7",
+        "In two or three sentences: how would you run the next wave of training so that it tells "
+        "you which method works best?",
+        solution="Randomise: draw lots for each new user's method, within each region (and team), "
+        "so keenness and location cannot choose the method. Measure completeness the same way for "
+        "everyone, over the same weeks before and after, and decide the comparison (the gain) "
+        "before looking at the data.",
+    ),
+]

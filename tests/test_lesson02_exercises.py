@@ -1,0 +1,240 @@
+"""Lesson 02's exercises: the right answer passes, known mistakes get their message,
+junk gets feedback (never a traceback), and the blank is "not attempted"."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import crmlab
+from crmlab.analysis import training
+from crmlab.exercises import ____, lesson
+from crmlab.exercises.feedback import Status
+
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+
+
+class Hostile:
+    """An object whose every method raises."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("hostile")
+
+    def __eq__(self, other):
+        raise RuntimeError("hostile")
+
+    def __len__(self):
+        raise RuntimeError("hostile")
+
+    def __iter__(self):
+        raise RuntimeError("hostile")
+
+    __hash__ = None
+
+
+JUNK = [None, "hello", [1, 2, 3], pd.DataFrame({"wrong": [1, 2]}), Hostile(), 3.5, {"a": 1}, float("nan")]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlab.load_crm(tables=["reps", "rep_activity"])
+
+
+@pytest.fixture
+def ex():
+    return lesson("02_training_users")
+
+
+def _per_rep(crm, exclude_disengaged=True):
+    fading = training.disengaged_reps(crm.reps, crm.rep_activity).index if exclude_disengaged else []
+    return training.adoption_by_rep(crm.reps, crm.rep_activity, exclude=fading)
+
+
+def _gains(crm, exclude_disengaged=True):
+    return _per_rep(crm, exclude_disengaged).groupby("training_method")[["before", "after", "gain"]].mean()
+
+
+def _levels(per_rep, method="e_learning"):
+    rows = per_rep[per_rep["training_method"] == method]
+    return {"before": rows["before"].mean(), "after": rows["after"].mean()}
+
+
+def _call_centre(budget=25_000):
+    plan = training.TrainingPlan(n_users=60, n_sites=1)
+    return training.recommend_method("high", "low", "medium", plan=plan, budget_usd=budget)
+
+
+def _right_answers(crm):
+    gains = _gains(crm)
+    return {
+        "q1": (3 * 2 * 1000 + 2 * 800 + 30 * 16 * 25) / 30,
+        "q2": _levels(_per_rep(crm)),
+        "q3": gains,
+        "q4": gains.loc["face_to_face", "gain"] - gains.loc["e_learning", "gain"],
+        "q5": _call_centre().method,
+    }
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_solution_passes(ex, crm, qid):
+    feedback = getattr(ex, qid).check(_right_answers(crm)[qid])
+    assert feedback.status is Status.CORRECT, str(feedback)
+
+
+def test_the_expected_answers_are_the_planted_ones(crm):
+    right = _right_answers(crm)
+    assert right["q1"] == pytest.approx(653.33, abs=0.01)
+    assert right["q3"]["gain"].round(2).to_dict() == {"e_learning": 0.09, "face_to_face": 0.2, "in_house": 0.14}
+    assert right["q4"] == pytest.approx(0.12, abs=0.02)  # planted 0.20 - 0.08
+    assert right["q5"] == "e_learning"  # in-house scores best but costs $30,960
+
+
+def test_solution_variants_pass(ex, crm):
+    right = _right_answers(crm)
+    assert ex.q1.check(653.3333333).status is Status.CORRECT
+    assert ex.q2.check({k: float(round(v, 4)) for k, v in right["q2"].items()}).status is Status.CORRECT
+    full = training.gain_by_method(_per_rep(crm))  # the helper's table, with extra columns
+    assert ex.q3.check(full).status is Status.CORRECT
+    assert ex.q3.check(right["q3"].reset_index().iloc[::-1]).status is Status.CORRECT
+    assert ex.q4.check(full.loc["face_to_face", "diff_in_diff"]).status is Status.CORRECT
+    assert ex.q5.check(_call_centre()).status is Status.CORRECT  # the Recommendation itself
+
+
+def _wrong_f2f(**changes):
+    scenario = {"n_users": 30, "n_sites": 2, "class_size": 10, "classroom_hours": 16,
+                "trainer_day_rate_usd": 1000, "travel_per_site_usd": 800, "hourly_cost_usd": 25}  # fmt: skip
+    plan = training.TrainingPlan(**{**scenario, **changes})
+    return training.cost_by_method(plan).loc["face_to_face", "per_user_usd"]
+
+
+def _pooled(crm, method="e_learning"):
+    keep = _per_rep(crm)
+    reps = crm.reps[crm.reps["rep_id"].isin(keep.index) & (crm.reps["training_method"] == method)]
+    weeks = crm.rep_activity.merge(reps[["rep_id", "trained_on"]], on="rep_id")
+    after = weeks["week_start"] >= weeks["trained_on"]
+    sums = weeks.groupby(after)[["required_fields_filled", "required_fields_total"]].sum()
+    share = sums["required_fields_filled"] / sums["required_fields_total"]
+    return {"before": share[False], "after": share[True]}
+
+
+def _common_baseline(crm):
+    gains = _gains(crm)
+    return gains.assign(gain=gains["after"] - _per_rep(crm)["before"].mean())
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q1", lambda crm: (3 * 2 * 1000 + 30 * 16 * 25) / 30, "You left out travel"),
+        ("q1", lambda crm: (3 * 2 * 1000 + 2 * 800) / 30, "You counted only the cash paid out"),
+        ("q1", lambda crm: (2 * 2 * 1000 + 2 * 800 + 30 * 16 * 25) / 30, "30 users need 3 classes"),
+        ("q1", lambda crm: 3 * 2 * 1000 + 2 * 800 + 30 * 16 * 25, "divide by the number of users"),
+        ("q1", lambda crm: _wrong_f2f(travel_per_site_usd=0), "You left out travel"),
+        ("q2", lambda crm: _levels(_per_rep(crm, exclude_disengaged=False)), "stopped entering data"),
+        ("q2", _pooled, "You pooled every week"),
+        ("q2", lambda crm: dict(zip(["after", "before"], _levels(_per_rep(crm)).values(), strict=True)),
+         "are the two swapped?"),
+        ("q3", _common_baseline, "one baseline shared by all reps"),
+        ("q3", lambda crm: _gains(crm, exclude_disengaged=False), "data entry fades at the end"),
+        ("q4", lambda crm: _gains(crm)["after"].pipe(lambda a: a["face_to_face"] - a["e_learning"]),
+         "self-selection trap"),
+        ("q4", lambda crm: 100 * _right_answers(crm)["q4"], "not in percentage points"),
+        ("q4", lambda crm: _gains(crm)["before"].pipe(lambda b: b["face_to_face"] - b["e_learning"]),
+         "You compared the before levels"),
+        ("q4", lambda crm: _gains(crm, False)["gain"].pipe(lambda g: g["face_to_face"] - g["e_learning"]),
+         "fades at the end"),
+        ("q5", lambda crm: _call_centre(budget=None).method, "Pass `budget_usd=25_000`"),
+    ],
+)
+def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm))
+    assert feedback.status is Status.INCORRECT, str(feedback)
+    assert message in feedback.message
+
+
+def test_the_self_selection_message_explains_the_baseline(ex, crm):
+    gains = _gains(crm)
+    feedback = ex.q4.check(gains.loc["face_to_face", "after"] - gains.loc["e_learning", "after"])
+    assert "already more complete before training" in feedback.message
+    assert "Compare the gains" in feedback.message
+
+
+def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, crm):
+    wrong = _gains(crm).assign(gain=lambda d: d["gain"] * 2)
+    feedback = ex.q3.check(wrong)
+    assert feedback.status is Status.INCORRECT
+    text = str(feedback)
+    assert "gain" in text
+    assert f"{_gains(crm).loc['in_house', 'gain']:.3f}" not in text  # the expected values are never shown
+
+
+def test_a_wrong_method_name_is_told_plainly(ex):
+    feedback = ex.q5.check("classroom")
+    assert feedback.status is Status.INCORRECT
+    assert "'face_to_face', 'e_learning' or 'in_house'" in feedback.message
+    real_but_wrong = ex.q5.check("face_to_face")  # a real method name gets the plain message
+    assert real_but_wrong.status is Status.INCORRECT and "as the CRM spells it" not in real_but_wrong.message
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
+def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
+    feedback = getattr(ex, qid).check(junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
+    assert feedback.message
+    assert "Traceback" not in str(feedback)
+
+
+@pytest.mark.parametrize("qid", [*QUESTIONS, "q7"])
+def test_blank_is_not_attempted(ex, qid):
+    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
+
+
+def test_partly_blank_dict_is_not_attempted(ex):
+    assert ex.q2.check({"before": ____, "after": ____}).status is Status.NOT_ATTEMPTED
+
+
+def test_learner_code_that_raises_is_explained(ex, crm):
+    per_rep = _per_rep(crm)
+    feedback = ex.q3.check_code(lambda: per_rep.groupby("training_methd")[["before"]].mean())
+    assert feedback.status is Status.LEARNER_ERROR
+    assert "training_method" in feedback.message  # the closest column name is suggested
+
+
+def test_hints_get_more_specific_and_solution_is_recorded(ex):
+    first, third = str(ex.q1.hint()), str(ex.q1.hint(3))
+    assert "travel" in first and "/ 30" in third
+    assert "time_away_usd" in str(ex.q1.solution())
+    assert "q1" in str(ex.progress())
+
+
+@pytest.mark.parametrize(("qid", "answer", "status", "text"), [
+    ("q6", "b", Status.CORRECT, "Drawing lots"),
+    ("q6", "a", Status.INCORRECT, "even 3,000 self-selected reps"),
+    ("q6", "d", Status.INCORRECT, "fading reps are a separate problem"),
+    ("q8", "c", Status.CORRECT, "$19,200 of $27,900"),
+    ("q8", "a", Status.INCORRECT, "The trainer costs $7,200"),
+    ("q9", "b", Status.CORRECT, "compare the gains"),
+    ("q9", "a", Status.INCORRECT, "self-selection trap"),
+])
+def test_quizzes(ex, qid, answer, status, text):
+    feedback = ex.quiz(qid, answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
+def test_quiz_numbers_match_the_model():
+    costs = training.cost_by_method()
+    row = costs.loc["face_to_face"]
+    assert (row["time_away_usd"], row["total_usd"], row["trainer_usd"]) == (19200, 27900, 7200)
+    assert row[list(training.COMPONENTS)].idxmax() == "time_away_usd"
+
+
+@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
+def test_quiz_junk(ex, junk):
+    feedback = ex.quiz("q6", answer=junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
+
+
+def test_reflection_is_recorded_unchecked(ex):
+    assert ex.q7.check("Randomise the method within each region.").status is Status.UNCHECKED
+    assert "Randomise" in str(ex.q7.solution())
