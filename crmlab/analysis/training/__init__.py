@@ -1,0 +1,40 @@
+"""Training CRM users: what each method costs, whether it worked, and how to choose.
+
+Three parts, one question each (lesson 02):
+
+- **cost**: :class:`TrainingPlan` holds a plan's inputs (users, sites, rates, hours) and
+  checks them; :func:`cost_by_method` prices face-to-face, e-learning and in-house
+  training, component by component, in total and per trained user;
+- **adoption**: :func:`adoption_by_rep` measures each rep's data-entry completeness
+  before and after training, :func:`gain_by_method` compares the methods (the gain, and
+  the gain over a reference method: a difference in differences), :func:`disengaged_reps`
+  finds reps whose data entry fades, :func:`completeness_by_week` draws the curve around
+  the training day, :func:`randomise_methods` makes the next comparison an experiment;
+- **choice**: :func:`recommend_method`, a small decision aid with its reasons, and
+  :func:`value_for_money`, cost per point of completeness gained.
+
+Completeness is the share of required fields filled in:
+``sum(required_fields_filled) / sum(required_fields_total)`` over a rep's weeks.
+"""
+
+from .adoption import adoption_by_rep, completeness_by_week, disengaged_reps, gain_by_method, randomise_methods
+from .choice import LEVELS, Recommendation, recommend_method, value_for_money
+from .cost import COMPONENTS, METHODS, TrainingPlan, TrainingPlanError, cost_by_method
+
+__all__ = [
+    "COMPONENTS",
+    "LEVELS",
+    "METHODS",
+    "Recommendation",
+    "TrainingPlan",
+    "TrainingPlanError",
+    "adoption_by_rep",
+    "completeness_by_week",
+    "cost_by_method",
+    "disengaged_reps",
+    "gain_by_method",
+    "randomise_methods",
+    "recommend_method",
+    "value_for_money",
+]
+
