@@ -1,0 +1,269 @@
+"""Sales KPIs: cross-selling, deal speed, the funnel, acquisition and revenue growth."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from ._checks import _DAY, FUNNEL, LOCAL_TZ, _aggregate, _choice, _local_year, _table
+
+# ------------------------------------------------------------------ cross-selling
+
+
+def _revenue_orders(orders: pd.DataFrame, statuses: Sequence[str]) -> pd.DataFrame:
+    if isinstance(statuses, str):
+        statuses = [statuses]
+    return orders[orders["status"].isin(statuses)]
+
+
+def categories_per_buyer(
+    orders: pd.DataFrame,
+    order_lines: pd.DataFrame,
+    products: pd.DataFrame,
+    *,
+    statuses: Sequence[str] = ("completed",),
+) -> pd.DataFrame:
+    """How many product categories each buyer bought from, over all their orders.
+
+    Parameters
+    ----------
+    orders, order_lines, products : DataFrame
+        The CRM tables of those names.
+    statuses : sequence of str
+        Order statuses that count as a purchase.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id`` (buyers only), column ``n_categories``.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"order_id": [1, 2, 3], "customer_id": [7, 7, 8],
+    ...                        "status": ["completed", "completed", "cancelled"]})
+    >>> lines = pd.DataFrame({"order_id": [1, 2, 3], "product_id": [10, 20, 20]})
+    >>> products = pd.DataFrame({"product_id": [10, 20], "category_id": [1, 2]})
+    >>> categories_per_buyer(orders, lines, products)
+                 n_categories
+    customer_id
+    7                       2
+    """
+    o = _revenue_orders(_table(orders, "orders", ["order_id", "customer_id", "status"]), statuses)
+    lines = _table(order_lines, "order_lines", ["order_id", "product_id"])
+    cats = _table(products, "products", ["product_id", "category_id"])[["product_id", "category_id"]]
+    bought = lines[["order_id", "product_id"]].merge(o[["order_id", "customer_id"]], on="order_id")
+    bought = bought.merge(cats, on="product_id")
+    return bought.groupby("customer_id")["category_id"].nunique().to_frame("n_categories")
+
+
+def multi_category_share(
+    orders: pd.DataFrame,
+    order_lines: pd.DataFrame,
+    products: pd.DataFrame,
+    *,
+    min_categories: int = 2,
+    statuses: Sequence[str] = ("completed",),
+) -> float:
+    """Share of buyers who bought from at least ``min_categories`` categories (the *cross-selling* goal).
+
+    The denominator is the customers who bought something: a customer who never bought
+    is a matter for acquisition, not for cross-selling.
+
+    Parameters
+    ----------
+    orders, order_lines, products : DataFrame
+        The CRM tables of those names.
+    min_categories : int
+        How many categories make a cross-sold customer.
+    statuses : sequence of str
+        Order statuses that count as a purchase.
+
+    Returns
+    -------
+    float
+        A share between 0 and 1.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"order_id": [1, 2, 3], "customer_id": [7, 7, 8], "status": ["completed"] * 3})
+    >>> lines = pd.DataFrame({"order_id": [1, 2, 3], "product_id": [10, 20, 20]})
+    >>> products = pd.DataFrame({"product_id": [10, 20], "category_id": [1, 2]})
+    >>> multi_category_share(orders, lines, products)
+    0.5
+    """
+    n = categories_per_buyer(orders, order_lines, products, statuses=statuses)["n_categories"]
+    return float((n >= min_categories).mean()) if len(n) else float("nan")
+
+
+# ------------------------------------------------------------------ deals and the funnel
+
+
+def sales_cycle_days(opportunities: pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+    """Median days from opening a deal to winning it (the *closing deals faster* goal).
+
+    Only won deals count: a lost deal that dies early is not a fast sale, and open deals
+    have no end yet.
+
+    Parameters
+    ----------
+    opportunities : DataFrame
+        The ``opportunities`` table.
+    by : str, optional
+        A column of ``opportunities`` (e.g. ``"rep_id"``): one median per value.
+
+    Returns
+    -------
+    float or DataFrame
+        Days; with ``by``, a table with ``sales_cycle_days`` and ``n``.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({
+    ...     "stage": ["closed_won", "closed_lost", "closed_won"],
+    ...     "created_at": pd.to_datetime(["2025-01-01", "2025-01-01", "2025-02-01"], utc=True),
+    ...     "closed_at": pd.to_datetime(["2025-01-31", "2025-01-03", "2025-02-11"], utc=True)})
+    >>> sales_cycle_days(o)
+    20.0
+    """
+    o = _table(opportunities, "opportunities", ["stage", "created_at", "closed_at"])
+    days = ((o["closed_at"] - o["created_at"]) / _DAY).where(o["stage"] == "closed_won")
+    return _aggregate(days, o, by, "median", "sales_cycle_days")
+
+
+def funnel_conversion(opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame) -> pd.DataFrame:
+    """Share of closed deals that moved on from each step of the funnel to the next (*smoother processes*).
+
+    Only closed deals (won or lost) count: an open deal has not yet had its chance to
+    move on, and counting it would make the last steps look worse than they are.
+
+    Parameters
+    ----------
+    opportunities, opportunity_stages : DataFrame
+        The CRM tables of those names.
+
+    Returns
+    -------
+    DataFrame
+        One row per step, in funnel order: ``from_stage``, ``to_stage``, ``deals`` (closed
+        deals that reached ``from_stage``), ``advanced`` (of those, reached ``to_stage``)
+        and ``conversion``.
+
+    Examples
+    --------
+    >>> opps = pd.DataFrame({"opportunity_id": [1, 2, 3], "stage": ["closed_won", "closed_lost", "proposal"]})
+    >>> stages = pd.DataFrame({"opportunity_id": [1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3],
+    ...     "stage": [*FUNNEL, "prospecting", "qualification", "closed_lost",
+    ...               "prospecting", "qualification", "proposal"]})
+    >>> funnel_conversion(opps, stages)[["from_stage", "deals", "advanced", "conversion"]]
+          from_stage  deals  advanced  conversion
+    0    prospecting      2         2         1.0
+    1  qualification      2         1         0.5
+    2       proposal      1         1         1.0
+    3    negotiation      1         1         1.0
+    """
+    o = _table(opportunities, "opportunities", ["opportunity_id", "stage"])
+    s = _table(opportunity_stages, "opportunity_stages", ["opportunity_id", "stage"])
+    closed = o.loc[o["stage"].isin(["closed_won", "closed_lost"]), "opportunity_id"]
+    s = s[s["opportunity_id"].isin(closed)]
+    reached = [s.loc[s["stage"] == stage, "opportunity_id"].nunique() for stage in FUNNEL]
+    out = pd.DataFrame({"from_stage": FUNNEL[:-1], "to_stage": FUNNEL[1:],
+                        "deals": reached[:-1], "advanced": reached[1:]})  # fmt: skip
+    out["conversion"] = out["advanced"] / out["deals"].where(out["deals"] > 0)
+    return out
+
+
+# ------------------------------------------------------------------ acquisition and revenue growth
+
+
+def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquisition_channel") -> pd.DataFrame:
+    """New customers per month (by ``signup_date``), split by ``by`` (the *finding new customers* goal).
+
+    Every month from the first sign-up to the last appears, with 0 where nobody signed up.
+
+    Parameters
+    ----------
+    customers : DataFrame
+        The ``customers`` table.
+    by : str or None
+        A column of ``customers`` to split by; None for one total per month.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``month`` (first day of the month), ``by`` (unless None) and ``new_customers``.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"signup_date": pd.to_datetime(["2025-01-05", "2025-01-20", "2025-03-02"]),
+    ...                   "acquisition_channel": ["web", "store", "web"]})
+    >>> new_customers_per_month(c, by=None)
+           month  new_customers
+    0 2025-01-01              2
+    1 2025-02-01              0
+    2 2025-03-01              1
+    """
+    c = _table(customers, "customers", ["signup_date"])
+    month = c["signup_date"].dt.to_period("M")
+    months = pd.period_range(month.min(), month.max(), freq="M")
+    if by is None:
+        counts = month.value_counts().reindex(months, fill_value=0).rename_axis("month")
+    else:
+        _choice(by, list(c.columns), "by")
+        groups = sorted(c[by].dropna().unique())
+        counts = c.groupby([month, c[by]]).size()
+        counts = counts.reindex(pd.MultiIndex.from_product([months, groups]), fill_value=0)
+        counts = counts.rename_axis(["month", by])
+    out = counts.rename("new_customers").reset_index()
+    out["month"] = out["month"].dt.to_timestamp()
+    return out
+
+
+def revenue_per_buyer(
+    orders: pd.DataFrame, *, statuses: Sequence[str] = ("completed",), tz: str = LOCAL_TZ
+) -> pd.DataFrame:
+    """Revenue, buyers and revenue per buyer by calendar year, with the yearly growth (*customer revenue*).
+
+    Growing customer revenue means each customer buys more, not just that there are more
+    customers: compare ``revenue_growth`` (the business) with ``per_buyer_growth``
+    (the customer).
+
+    Parameters
+    ----------
+    orders : DataFrame
+        The ``orders`` table.
+    statuses : sequence of str
+        Order statuses that count as revenue.
+    tz : str
+        Time zone of the company's calendar.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``year``: ``revenue_usd``, ``buyers``, ``revenue_per_buyer_usd``,
+        ``revenue_growth`` and ``per_buyer_growth`` (shares: 0.1 is +10%).
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"customer_id": [1, 2, 1], "status": ["completed"] * 3,
+    ...                   "total_cents": [100_00, 300_00, 600_00],
+    ...                   "ordered_at": pd.to_datetime(["2024-03-01", "2024-05-01", "2025-02-01"], utc=True)})
+    >>> by_year = revenue_per_buyer(o)
+    >>> by_year[["revenue_usd", "buyers", "revenue_per_buyer_usd"]]
+          revenue_usd  buyers  revenue_per_buyer_usd
+    year
+    2024        400.0       2                  200.0
+    2025        600.0       1                  600.0
+    >>> by_year.loc[2025, ["revenue_growth", "per_buyer_growth"]].tolist()
+    [0.5, 2.0]
+    """
+    o = _revenue_orders(_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"]), statuses)
+    year = _local_year(o["ordered_at"], tz).rename("year")
+    out = o.groupby(year).agg(revenue_usd=("total_cents", "sum"), buyers=("customer_id", "nunique"))
+    out["revenue_usd"] = out["revenue_usd"] / 100
+    out["revenue_per_buyer_usd"] = out["revenue_usd"] / out["buyers"]
+    out["revenue_growth"] = out["revenue_usd"].pct_change()
+    out["per_buyer_growth"] = out["revenue_per_buyer_usd"].pct_change()
+    return out
+
+

@@ -1,0 +1,82 @@
+"""The goal scorecard: every goal of a CRM as one measured KPI."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+from crmlab.errors import SchemaError
+
+from ._checks import _choice
+from .sales import funnel_conversion, multi_category_share, new_customers_per_month, revenue_per_buyer, sales_cycle_days
+from .service import first_contact_resolution, handling_time, resolution_time, response_time, satisfaction
+
+# ------------------------------------------------------------------ the scorecard
+
+
+def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) -> pd.DataFrame:
+    """The seven goals of a CRM, one or more KPIs each, in one table.
+
+    KPIs are measured over the whole history in ``crm``, except acquisition (months of
+    ``year``) and revenue growth (``year`` against the year before). To score one period
+    only, filter the tables before passing them.
+
+    Parameters
+    ----------
+    crm : CRM or mapping of str to DataFrame
+        The CRM database, e.g. ``crmlab.load_crm()``.
+    year : int, optional
+        The year for acquisition and growth; by default the last year with orders.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``goal``, ``kpi``, ``value``, ``unit``; shares are shown in percent.
+
+    Examples
+    --------
+    >>> from crmlab.datasets import load_crm
+    >>> crm = load_crm(tables=["tickets", "orders", "order_lines", "products",
+    ...                        "opportunities", "opportunity_stages", "customers"])
+    >>> card = goal_scorecard(crm)
+    >>> card["goal"].nunique(), list(card.columns)
+    (7, ['goal', 'kpi', 'value', 'unit'])
+    """
+    if isinstance(crm, pd.DataFrame) or not isinstance(crm, Mapping):
+        raise TypeError(f"The value for `crm` must be the whole CRM (`crmlab.load_crm()`), "
+                        f"but a {type(crm).__name__} was passed.")  # fmt: skip
+    needed = ["tickets", "orders", "order_lines", "products", "opportunities", "opportunity_stages", "customers"]
+    missing = [name for name in needed if name not in crm]
+    if missing:
+        raise SchemaError(f"The scorecard needs the tables {missing}; load them with "
+                          f"`crmlab.load_crm(tables=[...])` or load every table.")  # fmt: skip
+    growth = revenue_per_buyer(crm["orders"])
+    year = int(growth.index.max()) if year is None else int(year)
+    _choice(year, [int(y) for y in growth.index[1:]], "year")
+    tickets, opps = crm["tickets"], crm["opportunities"]
+    funnel = funnel_conversion(opps, crm["opportunity_stages"])
+    signups = new_customers_per_month(crm["customers"], by=None)
+    rows = [
+        ("better service", "median hours to first response", response_time(tickets), "hours"),
+        ("better service", "median hours to resolution", resolution_time(tickets), "hours"),
+        ("better service", "mean satisfaction score", satisfaction(tickets), "score 1-5"),
+        ("efficient call centre", "first-contact resolution, call centre",
+         100 * first_contact_resolution(tickets, channel="call_centre"), "%"),
+        ("efficient call centre", "median handling time, call centre",
+         handling_time(tickets, channel="call_centre"), "hours"),
+        ("effective cross-selling", "buyers buying from 2+ categories",
+         100 * multi_category_share(crm["orders"], crm["order_lines"], crm["products"]), "%"),
+        ("closing deals faster", "median sales cycle of won deals", sales_cycle_days(opps), "days"),
+        ("smoother sales processes", "closed deals won from prospecting",
+         100 * funnel["conversion"].prod(), "%"),
+        ("finding new customers", f"new customers per month, {year}",
+         signups.loc[signups["month"].dt.year == year, "new_customers"].sum() / 12, "customers"),
+        ("growing customer revenue", f"revenue per buyer, {year} vs {year - 1}",
+         100 * growth.loc[year, "per_buyer_growth"], "%"),
+    ]  # fmt: skip
+    out = pd.DataFrame(rows, columns=["goal", "kpi", "value", "unit"])
+    out["value"] = out["value"].astype("float64").round(2)
+    return out
+
+

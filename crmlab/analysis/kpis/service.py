@@ -1,0 +1,184 @@
+"""Service and call-centre KPIs: response and resolution times, satisfaction, first-contact resolution."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._checks import _aggregate, _choice, _hours, _table
+
+# ------------------------------------------------------------------ service and call centre
+
+_TICKET_TIMES = ["created_at", "first_response_at", "resolved_at"]
+
+
+def response_time(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+    """Median hours from a ticket's creation to the first answer (the *service* goal).
+
+    Tickets not answered yet do not count. The median, not the mean: a few tickets that
+    wait for days would drag a mean far above what a typical customer sees.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The ``tickets`` table.
+    by : str, optional
+        A column of ``tickets`` (e.g. ``"channel"``): one median per value.
+
+    Returns
+    -------
+    float or DataFrame
+        Hours; with ``by``, a table indexed by ``by`` with ``response_time`` and ``n``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({
+    ...     "created_at": pd.to_datetime(["2025-01-01 08:00", "2025-01-01 09:00", "2025-01-02 10:00"], utc=True),
+    ...     "first_response_at": pd.to_datetime(["2025-01-01 09:00", "2025-01-01 12:00", None], utc=True),
+    ...     "resolved_at": pd.to_datetime(["2025-01-01 10:00", "2025-01-02 09:00", None], utc=True),
+    ...     "channel": ["web", "mail", "web"]})
+    >>> response_time(t)
+    2.0
+    >>> response_time(t, by="channel")
+             response_time  n
+    channel
+    mail               3.0  1
+    web                1.0  1
+    """
+    t = _table(tickets, "tickets", _TICKET_TIMES)
+    return _aggregate(_hours(t["first_response_at"], t["created_at"]), t, by, "median", "response_time")
+
+
+def resolution_time(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+    """Median hours from a ticket's creation to its solution (the *service* goal); open tickets do not count.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The ``tickets`` table.
+    by : str, optional
+        A column of ``tickets``: one median per value.
+
+    Returns
+    -------
+    float or DataFrame
+        Hours; with ``by``, a table indexed by ``by`` with ``resolution_time`` and ``n``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({
+    ...     "created_at": pd.to_datetime(["2025-01-01 08:00", "2025-01-01 09:00"], utc=True),
+    ...     "first_response_at": pd.to_datetime(["2025-01-01 09:00", "2025-01-01 12:00"], utc=True),
+    ...     "resolved_at": pd.to_datetime(["2025-01-01 10:00", None], utc=True)})
+    >>> resolution_time(t)
+    2.0
+    """
+    t = _table(tickets, "tickets", _TICKET_TIMES)
+    return _aggregate(_hours(t["resolved_at"], t["created_at"]), t, by, "median", "resolution_time")
+
+
+def satisfaction(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+    """Mean survey score, 1 (bad) to 5 (good), of the tickets whose survey was answered (*service*).
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The ``tickets`` table.
+    by : str, optional
+        A column of ``tickets``: one mean per value.
+
+    Returns
+    -------
+    float or DataFrame
+        The mean score; with ``by``, a table indexed by ``by`` with ``satisfaction`` and ``n``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"satisfaction": pd.array([5, None, 2], dtype="Int8")})
+    >>> satisfaction(t)
+    3.5
+    """
+    t = _table(tickets, "tickets", ["satisfaction"])
+    return _aggregate(t["satisfaction"], t, by, "mean", "satisfaction")
+
+
+def _channel_tickets(tickets: pd.DataFrame, channel: str | None) -> pd.DataFrame:
+    if channel is None:
+        return tickets
+    _choice(channel, sorted(tickets["channel"].dropna().unique()), "channel")
+    return tickets[tickets["channel"] == channel]
+
+
+def first_contact_resolution(
+    tickets: pd.DataFrame, *, channel: str | None = None, by: str | None = None
+) -> float | pd.DataFrame:
+    """Share of resolved tickets solved at the first contact (``contacts_to_resolve == 1``).
+
+    The call-centre efficiency goal: every extra contact costs an agent's time and the
+    customer's patience. Open tickets have no ``contacts_to_resolve`` yet and are left
+    out: they are neither a success nor a failure so far.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The ``tickets`` table.
+    channel : str, optional
+        Keep only the tickets of this channel, e.g. ``"call_centre"``.
+    by : str, optional
+        A column of ``tickets``: one share per value.
+
+    Returns
+    -------
+    float or DataFrame
+        A share between 0 and 1; with ``by``, a table with ``first_contact_resolution`` and ``n``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"channel": ["call_centre"] * 4 + ["web"],
+    ...                   "contacts_to_resolve": pd.array([1, 2, 1, None, 3], dtype="Int16")})
+    >>> first_contact_resolution(t)
+    0.5
+    >>> round(first_contact_resolution(t, channel="call_centre"), 3)
+    0.667
+    """
+    t = _channel_tickets(_table(tickets, "tickets", ["channel", "contacts_to_resolve"]), channel)
+    contacts = t["contacts_to_resolve"].astype("float64")
+    return _aggregate((contacts == 1).astype("float64").where(contacts.notna()), t, by, "mean",
+                      "first_contact_resolution")  # fmt: skip
+
+
+def handling_time(
+    tickets: pd.DataFrame, *, channel: str | None = None, by: str | None = None
+) -> float | pd.DataFrame:
+    """Median hours from the first answer to the solution of resolved tickets (*call-centre efficiency*).
+
+    The CRM does not log agents' talk time, so this measures how long a case stays on the
+    agents' desk once they have picked it up: a proxy for handling time.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The ``tickets`` table.
+    channel : str, optional
+        Keep only the tickets of this channel, e.g. ``"call_centre"``.
+    by : str, optional
+        A column of ``tickets``: one median per value.
+
+    Returns
+    -------
+    float or DataFrame
+        Hours; with ``by``, a table with ``handling_time`` and ``n``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({
+    ...     "channel": ["call_centre", "web"],
+    ...     "created_at": pd.to_datetime(["2025-01-01 08:00", "2025-01-01 09:00"], utc=True),
+    ...     "first_response_at": pd.to_datetime(["2025-01-01 09:00", "2025-01-01 12:00"], utc=True),
+    ...     "resolved_at": pd.to_datetime(["2025-01-01 13:00", "2025-01-02 12:00"], utc=True)})
+    >>> handling_time(t, channel="call_centre")
+    4.0
+    """
+    t = _channel_tickets(_table(tickets, "tickets", ["channel", *_TICKET_TIMES]), channel)
+    return _aggregate(_hours(t["resolved_at"], t["first_response_at"]), t, by, "median", "handling_time")
+
+
