@@ -11,6 +11,14 @@ from crmlab.datasets import generate_crm
 matplotlib.use("Agg")
 
 
+def pytest_configure(config):
+    """Kernels started by nbval inherit this: lessons' quizzes never write to the real home folder."""
+    import os
+    import tempfile
+
+    os.environ["CRMLAB_PROGRESS_DIR"] = tempfile.mkdtemp(prefix="crmlab-test-progress-")
+
+
 @pytest.fixture(scope="session")
 def crm():
     """The course's default database, generated afresh (3,000 customers, seed 2024)."""
