@@ -39,6 +39,8 @@ Conventions:
 * **Money**: whole **US cents** in `int64` columns ending in `_cents` (no rounding
   errors); divide by 100 for dollars.
 * **Empty values** mean "not known or not applicable", as the meaning column says.
+* **E-mail addresses are not unique**: now and then two customers share one (a family,
+  an office), so an e-mail alone does not prove two records are one person.
 * The export ends on **{end}**; customers who stopped buying earlier never said goodbye.
 
 Two layers:
@@ -46,7 +48,9 @@ Two layers:
 * the **clean** tables, which every lesson uses;
 * the **raw export** (`raw_customers`, `raw_orders`, `raw_tickets`): the same data as
   the CRM exported it, with duplicate customers, test records and messy values, for
-  the data-quality lesson. Cleaning it correctly gives back the clean tables.
+  the data-quality lesson. Cleaning it correctly gives back the clean orders and tickets,
+  and the clean customers except for what the export lost (some e-mails are missing,
+  some birth years impossible): cleaning can only empty those values, not recover them.
 
 """
 

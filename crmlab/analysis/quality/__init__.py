@@ -1,0 +1,47 @@
+"""Data quality of a CRM export: profile it, find test records and duplicates, merge, score.
+
+The raw export (``raw_customers``, ``raw_orders``, ``raw_tickets``) holds what real
+exports hold: missing and impossible values, one thing spelled several ways, test
+records, and customers entered twice. The steps of lesson 03, one function each:
+
+1. :func:`profile`: one row per column, with its type, gaps, examples and problems;
+2. :func:`find_test_records` and :func:`find_duplicates`: what to drop and what to merge
+   (phones and e-mails are compared through :func:`normalise_phone` and
+   :func:`normalise_email`; names through :func:`name_score`, built on ``rapidfuzz``);
+3. :func:`clean_export`: merge duplicates into the record that survives
+   (:func:`duplicate_map` states the rule), re-point their orders and tickets, drop
+   test records with their rows, and log every row dropped; :func:`reconcile` proves
+   that no real order was lost;
+4. :func:`scorecard`: completeness, validity, uniqueness and consistency per table.
+"""
+
+from ._checks import BIRTH_YEARS, DIMENSIONS, SEGMENTS, TEST_DOMAINS, TEST_WORDS
+from .duplicates import candidate_pairs, duplicate_map, find_duplicates, find_test_records, name_score, precision_recall
+from .merging import CleanExport, clean_export, compare_tables, reconcile, repoint
+from .normalise import normalise_email, normalise_phone, standardise_customers
+from .profiling import profile
+from .scorecard import scorecard
+
+__all__ = [
+    "BIRTH_YEARS",
+    "DIMENSIONS",
+    "SEGMENTS",
+    "TEST_DOMAINS",
+    "TEST_WORDS",
+    "CleanExport",
+    "candidate_pairs",
+    "clean_export",
+    "compare_tables",
+    "duplicate_map",
+    "find_duplicates",
+    "find_test_records",
+    "name_score",
+    "normalise_email",
+    "normalise_phone",
+    "precision_recall",
+    "profile",
+    "reconcile",
+    "repoint",
+    "scorecard",
+    "standardise_customers",
+]

@@ -1,0 +1,279 @@
+"""Exercises of lesson 03, *Prioritise and clean the data*: profile, deduplicate, merge.
+
+Expected values are computed from the course's database (and its planted truths in
+``truth.json``) on the first check, never typed in.
+"""
+
+from functools import cache
+
+import pandas as pd
+
+from crmlab.datasets import load_crm
+from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+
+TITLE = "Prioritise and clean the data"
+_TABLES = ["raw_customers", "raw_orders", "customers", "orders"]
+
+
+@cache
+def _crm():
+    return load_crm(tables=_TABLES)
+
+
+def _raw() -> pd.DataFrame:
+    return _crm().raw_customers
+
+
+def _test_ids() -> list[int]:
+    return [int(i) for i in _crm().truth["test_customer_ids"]]
+
+
+def _dup_ids() -> list[int]:
+    return [int(i) for i in _crm().truth["duplicates"]]
+
+
+# ---------------------------------------------------------------- q2: e-mail keys
+
+
+def _email_key(lower: bool = True, tags: bool = True, dots: str = "local") -> pd.Series:
+    """The raw e-mails as matching keys; the flags reproduce the likely slips."""
+    email = _raw()["email"].str.strip()
+    email = email.str.lower() if lower else email
+    local, domain = email.str.split("@").str[0], email.str.split("@").str[1]
+    if tags:
+        local = local.str.replace(r"\+.*$", "", regex=True)
+    if dots in ("local", "everywhere"):
+        local = local.str.replace(".", "", regex=False)
+    if dots == "everywhere":
+        domain = domain.str.replace(".", "", regex=False)
+    return local + "@" + domain
+
+
+# ---------------------------------------------------------------- q3: duplicate pairs
+
+
+def _expected_pairs() -> pd.DataFrame:
+    truth = _crm().truth["duplicates"]
+    return pd.DataFrame({"duplicate_id": [int(k) for k in truth], "master_id": [int(v) for v in truth.values()]})
+
+
+def _pairs_by(key: pd.Series) -> set[frozenset]:
+    """Unordered pairs of real records sharing ``key`` exactly (what naive matching finds)."""
+    real = ~_raw()["customer_id"].isin(_test_ids())
+    frame = pd.DataFrame({"id": _raw()["customer_id"], "key": key})[real].dropna()
+    groups = frame.groupby("key")["id"].apply(list)
+    return {frozenset((a, b)) for ids in groups for a in ids for b in ids if a < b}
+
+
+def _normalised_email() -> pd.Series:
+    return _email_key()
+
+
+def _answer_pairs(answer) -> set[frozenset]:
+    frame = answer.reset_index() if isinstance(answer, pd.DataFrame) else pd.DataFrame()
+    ids = zip(frame["duplicate_id"].astype(int), frame["master_id"].astype(int), strict=True)
+    return {frozenset((a, b)) for a, b in ids}
+
+
+def _same_pairs_as(key):
+    """A test: the answer holds exactly the pairs that matching on ``key()`` as written finds."""
+    return lambda answer: _answer_pairs(answer) == _pairs_by(key())
+
+
+def _swapped(answer) -> bool:
+    want = _expected_pairs()
+    reversed_ = {(int(m), int(d)) for d, m in zip(want["duplicate_id"], want["master_id"], strict=True)}
+    frame = answer.reset_index()
+    return {(int(d), int(m)) for d, m in zip(frame["duplicate_id"], frame["master_id"], strict=True)} == reversed_
+
+
+def _has_test_records(answer) -> bool:
+    frame = answer.reset_index()
+    return bool(pd.concat([frame["duplicate_id"], frame["master_id"]]).isin(_test_ids()).any())
+
+
+# ---------------------------------------------------------------- q4, q5: revenue and orders
+
+
+def _revenue(drop_tests: bool = True, drop_dups: bool = False, statuses=("completed",), divide: int = 100) -> float:
+    orders = _crm().raw_orders
+    keep = pd.Series(True, index=orders.index)
+    if drop_tests:
+        keep &= ~orders["customer_id"].isin(_test_ids())
+    if drop_dups:
+        keep &= ~orders["customer_id"].isin(_dup_ids())
+    if statuses:
+        keep &= orders["status"].isin(statuses)
+    return float(orders.loc[keep, "total_cents"].sum()) / divide
+
+
+def _clean_orders() -> pd.DataFrame:
+    return _crm().orders[["order_id", "customer_id"]].set_index("order_id")
+
+
+def _frame_ids(answer, column: str) -> pd.Series:
+    return answer.reset_index()[column] if isinstance(answer, pd.DataFrame) else pd.Series(dtype="int64")
+
+
+def _dropped_dup_orders(answer) -> bool:
+    orders = _crm().raw_orders
+    dup_orders = orders.loc[orders["customer_id"].isin(_dup_ids()), "order_id"]
+    missing = set(_clean_orders().index) - set(_frame_ids(answer, "order_id"))
+    return bool(missing) and missing <= set(dup_orders)
+
+
+def _points_at_duplicates(answer) -> bool:
+    return bool(_frame_ids(answer, "customer_id").isin(_dup_ids()).any())
+
+
+def _keeps_test_orders(answer) -> bool:
+    return bool(_frame_ids(answer, "customer_id").isin(_test_ids()).any())
+
+
+QUESTIONS = [
+    Question(
+        "q1",
+        "How many customer records in `raw_customers` have no e-mail address?",
+        expected=lambda: int(_raw()["email"].isna().sum()),
+        hints=[
+            "Missing values show as NaN or None; pandas finds them with `.isna()`.",
+            "`.isna()` gives True/False per row; summing True values counts them.",
+            "`crm.raw_customers['email'].isna().sum()`",
+        ],
+        solution="n_missing = crm.raw_customers['email'].isna().sum()",
+        mistakes=[
+            Mistake("You counted the e-mails that are there: count the missing ones, with `.isna()`.",
+                    expected=lambda: int(_raw()["email"].notna().sum())),  # fmt: skip
+            Mistake("That is the clean `customers` table, which has no gaps: look at the raw export, "
+                    "`crm.raw_customers`.", expected=lambda: int(_crm().customers["email"].isna().sum())),  # fmt: skip
+            Mistake("You gave a share; the question asks for the number of records. Use `.sum()`, not `.mean()`.",
+                    when=lambda n: 0 < float(n) < 1),  # fmt: skip
+        ],
+    ),
+    Question(
+        "q2",
+        "Turn the `email` column of `raw_customers` into matching keys, a Series `keys` in the same "
+        "row order: lower case, the `+tag` dropped, and the dots before the `@` dropped.",
+        expected=_email_key,
+        hints=[
+            "Work on `crm.raw_customers['email']` with the `.str` methods: `.str.lower()`, `.str.split('@')`.",
+            "Split into the part before the `@` and the domain; clean the first part only, then glue them back.",
+            "`local.str.replace(r'\\+.*$', '', regex=True).str.replace('.', '', regex=False)`",
+        ],
+        solution="lower = crm.raw_customers['email'].str.strip().str.lower()\n"
+        "local, domain = lower.str.split('@').str[0], lower.str.split('@').str[1]\n"
+        "local = local.str.replace(r'\\+.*$', '', regex=True).str.replace('.', '', regex=False)\n"
+        "keys = local + '@' + domain",
+        mistakes=[
+            Mistake("Lower case is a good start, but your keys still hold the dots before the `@` (Gmail ignores "
+                    "them) and the `+tags` (`sara+shop@...` reaches `sara@...`): drop both from the part before "
+                    "the `@`.", expected=lambda: _email_key(tags=False, dots="none")),  # fmt: skip
+            Mistake("Your keys still hold the dots before the `@`. Gmail ignores them: `sara.zand@gmail.com` and "
+                    "`sarazand@gmail.com` reach one mailbox. Drop them from the part before the `@`.",
+                    expected=lambda: _email_key(dots="none")),  # fmt: skip
+            Mistake("Your keys still hold `+tags`: `sara+shop@...` reaches `sara@...`. Drop everything from "
+                    "the `+` to the `@`.", expected=lambda: _email_key(tags=False)),  # fmt: skip
+            Mistake("You dropped the dots of the domain too (`gmailcom`): only the part before the `@` "
+                    "ignores dots.", expected=lambda: _email_key(dots="everywhere")),  # fmt: skip
+            Mistake("Upper and lower case still differ in your keys: `ALI@X.IR` and `ali@x.ir` are one "
+                    "address. Lower-case first.", expected=lambda: _email_key(lower=False)),  # fmt: skip
+        ],
+    ),
+    Question(
+        "q3",
+        "Find the duplicate customers of `raw_customers` (test records set aside): a table `pairs` with "
+        "one row per duplicate record, columns `duplicate_id` and `master_id` (the record that survives: "
+        "the one created first).",
+        expected=_expected_pairs,
+        hints=[
+            "Set the test records aside first: they all share one placeholder phone.",
+            "A duplicate shares its master's phone number, written another way: normalise the phones "
+            "(`quality.normalise_phone`) before you compare them.",
+            "Sort by `signup_date`, group by the normalised phone, and take the first `customer_id` of each "
+            "group as the master (`.transform('first')`); the other records of a group are duplicates.",
+        ],
+        solution="real = crm.raw_customers[~crm.raw_customers['customer_id'].isin(tests['customer_id'])]\n"
+        "found = quality.find_duplicates(real)\n"
+        "pairs = quality.duplicate_map(real, found).reset_index()",
+        mistakes=[
+            Mistake("You matched the e-mails exactly as written. Exact matching misses case variants "
+                    "(`ALI@X.IR` is `ali@x.ir`), dropped dots and `+tags`; and a shared address is not proof "
+                    "of one person. Match on the normalised phone.",
+                    when=_same_pairs_as(lambda: _raw()["email"])),  # fmt: skip
+            Mistake("You matched lower-cased e-mails. That finds the case variants but misses the dropped dots "
+                    "(Gmail ignores them) and the `+tags`, and it joins two different people who share an "
+                    "address. Match on the normalised phone, and check the names.",
+                    when=_same_pairs_as(lambda: _raw()["email"].str.lower())),  # fmt: skip
+            Mistake("A shared e-mail is not proof of one person: one of your pairs is two different customers "
+                    "(different phones, cities, birth years) who share an address. A duplicate shares the phone "
+                    "number; the e-mail is a clue.", when=_same_pairs_as(_normalised_email)),  # fmt: skip
+            Mistake("You matched phones as they are written: `0912 345 6789` and `+989123456789` are one "
+                    "number. Normalise the phones to one form first.",
+                    when=_same_pairs_as(lambda: _raw()["phone"])),  # fmt: skip
+            Mistake("Your duplicate and master columns are swapped: the record created first (earliest "
+                    "`signup_date`) survives as the master.", when=_swapped),  # fmt: skip
+            Mistake("Your pairs include test records: they share a placeholder phone. Set them aside "
+                    "(`quality.find_test_records`) before you look for duplicates.",
+                    when=_has_test_records),  # fmt: skip
+        ],
+    ),
+    Question(
+        "q4",
+        "The revenue of the completed orders in `raw_orders`, in US dollars, once the test orders "
+        "(orders of test records) are left out. Store the number in `revenue_usd`.",
+        expected=_revenue,
+        hints=[
+            "The test orders are the orders whose `customer_id` is a test record's.",
+            "Keep the orders whose customer is not a test record and whose `status` is 'completed'.",
+            "Sum `total_cents` and divide by 100.",
+        ],
+        solution="real_orders = crm.raw_orders[~crm.raw_orders['customer_id'].isin(tests['customer_id'])]\n"
+        "done = real_orders[real_orders['status'] == 'completed']\n"
+        "revenue_usd = done['total_cents'].sum() / 100",
+        mistakes=[
+            Mistake("Your total still holds the test orders: leave out the orders of the test records.",
+                    expected=lambda: _revenue(drop_tests=False)),  # fmt: skip
+            Mistake("You dropped the orders of the duplicate records too. They are real orders of real "
+                    "customers: re-point them to the master record; revenue must not fall.",
+                    expected=lambda: _revenue(drop_dups=True)),  # fmt: skip
+            Mistake("Your revenue is 100 times too big: `total_cents` is in cents, divide by 100.",
+                    expected=lambda: _revenue(divide=1)),  # fmt: skip
+            Mistake("Your total includes cancelled and returned orders: keep only `status == 'completed'`.",
+                    expected=lambda: _revenue(statuses=())),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-9, atol=0.005),
+    ),
+    Question(
+        "q5",
+        "Merge without losing an order: a table `orders_clean` holding every order of a real customer "
+        "from `raw_orders`, with `customer_id` pointing at the surviving record (extra columns are fine).",
+        expected=_clean_orders,
+        hints=[
+            "Drop the test orders, as in question 4, but keep every other order.",
+            "Turn your `pairs` into a mapping duplicate -> master: `pairs.set_index('duplicate_id')['master_id']`.",
+            "`quality.repoint(orders, mapping)` replaces the duplicate ids; so does `.map(mapping).fillna(...)`.",
+        ],
+        solution="mapping = pairs.set_index('duplicate_id')['master_id']\n"
+        "orders_clean = quality.repoint(real_orders, mapping)",
+        mistakes=[
+            Mistake("Orders are missing: you dropped the duplicates' orders instead of re-pointing them, "
+                    "so their revenue is lost. Keep them and change their `customer_id` to the master's.",
+                    when=_dropped_dup_orders),  # fmt: skip
+            Mistake("Some orders still point at duplicate records: replace those `customer_id` values "
+                    "with the master's.", when=_points_at_duplicates),  # fmt: skip
+            Mistake("Your table still holds test orders: leave out the orders of the test records.",
+                    when=_keeps_test_orders),  # fmt: skip
+        ],
+        compare=CompareOptions(allow_extra_columns=True),
+    ),
+    Reflection(
+        "q6",
+        "In two or three sentences: when two records are one customer, which record should survive, "
+        "and what would you do with an attribute that differs between them (say, an e-mail filled in "
+        "only on the duplicate)?",
+        solution="A fixed, written rule keeps the merge repeatable: here the record created first survives "
+        "with its own attributes, because its id is the one other systems have used longest. Filling a "
+        "gap from the duplicate (coalescing) is tempting, but the duplicate's values are often the "
+        "variants (a +tag, upper case); take them only after a check, and log every value you take.",
+    ),
+]

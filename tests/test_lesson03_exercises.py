@@ -1,0 +1,222 @@
+"""Lesson 03's exercises: the right answer passes, known mistakes get their message,
+junk gets feedback (never a traceback), and the blank is "not attempted"."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+import crmlab
+from crmlab.analysis import quality
+from crmlab.exercises import ____, lesson
+from crmlab.exercises.feedback import Status
+
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+
+
+class Hostile:
+    """An object whose every method raises."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("hostile")
+
+    def __eq__(self, other):
+        raise RuntimeError("hostile")
+
+    def __len__(self):
+        raise RuntimeError("hostile")
+
+    def __iter__(self):
+        raise RuntimeError("hostile")
+
+    __hash__ = None
+
+
+JUNK = [None, "hello", [1, 2, 3], pd.DataFrame({"wrong": [1, 2]}), Hostile(), 3.5, {"a": 1}]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlab.load_crm()
+
+
+@pytest.fixture
+def ex():
+    return lesson("03_data_quality")
+
+
+@pytest.fixture(scope="module")
+def parts(crm):
+    """The pieces of the solution, computed as the exercise notebook does."""
+    tests = quality.find_test_records(crm.raw_customers)
+    real = crm.raw_customers[~crm.raw_customers["customer_id"].isin(tests["customer_id"])]
+    pairs = quality.duplicate_map(real, quality.find_duplicates(real)).reset_index()
+    real_orders = crm.raw_orders[~crm.raw_orders["customer_id"].isin(tests["customer_id"])]
+    return {"tests": tests, "real": real, "pairs": pairs, "real_orders": real_orders}
+
+
+def _keys(emails: pd.Series, lower=True, tags=True, dots=True) -> pd.Series:
+    email = emails.str.strip()
+    email = email.str.lower() if lower else email
+    local, domain = email.str.split("@").str[0], email.str.split("@").str[1]
+    local = local.str.replace(r"\+.*$", "", regex=True) if tags else local
+    local = local.str.replace(".", "", regex=False) if dots else local
+    return local + "@" + domain
+
+
+def _pairs_by(real: pd.DataFrame, key: pd.Series) -> pd.DataFrame:
+    """What a learner gets matching records on ``key`` as given: the first signed-up survives."""
+    ranked = real.assign(key=key).dropna(subset=["key"]).sort_values(["signup_date", "customer_id"])
+    ranked["master_id"] = ranked.groupby("key")["customer_id"].transform("first")
+    out = ranked.loc[ranked["customer_id"] != ranked["master_id"], ["customer_id", "master_id"]]
+    return out.rename(columns={"customer_id": "duplicate_id"})
+
+
+def _without_duplicates(parts) -> pd.DataFrame:
+    """The real orders minus those of duplicate records: the shortcut that loses revenue."""
+    orders = parts["real_orders"]
+    return orders[~orders["customer_id"].isin(parts["pairs"]["duplicate_id"])]
+
+
+def _revenue(orders: pd.DataFrame, divide: int = 100) -> float:
+    return orders.loc[orders["status"] == "completed", "total_cents"].sum() / divide
+
+
+def _right_answers(crm, parts):
+    mapping = parts["pairs"].set_index("duplicate_id")["master_id"]
+    return {
+        "q1": crm.raw_customers["email"].isna().sum(),
+        "q2": _keys(crm.raw_customers["email"]),
+        "q3": parts["pairs"],
+        "q4": _revenue(parts["real_orders"]),
+        "q5": quality.repoint(parts["real_orders"], mapping),
+    }
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_solution_passes(ex, crm, parts, qid):
+    feedback = getattr(ex, qid).check(_right_answers(crm, parts)[qid])
+    assert feedback.status is Status.CORRECT, str(feedback)
+
+
+def test_solution_variants_pass(ex, crm, parts):
+    assert ex.q1.check(int(crm.raw_customers["email"].isna().sum())).status is Status.CORRECT
+    assert ex.q2.check(quality.normalise_email(crm.raw_customers["email"])).status is Status.CORRECT
+    by_phone = _pairs_by(parts["real"], quality.normalise_phone(parts["real"]["phone"]))  # by hand
+    assert ex.q3.check(by_phone).status is Status.CORRECT
+    assert ex.q3.check(parts["pairs"].set_index("duplicate_id")).status is Status.CORRECT
+    orders = _right_answers(crm, parts)["q5"]
+    assert ex.q5.check(orders[["order_id", "customer_id"]].sample(frac=1, random_state=3)).status is Status.CORRECT
+    assert ex.q5.check(orders.set_index("order_id")).status is Status.CORRECT
+
+
+def test_expected_values_are_the_planted_ones(ex, crm):
+    truth = pd.DataFrame({"duplicate_id": [int(k) for k in crm.truth["duplicates"]],
+                          "master_id": list(crm.truth["duplicates"].values())})  # fmt: skip
+    assert ex.q3.check(truth).status is Status.CORRECT
+    test_orders = crm.raw_orders["order_id"].isin(crm.truth["test_order_ids"])
+    assert ex.q4.check(_revenue(crm.raw_orders[~test_orders])).status is Status.CORRECT
+    assert ex.q5.check(crm.orders).status is Status.CORRECT  # the clean table is the target
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q1", lambda crm, p: crm.raw_customers["email"].notna().sum(), "You counted the e-mails that are there"),
+        ("q1", lambda crm, p: crm.customers["email"].isna().sum(), "clean `customers` table"),
+        ("q1", lambda crm, p: crm.raw_customers["email"].isna().mean(), "You gave a share"),
+        ("q2", lambda crm, p: crm.raw_customers["email"].str.lower(), "Lower case is a good start"),
+        ("q2", lambda crm, p: _keys(crm.raw_customers["email"], dots=False), "Gmail ignores them"),
+        ("q2", lambda crm, p: _keys(crm.raw_customers["email"], tags=False), "still hold `+tags`"),
+        ("q2", lambda crm, p: _keys(crm.raw_customers["email"], lower=False), "Upper and lower case"),
+        ("q2", lambda crm, p: _keys(crm.raw_customers["email"]).str.replace(".", "", regex=False),
+         "dots of the domain too"),
+        ("q3", lambda crm, p: _pairs_by(p["real"], p["real"]["email"]), "Exact matching misses case variants"),
+        ("q3", lambda crm, p: _pairs_by(p["real"], p["real"]["email"].str.lower()), "You matched lower-cased"),
+        ("q3", lambda crm, p: _pairs_by(p["real"], quality.normalise_email(p["real"]["email"])),
+         "A shared e-mail is not proof"),
+        ("q3", lambda crm, p: _pairs_by(p["real"], p["real"]["phone"]), "phones as they are written"),
+        ("q3", lambda crm, p: p["pairs"].rename(columns={"duplicate_id": "master_id", "master_id": "duplicate_id"}),
+         "swapped"),
+        ("q3", lambda crm, p: _pairs_by(crm.raw_customers, quality.normalise_phone(crm.raw_customers["phone"])),
+         "include test records"),
+        ("q4", lambda crm, p: _revenue(crm.raw_orders), "still holds the test orders"),
+        ("q4", lambda crm, p: _revenue(_without_duplicates(p)), "You dropped the orders of the duplicate records"),
+        ("q4", lambda crm, p: _revenue(p["real_orders"], divide=1), "100 times too big"),
+        ("q4", lambda crm, p: p["real_orders"]["total_cents"].sum() / 100, "cancelled and returned"),
+        ("q5", lambda crm, p: _without_duplicates(p), "instead of re-pointing them"),
+        ("q5", lambda crm, p: p["real_orders"], "still point at duplicate records"),
+        ("q5", lambda crm, p: quality.repoint(crm.raw_orders, p["pairs"].set_index("duplicate_id")["master_id"]),
+         "still holds test orders"),
+    ],
+)  # fmt: skip
+def test_known_mistakes_get_their_message(ex, crm, parts, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm, parts))
+    assert feedback.status is Status.INCORRECT
+    assert message in feedback.message, feedback.message
+
+
+def test_dropping_the_duplicates_orders_loses_real_revenue(crm, parts):
+    lost = _revenue(parts["real_orders"]) - _revenue(_without_duplicates(parts))
+    assert lost > 1000  # the mistake the targeted message is about is not a rounding error
+
+
+def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, parts):
+    wrong = parts["pairs"].assign(master_id=parts["pairs"]["master_id"] + 1)
+    feedback = ex.q3.check(wrong)
+    assert feedback.status is Status.INCORRECT
+    assert "master_id" in feedback.message
+    assert str(int(parts["pairs"]["master_id"].iloc[0])) not in feedback.message  # expected values are not shown
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
+def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
+    feedback = getattr(ex, qid).check(junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
+    assert feedback.message
+    assert "Traceback" not in str(feedback)
+
+
+@pytest.mark.parametrize("qid", [*QUESTIONS, "q6"])
+def test_blank_is_not_attempted(ex, qid):
+    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
+
+
+def test_learner_code_that_raises_is_explained(ex, crm):
+    feedback = ex.q1.check_code(lambda: crm.raw_customers["e_mail"].isna().sum())
+    assert feedback.status is Status.LEARNER_ERROR
+    assert "email" in feedback.message  # the closest column name is suggested
+
+
+@pytest.mark.parametrize(("qid", "answer", "status", "text"), [
+    ("q7", "b", Status.CORRECT, "cannot invent an e-mail"),
+    ("q7", "a", Status.INCORRECT, "No rule can compute them"),
+    ("q7", "c", Status.INCORRECT, "The survivors keep their own attributes"),
+    ("q8", "c", Status.CORRECT, "re-point them to the surviving record"),
+    ("q8", "a", Status.INCORRECT, "real revenue disappears"),
+    ("q8", "b", Status.INCORRECT, "still counts twice"),
+    ("q9", "a", Status.CORRECT, "Pick the few metrics"),
+    ("q9", "b", Status.INCORRECT, "costs months"),
+    ("q9", "c", Status.INCORRECT, "nobody reads it"),
+])  # fmt: skip
+def test_quizzes(ex, qid, answer, status, text):
+    feedback = ex.quiz(qid, answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
+@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
+def test_quiz_junk(ex, junk):
+    feedback = ex.quiz("q8", answer=junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
+
+
+def test_hints_get_more_specific_and_solution_is_recorded(ex):
+    first, third = str(ex.q3.hint()), str(ex.q3.hint(3))
+    assert "test records" in first and "transform('first')" in third
+    assert "duplicate_map" in str(ex.q3.solution())
+    assert "q3" in str(ex.progress())
+
+
+def test_reflection_is_recorded_unchecked(ex):
+    assert ex.q6.check("The oldest record survives.").status is Status.UNCHECKED
