@@ -1,0 +1,290 @@
+"""Lesson 04's exercises: the right answer passes, known mistakes get their message,
+junk gets feedback (never a traceback), and the blank is "not attempted"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+
+import crmlab
+from crmlab.analysis.bi import EXPORT_END, FUNNEL, LAST_DAY
+from crmlab.exercises import ____, lesson
+from crmlab.exercises.feedback import Status
+
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+
+
+class Hostile:
+    """An object whose every method raises."""
+
+    def __getattr__(self, name):
+        raise RuntimeError("hostile")
+
+    def __eq__(self, other):
+        raise RuntimeError("hostile")
+
+    def __len__(self):
+        raise RuntimeError("hostile")
+
+    def __iter__(self):
+        raise RuntimeError("hostile")
+
+    __hash__ = None
+
+
+JUNK = [None, "hello", [1, 2, 3], pd.DataFrame({"wrong": [1, 2]}), Hostile(), 3.5, {"a": 1}]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlab.load_crm()
+
+
+@pytest.fixture
+def ex():
+    return lesson("04_bi_questions")
+
+
+# ---------------------------------------------------------------- the learner's way, written independently
+
+
+def _tickets(crm):
+    tickets = crm.tickets.merge(crm.customers[["customer_id", "region"]], on="customer_id")
+    deadline = tickets["created_at"] + pd.to_timedelta(tickets["sla_hours"], unit="h")
+    return tickets, deadline
+
+
+def _sla(crm, breached=None, keep=None):
+    tickets, deadline = _tickets(crm)
+    if breached is None:
+        breached = tickets["first_response_at"].fillna(EXPORT_END) > deadline
+    if keep is None:
+        keep = tickets["first_response_at"].notna() | (deadline < EXPORT_END)
+    rate = breached[keep].groupby(tickets["region"][keep]).mean()
+    return rate.rename("sla_breach_rate").reset_index()
+
+
+def _shipments(crm):
+    s = crm.shipments.merge(crm.orders[["order_id", "customer_id"]], on="order_id")
+    return s.merge(crm.customers[["customer_id", "region"]], on="customer_id")
+
+
+def _late(crm):
+    s = _shipments(crm)
+    late = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
+    keep = s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)
+    return late[keep].groupby(s["region"][keep]).mean().rename("late_rate").reset_index()
+
+
+def _moves(crm):
+    stages = crm.opportunity_stages.sort_values(["opportunity_id", "entered_at"])
+    stages["next"] = stages.groupby("opportunity_id")["stage"].shift(-1)
+    stages["goal"] = stages["stage"].map(dict(zip(FUNNEL[:-1], FUNNEL[1:], strict=True)))
+    return stages[stages["goal"].notna()]
+
+
+def _conversion(crm):
+    left = _moves(crm).dropna(subset=["next"])
+    return (left["next"] == left["goal"]).groupby(left["stage"]).mean().rename("conversion").reset_index()
+
+
+def _invoice_rows(crm):
+    segment = crm.invoices["customer_id"].map(crm.customers.set_index("customer_id")["segment"])
+    business = crm.invoices[segment != "consumer"]
+    return business.merge(crm.payments, on="invoice_id", suffixes=("", "_paid"))
+
+
+def _days_to_pay(crm):
+    rows = _invoice_rows(crm)
+    per_invoice = rows.groupby("invoice_id").agg(
+        amount=("amount_cents", "first"), paid=("amount_cents_paid", "sum"),
+        issued=("issued_date", "first"), last=("paid_date", "max"))
+    paid = per_invoice[per_invoice["paid"] >= per_invoice["amount"]]
+    return (paid["last"] - paid["issued"]).dt.days.mean()
+
+
+def _right_answers(crm):
+    con = crmlab.connect(crm)
+    late_sql = con.sql("""
+        SELECT c.region,
+               avg(CASE WHEN coalesce(s.delivered_date, DATE '2026-01-01') > s.promised_date THEN 1 ELSE 0 END)
+                   AS late_rate
+        FROM shipments AS s JOIN orders AS o USING (order_id) JOIN customers AS c USING (customer_id)
+        WHERE s.delivered_date IS NOT NULL OR s.promised_date <= DATE '2025-12-31'
+        GROUP BY c.region
+    """).df()
+    return {
+        "q1": _sla(crm),
+        "q2": late_sql,
+        "q3": late_sql.set_index("region")["late_rate"].idxmax(),
+        "q4": _conversion(crm),
+        "q5": _days_to_pay(crm),
+    }
+
+
+@pytest.fixture(scope="module")
+def right(crm):
+    return _right_answers(crm)
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_solution_passes(ex, right, qid):
+    feedback = getattr(ex, qid).check(right[qid])
+    assert feedback.status is Status.CORRECT, str(feedback)
+
+
+def test_solution_variants_pass(ex, crm, right):
+    assert ex.q1.check(right["q1"].set_index("region")).status is Status.CORRECT
+    pandas_way = _late(crm).sample(frac=1, random_state=2).rename(columns={"late_rate": "Late_Rate"})
+    assert ex.q2.check(pandas_way).status is Status.CORRECT
+    with_counts = right["q1"].assign(tickets=1)  # extra columns are allowed
+    assert ex.q1.check(with_counts).status is Status.CORRECT
+    assert ex.q3.check(" south ").status is Status.CORRECT
+    assert ex.q4.check(right["q4"].set_index("stage")).status is Status.CORRECT
+    assert ex.q5.check(float(right["q5"])).status is Status.CORRECT
+    assert right["q3"] == "South"  # the planted truth
+
+
+def _open_as_breaches(crm):
+    tickets, deadline = _tickets(crm)
+    late = (tickets["first_response_at"] - tickets["created_at"]) / pd.Timedelta(hours=1) > tickets["sla_hours"]
+    return _sla(crm, breached=late | tickets["resolved_at"].isna(), keep=pd.Series(True, index=tickets.index))
+
+
+def _resolution_time(crm):
+    tickets, _ = _tickets(crm)
+    hours = (tickets["resolved_at"] - tickets["created_at"]) / pd.Timedelta(hours=1)
+    return _sla(crm, breached=hours > tickets["sla_hours"], keep=pd.Series(True, index=tickets.index))
+
+
+def _nan_is_on_time(crm):
+    tickets, deadline = _tickets(crm)
+    return _sla(crm, breached=tickets["first_response_at"] > deadline, keep=pd.Series(True, index=tickets.index))
+
+
+def _late_per_customer(crm):
+    s = _shipments(crm)
+    s["late"] = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
+    s = s[s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)]
+    per_customer = s.groupby(["region", "customer_id"])["late"].mean()
+    return per_customer.groupby("region").mean().rename("late_rate").reset_index()
+
+
+def _late_nan_on_time(crm):
+    s = _shipments(crm)
+    return (s["delivered_date"] > s["promised_date"]).groupby(s["region"]).mean().rename("late_rate").reset_index()
+
+
+def _conversion_of_entered(crm):
+    moves = _moves(crm)
+    return (moves["next"] == moves["goal"]).groupby(moves["stage"]).mean().rename("conversion").reset_index()
+
+
+def _days_first_payment(crm):
+    rows = _invoice_rows(crm)
+    first = rows.groupby("invoice_id").agg(issued=("issued_date", "first"), paid=("paid_date", "min"))
+    return (first["paid"] - first["issued"]).dt.days.mean()
+
+
+def _days_per_row(crm):
+    rows = _invoice_rows(crm)
+    return (rows["paid_date"] - rows["issued_date"]).dt.days.mean()
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q1", _open_as_breaches, "You counted open tickets as breaches"),
+        ("q1", _resolution_time, "time to *resolve*"),
+        ("q1", _nan_is_on_time, "Tickets with no response yet count as on time"),
+        ("q1", lambda crm: _sla(crm).assign(sla_breach_rate=lambda d: d["sla_breach_rate"] * 100),
+         "look like percentages"),
+        ("q2", _late_per_customer, "ratio of sums, not a mean of ratios"),
+        ("q2", _late_nan_on_time, "Parcels not delivered by the export count as on time"),
+        ("q3", lambda crm: "Capital", "the region with the *fewest* late deliveries"),
+        ("q3", lambda crm: "east", "Compare the *rates*"),
+        ("q4", _conversion_of_entered, "including those still sitting in it"),
+        ("q5", _days_first_payment, "You measured to the *first* payment"),
+        ("q5", _days_per_row, "You averaged over *payments*, not invoices"),
+    ],
+)
+def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm))
+    assert feedback.status is Status.INCORRECT, str(feedback)
+    assert message in feedback.message
+
+
+def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, right):
+    wrong = right["q1"].assign(sla_breach_rate=lambda d: d["sla_breach_rate"] + 0.01)
+    feedback = ex.q1.check(wrong)
+    assert feedback.status is Status.INCORRECT
+    text = str(feedback)
+    assert "sla_breach_rate" in text
+    assert f"{right['q1']['sla_breach_rate'].iloc[0]:.4f}" not in text  # expected values are never shown
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
+def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
+    feedback = getattr(ex, qid).check(junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
+    assert feedback.message
+    assert "Traceback" not in str(feedback)
+
+
+def test_a_series_is_told_to_become_a_table(ex, right):
+    feedback = ex.q4.check(right["q4"].set_index("stage")["conversion"])
+    assert feedback.status is Status.INCORRECT
+    assert ".reset_index()" in feedback.message
+
+
+@pytest.mark.parametrize("qid", [*QUESTIONS, "q7"])
+def test_blank_is_not_attempted(ex, qid):
+    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
+
+
+def test_learner_code_that_raises_is_explained(ex, crm):
+    feedback = ex.q2.check_code(lambda: crm.shipments.groupby("regoin")["late"].mean())
+    assert feedback.status is Status.LEARNER_ERROR
+    assert "regoin" in feedback.message
+
+
+@pytest.mark.parametrize(("qid", "answer", "status", "text"), [
+    ("q6", "b", Status.CORRECT, "ratio of sums"),
+    ("q6", "a", Status.INCORRECT, "Averaging the two rates"),
+    ("q6", "c", Status.INCORRECT, "Region A's tickets count too"),
+    ("q8", "b", Status.CORRECT, "workflow to redesign"),
+    ("q8", "a", Status.INCORRECT, "More people everywhere"),
+    ("q9", "b", Status.CORRECT, "connector"),
+    ("q9", "c", Status.INCORRECT, "Manual exports"),
+])
+def test_quizzes(ex, qid, answer, status, text):
+    feedback = ex.quiz(qid, answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
+@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
+def test_quiz_junk(ex, junk):
+    feedback = ex.quiz("q9", answer=junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
+
+
+def test_hints_get_more_specific_and_solution_is_recorded(ex):
+    first, third = str(ex.q5.hint()), str(ex.q5.hint(3))
+    assert "two parts" in first and ".dt.days.mean()" in third
+    assert "groupby('invoice_id')" in str(ex.q5.solution())
+    assert "q5" in str(ex.progress())
+
+
+def test_reflection_is_recorded_unchecked(ex):
+    assert ex.q7.check("Redesign e-mail support first.").status is Status.UNCHECKED
+
+
+def test_every_item_of_the_lesson_is_in_the_exercises():
+    source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "04_bi_questions.ipynb"
+    text = "\n".join(c.source for c in nbformat.read(source, as_version=4).cells)
+    for item in lesson("04_bi_questions").items:
+        assert f'"{item.id}"' in text or f"ex.{item.id}.check(" in text, item.id
