@@ -18,6 +18,7 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,6 +101,24 @@ def _mode_env(mode: str, progress_dir: str) -> dict[str, str]:
     return env
 
 
+@contextmanager
+def _environment(values: dict[str, str], drop: Sequence[str] = ()):
+    """Set (and drop) environment variables for the kernel; restore the old values afterwards."""
+    keys = [*values, *drop]
+    saved = {k: os.environ.get(k) for k in keys}
+    os.environ.update(values)
+    for key in drop:
+        os.environ.pop(key, None)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
 def run_notebook(
     notebook: str | os.PathLike,
     out_dir: str | os.PathLike = "build",
@@ -112,7 +131,8 @@ def run_notebook(
 
     The kernel gets ``CRMLAB_CHECK_MODE`` for the mode and a private, temporary
     ``CRMLAB_PROGRESS_DIR``, so runs never touch a learner's saved progress.
-    Call it in a process of its own when running several at once (it sets os.environ).
+    The variables are set for the run only; run several notebooks at once in separate
+    processes (:func:`run_jobs` does).
     """
     import papermill as pm
 
@@ -124,9 +144,9 @@ def run_notebook(
     output.parent.mkdir(parents=True, exist_ok=True)
     start = time.perf_counter()
     error = ""
-    with tempfile.TemporaryDirectory(prefix="crmlab-progress-") as progress_dir:
-        os.environ.update(_mode_env(mode, progress_dir))
-        os.environ.pop("MPLBACKEND", None)  # Agg here would silently drop every figure
+    with tempfile.TemporaryDirectory(prefix="crmlab-progress-") as progress_dir, _environment(
+        _mode_env(mode, progress_dir), drop=["MPLBACKEND"]  # Agg would silently drop every figure
+    ):
         try:
             pm.execute_notebook(
                 str(source), str(output), parameters=parameters or {}, cwd=str(source.parent),

@@ -17,6 +17,7 @@ def pytest_configure(config):
     import tempfile
 
     os.environ["CRMLAB_PROGRESS_DIR"] = tempfile.mkdtemp(prefix="crmlab-test-progress-")
+    os.environ.pop("CRMLAB_CHECK_MODE", None)  # lessons run with ordinary, never-raising checks
 
 
 @pytest.fixture(scope="session")

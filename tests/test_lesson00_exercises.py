@@ -4,33 +4,12 @@ junk gets feedback (never a traceback), and the blank is "not attempted"."""
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import pandas as pd
 import pytest
+from helpers import JUNK, Hostile
 
 import crmlab
 from crmlab.exercises import ____, lesson
 from crmlab.exercises.feedback import Status
-
-
-class Hostile:
-    """An object whose every method raises."""
-
-    def __getattr__(self, name):
-        raise RuntimeError("hostile")
-
-    def __eq__(self, other):
-        raise RuntimeError("hostile")
-
-    def __len__(self):
-        raise RuntimeError("hostile")
-
-    def __iter__(self):
-        raise RuntimeError("hostile")
-
-    __hash__ = None
-
-
-JUNK = [None, "hello", [1, 2, 3], pd.DataFrame({"wrong": [1, 2]}), Hostile(), 3.5, {"a": 1}]
 
 
 @pytest.fixture(scope="module")

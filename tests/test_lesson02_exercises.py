@@ -3,8 +3,9 @@ junk gets feedback (never a traceback), and the blank is "not attempted"."""
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
+from helpers import JUNK as BASE_JUNK
+from helpers import Hostile
 
 import crmlab
 from crmlab.analysis import training
@@ -14,25 +15,9 @@ from crmlab.exercises.feedback import Status
 QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
 
 
-class Hostile:
-    """An object whose every method raises."""
-
-    def __getattr__(self, name):
-        raise RuntimeError("hostile")
-
-    def __eq__(self, other):
-        raise RuntimeError("hostile")
-
-    def __len__(self):
-        raise RuntimeError("hostile")
-
-    def __iter__(self):
-        raise RuntimeError("hostile")
-
-    __hash__ = None
 
 
-JUNK = [None, "hello", [1, 2, 3], pd.DataFrame({"wrong": [1, 2]}), Hostile(), 3.5, {"a": 1}, float("nan")]
+JUNK = [*BASE_JUNK, float("nan")]
 
 
 @pytest.fixture(scope="module")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from helpers import JUNK, Hostile
 
 import crmlab
 from crmlab.analysis import quality
@@ -14,25 +15,8 @@ from crmlab.exercises.feedback import Status
 QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
 
 
-class Hostile:
-    """An object whose every method raises."""
-
-    def __getattr__(self, name):
-        raise RuntimeError("hostile")
-
-    def __eq__(self, other):
-        raise RuntimeError("hostile")
-
-    def __len__(self):
-        raise RuntimeError("hostile")
-
-    def __iter__(self):
-        raise RuntimeError("hostile")
-
-    __hash__ = None
 
 
-JUNK = [None, "hello", [1, 2, 3], pd.DataFrame({"wrong": [1, 2]}), Hostile(), 3.5, {"a": 1}]
 
 
 @pytest.fixture(scope="module")

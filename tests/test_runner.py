@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
@@ -122,8 +124,12 @@ def test_mode_sets_strict_checks_and_a_private_progress_folder(tmp_path, monkeyp
     _write(tmp_path, "00_env.ipynb",
            "import os\nassert os.environ['CRMLAB_CHECK_MODE'] == 'solution'\n"
            "assert 'crmlab-progress-' in os.environ['CRMLAB_PROGRESS_DIR']")
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    monkeypatch.delenv("CRMLAB_CHECK_MODE", raising=False)
     result = run_notebook("00_env.ipynb", out_dir="out", mode="solution")
     assert result.ok, result.error
+    assert "CRMLAB_CHECK_MODE" not in os.environ  # restored: nothing leaks into later runs
+    assert os.environ["MPLBACKEND"] == "Agg"
     with pytest.raises(ValueError, match="`mode` must be one of"):
         run_notebook("00_env.ipynb", mode="teacher")
 
