@@ -14,7 +14,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install lab test course release progress lint strip data benchmark clean
+.PHONY: help install lab test course dashboard release progress lint strip data benchmark clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +44,10 @@ test: $(STAMP)  ## run the whole test suite (lint, clean notebooks, units, noteb
 
 course: $(STAMP)  ## execute every lesson and exercise (solution and learner mode) into build/
 	$(BIN)/crmlab run
+
+dashboard: $(STAMP)  ## the lesson 04 KPI dashboard as an app for managers (Voila)
+	$(BIN)/voila notebooks/04_bi_questions.ipynb --Voila.ip=127.0.0.1 \
+		--MappingKernelManager.cull_idle_timeout=30 --MappingKernelManager.cull_interval=10
 
 release: $(STAMP)  ## rebuild the student exercise notebooks from exercises/source/
 	$(BIN)/crmlab release
