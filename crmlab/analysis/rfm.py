@@ -19,6 +19,7 @@ import warnings
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 __all__ = ["customer_summary", "rfm_summary"]
 
@@ -119,30 +120,33 @@ def rfm_summary(
     keep = days <= end_day
     dropped = len(transactions) - int(keep.sum())
     end = int(_periods(np.array([end_day]), freq)[0])
-    table = pd.DataFrame({
-        "c": frame[customer_id_col].to_numpy()[keep],
-        "p": _periods(days[keep], freq),
-        "v": frame[monetary_value_col].to_numpy(dtype="float64")[keep] if monetary_value_col else 0.0,
-    })
-    result = _summarise(table, end, with_money=monetary_value_col is not None)
+    columns = {"c": frame[customer_id_col].to_numpy()[keep], "p": _periods(days[keep], freq)}
+    if monetary_value_col is not None:
+        columns["v"] = frame[monetary_value_col].to_numpy(dtype="float64")[keep]
+    result = _summarise(pa.table(columns), end, with_money=monetary_value_col is not None)
     result.index.name = customer_id_col
     _report_dropped(result, dropped, len(transactions))
     return result
 
 
 def _clean(df: pd.DataFrame, customer: str, when: str, money: str | None) -> pd.DataFrame:
+    """The rows with every needed value (no copy when none is missing)."""
     needed = [c for c in (customer, when, money) if c]
-    missing = df[needed].isna().any(axis=1)
-    return df.loc[~missing, needed] if missing.any() else df[needed]
+    missing = np.zeros(len(df), dtype=bool)
+    for column in needed:
+        missing |= df[column].isna().to_numpy()
+    return df.loc[~missing, needed] if missing.any() else df
 
 
-def _summarise(table: pd.DataFrame, end: int, with_money: bool) -> pd.DataFrame:
+def _summarise(table: pa.Table, end: int, with_money: bool) -> pd.DataFrame:
+    """One DuckDB query: totals per customer and period, then per customer (an Arrow table is read in place)."""
     money = (
         ", CASE WHEN count(*) > 1 THEN (sum(v) - arg_min(v, p)) / (count(*) - 1) ELSE 0 END AS monetary_value"
         if with_money else ""
     )
+    period_total = ", sum(v) AS v" if with_money else ""
     query = f"""
-        WITH per_period AS (SELECT c, p, sum(v) AS v FROM tx GROUP BY c, p)
+        WITH per_period AS (SELECT c, p{period_total} FROM tx GROUP BY c, p)
         SELECT c, count(*) - 1 AS frequency, max(p) - min(p) AS recency, {end} - min(p) AS "T" {money}
         FROM per_period GROUP BY c ORDER BY c
     """
