@@ -85,3 +85,42 @@ def test_table_with_a_renamed_column_is_reported(tmp_path):
     with pytest.raises(SchemaError, match=r"missing columns \['total_cents'\], unexpected columns \['total'\]") as err:
         load_crm(folder, tables=["orders"])
     assert "orders.parquet" in str(err.value)
+
+
+def test_a_company_export_in_csv_with_its_own_column_names(tmp_path):
+    """The analyst's path: CSV files, other column names, a mapping, and the schema's types."""
+    crm = load_crm(tables=["orders", "customers"])
+    crm.orders.rename(columns={"order_id": "OrderNo", "total_cents": "Total"}).to_csv(tmp_path / "orders.csv", index=False)
+    crm.customers.to_csv(tmp_path / "customers.csv", index=False)
+    mine = load_crm(tmp_path, tables=["orders", "customers"],
+                    columns={"orders": {"OrderNo": "order_id", "Total": "total_cents"}})
+    pd.testing.assert_frame_equal(mine.orders, crm.orders)
+    pd.testing.assert_frame_equal(mine.customers, crm.customers)
+
+
+def test_without_the_mapping_the_error_names_the_fix(tmp_path):
+    crm = load_crm(tables=["orders"])
+    crm.orders.rename(columns={"order_id": "OrderNo"}).to_csv(tmp_path / "orders.csv", index=False)
+    with pytest.raises(SchemaError, match=r"missing columns \['order_id'\], unexpected columns \['OrderNo'\]") as err:
+        load_crm(tmp_path, tables=["orders"])
+    assert "columns={'orders'" in str(err.value) and "orders.csv" in str(err.value)
+
+
+@pytest.mark.parametrize(("columns", "error", "match"), [
+    ({"ordrs": {"a": "order_id"}}, ValueError, r"tables the schema does not have: \['ordrs'\]"),
+    ({"orders": {"OrderNo": "order_no"}}, ValueError, r"maps to \['order_no'\], which table `orders` does not have"),
+    ({"orders": {"Nope": "order_id"}}, SchemaError, r"renames \['Nope'\], but .*orders.csv has no such column"),
+    (["orders"], TypeError, r"`columns` must be a dict of table name"),
+])
+def test_bad_mappings_are_explained(tmp_path, columns, error, match):
+    load_crm(tables=["orders"]).orders.to_csv(tmp_path / "orders.csv", index=False)
+    with pytest.raises(error, match=match):
+        load_crm(tmp_path, tables=["orders"], columns=columns)
+
+
+def test_a_text_value_in_a_number_column_names_the_column(tmp_path):
+    orders = load_crm(tables=["orders"]).orders.astype({"total_cents": "object"})
+    orders.loc[5, "total_cents"] = "12,50 EUR"
+    orders.to_csv(tmp_path / "orders.csv", index=False)
+    with pytest.raises(SchemaError, match="Column `total_cents` of table `orders` .*cannot be read as int64"):
+        load_crm(tmp_path, tables=["orders"])

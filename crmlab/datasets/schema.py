@@ -367,8 +367,8 @@ def apply_schema(name: str, df: pd.DataFrame, *, source: str = "") -> pd.DataFra
     if missing or extra:
         raise SchemaError(
             f"Table `{name}`{where} does not match the CRM schema: missing columns {missing}, "
-            f"unexpected columns {extra}. Rename the columns to the schema's names "
-            f"(see datasets/README.md) or pass a column mapping."
+            f"unexpected columns {extra}. Rename the columns to the schema's names (see datasets/README.md), "
+            f"e.g. with load_crm(folder, columns={{'{name}': {{'your column': 'schema column'}}}})."
         )
     out = df[expected].copy()
     for col, dtype in table.dtypes.items():

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 import pandas as pd
 
-from ..errors import DataFileError
+from ..errors import DataFileError, SchemaError
 from .crm import CRM
 from .schema import TABLES, apply_schema
 
@@ -56,15 +56,26 @@ def save_crm(crm: CRM, path: str | os.PathLike) -> Path:
     return folder
 
 
-def load_crm(path: str | os.PathLike | None = None, tables: Iterable[str] | None = None) -> CRM:
+def load_crm(
+    path: str | os.PathLike | None = None,
+    tables: Iterable[str] | None = None,
+    columns: Mapping[str, Mapping[str, str]] | None = None,
+) -> CRM:
     """Load the CRM database: every table as a typed DataFrame.
 
     Parameters
     ----------
     path : path-like, optional
-        Folder written by :func:`save_crm`. By default the course's database.
+        A folder with one file per table, ``<table>.parquet`` or ``<table>.csv`` (a
+        company's own export, or the folder written by :func:`save_crm`). By default
+        the course's database.
     tables : iterable of str, optional
         Load only these tables (names as in ``datasets/README.md``).
+    columns : dict, optional
+        Column mapping for an export whose names differ from the schema's:
+        ``{"orders": {"OrderNo": "order_id", "Total": "total_cents"}}``. Every table is
+        then checked against the schema: a missing column or a value of the wrong type
+        is reported with the file, the column and the fix; no row is dropped.
 
     Returns
     -------
@@ -88,10 +99,8 @@ def load_crm(path: str | os.PathLike | None = None, tables: Iterable[str] | None
             "The CRM data folder does not exist",
             "pass the folder written by `save_crm`, or run `make data` to rebuild the course's database",
         )
-    out = {}
-    for name in names:
-        file = folder / f"{name}.parquet"
-        out[name] = _read_table(name, file)
+    mapping = _check_mapping(columns, names)
+    out = {name: _read_table(name, _table_file(folder, name), mapping.get(name, {})) for name in names}
     truth_file = folder / "truth.json"
     truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
     return CRM(out, truth=truth)
@@ -112,13 +121,56 @@ def _table_names(tables) -> list[str]:
     return names
 
 
-def _read_table(name: str, file: Path) -> pd.DataFrame:
+def _check_mapping(columns, names: list[str]) -> dict[str, dict[str, str]]:
+    if columns is None:
+        return {}
+    if not isinstance(columns, Mapping) or not all(isinstance(m, Mapping) for m in columns.values()):
+        raise TypeError(
+            "The value for `columns` must be a dict of table name -> {your column: schema column}, "
+            f"e.g. {{'orders': {{'OrderNo': 'order_id'}}}}, but a {type(columns).__name__} was passed."
+        )
+    unknown = [t for t in columns if t not in TABLES]
+    if unknown:
+        raise ValueError(f"`columns` names tables the schema does not have: {unknown}. Tables: {sorted(TABLES)}.")
+    for table, renames in columns.items():
+        wrong = [c for c in renames.values() if c not in TABLES[table].dtypes]
+        if wrong:
+            raise ValueError(
+                f"`columns['{table}']` maps to {wrong}, which table `{table}` does not have. "
+                f"Its columns are {list(TABLES[table].dtypes)}."
+            )
+    return {t: dict(m) for t, m in columns.items() if t in names}
+
+
+def _table_file(folder: Path, name: str) -> Path:
+    for suffix in (".parquet", ".csv"):
+        if (folder / f"{name}{suffix}").exists():
+            return folder / f"{name}{suffix}"
+    return folder / f"{name}.parquet"
+
+
+def _read_csv(name: str, file: Path, renames: dict[str, str]) -> pd.DataFrame:
+    """Text columns stay text (a phone "+98..." must not become a number)."""
+    source = {ours: theirs for theirs, ours in renames.items()}
+    text = {source.get(col, col): "str" for col, dtype in TABLES[name].dtypes.items() if dtype == "str"}
+    return pd.read_csv(file, dtype=text)
+
+
+def _read_table(name: str, file: Path, renames: dict[str, str]) -> pd.DataFrame:
     if not file.exists():
-        raise DataFileError(file, f"The CRM table `{name}` is missing",
-                            "run `make data` to regenerate the course's database, or restore the file from git")
+        raise DataFileError(
+            file, f"The CRM table `{name}` is missing (looked for {file.stem}.parquet and {file.stem}.csv)",
+            "run `make data` to regenerate the course's database, restore the file from git, "
+            "or for your own export pass `tables=[...]` with the tables you have",
+        )
     try:
-        df = pd.read_parquet(file)
-    except Exception as err:  # pyarrow raises many types for a damaged file
+        df = _read_csv(name, file, renames) if file.suffix == ".csv" else pd.read_parquet(file)
+    except Exception as err:  # pyarrow and the csv parser raise many types for a damaged file
         raise DataFileError(file, f"The CRM table `{name}` cannot be read ({type(err).__name__})",
                             "the file is damaged: run `make data` or `git checkout -- datasets/crm`") from err
-    return apply_schema(name, df, source=str(file))
+    absent = [c for c in renames if c not in df.columns]
+    if absent:
+        raise SchemaError(
+            f"`columns['{name}']` renames {absent}, but {file} has no such column. Its columns are {list(df.columns)}."
+        )
+    return apply_schema(name, df.rename(columns=renames), source=str(file))
