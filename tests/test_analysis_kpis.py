@@ -61,10 +61,51 @@ def test_handling_time_runs_from_first_answer_to_solution(tickets):
     assert kpis.handling_time(tickets, channel="web") == pytest.approx(1.0)
 
 
+def test_service_kpis_by_several_columns(tickets):
+    t = tickets.assign(priority=["high", "low", "low", "low", "high"])
+    by = kpis.first_contact_resolution(t, by=["channel", "priority"])
+    assert by.index.names == ["channel", "priority"]
+    assert by["first_contact_resolution"].to_dict() == {("call_centre", "high"): 1.0, ("call_centre", "low"): 0.5,
+                                                        ("web", "high"): 0.0}  # fmt: skip
+    assert by.loc[("call_centre", "low"), "n"] == 2  # the open ticket does not count
+
+
+def _sla_tickets():
+    return pd.DataFrame({
+        "ticket_id": [1, 2, 3, 4, 5],
+        "channel": ["web", "mail", "web", "web", "mail"],
+        "created_at": _utc("2025-06-01 08:00", "2025-06-01 08:00", "2025-06-02 08:00", "2025-12-30 08:00",
+                           "2025-12-31 18:00"),
+        "first_response_at": _utc("2025-06-01 09:00", "2025-06-02 09:00", "2025-06-02 12:00", None, None),
+        "resolved_at": _utc("2025-06-01 12:00", "2025-06-03 09:00", None, None, None),
+        "sla_hours": pd.array([4, 8, 24, 24, 24], dtype="int16"),
+    })
+
+
+def test_ticket_sla_handles_open_and_unanswered_tickets():
+    out = kpis.ticket_sla(_sla_tickets())
+    assert out.index.name == "ticket_id"
+    assert out["response_hours"].tolist()[:3] == [1.0, 25.0, 4.0]
+    # 3: answered in time, not resolved -> no breach; 4: no answer, deadline passed -> breach;
+    # 5: no answer, deadline after the export (2025-12-31 20:30 UTC) -> unknown
+    assert out["sla_breached"].tolist() == [False, True, False, True, pd.NA]
+    assert out.loc[4, "deadline"] == pd.Timestamp("2025-12-31 08:00", tz="UTC")
+    earlier = kpis.ticket_sla(_sla_tickets(), pd.Timestamp("2025-12-30 20:00", tz="UTC"))
+    assert earlier["sla_breached"].tolist()[3:] == [pd.NA, pd.NA]  # ticket 4's deadline still ahead
+
+
+def test_sla_breach_rate_counts_known_outcomes_only():
+    assert kpis.sla_breach_rate(_sla_tickets()) == pytest.approx(2 / 4)
+    by = kpis.sla_breach_rate(_sla_tickets(), by="channel")
+    assert by["sla_breach_rate"].to_dict() == pytest.approx({"mail": 1.0, "web": 1 / 3})
+    assert by["n"].to_dict() == {"mail": 1, "web": 3}
+
+
 def test_kpis_on_no_rows_are_nan(tickets):
     empty = tickets.iloc[:0]
     assert pd.isna(kpis.response_time(empty))
     assert pd.isna(kpis.first_contact_resolution(empty))
+    assert pd.isna(kpis.sla_breach_rate(_sla_tickets().iloc[:0]))
 
 
 def test_clear_errors(tickets):
@@ -114,24 +155,52 @@ def test_sales_cycle_counts_won_deals_only():
     assert kpis.sales_cycle_days(opps, by="rep_id")["sales_cycle_days"].to_dict() == {1: 10.0, 2: 30.5}
 
 
-def test_funnel_conversion_ignores_open_deals():
-    opps = pd.DataFrame({"opportunity_id": [1, 2, 3, 4], "stage": ["closed_won", "closed_lost", "closed_lost",
-                                                                   "qualification"]})  # fmt: skip
-    stages = pd.DataFrame({
-        "opportunity_id": [1] * 5 + [2] * 4 + [3] * 2 + [4] * 2,
-        "stage": [*kpis.FUNNEL, "prospecting", "qualification", "proposal", "closed_lost",
-                  "prospecting", "closed_lost", "prospecting", "qualification"],
-    })  # fmt: skip
-    out = kpis.funnel_conversion(opps, stages)
-    assert out["from_stage"].tolist() == list(kpis.FUNNEL[:-1])
-    assert out["deals"].tolist() == [3, 2, 2, 1]
-    assert out["advanced"].tolist() == [2, 2, 1, 1]
-    assert out["conversion"].tolist() == pytest.approx([2 / 3, 1.0, 0.5, 1.0])
+def test_funnel_conversion_by_hand():
+    h = pd.DataFrame({
+        "opportunity_id": [1, 1, 1, 1, 2, 2, 3, 3, 3],
+        "stage": ["prospecting", "qualification", "proposal", "closed_won",
+                  "prospecting", "closed_lost", "prospecting", "qualification", "proposal"],
+        "entered_at": _utc("2025-01-01", "2025-01-03", "2025-01-07", "2025-01-10",
+                           "2025-01-01", "2025-01-11", "2025-02-01", "2025-02-02", "2025-02-05"),
+    }).sample(frac=1, random_state=3)  # order must not matter
+    out = kpis.funnel_conversion(h, funnel=["prospecting", "qualification", "proposal", "closed_won"])
+    assert out.index.tolist() == ["prospecting", "qualification", "proposal"]
+    assert out["next_stage"].tolist() == ["qualification", "proposal", "closed_won"]
+    assert out["entered"].tolist() == [3, 2, 2]
+    assert out["decided"].tolist() == [3, 2, 1]  # deal 3 still sits in proposal
+    # deal 3 is open, yet it did move on from prospecting and qualification: it counts there
+    assert out["advanced"].tolist() == [2, 2, 1]
+    assert out["conversion"].tolist() == pytest.approx([2 / 3, 1.0, 1.0])
+    assert out["median_days"].tolist() == pytest.approx([2.0, 3.5, 3.0])  # (2, 10, 1); (4, 3); (3)
+
+
+def test_funnel_conversion_a_stage_nobody_entered_and_bad_funnels():
+    h = pd.DataFrame({"opportunity_id": [1, 1], "stage": ["prospecting", "closed_lost"],
+                      "entered_at": _utc("2025-01-01", "2025-01-04")})  # fmt: skip
+    out = kpis.funnel_conversion(h)
+    assert out["entered"].tolist() == [1, 0, 0, 0] and out["conversion"].iloc[0] == 0.0
+    assert out["conversion"].iloc[1:].isna().all() and out["median_days"].iloc[1:].isna().all()
+    with pytest.raises(ValueError, match="at least two stages"):
+        kpis.funnel_conversion(h, funnel=["won"])
+    with pytest.raises(SchemaError, match=r"no column\(s\) \['entered_at'\]"):
+        kpis.funnel_conversion(h.drop(columns="entered_at"))
 
 
 def test_funnel_recovers_the_planted_step_rates(big_crm):
-    out = kpis.funnel_conversion(big_crm.opportunities, big_crm.opportunity_stages)
-    assert out["conversion"].to_numpy() == pytest.approx(ADVANCE, abs=0.03)
+    out = kpis.funnel_conversion(big_crm.opportunity_stages)
+    assert out["conversion"].to_numpy() == pytest.approx(ADVANCE, abs=0.015)
+    assert out["conversion"].idxmin() == "negotiation"
+    assert out["median_days"].idxmax() == "proposal"
+
+
+def test_funnel_on_the_course_data(crm):
+    out = kpis.funnel_conversion(crm.opportunity_stages)
+    assert out["conversion"].round(3).tolist() == [0.7, 0.663, 0.694, 0.54]
+    # closed deals only would drop the open deals that already moved on, and give 0.680 for the first step
+    closed = crm.opportunities.loc[crm.opportunities["stage"].str.startswith("closed"), "opportunity_id"]
+    reached = crm.opportunity_stages[crm.opportunity_stages["opportunity_id"].isin(closed)]
+    share = reached["stage"].eq("qualification").sum() / reached["stage"].eq("prospecting").sum()
+    assert round(share, 3) == 0.68 < out.loc["prospecting", "conversion"]
 
 
 # ---------------------------------------------------------------- acquisition and revenue
@@ -173,9 +242,8 @@ def test_scorecard_gathers_the_kpis(crm):
     assert value["first-contact resolution, call centre"] == pytest.approx(100 * fcr, abs=0.005)
     assert value["median sales cycle of won deals"] == pytest.approx(kpis.sales_cycle_days(crm.opportunities),
                                                                      abs=0.005)  # fmt: skip
-    funnel = kpis.funnel_conversion(crm.opportunities, crm.opportunity_stages)
-    won_share = funnel["advanced"].iloc[-1] / funnel["deals"].iloc[0]
-    assert value["closed deals won from prospecting"] == pytest.approx(100 * won_share, abs=0.005)
+    funnel = kpis.funnel_conversion(crm.opportunity_stages)
+    assert value["deals won from prospecting"] == pytest.approx(100 * funnel["conversion"].prod(), abs=0.005)
     signups_2025 = (crm.customers["signup_date"].dt.year == 2025).sum()
     assert value["new customers per month, 2025"] == pytest.approx(signups_2025 / 12, abs=0.005)
     assert 0 < value["revenue per buyer, 2025 vs 2024"] < 20
@@ -188,6 +256,7 @@ def test_scorecard_values_on_the_course_data(crm):
     assert value["first-contact resolution, call centre"] == pytest.approx(62, abs=3)
     assert value["buyers buying from 2+ categories"] == pytest.approx(88, abs=3)
     assert value["median sales cycle of won deals"] == pytest.approx(56, abs=6)
+    assert value["deals won from prospecting"] == pytest.approx(17.39, abs=0.005)  # planted: 17.5
 
 
 def test_scorecard_errors(crm):
@@ -327,9 +396,39 @@ def activity():
     })
 
 
+def test_pooled_completeness_is_a_ratio_of_sums():
+    act = pd.DataFrame({"rep_id": [7, 7, 7, 8], "required_fields_total": [6, 18, 0, 30],
+                        "required_fields_filled": [6, 9, 0, 15], "records_entered": [1, 3, 0, 5]})  # fmt: skip
+    out = kpis.pooled_completeness(act)
+    # rep 7: (6 + 9) / (6 + 18) = 0.625, not the mean of 1.0 and 0.5; the empty week adds nothing
+    assert out["completeness"].to_dict() == {7: 0.625, 8: 0.5}
+    assert out["weeks"].to_dict() == {7: 3, 8: 1}
+    assert out["records_per_week"].to_dict() == {7: 4 / 3, 8: 5.0}
+    by_two = kpis.pooled_completeness(act.assign(after=[False, True, True, True]), ["rep_id", "after"])
+    assert by_two["completeness"].to_dict() == {(7, False): 1.0, (7, True): 0.5, (8, True): 0.5}
+    assert "records_per_week" not in kpis.pooled_completeness(act.drop(columns="records_entered"))
+    with pytest.raises(SchemaError, match=r"no column\(s\) \['after'\]"):
+        kpis.pooled_completeness(act, by=["rep_id", "after"])
+
+
 def test_weekly_completeness(activity):
     out = kpis.weekly_completeness(activity)
     assert out.loc[out["rep_id"] == 1, "completeness"].tolist() == pytest.approx([0.9, 0.8, 0.4, 0.5])
+
+
+def test_data_entry_trend_weighs_busy_weeks_more():
+    act = pd.DataFrame({
+        "rep_id": [7] * 4 + [8] * 4,
+        "week_start": pd.to_datetime(["2025-01-06", "2025-01-13", "2025-01-20", "2025-01-27"] * 2),
+        "records_entered": [1, 3, 2, 2, 5, 5, 5, 5],
+        "required_fields_total": [6, 18, 12, 12, 30, 30, 30, 30],
+        "required_fields_filled": [6, 12, 3, 9, 15, 15, 30, 30],
+    })
+    out = kpis.data_entry_trend(act, weeks=2)
+    # rep 7: before (6+12)/(6+18) = 0.75 (a mean of weekly shares would say 0.83), recent (3+9)/(12+12) = 0.5
+    assert out.loc[7, ["completeness_before", "completeness_recent", "change"]].tolist() == [0.75, 0.5, -0.25]
+    assert out.loc[8, "change"] == pytest.approx(0.5)
+    assert out["records_recent"].to_dict() == {7: 2.0, 8: 5.0}
 
 
 def test_data_entry_trend_pools_the_weeks(activity):

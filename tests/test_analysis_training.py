@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 import crmlab
-from crmlab.analysis import training
+from crmlab.analysis import kpis, training
 from crmlab.analysis.training import TrainingPlan, TrainingPlanError, cost_by_method
+from crmlab.errors import SchemaError
 
 PLANTED_GAIN = {"face_to_face": 0.20, "in_house": 0.14, "e_learning": 0.08}
 
@@ -160,7 +161,7 @@ def test_adoption_by_rep_excludes(tiny):
 
 def test_adoption_by_rep_says_which_column_is_missing(tiny):
     reps, activity = tiny
-    with pytest.raises(KeyError, match=r"`rep_activity` has no column\(s\) \['required_fields_filled'\]"):
+    with pytest.raises(SchemaError, match=r"`rep_activity` has no column\(s\) \['required_fields_filled'\]"):
         training.adoption_by_rep(reps, activity.drop(columns="required_fields_filled"))
     with pytest.raises(TypeError, match="`reps` must be a DataFrame"):
         training.adoption_by_rep("reps", activity)
@@ -191,20 +192,40 @@ def test_gain_by_method_bad_reference():
         training.gain_by_method(per_rep, reference="classroom")
 
 
-def test_disengaged_reps_on_a_tiny_table():
+def _sixty_weeks(filled_by_rep):
     weeks = pd.date_range("2024-01-01", periods=60, freq="7D")
+    return pd.DataFrame({
+        "rep_id": np.repeat(list(filled_by_rep), 60), "week_start": np.tile(weeks, len(filled_by_rep)),
+        "records_entered": 10, "required_fields_total": 100,
+        "required_fields_filled": np.concatenate(list(filled_by_rep.values())),
+    })  # fmt: skip
+
+
+def test_disengaged_reps_on_a_tiny_table():
     reps = pd.DataFrame({"rep_id": [1, 2], "training_method": ["in_house", "e_learning"],
                          "trained_on": pd.to_datetime(["2023-12-01", "2023-12-01"])})  # fmt: skip
-    filled_1 = np.where(np.arange(60) >= 60 - 26, 20, 50)  # rep 1 drops from 0.5 to 0.2
-    activity = pd.DataFrame({
-        "rep_id": np.repeat([1, 2], 60), "week_start": np.tile(weeks, 2),
-        "required_fields_total": 100, "required_fields_filled": np.concatenate([filled_1, np.full(60, 60)]),
-    })  # fmt: skip
+    rep_1 = np.where(np.arange(60) >= 60 - 26, 20, 50)  # rep 1 drops from 0.5 to 0.2
+    activity = _sixty_weeks({1: rep_1, 2: np.full(60, 60)})
     out = training.disengaged_reps(reps, activity)
     assert out.index.tolist() == [1]
-    assert out.loc[1, "earlier"] == pytest.approx(0.5) and out.loc[1, "recent"] == pytest.approx(0.2)
-    assert out.loc[1, "drop"] == pytest.approx(0.3) and out.loc[1, "training_method"] == "in_house"
+    assert out.loc[1, "completeness_before"] == pytest.approx(0.5)
+    assert out.loc[1, "completeness_recent"] == pytest.approx(0.2)
+    assert out.loc[1, "change"] == pytest.approx(-0.3) and out.loc[1, "training_method"] == "in_house"
     assert training.disengaged_reps(reps, activity, min_drop=0.35).empty
+    pd.testing.assert_frame_equal(out.drop(columns="training_method"), kpis.disengaged_reps(activity))
+
+
+def test_disengaged_reps_counts_weeks_after_training_only():
+    # rep 3 is trained in week 20: 0.3 before, 0.7 after, 0.45 in the last 26 weeks. Over every week,
+    # the 26 weeks before the recent ones (weeks 8-33) mix both levels (0.52) and hide the fade.
+    reps = pd.DataFrame({"rep_id": [3], "training_method": ["face_to_face"],
+                         "trained_on": pd.to_datetime(["2024-05-20"])})  # fmt: skip
+    week = np.arange(60)
+    activity = _sixty_weeks({3: np.select([week < 20, week < 34], [30, 70], 45)})
+    assert kpis.disengaged_reps(activity).empty
+    out = training.disengaged_reps(reps, activity)
+    assert out.index.tolist() == [3] and out.loc[3, "completeness_before"] == pytest.approx(0.7)
+    assert out.loc[3, "change"] == pytest.approx(-0.25)
 
 
 def test_completeness_by_week_by_hand(tiny):
@@ -316,7 +337,8 @@ def _gains(crm, exclude):
 def test_disengaged_reps_found_in_the_course_data(course):
     found = training.disengaged_reps(course.reps, course.rep_activity)
     assert sorted(found.index) == sorted(course.truth["disengaged_rep_ids"]) == [1, 23]
-    assert (found["drop"] > 0.25).all()
+    assert (found["change"] < -0.25).all()
+    assert found["change"].round(3).tolist() == [-0.345, -0.305]
 
 
 def test_disengaged_reps_found_in_a_big_crm(big_crm):

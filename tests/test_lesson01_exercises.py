@@ -71,7 +71,7 @@ def _windows(crm):
 def _collapsed(crm):
     recent, before = _windows(crm)
     change = recent["filled"] / recent["total"] - before["filled"] / before["total"]
-    return change[change < -0.15].index.tolist()
+    return change[change <= -0.15].index.tolist()
 
 
 def _activity(crm, drop_unanswered=True):

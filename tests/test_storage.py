@@ -90,7 +90,8 @@ def test_table_with_a_renamed_column_is_reported(tmp_path):
 def test_a_company_export_in_csv_with_its_own_column_names(tmp_path):
     """The analyst's path: CSV files, other column names, a mapping, and the schema's types."""
     crm = load_crm(tables=["orders", "customers"])
-    crm.orders.rename(columns={"order_id": "OrderNo", "total_cents": "Total"}).to_csv(tmp_path / "orders.csv", index=False)
+    theirs = crm.orders.rename(columns={"order_id": "OrderNo", "total_cents": "Total"})
+    theirs.to_csv(tmp_path / "orders.csv", index=False)
     crm.customers.to_csv(tmp_path / "customers.csv", index=False)
     mine = load_crm(tmp_path, tables=["orders", "customers"],
                     columns={"orders": {"OrderNo": "order_id", "Total": "total_cents"}})

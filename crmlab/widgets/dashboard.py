@@ -128,7 +128,7 @@ class KpiDashboard:
         self.channel = widgets.Dropdown(
             options=[("All channels", None)] + [(c.replace("_", " "), c) for c in channels], description="Channel"
         )
-        days = orders["ordered_at"].dt.tz_convert(bi.TIMEZONE).dt.tz_localize(None)
+        days = orders["ordered_at"].dt.tz_convert(bi.LOCAL_TZ).dt.tz_localize(None)
         months = month_options(days.min(), days.max())
         self.period = widgets.SelectionRangeSlider(
             options=months, index=(0, len(months) - 1), description="Period", continuous_update=False,

@@ -1,10 +1,13 @@
-"""BI questions on CRM data: adoption, support, the sales funnel, other systems, regions.
+"""BI questions on CRM data: support, other systems, regions, the KPI dashboard.
 
 Lesson 04 asks three questions first (are the reps using the CRM, is support working,
-where do deals get stuck), then joins the CRM with the finance and logistics systems
-(invoices, payments, shipments), compares regions side by side, and feeds a KPI
-dashboard. Every function takes CRM tables and returns a tidy table keyed by its
-natural id (``rep_id``, ``ticket_id``, ``stage``, ``invoice_id``, ``region`` ...).
+where do deals get stuck), answered with lesson 01's measures
+(:func:`crmlab.analysis.kpis.data_entry_trend`, :func:`support_quality` built from
+the service KPIs, :func:`crmlab.analysis.kpis.funnel_conversion`), then joins the CRM
+with the finance and logistics systems (invoices, payments, shipments), compares
+regions side by side, and feeds a KPI dashboard. Every function takes CRM tables and
+returns a tidy table keyed by its natural id (``invoice_id``, ``shipment_id``,
+``region`` ...).
 
 Rates are always a *ratio of sums* (breaches / tickets of a region), never the mean of
 per-customer ratios, and outcomes still unknown at the end of the export (a ticket
@@ -12,9 +15,11 @@ within its deadline, a parcel not yet due) are left out rather than counted as g
 or bad.
 """
 
-from ._checks import EXPORT_END, FUNNEL, HIGHER_IS_BETTER, KPI_UNITS, LAST_DAY, TIMEZONE
+from crmlab.analysis.kpis import EXPORT_END, FUNNEL, LOCAL_TZ, ticket_sla  # lesson 01's, used here too
+
+from ._checks import HIGHER_IS_BETTER, KPI_UNITS, LAST_DAY
 from .overview import kpi_table
-from .questions import rep_adoption, stage_conversion, support_quality, ticket_sla
+from .questions import support_quality
 from .regions import region_scorecard, relative_to_average, scorecard_heatmap
 from .systems import delivery_quality, invoice_payments, shipment_lateness
 
@@ -24,16 +29,14 @@ __all__ = [
     "HIGHER_IS_BETTER",
     "KPI_UNITS",
     "LAST_DAY",
-    "TIMEZONE",
+    "LOCAL_TZ",
     "delivery_quality",
     "invoice_payments",
     "kpi_table",
     "region_scorecard",
     "relative_to_average",
-    "rep_adoption",
     "scorecard_heatmap",
     "shipment_lateness",
-    "stage_conversion",
     "support_quality",
     "ticket_sla",
 ]

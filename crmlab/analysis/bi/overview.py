@@ -7,8 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._checks import EXPORT_END, KPI_UNITS, LAST_DAY, TIMEZONE, _choice, _local_day, _require
-from .questions import ticket_sla
+from crmlab.analysis.kpis import EXPORT_END, LOCAL_TZ, satisfaction, sla_breach_rate
+from crmlab.analysis.kpis._checks import _choice, _table
+
+from ._checks import KPI_UNITS, LAST_DAY, _local_day
 from .systems import invoice_payments, shipment_lateness
 
 # ------------------------------------------------------------------ the KPI dashboard
@@ -41,7 +43,7 @@ def kpi_table(
     channel : str, optional
         A channel of ``orders`` or ``tickets`` (``web``, ``store``, ``call_centre`` ...).
     as_of, last_day : Timestamp
-        The end of the export (see :func:`ticket_sla` and :func:`shipment_lateness`).
+        The end of the export (see :func:`~crmlab.analysis.kpis.ticket_sla` and :func:`shipment_lateness`).
 
     Returns
     -------
@@ -59,20 +61,19 @@ def kpi_table(
     True
     """
     customers, orders, tickets = crm["customers"], crm["orders"], crm["tickets"]
-    _require(customers, ["customer_id", "region", "segment"], "customers")
-    _require(orders, ["order_id", "customer_id", "ordered_at", "channel", "status", "total_cents"], "orders")
-    _require(tickets, ["ticket_id", "customer_id", "created_at", "channel"], "tickets")
+    _table(customers, "customers", ["customer_id", "region", "segment"])
+    _table(orders, "orders", ["order_id", "customer_id", "ordered_at", "channel", "status", "total_cents"])
+    _table(tickets, "tickets", ["ticket_id", "customer_id", "created_at", "channel", "satisfaction"])
     start, end = _period(start, end)
     if region is not None:
-        _choice("region", region, customers["region"].dropna().unique())
+        _choice(region, sorted(customers["region"].dropna().unique()), "region")
     if channel is not None:
-        _choice("channel", channel, set(orders["channel"]) | set(tickets["channel"]))
+        _choice(channel, sorted(set(orders["channel"]) | set(tickets["channel"])), "channel")
     who = customers.set_index("customer_id")
     mine = _select(orders, who, _local_day(orders["ordered_at"]), region, start, end, channel)
     done = mine[mine["status"] == "completed"]
     revenue = done["total_cents"].sum() / 100
     my_tickets = _select(tickets, who, _local_day(tickets["created_at"]), region, start, end, channel)
-    sla = ticket_sla(my_tickets, as_of)["sla_breached"].dropna()
     late = shipment_lateness(crm["shipments"], last_day)
     late = late.loc[late["order_id"].isin(mine["order_id"]), "late"].dropna()
     values = [
@@ -80,8 +81,8 @@ def kpi_table(
         done["customer_id"].nunique(),
         revenue,
         revenue / len(done) if len(done) else np.nan,
-        1 - sla.astype(float).mean() if len(sla) else np.nan,
-        my_tickets["satisfaction"].astype("Float64").mean() if "satisfaction" in my_tickets else np.nan,
+        1 - sla_breach_rate(my_tickets, as_of=as_of),
+        satisfaction(my_tickets),
         late.astype(float).mean() if len(late) else np.nan,
         _days_to_pay(crm["invoices"], crm["payments"], mine["order_id"], who["segment"]),
     ]
@@ -91,7 +92,7 @@ def kpi_table(
 
 def _days_to_pay(invoices: pd.DataFrame, payments: pd.DataFrame, order_ids: pd.Series, segment: pd.Series) -> float:
     """Mean days to pay of the business invoices of these orders that are paid in full."""
-    _require(invoices, ["invoice_id", "order_id", "customer_id"], "invoices")
+    _table(invoices, "invoices", ["invoice_id", "order_id", "customer_id"])
     mine = invoices[invoices["order_id"].isin(order_ids) & invoices["customer_id"].map(segment).ne("consumer")]
     pay = invoice_payments(mine, payments)
     days = pay.loc[pay["paid_in_full"], "days_to_pay"]
@@ -123,7 +124,7 @@ def _period(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
             ) from None
         if stamp is pd.NaT:
             return None
-        return (stamp.tz_convert(TIMEZONE).tz_localize(None) if stamp.tzinfo else stamp).normalize()
+        return (stamp.tz_convert(LOCAL_TZ).tz_localize(None) if stamp.tzinfo else stamp).normalize()
 
     start, end = day("start", start), day("end", end)
     if start is not None and end is not None and start > end:

@@ -7,7 +7,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._checks import EXPORT_END, HIGHER_IS_BETTER, LAST_DAY, _require
+from crmlab.analysis.kpis import EXPORT_END
+from crmlab.analysis.kpis._checks import _table
+
+from ._checks import HIGHER_IS_BETTER, LAST_DAY
 from .questions import support_quality
 from .systems import delivery_quality, invoice_payments
 
@@ -22,7 +25,7 @@ def region_scorecard(crm: Mapping[str, pd.DataFrame], *, as_of=EXPORT_END, last_
     crm : CRM or dict of DataFrames
         Needs ``customers``, ``orders``, ``tickets``, ``shipments``, ``invoices`` and ``payments``.
     as_of, last_day : Timestamp
-        The end of the export (see :func:`ticket_sla` and :func:`shipment_lateness`).
+        The end of the export (see :func:`~crmlab.analysis.kpis.ticket_sla` and :func:`shipment_lateness`).
 
     Returns
     -------
@@ -40,8 +43,8 @@ def region_scorecard(crm: Mapping[str, pd.DataFrame], *, as_of=EXPORT_END, last_
     ['South', 'East']
     """
     customers, orders = crm["customers"], crm["orders"]
-    _require(customers, ["customer_id", "region", "segment"], "customers")
-    _require(orders, ["order_id", "customer_id", "status", "total_cents"], "orders")
+    _table(customers, "customers", ["customer_id", "region", "segment"])
+    _table(orders, "orders", ["order_id", "customer_id", "status", "total_cents"])
     region = customers.set_index("customer_id")["region"]
     done = orders[orders["status"] == "completed"]
     revenue = done.groupby(done["customer_id"].map(region))["total_cents"].sum() / 100

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._checks import _DAY, LAST_DAY, _as_list, _floats, _require, _with_columns
+from crmlab.analysis.kpis._checks import _DAY, _as_list, _floats, _table
+
+from ._checks import LAST_DAY, _with_columns
 
 # ------------------------------------------------------------------ B3: other systems
 
@@ -46,8 +48,8 @@ def invoice_payments(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
     2                  200           1         False          NaN        NaN
     3                    0           0         False          NaN        NaN
     """
-    _require(invoices, ["invoice_id", "customer_id", "issued_date", "due_date", "amount_cents"], "invoices")
-    _require(payments, ["invoice_id", "paid_date", "amount_cents"], "payments")
+    _table(invoices, "invoices", ["invoice_id", "customer_id", "issued_date", "due_date", "amount_cents"])
+    _table(payments, "payments", ["invoice_id", "paid_date", "amount_cents"])
     pays = payments.sort_values(["invoice_id", "paid_date"], kind="stable")
     pays = pays.merge(invoices[["invoice_id", "amount_cents"]].rename(columns={"amount_cents": "_due"}),
                       on="invoice_id", how="inner")  # fmt: skip
@@ -97,7 +99,7 @@ def shipment_lateness(shipments: pd.DataFrame, last_day: pd.Timestamp = LAST_DAY
     3                  NaN   True
     4                  NaN   <NA>
     """
-    _require(shipments, ["shipment_id", "order_id", "carrier", "promised_date", "delivered_date"], "shipments")
+    _table(shipments, "shipments", ["shipment_id", "order_id", "carrier", "promised_date", "delivered_date"])
     delivered = shipments["delivered_date"].notna()
     late = shipments["delivered_date"].where(delivered, last_day + _DAY) > shipments["promised_date"]
     known = delivered | (shipments["promised_date"] <= last_day)
@@ -144,7 +146,7 @@ def delivery_quality(
     'Post'
     """
     by = _as_list(by)
-    _require(orders, ["order_id", "customer_id"], "orders")
+    _table(orders, "orders", ["order_id", "customer_id"])
     late = shipment_lateness(shipments, last_day).reset_index()
     extra = [c for c in ["customer_id", *by] if c in orders.columns and c not in late.columns]
     df = late.merge(orders[["order_id", *extra]], on="order_id", how="left", validate="one_to_one")

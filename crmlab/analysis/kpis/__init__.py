@@ -2,7 +2,8 @@
 
 Lesson 01 turns each goal of a CRM into a number computed from the CRM database:
 
-* service -- :func:`response_time`, :func:`resolution_time`, :func:`satisfaction`;
+* service -- :func:`response_time`, :func:`resolution_time`, :func:`satisfaction`, and the SLA
+  (:func:`ticket_sla`, :func:`sla_breach_rate`);
 * call-centre efficiency -- :func:`first_contact_resolution`, :func:`handling_time`;
 * cross-selling -- :func:`categories_per_buyer`, :func:`multi_category_share`;
 * deal speed -- :func:`sales_cycle_days`;
@@ -14,16 +15,18 @@ and :func:`goal_scorecard` gathers them into one table. Around them: which table
 which decision (:func:`data_map`), life-event triggers (:func:`life_events`), channels and
 the single customer view (:func:`channels_per_customer`, :func:`customer_timeline`,
 :func:`looks_inactive`, :func:`single_view_summary`), data volume (:func:`records_per_year`), and the reps whose
-data entry collapses (:func:`weekly_completeness`, :func:`data_entry_trend`,
+data entry collapses (:func:`pooled_completeness`, :func:`weekly_completeness`, :func:`data_entry_trend`,
 :func:`disengaged_reps`).
+
+These are the course's only definitions of these measures: lesson 02 (training) and
+lesson 04 (BI) reuse them for data-entry completeness, the SLA and the funnel.
 
 Functions take CRM tables (``crm.tickets`` ...) and return a number or a tidy DataFrame
 keyed by its natural id. Shares are between 0 and 1; times are in hours or days as named.
 """
 
-
-from ._checks import FUNNEL, LOCAL_TZ
-from .adoption import data_entry_trend, disengaged_reps, records_per_year, weekly_completeness
+from ._checks import EXPORT_END, FUNNEL, LOCAL_TZ
+from .adoption import data_entry_trend, disengaged_reps, pooled_completeness, records_per_year, weekly_completeness
 from .channels import channels_per_customer, customer_timeline, looks_inactive, single_view_summary
 from .information import data_map, life_events
 from .sales import (
@@ -35,9 +38,18 @@ from .sales import (
     sales_cycle_days,
 )
 from .scorecard import goal_scorecard
-from .service import first_contact_resolution, handling_time, resolution_time, response_time, satisfaction
+from .service import (
+    first_contact_resolution,
+    handling_time,
+    resolution_time,
+    response_time,
+    satisfaction,
+    sla_breach_rate,
+    ticket_sla,
+)
 
 __all__ = [
+    "EXPORT_END",
     "FUNNEL",
     "LOCAL_TZ",
     "categories_per_buyer",
@@ -54,6 +66,7 @@ __all__ = [
     "looks_inactive",
     "multi_category_share",
     "new_customers_per_month",
+    "pooled_completeness",
     "records_per_year",
     "resolution_time",
     "response_time",
@@ -61,7 +74,8 @@ __all__ = [
     "sales_cycle_days",
     "satisfaction",
     "single_view_summary",
+    "sla_breach_rate",
+    "ticket_sla",
     "weekly_completeness",
 ]
 
-#: The company's time zone: years and months are counted on its calendar.

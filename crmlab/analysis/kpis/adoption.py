@@ -1,13 +1,16 @@
-"""Project reality: records per year and reps' data entry, the warning sign of a failing CRM."""
+"""Project reality: records per year, and reps' data-entry completeness, the warning sign of a failing CRM.
+
+The one home of data-entry completeness: lesson 02 (training) and lesson 04 (BI) use these functions.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
-from ._checks import LOCAL_TZ, _local_year, _table
+from ._checks import LOCAL_TZ, _as_list, _local_year, _ratio, _table
 
 # ------------------------------------------------------------------ project reality
 
@@ -23,6 +26,8 @@ _DATED = {
     "opportunities": "created_at",
     "rep_activity": "week_start",
 }
+#: the columns of ``rep_activity`` that completeness needs
+_ACTIVITY = ["rep_id", "week_start", "required_fields_total", "required_fields_filled"]
 
 
 def records_per_year(crm: Mapping[str, pd.DataFrame], *, tz: str = LOCAL_TZ) -> pd.DataFrame:
@@ -59,6 +64,47 @@ def records_per_year(crm: Mapping[str, pd.DataFrame], *, tz: str = LOCAL_TZ) -> 
     return out.assign(total=out.sum(axis=1))
 
 
+def pooled_completeness(rep_activity: pd.DataFrame, by: str | Sequence[str] = "rep_id") -> pd.DataFrame:
+    """Data-entry completeness pooled over weeks: fields filled / fields required, per group of ``by``.
+
+    A ratio of sums, not a mean of weekly shares: a busy week weighs more than a quiet one,
+    and a week without records adds nothing. Every analysis of completeness in the course
+    (a rep's trend, before and after training, a training method's curve) uses this one.
+
+    Parameters
+    ----------
+    rep_activity : DataFrame
+        The ``rep_activity`` table, or rows of it with extra columns to group by.
+    by : str or list of str
+        Columns of ``rep_activity`` to group by, e.g. ``"rep_id"`` or ``["rep_id", "after"]``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``by``: ``completeness`` (NaN without any required field), ``weeks`` (rows
+        pooled) and, when ``rep_activity`` has ``records_entered``, ``records_per_week``.
+
+    Examples
+    --------
+    >>> a = pd.DataFrame({"rep_id": [1, 1, 2], "required_fields_total": [60, 12, 0],
+    ...                   "required_fields_filled": [60, 0, 0]})
+    >>> pooled_completeness(a)
+            completeness  weeks
+    rep_id
+    1           0.833333      2
+    2                NaN      1
+    """
+    keys = _as_list(by)
+    a = _table(rep_activity, "rep_activity", [*keys, *_ACTIVITY[2:]])
+    groups = a.groupby(keys)
+    sums = groups[["required_fields_filled", "required_fields_total"]].sum()
+    out = pd.DataFrame({"completeness": _ratio(sums["required_fields_filled"], sums["required_fields_total"]),
+                        "weeks": groups.size()})  # fmt: skip
+    if "records_entered" in a.columns:
+        out["records_per_week"] = groups["records_entered"].mean()
+    return out
+
+
 def weekly_completeness(rep_activity: pd.DataFrame) -> pd.DataFrame:
     """Each rep's data-entry completeness per week: the share of required fields filled in.
 
@@ -81,19 +127,19 @@ def weekly_completeness(rep_activity: pd.DataFrame) -> pd.DataFrame:
     >>> weekly_completeness(a)["completeness"].tolist()
     [0.75, nan]
     """
-    a = _table(rep_activity, "rep_activity", ["rep_id", "week_start", "records_entered",
-                                              "required_fields_total", "required_fields_filled"])  # fmt: skip
-    total = a["required_fields_total"].where(a["required_fields_total"] > 0)
+    a = _table(rep_activity, "rep_activity", [*_ACTIVITY, "records_entered"])
     out = a[["rep_id", "week_start", "records_entered"]].copy()
-    out["completeness"] = a["required_fields_filled"] / total
+    out["completeness"] = _ratio(a["required_fields_filled"], a["required_fields_total"])
     return out
 
 
 def data_entry_trend(rep_activity: pd.DataFrame, *, weeks: int = 26) -> pd.DataFrame:
     """Each rep's data entry in the last ``weeks`` weeks against the ``weeks`` weeks before.
 
-    Completeness is pooled over the weeks (fields filled / fields required), so a week
-    with many records weighs more than a quiet one.
+    Completeness is pooled over the weeks (:func:`pooled_completeness`), so a week with
+    many records weighs more than a quiet one. Both windows have the same length and end
+    with the last week in the data; to compare only the weeks after an event (a rep's
+    training), pass only those rows.
 
     Parameters
     ----------
@@ -127,8 +173,7 @@ def data_entry_trend(rep_activity: pd.DataFrame, *, weeks: int = 26) -> pd.DataF
         raise ValueError(
             f"The value for `weeks` must be a whole number of weeks, at least 1, but {weeks!r} was passed."
         )
-    a = _table(rep_activity, "rep_activity", ["rep_id", "week_start", "records_entered",
-                                              "required_fields_total", "required_fields_filled"])  # fmt: skip
+    a = _table(rep_activity, "rep_activity", [*_ACTIVITY, "records_entered"])
     recent_start = a["week_start"].max() - pd.Timedelta(weeks=weeks - 1)
     before_start = recent_start - pd.Timedelta(weeks=weeks)
     windows = {
@@ -137,10 +182,9 @@ def data_entry_trend(rep_activity: pd.DataFrame, *, weeks: int = 26) -> pd.DataF
     }
     parts = {}
     for name, rows in windows.items():
-        per_rep = rows.groupby("rep_id")
-        filled, total = per_rep["required_fields_filled"].sum(), per_rep["required_fields_total"].sum()
-        parts[f"completeness_{name}"] = filled / total.where(total > 0)
-        parts[f"records_{name}"] = per_rep["records_entered"].mean()
+        pooled = pooled_completeness(rows)
+        parts[f"completeness_{name}"] = pooled["completeness"]
+        parts[f"records_{name}"] = pooled["records_per_week"]
     out = pd.DataFrame(parts)
     out["change"] = out["completeness_recent"] - out["completeness_before"]
     cols = ["completeness_before", "completeness_recent", "change", "records_before", "records_recent"]

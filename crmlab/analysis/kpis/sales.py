@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._checks import _DAY, FUNNEL, LOCAL_TZ, _aggregate, _choice, _local_year, _table
+from ._checks import _DAY, FUNNEL, LOCAL_TZ, _aggregate, _choice, _local_year, _ratio, _table
 
 # ------------------------------------------------------------------ cross-selling
 
@@ -131,45 +131,69 @@ def sales_cycle_days(opportunities: pd.DataFrame, *, by: str | None = None) -> f
     return _aggregate(days, o, by, "median", "sales_cycle_days")
 
 
-def funnel_conversion(opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame) -> pd.DataFrame:
-    """Share of closed deals that moved on from each step of the funnel to the next (*smoother processes*).
+def funnel_conversion(opportunity_stages: pd.DataFrame, *, funnel: Sequence[str] = FUNNEL) -> pd.DataFrame:
+    """Stage-to-stage conversion of the sales funnel, and the days deals spend in each stage (*smoother processes*).
 
-    Only closed deals (won or lost) count: an open deal has not yet had its chance to
-    move on, and counting it would make the last steps look worse than they are.
+    Of the deals that have *left* a stage (moved on, or were lost), the share that
+    entered the next one. A deal still sitting in a stage at the export has not had its
+    chance there yet: it counts as ``entered`` but not ``decided``, and leaves no gap in
+    the stages it has already passed. (Keeping only closed deals instead would drop the
+    open deals that already moved on, and make the early stages look worse than they are.)
 
     Parameters
     ----------
-    opportunities, opportunity_stages : DataFrame
-        The CRM tables of those names.
+    opportunity_stages : DataFrame
+        The ``opportunity_stages`` table (one row per stage a deal entered, ``closed_lost`` included).
+    funnel : sequence of str
+        The stages in order; the last one is the goal (``closed_won``).
 
     Returns
     -------
     DataFrame
-        One row per step, in funnel order: ``from_stage``, ``to_stage``, ``deals`` (closed
-        deals that reached ``from_stage``), ``advanced`` (of those, reached ``to_stage``)
-        and ``conversion``.
+        Indexed by ``stage`` (every stage of ``funnel`` but the last): ``next_stage``,
+        ``entered``, ``decided`` (left the stage), ``advanced`` (entered ``next_stage``),
+        ``conversion`` = advanced / decided, and ``median_days`` in the stage (decided deals).
+        The product of ``conversion`` is the share of new deals that end up won.
 
     Examples
     --------
-    >>> opps = pd.DataFrame({"opportunity_id": [1, 2, 3], "stage": ["closed_won", "closed_lost", "proposal"]})
-    >>> stages = pd.DataFrame({"opportunity_id": [1, 1, 1, 1, 1, 2, 2, 2, 3, 3, 3],
-    ...     "stage": [*FUNNEL, "prospecting", "qualification", "closed_lost",
-    ...               "prospecting", "qualification", "proposal"]})
-    >>> funnel_conversion(opps, stages)[["from_stage", "deals", "advanced", "conversion"]]
-          from_stage  deals  advanced  conversion
-    0    prospecting      2         2         1.0
-    1  qualification      2         1         0.5
-    2       proposal      1         1         1.0
-    3    negotiation      1         1         1.0
+    >>> h = pd.DataFrame({
+    ...     "opportunity_id": [1, 1, 1, 2, 2, 3],
+    ...     "stage": ["prospecting", "qualification", "closed_lost", "prospecting", "closed_lost",
+    ...               "prospecting"],
+    ...     "entered_at": pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-08", "2025-01-01",
+    ...                                   "2025-01-03", "2025-02-01"], utc=True)})
+    >>> funnel = funnel_conversion(h, funnel=["prospecting", "qualification", "closed_won"])
+    >>> funnel[["entered", "decided", "advanced", "conversion", "median_days"]]
+                   entered  decided  advanced  conversion  median_days
+    stage
+    prospecting          3        2         1         0.5          3.0
+    qualification        1        1         0         0.0          3.0
     """
-    o = _table(opportunities, "opportunities", ["opportunity_id", "stage"])
-    s = _table(opportunity_stages, "opportunity_stages", ["opportunity_id", "stage"])
-    closed = o.loc[o["stage"].isin(["closed_won", "closed_lost"]), "opportunity_id"]
-    s = s[s["opportunity_id"].isin(closed)]
-    reached = [s.loc[s["stage"] == stage, "opportunity_id"].nunique() for stage in FUNNEL]
-    out = pd.DataFrame({"from_stage": FUNNEL[:-1], "to_stage": FUNNEL[1:],
-                        "deals": reached[:-1], "advanced": reached[1:]})  # fmt: skip
-    out["conversion"] = out["advanced"] / out["deals"].where(out["deals"] > 0)
+    h = _table(opportunity_stages, "opportunity_stages", ["opportunity_id", "stage", "entered_at"])
+    funnel = list(funnel)
+    if len(funnel) < 2:
+        raise ValueError(f"The value for `funnel` needs at least two stages in order, but {funnel!r} was passed.")
+    moves = h.sort_values(["opportunity_id", "entered_at"], kind="stable")
+    following = moves.groupby("opportunity_id")[["stage", "entered_at"]].shift(-1)
+    moves = moves.assign(
+        next_seen=following["stage"],
+        days=(following["entered_at"] - moves["entered_at"]) / _DAY,
+        next_stage=moves["stage"].map(dict(zip(funnel[:-1], funnel[1:], strict=True))),
+    )
+    moves = moves[moves["stage"].isin(funnel[:-1])]
+    moves = moves.assign(decided=moves["next_seen"].notna(), advanced=moves["next_seen"] == moves["next_stage"])
+    out = moves.groupby("stage").agg(
+        entered=("opportunity_id", "size"),
+        decided=("decided", "sum"),
+        advanced=("advanced", "sum"),
+        median_days=("days", "median"),
+    )
+    out = out.reindex(funnel[:-1]).rename_axis("stage")  # a stage no deal entered: 0 deals, no days
+    counts = ["entered", "decided", "advanced"]
+    out[counts] = out[counts].fillna(0).astype("int64")
+    out.insert(0, "next_stage", funnel[1:])
+    out.insert(4, "conversion", _ratio(out["advanced"], out["decided"]))
     return out
 
 

@@ -55,7 +55,7 @@ def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) 
     year = int(growth.index.max()) if year is None else int(year)
     _choice(year, [int(y) for y in growth.index[1:]], "year")
     tickets, opps = crm["tickets"], crm["opportunities"]
-    funnel = funnel_conversion(opps, crm["opportunity_stages"])
+    funnel = funnel_conversion(crm["opportunity_stages"])
     signups = new_customers_per_month(crm["customers"], by=None)
     rows = [
         ("better service", "median hours to first response", response_time(tickets), "hours"),
@@ -68,7 +68,7 @@ def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) 
         ("effective cross-selling", "buyers buying from 2+ categories",
          100 * multi_category_share(crm["orders"], crm["order_lines"], crm["products"]), "%"),
         ("closing deals faster", "median sales cycle of won deals", sales_cycle_days(opps), "days"),
-        ("smoother sales processes", "closed deals won from prospecting",
+        ("smoother sales processes", "deals won from prospecting",
          100 * funnel["conversion"].prod(), "%"),
         ("finding new customers", f"new customers per month, {year}",
          signups.loc[signups["month"].dt.year == year, "new_customers"].sum() / 12, "customers"),

@@ -1,17 +1,24 @@
-"""Service and call-centre KPIs: response and resolution times, satisfaction, first-contact resolution."""
+"""Service and call-centre KPIs: response and resolution times, the SLA, satisfaction, first-contact resolution.
+
+The one home of ticket measures: lesson 04's support table (:func:`crmlab.analysis.bi.support_quality`)
+and KPI dashboard are built from these functions. With ``by``, every KPI is computed per group of
+one or more columns of ``tickets``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 
-from ._checks import _aggregate, _choice, _hours, _table
+from ._checks import _HOUR, EXPORT_END, _aggregate, _choice, _floats, _hours, _table
 
 # ------------------------------------------------------------------ service and call centre
 
 _TICKET_TIMES = ["created_at", "first_response_at", "resolved_at"]
 
 
-def response_time(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+def response_time(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> float | pd.DataFrame:
     """Median hours from a ticket's creation to the first answer (the *service* goal).
 
     Tickets not answered yet do not count. The median, not the mean: a few tickets that
@@ -21,8 +28,8 @@ def response_time(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd
     ----------
     tickets : DataFrame
         The ``tickets`` table.
-    by : str, optional
-        A column of ``tickets`` (e.g. ``"channel"``): one median per value.
+    by : str or list of str, optional
+        Columns of ``tickets`` (e.g. ``"channel"``): one median per group.
 
     Returns
     -------
@@ -48,15 +55,15 @@ def response_time(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd
     return _aggregate(_hours(t["first_response_at"], t["created_at"]), t, by, "median", "response_time")
 
 
-def resolution_time(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+def resolution_time(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> float | pd.DataFrame:
     """Median hours from a ticket's creation to its solution (the *service* goal); open tickets do not count.
 
     Parameters
     ----------
     tickets : DataFrame
         The ``tickets`` table.
-    by : str, optional
-        A column of ``tickets``: one median per value.
+    by : str or list of str, optional
+        Columns of ``tickets``: one median per group.
 
     Returns
     -------
@@ -76,15 +83,104 @@ def resolution_time(tickets: pd.DataFrame, *, by: str | None = None) -> float | 
     return _aggregate(_hours(t["resolved_at"], t["created_at"]), t, by, "median", "resolution_time")
 
 
-def satisfaction(tickets: pd.DataFrame, *, by: str | None = None) -> float | pd.DataFrame:
+def ticket_sla(tickets: pd.DataFrame, as_of: pd.Timestamp = EXPORT_END) -> pd.DataFrame:
+    """Whether each ticket breached its SLA: first response later than ``sla_hours`` after opening.
+
+    A ticket with no response yet breached when its deadline passed before ``as_of``;
+    while the deadline is still ahead its outcome is unknown (``<NA>``). A ticket that
+    is answered but not yet *resolved* is not a breach: the SLA is about the first answer.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The ``tickets`` table.
+    as_of : Timestamp
+        The end of the export, tz-aware (default :data:`EXPORT_END`, 2025-12-31 20:30 UTC).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``ticket_id``: ``response_hours`` (NaN without a response),
+        ``deadline`` and ``sla_breached`` (boolean, ``<NA>`` when not known yet).
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({
+    ...     "ticket_id": [1, 2, 3, 4],
+    ...     "created_at": pd.to_datetime(["2025-12-01 08:00", "2025-12-01 08:00",
+    ...                                   "2025-12-30 08:00", "2025-12-31 18:00"], utc=True),
+    ...     "first_response_at": pd.to_datetime(["2025-12-01 10:00", "2025-12-02 08:00", None, None], utc=True),
+    ...     "sla_hours": [4, 8, 24, 24]})
+    >>> ticket_sla(t)[["response_hours", "sla_breached"]]
+               response_hours  sla_breached
+    ticket_id
+    1                     2.0         False
+    2                    24.0          True
+    3                     NaN          True
+    4                     NaN          <NA>
+    """
+    t = _table(tickets, "tickets", ["ticket_id", "created_at", "first_response_at", "sla_hours"])
+    deadline = t["created_at"] + t["sla_hours"].astype("int64") * _HOUR
+    answered = t["first_response_at"].notna()
+    late = t["first_response_at"].where(answered, as_of) > deadline
+    known = answered | (deadline < as_of)
+    return pd.DataFrame({
+        "response_hours": _hours(t["first_response_at"], t["created_at"]),
+        "deadline": deadline,
+        "sla_breached": pd.array(late.where(known, None), dtype="boolean"),
+    }).set_axis(t["ticket_id"]).rename_axis("ticket_id")  # fmt: skip
+
+
+def sla_breach_rate(
+    tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None, as_of: pd.Timestamp = EXPORT_END
+) -> float | pd.DataFrame:
+    """Share of tickets whose first answer came later than their SLA allows (the *service* goal).
+
+    A ratio of sums over the tickets whose outcome is known at ``as_of`` (see
+    :func:`ticket_sla`): a ticket still within its deadline is neither on time nor late yet.
+
+    Parameters
+    ----------
+    tickets : DataFrame
+        The ``tickets`` table.
+    by : str or list of str, optional
+        Columns of ``tickets``: one share per group.
+    as_of : Timestamp
+        The end of the export (see :func:`ticket_sla`).
+
+    Returns
+    -------
+    float or DataFrame
+        A share between 0 and 1; with ``by``, a table indexed by ``by`` with ``sla_breach_rate`` and ``n``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({
+    ...     "ticket_id": [1, 2, 3], "channel": ["web", "web", "mail"],
+    ...     "created_at": pd.to_datetime(["2025-12-01 08:00", "2025-12-01 08:00", "2025-12-31 18:00"], utc=True),
+    ...     "first_response_at": pd.to_datetime(["2025-12-01 10:00", "2025-12-02 08:00", None], utc=True),
+    ...     "sla_hours": [4, 8, 24]})
+    >>> sla_breach_rate(t)
+    0.5
+    >>> sla_breach_rate(t, by="channel")
+             sla_breach_rate  n
+    channel
+    web                  0.5  2
+    """
+    t = _table(tickets, "tickets", ["ticket_id"])
+    breached = pd.Series(_floats(ticket_sla(t, as_of=as_of)["sla_breached"]), index=t.index)
+    return _aggregate(breached, t, by, "mean", "sla_breach_rate")
+
+
+def satisfaction(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> float | pd.DataFrame:
     """Mean survey score, 1 (bad) to 5 (good), of the tickets whose survey was answered (*service*).
 
     Parameters
     ----------
     tickets : DataFrame
         The ``tickets`` table.
-    by : str, optional
-        A column of ``tickets``: one mean per value.
+    by : str or list of str, optional
+        Columns of ``tickets``: one mean per group.
 
     Returns
     -------
@@ -109,7 +205,7 @@ def _channel_tickets(tickets: pd.DataFrame, channel: str | None) -> pd.DataFrame
 
 
 def first_contact_resolution(
-    tickets: pd.DataFrame, *, channel: str | None = None, by: str | None = None
+    tickets: pd.DataFrame, *, channel: str | None = None, by: str | Sequence[str] | None = None
 ) -> float | pd.DataFrame:
     """Share of resolved tickets solved at the first contact (``contacts_to_resolve == 1``).
 
@@ -123,8 +219,8 @@ def first_contact_resolution(
         The ``tickets`` table.
     channel : str, optional
         Keep only the tickets of this channel, e.g. ``"call_centre"``.
-    by : str, optional
-        A column of ``tickets``: one share per value.
+    by : str or list of str, optional
+        Columns of ``tickets``: one share per group.
 
     Returns
     -------
@@ -147,7 +243,7 @@ def first_contact_resolution(
 
 
 def handling_time(
-    tickets: pd.DataFrame, *, channel: str | None = None, by: str | None = None
+    tickets: pd.DataFrame, *, channel: str | None = None, by: str | Sequence[str] | None = None
 ) -> float | pd.DataFrame:
     """Median hours from the first answer to the solution of resolved tickets (*call-centre efficiency*).
 
@@ -160,8 +256,8 @@ def handling_time(
         The ``tickets`` table.
     channel : str, optional
         Keep only the tickets of this channel, e.g. ``"call_centre"``.
-    by : str, optional
-        A column of ``tickets``: one median per value.
+    by : str or list of str, optional
+        Columns of ``tickets``: one median per group.
 
     Returns
     -------

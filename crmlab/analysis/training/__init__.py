@@ -8,13 +8,15 @@ Three parts, one question each (lesson 02):
 - **adoption**: :func:`adoption_by_rep` measures each rep's data-entry completeness
   before and after training, :func:`gain_by_method` compares the methods (the gain, and
   the gain over a reference method: a difference in differences), :func:`disengaged_reps`
-  finds reps whose data entry fades, :func:`completeness_by_week` draws the curve around
-  the training day, :func:`randomise_methods` makes the next comparison an experiment;
+  finds reps whose data entry fades after their training (lesson 01's measure),
+  :func:`completeness_by_week` draws the curve around the training day,
+  :func:`randomise_methods` makes the next comparison an experiment;
 - **choice**: :func:`recommend_method`, a small decision aid with its reasons, and
   :func:`value_for_money`, cost per point of completeness gained.
 
-Completeness is the share of required fields filled in:
-``sum(required_fields_filled) / sum(required_fields_total)`` over a rep's weeks.
+Completeness is the share of required fields filled in,
+``sum(required_fields_filled) / sum(required_fields_total)`` over a rep's weeks: lesson 01's
+:func:`crmlab.analysis.kpis.pooled_completeness`, used here for every group of weeks.
 """
 
 from .adoption import adoption_by_rep, completeness_by_week, disengaged_reps, gain_by_method, randomise_methods

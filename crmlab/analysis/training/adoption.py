@@ -1,4 +1,8 @@
-"""Adoption: data-entry completeness before and after training, by rep and by method."""
+"""Adoption: data-entry completeness before and after training, by rep and by method.
+
+Completeness itself, and the reps whose data entry fades, are lesson 01's measures
+(:mod:`crmlab.analysis.kpis`); this module lines them up with each rep's training.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,9 @@ from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
+
+from crmlab.analysis import kpis
+from crmlab.analysis.kpis._checks import _table
 
 from .cost import METHODS
 
@@ -15,31 +22,14 @@ _REP_COLUMNS = ("rep_id", "training_method", "trained_on")
 _ACTIVITY_COLUMNS = ("rep_id", "week_start", "required_fields_total", "required_fields_filled")
 
 
-def _require(table: object, name: str, columns: Iterable[str]) -> None:
-    if not isinstance(table, pd.DataFrame):
-        raise TypeError(f"`{name}` must be a DataFrame (the `{name}` table), but {type(table).__name__} was passed.")
-    missing = [c for c in columns if c not in table.columns]
-    if missing:
-        raise KeyError(
-            f"`{name}` has no column(s) {missing}; it needs {list(columns)}. Pass the CRM's "
-            f"`{name}` table (crm.{name}), or rename your columns to these names."
-        )
-
-
 def _weeks(reps: pd.DataFrame, rep_activity: pd.DataFrame, exclude: Iterable[int] = ()) -> pd.DataFrame:
     """Weekly activity joined with each rep's method and training day; ``after`` marks trained weeks."""
-    _require(reps, "reps", _REP_COLUMNS)
-    _require(rep_activity, "rep_activity", _ACTIVITY_COLUMNS)
+    _table(reps, "reps", _REP_COLUMNS)
+    _table(rep_activity, "rep_activity", _ACTIVITY_COLUMNS)
     keep = ["rep_id", "training_method", "trained_on", *(["region"] if "region" in reps else [])]
     weeks = rep_activity.merge(reps[keep], on="rep_id", how="inner", validate="many_to_one")
     weeks = weeks[~weeks["rep_id"].isin(list(exclude))]
     return weeks.assign(after=weeks["week_start"] >= weeks["trained_on"])
-
-
-def _completeness(weeks: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    sums = weeks.groupby(by)[["required_fields_filled", "required_fields_total"]].sum()
-    share = sums["required_fields_filled"] / sums["required_fields_total"].where(sums["required_fields_total"] > 0)
-    return sums.assign(completeness=share, weeks=weeks.groupby(by).size())
 
 
 def adoption_by_rep(
@@ -79,7 +69,7 @@ def adoption_by_rep(
     1                  1            2     0.5   0.75  0.25
     """
     weeks = _weeks(reps, rep_activity, exclude)
-    by_period = _completeness(weeks, ["rep_id", "after"])
+    by_period = kpis.pooled_completeness(weeks, ["rep_id", "after"])
     share = by_period["completeness"].unstack("after").reindex(columns=[False, True])
     count = by_period["weeks"].unstack("after").reindex(columns=[False, True]).fillna(0).astype(int)
     info = reps.set_index("rep_id").loc[share.index, [c for c in ("training_method", "region") if c in reps]]
@@ -120,7 +110,7 @@ def gain_by_method(per_rep: pd.DataFrame, reference: str = "e_learning") -> pd.D
     e_learning          1    0.55   0.60  0.05         0.0       0.00          0.00
     face_to_face        2    0.65   0.85  0.20         0.1       0.25          0.15
     """
-    _require(per_rep, "per_rep", ("training_method", "before", "after"))
+    _table(per_rep, "per_rep", ("training_method", "before", "after"), fix="Pass the result of `adoption_by_rep`.")
     rep_gain = per_rep["after"] - per_rep["before"]
     out = per_rep.assign(gain=rep_gain).groupby("training_method").agg(
         reps=("before", "size"), before=("before", "mean"), after=("after", "mean"), gain=("gain", "mean")
@@ -142,23 +132,25 @@ def disengaged_reps(
 ) -> pd.DataFrame:
     """Reps whose data entry fell in the last weeks of the export: an early sign of failing adoption.
 
-    For each rep, completeness over the last ``last_weeks`` weeks is compared with their
-    completeness after training and before that window.
+    Lesson 01's :func:`crmlab.analysis.kpis.disengaged_reps` (the last ``last_weeks`` weeks
+    against the ``last_weeks`` weeks before), over each rep's weeks *after* training only,
+    so that a training inside the windows cannot hide a fade; with the rep's method.
 
     Parameters
     ----------
     reps, rep_activity : DataFrame
         The CRM's ``reps`` and ``rep_activity`` tables.
     last_weeks : int
-        Length of the recent window, in weeks.
+        Length of the recent window, and of the window it is compared with, in weeks.
     min_drop : float
         Fall in completeness (as a share, 0.15 = 15 points) that flags a rep.
 
     Returns
     -------
     pandas.DataFrame
-        The flagged reps, indexed by ``rep_id``, largest drop first: ``training_method``,
-        ``earlier``, ``recent`` and ``drop``.
+        The flagged reps, indexed by ``rep_id``, largest drop first: ``training_method``
+        and the columns of :func:`crmlab.analysis.kpis.data_entry_trend`
+        (``completeness_before``, ``completeness_recent``, ``change`` ...).
 
     Examples
     --------
@@ -168,15 +160,11 @@ def disengaged_reps(
     [1, 23]
     """
     weeks = _weeks(reps, rep_activity)
-    weeks = weeks[weeks["after"]]
-    start = weeks["week_start"].max() - pd.Timedelta(weeks=last_weeks)
-    shares = _completeness(weeks.assign(recent=weeks["week_start"] > start), ["rep_id", "recent"])
-    table = shares["completeness"].unstack("recent").reindex(columns=[False, True])
-    table = table.set_axis(["earlier", "recent"], axis=1).assign(drop=lambda t: t["earlier"] - t["recent"])
-    flagged = table[table["drop"] >= min_drop].sort_values("drop", ascending=False)
+    trained = weeks.loc[weeks["after"], list(rep_activity.columns)]
+    flagged = kpis.disengaged_reps(trained, weeks=last_weeks, min_drop=min_drop)
     methods = reps.set_index("rep_id")["training_method"]
     return flagged.assign(training_method=methods.reindex(flagged.index))[
-        ["training_method", "earlier", "recent", "drop"]
+        ["training_method", *flagged.columns]
     ]
 
 
@@ -218,7 +206,7 @@ def completeness_by_week(
     since = (weeks["week_start"] - weeks["trained_on"]).dt.days // 7  # week 0 starts on or after training
     weeks = weeks[since.between(*window)]
     weeks = weeks.assign(weeks_since=since[since.between(*window)] // bin_weeks * bin_weeks)
-    curve = _completeness(weeks, ["training_method", "weeks_since"])
+    curve = kpis.pooled_completeness(weeks, ["training_method", "weeks_since"])
     reps_per_bin = weeks.groupby(["training_method", "weeks_since"])["rep_id"].nunique()
     return curve.assign(reps=reps_per_bin)[["completeness", "reps"]].reset_index()
 
@@ -255,7 +243,7 @@ def randomise_methods(
     >>> pd.crosstab(plan["region"], plan["training_method"]).to_numpy().tolist()
     [[1, 1, 1], [1, 1, 1]]
     """
-    _require(reps, "reps", ["rep_id"] + ([by] if by else []))
+    _table(reps, "reps", ["rep_id"] + ([by] if by else []))
     methods = list(methods)
     rng = np.random.default_rng(seed)
     groups = reps.groupby(by, sort=True) if by else [(None, reps)]

@@ -1,14 +1,16 @@
 """Exercises of lesson 01, *What a CRM is for*: the goals of a CRM as KPIs, and warning signs in data.
 
 Expected values are computed from the course's database on the first check, never typed
-in. They are computed here with plain pandas, independently of :mod:`crmlab.analysis.kpis`
-(the tests check that both agree).
+in. Where a question asks for exactly what :mod:`crmlab.analysis.kpis` measures (q4), the
+key is that function; elsewhere plain pandas computes the answer and, with other switches,
+the known mistakes (the tests check that the answers agree with :mod:`crmlab.analysis.kpis`).
 """
 
 from functools import cache
 
 import pandas as pd
 
+from crmlab.analysis import kpis
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 
@@ -83,25 +85,15 @@ def _cycle(stages=("closed_won",), how: str = "median", unit: str = "days") -> f
 # ---------------------------------------------------------------- q4: reps whose data entry collapsed
 
 
-def _completeness(activity: pd.DataFrame) -> pd.Series:
-    sums = activity.groupby("rep_id")[["required_fields_filled", "required_fields_total"]].sum()
-    return sums["required_fields_filled"] / sums["required_fields_total"]
-
-
 def _collapsed_reps() -> list[int]:
-    act = _crm().rep_activity
-    recent_start = act["week_start"].max() - pd.Timedelta(weeks=WEEKS - 1)
-    before_start = recent_start - pd.Timedelta(weeks=WEEKS)
-    recent = _completeness(act[act["week_start"] >= recent_start])
-    before = _completeness(act[(act["week_start"] >= before_start) & (act["week_start"] < recent_start)])
-    change = recent - before
-    return sorted(int(r) for r in change[change < -MIN_DROP].index)
+    flagged = kpis.disengaged_reps(_crm().rep_activity, weeks=WEEKS, min_drop=MIN_DROP)
+    return sorted(int(r) for r in flagged.index)
 
 
 def _lowest_overall(answer) -> bool:
     """The answer lists the reps with the lowest completeness over all time, not those whose entry fell."""
     items = {int(x) for x in answer}
-    lowest = _completeness(_crm().rep_activity).nsmallest(len(items)).index
+    lowest = kpis.pooled_completeness(_crm().rep_activity)["completeness"].nsmallest(len(items)).index
     return bool(items) and items == {int(r) for r in lowest} and items != set(_collapsed_reps())
 
 
@@ -221,20 +213,20 @@ QUESTIONS = [
     Question(
         "q4",
         f"Warning signs: a list of the `rep_id`s whose data-entry completeness (fields filled / fields "
-        f"required, summed over the weeks) in the last {WEEKS} weeks is more than {MIN_DROP} lower than "
+        f"required, summed over the weeks) in the last {WEEKS} weeks is {MIN_DROP} or more lower than "
         f"in the {WEEKS} weeks before.",
         expected=_collapsed_reps,
         hints=[
             "Split `rep_activity` into the two windows with `recent_start` and `before_start`.",
             "In each window, per rep: the sum of `filled` divided by the sum of `total`.",
-            "Subtract: `change = recent - before`, then `change[change < -0.15].index.tolist()`.",
+            "Subtract: `change = recent - before`, then `change[change <= -0.15].index.tolist()`.",
         ],
         solution="recent_weeks = act[act['week_start'] >= recent_start]\n"
         "before_weeks = act[(act['week_start'] >= before_start) & (act['week_start'] < recent_start)]\n"
         "recent = recent_weeks.groupby('rep_id')[['filled', 'total']].sum()\n"
         "before = before_weeks.groupby('rep_id')[['filled', 'total']].sum()\n"
         "change = recent['filled'] / recent['total'] - before['filled'] / before['total']\n"
-        "collapsed = change[change < -0.15].index.tolist()",
+        "collapsed = change[change <= -0.15].index.tolist()",
         mistakes=[
             Mistake("These are the reps whose data entry is poorest overall. The warning sign is a change: "
                     "compare each rep's recent weeks with their own earlier weeks.",

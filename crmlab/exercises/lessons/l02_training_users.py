@@ -8,7 +8,7 @@ from functools import cache
 
 import pandas as pd
 
-from crmlab.analysis import training
+from crmlab.analysis import kpis, training
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 
@@ -50,10 +50,8 @@ def _levels(method: str, exclude_disengaged: bool = True, pooled: bool = False) 
         crm = _crm()
         reps = crm.reps[(crm.reps["training_method"] == method) & crm.reps["rep_id"].isin(_per_rep().index)]
         weeks = crm.rep_activity.merge(reps[["rep_id", "trained_on"]], on="rep_id")
-        sums = weeks.groupby(weeks["week_start"] >= weeks["trained_on"])[
-            ["required_fields_filled", "required_fields_total"]].sum()  # fmt: skip
-        share = sums["required_fields_filled"] / sums["required_fields_total"]
-        return {"before": float(share[False]), "after": float(share[True])}
+        share = kpis.pooled_completeness(weeks.assign(after=weeks["week_start"] >= weeks["trained_on"]), "after")
+        return {"before": float(share.loc[False, "completeness"]), "after": float(share.loc[True, "completeness"])}
     rows = _per_rep(exclude_disengaged)
     rows = rows[rows["training_method"] == method]
     return {"before": float(rows["before"].mean()), "after": float(rows["after"].mean())}

@@ -8,7 +8,7 @@ from functools import cache
 
 import pandas as pd
 
-from crmlab.analysis import bi
+from crmlab.analysis import bi, kpis
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 
@@ -126,7 +126,7 @@ def _runner_up(answer) -> bool:
 
 
 def _funnel() -> pd.DataFrame:
-    return bi.stage_conversion(_crm().opportunity_stages)
+    return kpis.funnel_conversion(_crm().opportunity_stages)
 
 
 def _conversion() -> pd.DataFrame:
