@@ -1,0 +1,167 @@
+"""Reading an orders table: column checks with errors that say how to fix them, local months.
+
+Every public function of the package takes an orders (or transactions) table and the
+*names* of its columns, so an analyst can point it at their own export. They all go
+through :func:`prepare`, which checks the columns, keeps the orders that count as
+activity, and turns each order time into a local calendar day and month.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from crmlab.analysis.kpis import EXPORT_END, LOCAL_TZ  # the course's export end and time zone
+from crmlab.errors import SchemaError
+
+__all__ = [
+    "ACTIVE_STATUSES", "AGE", "EXPORT_END", "LOCAL_TZ", "Prepared",
+    "check_columns", "end_of", "local_times", "month_ordinal", "prepare", "to_periods",
+]  # fmt: skip
+
+#: Order statuses that count as a customer being active (and as revenue).
+ACTIVE_STATUSES = ("completed",)
+#: The label of the columns of a cohort matrix.
+AGE = "months_since_acquisition"
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """The orders that count, one row each, with ``customer``, ``day`` (local date),
+    ``month`` (a pandas Period ordinal) and ``amount`` (0 without an amount column);
+    ``end_day`` and ``end_month`` are the last observed local day and month."""
+
+    frame: pd.DataFrame
+    end_day: pd.Timestamp
+    end_month: int
+    customer: str
+
+
+_HINTS = {"time": ("date", "time", "_at"), "customer": ("customer", "client", "_id"),
+          "amount": ("amount", "total", "value", "price", "revenue"), "status": ("status", "state")}
+
+
+def _candidate(df: pd.DataFrame, argument: str, column: str) -> str | None:
+    """A column of ``df`` that probably is what ``argument`` should name."""
+    names = [str(c) for c in df.columns]
+    close = difflib.get_close_matches(str(column), names, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    if argument == "time":
+        dated = [str(c) for c in df.columns if pd.api.types.is_datetime64_any_dtype(df[c])]
+        if dated:
+            return dated[0]
+    return next((n for n in names for word in _HINTS.get(argument, ()) if word in n.lower()), None)
+
+
+def _fix(df: pd.DataFrame, argument: str, column: str) -> str:
+    guess = _candidate(df, argument, column)
+    fix = f"pass `{argument}={guess!r}`" if guess else f"pass `{argument}=` the name of your column"
+    if argument == "status":
+        fix += " (or `status=None` when every row is a purchase)"
+    if argument == "amount":
+        fix += " (or `amount=None` when there is no amount)"
+    return fix
+
+
+def check_columns(df: object, name: str, columns: Mapping[str, str | None]) -> pd.DataFrame:
+    """Return ``df`` if it is a DataFrame holding every named column; else explain the fix."""
+    if isinstance(df, Mapping) and not isinstance(df, pd.DataFrame):
+        raise TypeError(f"You passed the whole CRM (a dict of tables) as `{name}`; pass one table, e.g. `crm.orders`.")
+    if not isinstance(df, pd.DataFrame):
+        tip = " You passed one column: pass the whole table." if isinstance(df, pd.Series) else ""
+        kind = type(df).__name__
+        raise TypeError(f"The value for `{name}` must be a pandas DataFrame, but a {kind} was passed.{tip}")
+    missing = {a: c for a, c in columns.items() if c is not None and c not in df.columns}
+    if missing:
+        what = " and ".join(f"no column {c!r} (passed as `{a}`)" for a, c in missing.items())
+        fixes = "; ".join(_fix(df, a, c) for a, c in missing.items())
+        raise SchemaError(
+            f"`{name}` has {what}. Its columns are {list(df.columns)}. To fix it, {fixes}."
+        )
+    return df
+
+
+def local_times(values: pd.Series, tz: str, argument: str = "time") -> pd.Series:
+    """Wall-clock times in ``tz`` (naive): aware times are converted, naive ones are taken as local."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        try:
+            values = pd.to_datetime(values)
+        except (TypeError, ValueError) as err:
+            raise SchemaError(
+                f"The column given as `{argument}` must hold dates or times, but {values.iloc[:1].tolist()} "
+                f"cannot be read as one. Convert it first, e.g. `pd.to_datetime(df[{values.name!r}], "
+                "format='%Y%m%d')`."
+            ) from err
+    if getattr(values.dt, "tz", None) is not None:
+        values = values.dt.tz_convert(tz).dt.tz_localize(None)
+    return values
+
+
+def month_ordinal(local: pd.Series | pd.DatetimeIndex) -> np.ndarray:
+    """Months since 1970-01 (the ordinal of a monthly pandas Period)."""
+    local = pd.DatetimeIndex(local)
+    return ((local.year - 1970) * 12 + local.month - 1).to_numpy(dtype="int64")
+
+
+def to_periods(ordinals) -> pd.PeriodIndex:
+    """Monthly Periods from :func:`month_ordinal` values."""
+    return pd.PeriodIndex.from_ordinals(np.asarray(ordinals, dtype="int64"), freq="M")
+
+
+def end_of(end, tz: str, last: pd.Timestamp) -> pd.Timestamp:
+    """The last observed local day: ``end`` (local date, or an aware instant) or the last order's day."""
+    if end is None:
+        return last.normalize()
+    stamp = pd.Timestamp(end)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(tz).tz_localize(None)
+    return stamp.normalize()
+
+
+def _keep_active(df: pd.DataFrame, status: str | None, active: Sequence[str]) -> pd.DataFrame:
+    if status is None:
+        return df
+    if isinstance(active, str):
+        active = [active]
+    keep = df[status].isin(list(active))
+    if len(df) and not keep.any():
+        found = sorted(map(str, df[status].dropna().unique()))[:10]
+        raise ValueError(
+            f"The value for `active` must hold statuses found in the column {status!r}, but {list(active)!r} "
+            f"was passed and the statuses found are {found}. Pass the statuses that mean a real purchase."
+        )
+    return df[keep]
+
+
+def prepare(
+    orders: pd.DataFrame,
+    customer: str,
+    time: str,
+    amount: str | None,
+    status: str | None,
+    active: Sequence[str],
+    tz: str,
+    end=None,
+) -> Prepared:
+    """Check ``orders`` and return the active orders on the local calendar (see :class:`Prepared`)."""
+    check_columns(orders, "orders", {"customer": customer, "time": time, "amount": amount, "status": status})
+    if len(orders) == 0:
+        raise ValueError("The table passed as `orders` is empty: there is nothing to put into cohorts.")
+    local_all = local_times(orders[time], tz)
+    kept = _keep_active(orders, status, active)
+    local = local_all.loc[kept.index]
+    ok = local.notna().to_numpy() & kept[customer].notna().to_numpy()
+    frame = pd.DataFrame({
+        "customer": kept[customer].to_numpy()[ok],
+        "day": local.dt.normalize().to_numpy()[ok],
+        "month": month_ordinal(local[ok]),
+        "amount": kept[amount].astype("float64").to_numpy()[ok] if amount else np.zeros(int(ok.sum())),
+    })  # fmt: skip
+    end_day = end_of(end, tz, local_all.max())
+    frame = frame[frame["day"] <= end_day]
+    return Prepared(frame, end_day, int(month_ordinal([end_day])[0]), customer)

@@ -1,0 +1,304 @@
+"""Exercises of lesson 07, *Cohorts and retention*: cohorts, retention, the lapse window, channels.
+
+Expected values are computed from the course's database with :mod:`crmlab.analysis.cohorts`
+on the first check, never typed in; each known mistake is the same computation done the
+wrong way (UTC months, sign-up dates, cancelled orders as activity, the wrong denominator...).
+"""
+
+from functools import cache
+
+import pandas as pd
+
+from crmlab.analysis import cohorts as co
+from crmlab.datasets import load_crm
+from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
+
+TITLE = "Cohorts and retention"
+END = "2025-12-31"  # the last day of the course's export
+CUSTOMER = 2921  # q1: first order late on 31 October UTC, already November in Tehran; signed up in May
+SIZE_MONTH = "2024-10"  # q2
+RETENTION_COHORT = "2025-02"  # q3
+_SHARES = CompareOptions(atol=0.005, rtol=0, allow_extra_columns=True, ignore_column_case=True)
+
+
+@cache
+def _crm():
+    return load_crm(tables=["customers", "orders"])
+
+
+def _orders() -> pd.DataFrame:
+    return _crm().orders
+
+
+def _customers() -> pd.DataFrame:
+    return _crm().customers.set_index("customer_id")
+
+
+def _month_text(answer) -> object:
+    """A month as 'YYYY-MM', from a Period, a Timestamp or text; anything else is compared as it is."""
+    if isinstance(answer, pd.Period):
+        return answer.asfreq("M").strftime("%Y-%m")
+    if isinstance(answer, pd.Timestamp):
+        return answer.strftime("%Y-%m")
+    if isinstance(answer, str):
+        return answer.strip()[:7]
+    if isinstance(answer, (pd.Series, pd.DataFrame, pd.Index)):
+        raise AnswerError("Give one month as text, e.g. \"2023-07\", not a whole column: pick your "
+                          "customer's value with `.loc[customer_id]`.")  # fmt: skip
+    return answer
+
+
+# ---------------------------------------------------------------- q1: the cohort of one customer
+
+
+def _cohort_of(customer: int = CUSTOMER, **kwargs) -> str:
+    cohorts = co.acquisition_cohorts(_orders(), end=END, **kwargs)
+    return cohorts.loc[customer, "cohort"].strftime("%Y-%m")
+
+
+def _signup_month(customer: int = CUSTOMER) -> str:
+    return _customers().loc[customer, "signup_date"].strftime("%Y-%m")
+
+
+# ---------------------------------------------------------------- q2: the size of one cohort
+
+
+def _size(month: str = SIZE_MONTH, **kwargs) -> int:
+    sizes = co.cohort_sizes(_orders(), end=END, **kwargs)
+    return int(sizes.get(pd.Period(month, "M"), 0))
+
+
+def _signups(month: str = SIZE_MONTH) -> int:
+    return int((_customers()["signup_date"].dt.to_period("M") == pd.Period(month, "M")).sum())
+
+
+def _completed_orders_in(month: str = SIZE_MONTH) -> int:
+    orders = _orders()
+    local = orders["ordered_at"].dt.tz_convert(co.LOCAL_TZ).dt.tz_localize(None).dt.to_period("M")
+    return int(((local == pd.Period(month, "M")) & (orders["status"] == "completed")).sum())
+
+
+# ---------------------------------------------------------------- q3: month-3 retention of one cohort
+
+
+def _retention(age: int = 3, cohort: str = RETENTION_COHORT, **kwargs) -> float:
+    matrix = co.retention_matrix(_orders(), end=END, **kwargs)
+    return float(matrix.loc[pd.Period(cohort, "M"), age])
+
+
+def _active_in_month(age: int = 3, cohort: str = RETENTION_COHORT, statuses=("completed",)) -> int:
+    """Members of the (completed-order) cohort with an order of ``statuses`` in month ``age``."""
+    orders = _orders()
+    period = pd.Period(cohort, "M")
+    cohorts = co.acquisition_cohorts(orders, end=END)
+    members = cohorts.index[cohorts["cohort"] == period]
+    month = orders["ordered_at"].dt.tz_convert(co.LOCAL_TZ).dt.tz_localize(None).dt.to_period("M")
+    hit = orders["customer_id"].isin(members) & (month == period + age) & orders["status"].isin(list(statuses))
+    return int(orders.loc[hit, "customer_id"].nunique())
+
+
+def _cancelled_as_activity() -> float:
+    return _active_in_month(statuses=("completed", "cancelled", "returned")) / _size(RETENTION_COHORT)
+
+
+def _over_all_customers() -> float:
+    return _active_in_month() / len(_customers())
+
+
+def _over_all_buyers() -> float:
+    return _active_in_month() / _orders().loc[_orders()["status"] == "completed", "customer_id"].nunique()
+
+
+def _is_percent(answer) -> bool:
+    return 1 < float(answer) <= 100 and abs(float(answer) / 100 - _retention()) < 1e-6
+
+
+# ---------------------------------------------------------------- q4: the lapse window
+
+
+def _window(quantile: float = 0.9, **kwargs) -> int:
+    return co.lapse_window(co.purchase_gaps(_orders(), end=END, **kwargs), quantile)
+
+
+def _days(quantile: float = 0.9, **kwargs) -> float:
+    """The window as a float, so that the question's tolerance applies (whole numbers compare exactly)."""
+    return float(_window(quantile, **kwargs))
+
+
+def _mean_gap() -> float:
+    return float(co.purchase_gaps(_orders(), end=END)["gap_days"].mean())
+
+
+# ---------------------------------------------------------------- q5: lapsed share by acquisition channel
+
+
+def _lapsed_share(include_never: bool = False, retained: bool = False, **kwargs) -> pd.DataFrame:
+    lapsed = co.lapse_status(_orders(), _window(), end=END, **kwargs)["lapsed"]
+    channel = _customers()["acquisition_channel"]
+    if include_never:
+        lapsed = lapsed.reindex(channel.index, fill_value=True)
+    share = lapsed.astype(float).groupby(channel.reindex(lapsed.index)).mean()
+    share = 1 - share if retained else share
+    return share.rename("lapsed_share").rename_axis("acquisition_channel").to_frame()
+
+
+def _shares_in_percent(answer) -> bool:
+    values = pd.to_numeric(pd.DataFrame(answer).select_dtypes("number").stack(), errors="coerce")
+    return bool(values.max() > 1.5) and bool(values.max() <= 100)
+
+
+QUESTIONS = [
+    Question(
+        "q1",
+        f"Customer {CUSTOMER}'s acquisition cohort: the month of their first **completed** order, on the "
+        "company's local calendar (Asia/Tehran), as text like \"2023-07\".",
+        expected=_cohort_of,
+        prepare=_month_text,
+        hints=[
+            "Keep the completed orders of this customer and find the earliest `ordered_at`.",
+            "`ordered_at` is in UTC: convert it with `.dt.tz_convert('Asia/Tehran')` before taking the month.",
+            "`first.tz_convert('Asia/Tehran').strftime('%Y-%m')`, or `co.acquisition_cohorts(crm.orders)`.",
+        ],
+        solution=f"mine = crm.orders[(crm.orders['customer_id'] == {CUSTOMER})\n"
+        "                  & (crm.orders['status'] == 'completed')]\n"
+        "cohort = mine['ordered_at'].min().tz_convert('Asia/Tehran').strftime('%Y-%m')",
+        mistakes=[
+            Mistake("That is the month in UTC. This customer's first order came late in the evening, "
+                    "when it was already the next month in Tehran: convert `ordered_at` with "
+                    "`.dt.tz_convert('Asia/Tehran')` before taking the month.",
+                    expected=lambda: _cohort_of(tz="UTC")),  # fmt: skip
+            Mistake("That is the month the customer record was created (`signup_date`). A cohort is "
+                    "defined by the first completed *order*: some customers sign up long before they buy.",
+                    expected=_signup_month),  # fmt: skip
+        ],
+        compare=CompareOptions(ignore_text_case=True),
+    ),
+    Question(
+        "q2",
+        f"How many customers did the cohort {SIZE_MONTH} acquire: customers whose first completed order "
+        "was placed in that month, local time?",
+        expected=_size,
+        hints=[
+            "Find each customer's first completed order, then count the customers whose first order falls "
+            "in the month.",
+            "Take the month on the local clock: `.dt.tz_convert('Asia/Tehran').dt.to_period('M')`.",
+            "`co.cohort_sizes(crm.orders)` gives every cohort's size, indexed by month.",
+        ],
+        solution="sizes = co.cohort_sizes(crm.orders, end='2025-12-31')\n"
+        f"size = sizes[pd.Period('{SIZE_MONTH}', 'M')]",
+        mistakes=[
+            Mistake("You took the months in UTC: customers who first ordered in the evening of the month's "
+                    "last day belong to the next month in Tehran. Convert `ordered_at` to 'Asia/Tehran' first.",
+                    expected=lambda: _size(tz="UTC")),  # fmt: skip
+            Mistake("Your first orders include cancelled and returned ones: a customer whose only order was "
+                    "cancelled was never acquired. Keep `status == 'completed'`.",
+                    expected=lambda: _size(status=None)),  # fmt: skip
+            Mistake("You counted sign-ups (`signup_date`) in that month. A cohort is made of first "
+                    "completed orders, and many customers buy later than they sign up.",
+                    expected=_signups),  # fmt: skip
+            Mistake("You counted the month's orders, not its new customers: keep each customer's *first* "
+                    "order only.", expected=_completed_orders_in),  # fmt: skip
+        ],
+    ),
+    Question(
+        "q3",
+        f"Month-3 retention of the cohort {RETENTION_COHORT}: the share (between 0 and 1) of its customers "
+        f"with a completed order in the third month after the cohort's month (month 0 is {RETENTION_COHORT} "
+        "itself).",
+        expected=_retention,
+        hints=[
+            "Month 0 is the cohort's own month; month 3 is three calendar months later.",
+            "Count the cohort's customers with a completed order in that month, and divide by the cohort's "
+            "size (its customers in month 0), not by every customer.",
+            f"`co.retention_matrix(crm.orders).loc[pd.Period('{RETENTION_COHORT}', 'M'), 3]`",
+        ],
+        solution="retention = co.retention_matrix(crm.orders, end='2025-12-31')\n"
+        f"month3 = retention.loc[pd.Period('{RETENTION_COHORT}', 'M'), 3]",
+        mistakes=[
+            Mistake("You counted cancelled or returned orders as activity: a customer whose only order that "
+                    "month was cancelled did not buy. Keep `status == 'completed'`.",
+                    expected=_cancelled_as_activity),  # fmt: skip
+            Mistake("You counted cancelled or returned orders as activity: a customer whose only order that "
+                    "month was cancelled did not buy. Keep `status == 'completed'`.",
+                    expected=lambda: _retention(status=None)),  # fmt: skip
+            Mistake("You divided by every customer in the CRM. Retention is a share of the *cohort*: divide "
+                    "by the number of customers the cohort acquired.", expected=_over_all_customers),  # fmt: skip
+            Mistake("You divided by every customer who ever bought. Retention is a share of the *cohort*: "
+                    "divide by the number of customers the cohort acquired.",
+                    expected=_over_all_buyers),  # fmt: skip
+            Mistake("Off by one month: month 0 is the cohort's own month, so month 3 is three months "
+                    f"after {RETENTION_COHORT}.", expected=lambda: _retention(age=2)),  # fmt: skip
+            Mistake("Off by one month: month 0 is the cohort's own month, so month 3 is three months "
+                    f"after {RETENTION_COHORT}.", expected=lambda: _retention(age=4)),  # fmt: skip
+            Mistake("Give the share as a number between 0 and 1, not a percentage.", when=_is_percent),
+        ],
+    ),
+    Question(
+        "q4",
+        "The lapse window: the 90th percentile of the gaps, in days, between a customer's consecutive "
+        "completed orders (all customers' gaps together), rounded up to whole days.",
+        expected=_days,
+        hints=[
+            "Sort the completed orders by time and, *within each customer*, take the difference between "
+            "one order and the one before.",
+            "`completed.sort_values('ordered_at').groupby('customer_id')['ordered_at'].diff().dt.days` gives the "
+            "gaps; a customer's first order has none (NaN).",
+            "`math.ceil(gaps.quantile(0.9))`, or `co.lapse_window(co.purchase_gaps(crm.orders))`.",
+        ],
+        solution="gaps = co.purchase_gaps(crm.orders, end='2025-12-31')\n"
+        "window = co.lapse_window(gaps, quantile=0.9)",
+        mistakes=[
+            Mistake("Your gaps run from one customer's order to another customer's: take the difference "
+                    "*within* each customer, with `.groupby('customer_id')` before `.diff()`.",
+                    when=lambda w: 0 <= float(w) < 5),  # fmt: skip
+            Mistake("Your gaps include cancelled and returned orders, which were not purchases: keep "
+                    "`status == 'completed'`.", expected=lambda: _days(status=None)),  # fmt: skip
+            Mistake("That is the median gap (the 50th percentile): half of all returns take longer. The window "
+                    "should cover nine returns in ten: `quantile(0.9)`.",
+                    expected=lambda: _days(0.5)),  # fmt: skip
+            Mistake("That is the mean gap. Gaps are skewed (a few are very long), and the window should cover "
+                    "nine returns in ten: `quantile(0.9)`.", expected=_mean_gap),  # fmt: skip
+        ],
+        compare=CompareOptions(atol=3, rtol=0),
+        correct_message="A customer silent for longer than this is unusual: nine returns in ten come sooner.",
+    ),
+    Question(
+        "q5",
+        "Lapsed share by acquisition channel: a table with one row per `acquisition_channel` and a column "
+        "`lapsed_share`: among the customers with at least one completed order, the share whose last "
+        "completed order was more than `window` days (question 4) before the export's last day, 2025-12-31.",
+        expected=_lapsed_share,
+        hints=[
+            "`co.lapse_status(crm.orders, window, end='2025-12-31')` gives each customer's days since their "
+            "last order and a `lapsed` flag.",
+            "Join the flags to `customers['acquisition_channel']` by customer id; customers who never "
+            "completed an order have no flag and stay out.",
+            "`status['lapsed'].groupby(channel).mean()`, renamed `lapsed_share`, then `.reset_index()`.",
+        ],
+        solution="status = co.lapse_status(crm.orders, window, end='2025-12-31')\n"
+        "channel = crm.customers.set_index('customer_id')['acquisition_channel']\n"
+        "by_channel = status['lapsed'].groupby(channel).mean().rename('lapsed_share').reset_index()",
+        mistakes=[
+            Mistake("You counted customers who never completed an order as lapsed. They were never "
+                    "acquired: leave them out.", expected=lambda: _lapsed_share(include_never=True)),  # fmt: skip
+            Mistake("Your last orders include cancelled and returned ones: a cancelled order is not a sign "
+                    "of life. Keep `status == 'completed'`.",
+                    expected=lambda: _lapsed_share(status=None)),  # fmt: skip
+            Mistake("Those are the shares still active, not lapsed: a customer has lapsed when the last "
+                    "order is *more* than `window` days old.",
+                    expected=lambda: _lapsed_share(retained=True)),  # fmt: skip
+            Mistake("Give shares between 0 and 1, not percentages.", when=_shares_in_percent),
+        ],
+        compare=_SHARES,
+        correct_message="Field sales, whose customers are mostly businesses, loses the fewest.",
+    ),
+    Reflection(
+        "q6",
+        "A colleague wants a 30-day lapse window for the monthly churn report, 'to react fast'. In two or "
+        "three sentences: what would the report show, and what would you propose?",
+        solution="With 30 days most customers would count as churned every month, and most of them would come "
+        "back: the report would be full of false churns (the 30-day row of churn_by_window). Use the gap "
+        "distribution: a window near the 90th percentile of the gaps for the churn report, and, if speed "
+        "matters, a shorter 'at risk' warning that triggers a reminder rather than a churn count.",
+    ),
+]

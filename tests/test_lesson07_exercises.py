@@ -1,0 +1,234 @@
+"""Lesson 07's exercises: the right answer passes, known mistakes get their message,
+junk gets feedback (never a traceback), and the blank is "not attempted"."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from helpers import JUNK, Hostile
+
+import crmlab
+from crmlab.analysis import cohorts as co
+from crmlab.exercises import ____, lesson
+from crmlab.exercises.feedback import Status
+
+END = "2025-12-31"
+TZ = "Asia/Tehran"
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlab.load_crm(tables=["customers", "orders"])
+
+
+@pytest.fixture
+def ex():
+    return lesson("07_cohorts")
+
+
+def _local_month(orders):
+    return orders["ordered_at"].dt.tz_convert(TZ).dt.tz_localize(None).dt.to_period("M")
+
+
+def _completed(crm):
+    return crm.orders[crm.orders["status"] == "completed"]
+
+
+def _window(crm):
+    return co.lapse_window(co.purchase_gaps(crm.orders, end=END))
+
+
+def _lapsed_share(crm, orders, window=None):
+    """The learner's way: last completed order per customer, days to the end, share by channel."""
+    window = _window(crm) if window is None else window
+    last = orders.groupby("customer_id")["ordered_at"].max().dt.tz_convert(TZ).dt.tz_localize(None)
+    lapsed = (pd.Timestamp(END) - last.dt.normalize()).dt.days > window
+    channel = crm.customers.set_index("customer_id")["acquisition_channel"]
+    return lapsed.groupby(channel).mean().rename("lapsed_share").reset_index()
+
+
+def _right_answers(crm):
+    done = _completed(crm)
+    mine = done[done["customer_id"] == 2921]
+    gaps = done.sort_values("ordered_at").groupby("customer_id")["ordered_at"].diff().dt.days
+    return {
+        "q1": mine["ordered_at"].min().tz_convert(TZ).strftime("%Y-%m"),
+        "q2": co.cohort_sizes(crm.orders, end=END)[pd.Period("2024-10", "M")],
+        "q3": co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3],
+        "q4": math.ceil(gaps.quantile(0.9)),
+        "q5": _lapsed_share(crm, done),
+    }
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_solution_passes(ex, crm, qid):
+    feedback = getattr(ex, qid).check(_right_answers(crm)[qid])
+    assert feedback.status is Status.CORRECT, str(feedback)
+
+
+def test_solution_variants_pass(ex, crm):
+    """By hand, with the helpers, as a Period, with a one-day different window: all right."""
+    cohort = co.acquisition_cohorts(crm.orders, end=END).loc[2921, "cohort"]
+    assert ex.q1.check(cohort).status is Status.CORRECT
+    done = _completed(crm)
+    first = done.groupby("customer_id")["ordered_at"].min()
+    by_hand = int((_local_month(first.to_frame()) == pd.Period("2024-10", "M")).sum())
+    assert ex.q2.check(by_hand).status is Status.CORRECT
+    assert ex.q4.check(_window(crm)).status is Status.CORRECT
+    status = co.lapse_status(crm.orders, _window(crm), end=END)
+    channel = crm.customers.set_index("customer_id")["acquisition_channel"]
+    helper = status["lapsed"].groupby(channel).mean().rename("lapsed_share").to_frame()
+    assert ex.q5.check(helper).status is Status.CORRECT  # the channel as the index
+    assert ex.q5.check(_lapsed_share(crm, done, _window(crm) - 1)).status is Status.CORRECT
+
+
+def _cohort_size(crm, orders, tz=TZ):
+    first = orders.groupby("customer_id")["ordered_at"].min().dt.tz_convert(tz).dt.tz_localize(None)
+    return int((first.dt.to_period("M") == pd.Period("2024-10", "M")).sum())
+
+
+def _month3_active(crm, statuses):
+    members = co.acquisition_cohorts(crm.orders, end=END).query("cohort == @pd.Period('2025-02', 'M')").index
+    orders = crm.orders[crm.orders["customer_id"].isin(members) & crm.orders["status"].isin(statuses)]
+    return orders.loc[_local_month(orders) == pd.Period("2025-05", "M"), "customer_id"].nunique(), len(members)
+
+
+def _q3_cancelled(crm):
+    active, size = _month3_active(crm, ["completed", "cancelled", "returned"])
+    return active / size
+
+
+def _q3_all_customers(crm):
+    active, _ = _month3_active(crm, ["completed"])
+    return active / len(crm.customers)
+
+
+MISTAKES = [
+    ("q1", lambda crm: _completed(crm).query("customer_id == 2921")["ordered_at"].min().strftime("%Y-%m"),
+     "That is the month in UTC"),
+    ("q1", lambda crm: crm.customers.set_index("customer_id").loc[2921, "signup_date"].strftime("%Y-%m"),
+     "`signup_date`"),
+    ("q2", lambda crm: _cohort_size(crm, _completed(crm), tz="UTC"), "You took the months in UTC"),
+    ("q2", lambda crm: _cohort_size(crm, crm.orders), "include cancelled and returned"),
+    ("q2", lambda crm: int((crm.customers["signup_date"].dt.to_period("M") == pd.Period("2024-10", "M")).sum()),
+     "You counted sign-ups"),
+    ("q2", lambda crm: int((_local_month(_completed(crm)) == pd.Period("2024-10", "M")).sum()),
+     "You counted the month's orders"),
+    ("q3", _q3_cancelled, "You counted cancelled or returned orders as activity"),
+    ("q3", _q3_all_customers, "You divided by every customer in the CRM"),
+    ("q3", lambda crm: co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 2], "Off by one month"),
+    ("q3", lambda crm: 100 * co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3],
+     "not a percentage"),
+    ("q4", lambda crm: _completed(crm)["ordered_at"].diff().dt.days.quantile(0.9), "within* each customer"),
+    ("q4", lambda crm: math.ceil(crm.orders.sort_values("ordered_at").groupby("customer_id")["ordered_at"]
+                                 .diff().dt.days.quantile(0.9)), "include cancelled and returned"),
+    ("q4", lambda crm: co.purchase_gaps(crm.orders, end=END)["gap_days"].median(), "median"),
+    ("q5", lambda crm: _lapsed_share(crm, crm.orders), "include cancelled and returned"),
+    ("q5", lambda crm: _lapsed_share(crm, _completed(crm)).assign(lapsed_share=lambda d: 1 - d["lapsed_share"]),
+     "still active, not lapsed"),
+    ("q5", lambda crm: _lapsed_share(crm, _completed(crm)).assign(lapsed_share=lambda d: 100 * d["lapsed_share"]),
+     "not percentages"),
+]
+
+
+@pytest.mark.parametrize(("qid", "wrong", "message"), MISTAKES, ids=[f"{q}-{m[:20]}" for q, _, m in MISTAKES])
+def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm))
+    assert feedback.status is Status.INCORRECT, str(feedback)
+    assert message in feedback.message
+
+
+def test_never_buyers_counted_as_lapsed(ex, crm):
+    status = co.lapse_status(crm.orders, _window(crm), end=END)["lapsed"]
+    customers = crm.customers.set_index("customer_id")
+    everyone = status.reindex(customers.index, fill_value=True)
+    wrong = everyone.groupby(customers["acquisition_channel"]).mean().rename("lapsed_share").reset_index()
+    feedback = ex.q5.check(wrong)
+    assert feedback.status is Status.INCORRECT and "never completed an order" in feedback.message
+
+
+def test_the_prompted_cases_really_differ(crm):
+    """Each targeted mistake of q1-q3 gives a value different from the right one on this data."""
+    cohorts = co.acquisition_cohorts(crm.orders, end=END)
+    in_utc = co.acquisition_cohorts(crm.orders, tz="UTC", end=END)
+    signup = crm.customers.set_index("customer_id").loc[2921, "signup_date"].to_period("M")
+    assert len({cohorts.loc[2921, "cohort"], in_utc.loc[2921, "cohort"], signup}) == 3
+    sizes = {_cohort_size(crm, _completed(crm)), _cohort_size(crm, _completed(crm), "UTC"),
+             _cohort_size(crm, crm.orders)}  # fmt: skip
+    assert len(sizes) == 3
+    right = co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3]
+    assert abs(_q3_cancelled(crm) - right) > 0.01
+
+
+def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, crm):
+    right = _right_answers(crm)["q5"]
+    wrong = right.assign(lapsed_share=right["lapsed_share"] / 2)
+    feedback = ex.q5.check(wrong)
+    assert feedback.status is Status.INCORRECT
+    assert "lapsed_share" in str(feedback)
+    assert f"{right['lapsed_share'].iloc[0]:.4f}" not in str(feedback)
+
+
+def test_a_series_for_q5_is_told_to_make_a_table(ex, crm):
+    series = _right_answers(crm)["q5"].set_index("acquisition_channel")["lapsed_share"]
+    feedback = ex.q5.check(series)
+    assert feedback.status is Status.INCORRECT and feedback.message
+
+
+def test_a_whole_column_for_q1_is_explained(ex, crm):
+    feedback = ex.q1.check(co.acquisition_cohorts(crm.orders, end=END)["cohort"])
+    assert feedback.status is Status.INCORRECT
+    assert ".loc[customer_id]" in feedback.message
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
+def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
+    feedback = getattr(ex, qid).check(junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
+    assert feedback.message
+    assert "Traceback" not in str(feedback)
+
+
+@pytest.mark.parametrize("qid", [*QUESTIONS, "q6"])
+def test_blank_is_not_attempted(ex, qid):
+    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
+
+
+def test_learner_code_that_raises_is_explained(ex, crm):
+    feedback = ex.q2.check_code(lambda: co.cohort_sizes(crm.orders, time="orderd_at"))
+    assert feedback.status is Status.LEARNER_ERROR
+    assert "ordered_at" in feedback.message
+
+
+def test_reflection_is_recorded_unchecked(ex):
+    assert ex.q6.check("Too many false churns; use the gap distribution.").status is Status.UNCHECKED
+
+
+@pytest.mark.parametrize(("qid", "answer", "status", "text"), [
+    ("q7", "b", Status.CORRECT, "March 2026"),
+    ("q7", "a", Status.INCORRECT, "real 0%"),
+    ("q8", "c", Status.CORRECT, "90th percentile"),
+    ("q8", "a", Status.INCORRECT, "between two orders"),
+    ("q9", "b", Status.CORRECT, "no later cohort"),
+    ("q9", "a", Status.INCORRECT, "three rows"),
+])
+def test_quizzes(ex, qid, answer, status, text):
+    feedback = ex.quiz(qid, answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
+@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
+def test_quiz_junk(ex, junk):
+    feedback = ex.quiz("q8", answer=junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
+
+
+def test_hints_get_more_specific_and_solution_is_recorded(ex):
+    first, third = str(ex.q4.hint()), str(ex.q4.hint(3))
+    assert "within each customer" in first and "quantile(0.9)" in third
+    assert "lapse_window" in str(ex.q4.solution())
+    assert "q4" in str(ex.progress())
