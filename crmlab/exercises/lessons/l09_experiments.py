@@ -1,0 +1,351 @@
+"""Exercises of lesson 09, *Controlled experiments*: the draw, the uplift, power, self-selection, launches.
+
+Expected values are computed from the course's database on the first check, never typed in.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import pandas as pd
+from scipy import stats
+from statsmodels.stats.power import NormalIndPower
+from statsmodels.stats.proportion import proportion_effectsize
+
+from crmlab.analysis import experiments
+from crmlab.datasets import load_crm
+from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+
+TITLE = "Controlled experiments"
+EXPERIMENT, LOYALTY = 4, 3  # the randomised spring mailing; the self-selected loyalty newsletter
+LAUNCH, EARLIER = 11, 10  # Accessories model B, and the category's earlier launch, Accessories model A
+MDE = 0.02  # the uplift the next test must be able to find (question 4)
+Z95 = stats.norm.ppf(0.975)
+
+
+@cache
+def _crm():
+    return load_crm(tables=["campaigns", "campaign_contacts", "customers", "orders", "order_lines", "products"])
+
+
+@cache
+def _exp() -> pd.DataFrame:
+    return experiments.campaign_frame(_crm(), EXPERIMENT)
+
+
+@cache
+def _loyalty() -> pd.DataFrame:
+    return experiments.campaign_frame(_crm(), LOYALTY)
+
+
+@cache
+def _phases() -> pd.DataFrame:
+    crm = _crm()
+    return experiments.launch_phases(crm.products, crm.orders, crm.order_lines)
+
+
+def _groups() -> pd.DataFrame:
+    """Customers and responders of the experiment, by group."""
+    return experiments.response_rates(_exp())
+
+
+def _n(group: str) -> int:
+    return int(_groups().loc[group, "customers"])
+
+
+def _rate(group: str) -> float:
+    return float(_groups().loc[group, "rate"])
+
+
+def _uplift() -> pd.Series:
+    return experiments.uplift_test(_exp())
+
+
+def _interval(se: float, z: float = Z95, centre: float | None = None) -> tuple[float, float]:
+    centre = _uplift()["uplift"] if centre is None else centre
+    return (centre - z * se, centre + z * se)
+
+
+def _se(pooled: bool = False, summed: bool = False) -> float:
+    p1, p0, n1, n0 = _rate("treatment"), _rate("control"), _n("treatment"), _n("control")
+    if pooled:
+        p = (p1 * n1 + p0 * n0) / (n1 + n0)
+        return math.sqrt(p * (1 - p) * (1 / n1 + 1 / n0))
+    if summed:
+        return math.sqrt(p1 * (1 - p1) / n1) + math.sqrt(p0 * (1 - p0) / n0)
+    return math.sqrt(p1 * (1 - p1) / n1 + p0 * (1 - p0) / n0)
+
+
+def _chisquare(column: str = "customers", statistic: bool = False) -> float:
+    """The chi-square test of the two groups' counts in ``column`` against equal shares."""
+    result = stats.chisquare([_groups().loc["treatment", column], _groups().loc["control", column]])
+    return float(result.statistic if statistic else result.pvalue)
+
+
+def _binomial() -> float:
+    return float(stats.binomtest(_n("treatment"), _n("treatment") + _n("control")).pvalue)
+
+
+def _rate_interval() -> tuple[float, float]:
+    """The Wald interval of the treatment group's own rate."""
+    p, n = _rate("treatment"), _n("treatment")
+    return _interval(math.sqrt(p * (1 - p) / n), centre=p)
+
+
+def _responders_vs_not() -> float:
+    """The share of treated customers among responders minus among non-responders."""
+    exp = _exp()
+    treated = exp["group"] == "treatment"
+    return float(treated[exp["responded"]].mean() - treated[~exp["responded"]].mean())
+
+
+def _sample_size(base: float | None = None, uplift: float = MDE, alternative: str = "two-sided") -> float:
+    base = _rate("control") if base is None else base
+    h = proportion_effectsize(base + uplift, base)
+    return float(NormalIndPower().solve_power(effect_size=h, alpha=0.05, power=0.8, alternative=alternative))
+
+
+def _fleiss() -> float:
+    """The classic normal-approximation formula (pooled variance under the null)."""
+    p0 = _rate("control")
+    p1, bar = p0 + MDE, p0 + MDE / 2
+    za, zb = Z95, stats.norm.ppf(0.8)
+    return (za * math.sqrt(2 * bar * (1 - bar)) + zb * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))) ** 2 / MDE**2
+
+
+def _gaps(before: str = "bought_recently", relative: bool = False, frame=None) -> dict:
+    frame = _loyalty() if frame is None else frame
+    out = {}
+    for key, column in [("during", "responded"), ("before", before)]:
+        rates = frame.groupby("group")[column].mean()
+        members, others = rates["opted_in"], rates["not_opted_in"]
+        out[key] = members / others - 1 if relative else members - others
+    return {k: float(v) for k, v in out.items()}
+
+
+def _gaps_year() -> dict:
+    crm = _crm()
+    start = crm.campaigns.set_index("campaign_id").loc[LOYALTY, "starts_on"]
+    history = experiments.customer_history(crm.customers, crm.orders, start, recent_days=365)
+    frame = _loyalty()[["group", "responded"]].join(history["bought_recently"])
+    return _gaps(frame=frame)
+
+
+def _share(product: int, phases: list[int]) -> float:
+    rows = _phases().loc[product].loc[phases]
+    return rows["orders"].sum() / rows["category_orders"].sum()
+
+
+def _launch_ratio(phases: tuple[int, ...] = (1, 2, 3), against: str = "earlier") -> float:
+    mine = _share(LAUNCH, list(phases))
+    if against == "earlier":
+        return float(mine / _share(EARLIER, list(phases)))
+    rows = _phases().loc[LAUNCH].loc[list(phases)]
+    fair = (rows["category_orders"] / rows["products_on_sale"]).sum() / rows["category_orders"].sum()
+    return float(mine / fair)
+
+
+QUESTIONS = [
+    Question(
+        "q1",
+        "Sample-ratio check of the spring mailing (campaign 4): the p-value of a chi-square test of the "
+        "two group sizes against the planned 50/50 split, in `srm_p`.",
+        expected=_chisquare,
+        hints=[
+            "Count the customers in each group of `exp`: everyone the lots put there, responders or not.",
+            "With no expected counts given, `scipy.stats.chisquare` tests against equal shares.",
+            "`stats.chisquare([sizes['treatment'], sizes['control']]).pvalue`",
+        ],
+        solution="sizes = exp['group'].value_counts()\n"
+        "srm_p = stats.chisquare([sizes['treatment'], sizes['control']]).pvalue",
+        mistakes=[
+            Mistake("You tested the numbers of responders. The sample-ratio check compares the group "
+                    "sizes, every customer the lots put in each group, with the planned 50/50 split.",
+                    expected=lambda: _chisquare("responders")),  # fmt: skip
+            Mistake("That looks like an exact binomial test's p-value: a sound test too, but this question "
+                    "asks for the chi-square test the lesson uses, `stats.chisquare([...]).pvalue`.",
+                    expected=_binomial),  # fmt: skip
+            Mistake("That is the p-value of the uplift (the response rates compared). The sample-ratio "
+                    "check looks only at how many customers landed in each group.",
+                    expected=lambda: float(_uplift()["p_value"])),  # fmt: skip
+            Mistake("That is the chi-square statistic, not its p-value: take `.pvalue` of the result.",
+                    expected=lambda: _chisquare(statistic=True)),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-4),
+        correct_message="Far from alarming: the draw kept the planned split.",
+    ),
+    Question(
+        "q2",
+        "The absolute uplift of the spring mailing: the treatment group's response rate minus the control "
+        "group's, as a share (0.01 for 1 percentage point), in `uplift`.",
+        expected=lambda: float(_uplift()["uplift"]),
+        hints=[
+            "A response rate is the share of a group's customers with `responded == True`.",
+            "Compute one rate per group, then subtract: treatment minus control.",
+            "`exp.loc[exp['group'] == 'treatment', 'responded'].mean()`, and the same for control.",
+        ],
+        solution="rate_t = exp.loc[exp['group'] == 'treatment', 'responded'].mean()\n"
+        "rate_c = exp.loc[exp['group'] == 'control', 'responded'].mean()\n"
+        "uplift = rate_t - rate_c",
+        mistakes=[
+            Mistake("That is the relative uplift (the rise divided by the control's rate). The question asks "
+                    "for the absolute uplift: the treatment's rate minus the control's.",
+                    expected=lambda: float(_uplift()["relative_uplift"])),  # fmt: skip
+            Mistake("That is the uplift in percentage points (a number like 2.4); give it as a share, "
+                    "as the rates are (0.024).",
+                    expected=lambda: 100 * float(_uplift()["uplift"])),  # fmt: skip
+            Mistake("Your uplift has the wrong sign: take the treatment's rate minus the control's.",
+                    expected=lambda: -float(_uplift()["uplift"])),  # fmt: skip
+            Mistake("You compared responders with non-responders. The uplift compares the two groups the "
+                    "lots made, treatment against control, counting everyone in each group.",
+                    expected=_responders_vs_not),  # fmt: skip
+            Mistake("You subtracted numbers of responders. The groups differ in size: compare rates, "
+                    "responders divided by the customers of each group.",
+                    expected=lambda: float(_groups()["responders"].diff().abs().iloc[-1])),  # fmt: skip
+            Mistake("That is the treatment group's response rate alone: subtract the control group's.",
+                    expected=lambda: _rate("treatment")),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-6),
+    ),
+    Question(
+        "q3",
+        "The 95% confidence interval of that uplift, as `ci = (low, high)`: the Wald interval, the uplift "
+        "plus or minus 1.96 standard errors of a difference between two rates.",
+        expected=lambda: tuple(float(v) for v in _interval(_se())),
+        hints=[
+            "The standard error of a difference adds the two groups' variances: "
+            "`p_t * (1 - p_t) / n_t + p_c * (1 - p_c) / n_c`, then the square root.",
+            "Each group's `n` is its number of customers (`sizes` from question 1).",
+            "`se = (rate_t * (1 - rate_t) / n_t + rate_c * (1 - rate_c) / n_c) ** 0.5`, then "
+            "`ci = (uplift - 1.96 * se, uplift + 1.96 * se)`.",
+        ],
+        solution="n_t = sizes['treatment']\nn_c = sizes['control']\n"
+        "se = (rate_t * (1 - rate_t) / n_t + rate_c * (1 - rate_c) / n_c) ** 0.5\n"
+        "ci = (uplift - 1.96 * se, uplift + 1.96 * se)",
+        mistakes=[
+            Mistake("That is the interval of the treatment group's response rate alone. The uplift's "
+                    "interval is centred on the difference of the two rates, and its standard error "
+                    "adds both groups' variances.",
+                    expected=_rate_interval),  # fmt: skip
+            Mistake("Your interval is too narrow: it looks like a 90% interval (z = 1.645). "
+                    "A 95% interval uses z = 1.96.",
+                    expected=lambda: _interval(_se(), z=stats.norm.ppf(0.95))),  # fmt: skip
+            Mistake("You added the two standard errors. Add the two variances, then take the square root "
+                    "of the sum.",
+                    expected=lambda: _interval(_se(summed=True))),  # fmt: skip
+            Mistake("You used the pooled rate of the z-test. The confidence interval uses each group's own "
+                    "rate: `rate_t * (1 - rate_t) / n_t + rate_c * (1 - rate_c) / n_c`.",
+                    expected=lambda: _interval(_se(pooled=True))),  # fmt: skip
+            Mistake("Give the lower end first: `ci = (low, high)`.",
+                    expected=lambda: _interval(_se())[::-1]),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-3, atol=1e-4, ignore_order=False),
+        correct_message="It contains the planted +4 points, and not 0.",
+    ),
+    Question(
+        "q4",
+        "Next spring's test must be able to find an uplift of 2 percentage points over the control "
+        "rate observed this time, with 80% power and a two-sided test at 5%. How many customers does it "
+        "need in **each group**? Use statsmodels as the lesson does; an integer in `n_per_group`.",
+        expected=lambda: math.ceil(_sample_size()),
+        hints=[
+            "The base rate is the control group's response rate (`rate_c`); the treated rate is 2 points higher.",
+            "`proportion_effectsize(base + 0.02, base)` gives the effect size `h`; "
+            "`NormalIndPower().solve_power(effect_size=h, alpha=0.05, power=0.8)` the size of one group.",
+            "Round up with `math.ceil`: a fraction of a customer still needs a whole one.",
+        ],
+        solution="h = proportion_effectsize(rate_c + 0.02, rate_c)\n"
+        "n_per_group = math.ceil(NormalIndPower().solve_power(effect_size=h, alpha=0.05, power=0.8))",
+        mistakes=[
+            Mistake("That is the total for both groups. The question asks for the customers in each group.",
+                    when=lambda a: abs(float(a) - 2 * _sample_size()) <= 2),  # fmt: skip
+            Mistake("That is the size for a one-sided test (`alternative='larger'`). The test is two-sided: "
+                    "a mailing could also lower response.",
+                    when=lambda a: abs(float(a) - _sample_size(alternative="larger")) <= 1),  # fmt: skip
+            Mistake("You used the planted 6% base rate. Plan with the control rate observed in this test.",
+                    when=lambda a: abs(float(a) - _sample_size(base=0.06)) <= 1),  # fmt: skip
+            Mistake("That is the size for a 4-point uplift; the question asks for 2 points.",
+                    when=lambda a: abs(float(a) - _sample_size(uplift=0.04)) <= 1),  # fmt: skip
+            Mistake("That is the classic formula's answer: close, but this question uses statsmodels "
+                    "(`proportion_effectsize` and `NormalIndPower`), as the lesson does.",
+                    when=lambda a: abs(float(a) - _fleiss()) <= 1),  # fmt: skip
+            Mistake("Round up: a fraction of a customer still needs a whole one (`math.ceil`).",
+                    when=lambda a: float(a) == math.floor(_sample_size())),  # fmt: skip
+        ],
+        compare=CompareOptions(atol=1.0),
+    ),
+    Question(
+        "q5",
+        "The loyalty newsletter (campaign 3): the gap between members (`opted_in`) and the others "
+        "(`not_opted_in`) in the share who bought, **during** the campaign (`responded`) and in the 60 days "
+        "**before** it (`bought_recently`), members minus others, as shares: "
+        "`gaps = {'during': ..., 'before': ...}`.",
+        expected=_gaps,
+        hints=[
+            "Group `loyalty` by `group` and take the mean of `responded`, then of `bought_recently`.",
+            "Each gap is the `opted_in` rate minus the `not_opted_in` rate.",
+            "`rates = loyalty.groupby('group')[['responded', 'bought_recently']].mean()`",
+        ],
+        solution="rates = loyalty.groupby('group')[['responded', 'bought_recently']].mean()\n"
+        "gaps = {'during': rates.loc['opted_in', 'responded'] - rates.loc['not_opted_in', 'responded'],\n"
+        "        'before': rates.loc['opted_in', 'bought_recently'] - rates.loc['not_opted_in', 'bought_recently']}",
+        mistakes=[
+            Mistake("Those are relative gaps (members' rate divided by the others', minus 1). Give the "
+                    "differences of the two shares.",
+                    expected=lambda: _gaps(relative=True)),  # fmt: skip
+            Mistake("Your two gaps are swapped: 'during' is about `responded`, 'before' about "
+                    "`bought_recently`.",
+                    expected=lambda: {"during": _gaps()["before"], "before": _gaps()["during"]}),  # fmt: skip
+            Mistake("Your 'before' gap compares numbers of orders. Compare the same kind of number as "
+                    "during the campaign: the share of customers who bought (`bought_recently`).",
+                    expected=lambda: _gaps(before="orders_before")),  # fmt: skip
+            Mistake("Your 'before' window is a whole year. Use a window as long as the campaign's (60 days, "
+                    "`bought_recently`), so both gaps ask the same question.",
+                    expected=_gaps_year),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-6),
+        correct_message="The gap was there before the newsletter was ever sent.",
+    ),
+    Question(
+        "q6",
+        "Accessories model B (product 11) after **weeks 1-12**: its share of its category's orders over "
+        "weeks 1-12, divided by the share that the category's earlier launch, Accessories model A "
+        "(product 10), had over its own weeks 1-12. One number in `ratio_11` (1.0 = typical).",
+        expected=_launch_ratio,
+        hints=[
+            "`phases.loc[11]` holds product 11's phases; phases 1, 2 and 3 are weeks 1-4, 5-8 and 9-12.",
+            "A share over several phases is a ratio of sums: orders summed over the phases, divided by "
+            "category orders summed over the same phases.",
+            "`b = phases.loc[11].loc[[1, 2, 3]]`; `b['orders'].sum() / b['category_orders'].sum()`; the same "
+            "for product 10; then divide.",
+        ],
+        solution="b = phases.loc[11].loc[[1, 2, 3]]\na = phases.loc[10].loc[[1, 2, 3]]\n"
+        "share_b = b['orders'].sum() / b['category_orders'].sum()\n"
+        "share_a = a['orders'].sum() / a['category_orders'].sum()\n"
+        "ratio_11 = share_b / share_a",
+        mistakes=[
+            Mistake("You compared weeks 9-12 alone. The rule judges sales to date: weeks 1 to 12 together.",
+                    expected=lambda: _launch_ratio(phases=(3,))),  # fmt: skip
+            Mistake("That is the ratio after weeks 1-4 only; take phases 1 to 3 together.",
+                    expected=lambda: _launch_ratio(phases=(1,))),  # fmt: skip
+            Mistake("That is the ratio after weeks 1-8; add the weeks 9-12 (phase 3).",
+                    expected=lambda: _launch_ratio(phases=(1, 2))),  # fmt: skip
+            Mistake("Your ratio is upside down: divide product 11's share by product 10's.",
+                    expected=lambda: 1 / _launch_ratio()),  # fmt: skip
+            Mistake("You compared with an average product of the category. Compare with the earlier launch, "
+                    "Accessories model A (product 10), over its own first weeks.",
+                    expected=lambda: _launch_ratio(against="fair")),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-6),
+        correct_message="The lesson's `judge_launches` gives the same ratio for phase 3.",
+    ),
+    Reflection(
+        "q9",
+        "In two or three sentences, as text in `plan`: how would you run next year's loyalty newsletter so "
+        "that it tells you whether the newsletter itself makes members buy more?",
+        solution="Draw lots among the members: mail a random half and hold the other half back, after checking "
+        "the two halves look alike before. Decide the measure (bought within 60 days) and the size in advance: "
+        "a 5-point effect on a 30% rate needs about 1,400 members per group, so run it over several months.",
+    ),
+]
