@@ -1,11 +1,21 @@
-"""BG/NBD and Gamma-Gamma: the published CDNOW parameters, and the models' predictions."""
+"""BG/NBD and Gamma-Gamma: the published CDNOW parameters, the holdout test, and the CLV ranking."""
 
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from crmlab.analysis.clv import BetaGeoModel, GammaGammaModel, lifetime_value
+from crmlab.analysis.clv import (
+    BetaGeoModel,
+    GammaGammaModel,
+    calibration_holdout,
+    clv_ranking,
+    holdout_by_frequency,
+    holdout_predictions,
+    lifetime_value,
+    order_transactions,
+)
 from crmlab.analysis.rfm import rfm_summary
 from crmlab.datasets import load_cdnow
 
@@ -108,3 +118,176 @@ def test_not_fitted():
         BetaGeoModel().probability_alive([1], [1], [2])
     with pytest.raises(ValueError, match="frequency > 0"):
         GammaGammaModel().fit([0, 1], [10.0, 12.0])
+
+
+# ---------------------------------------------------------------- the calibration / holdout split
+
+
+@pytest.fixture(scope="module")
+def tiny_log():
+    """Three customers; customer 1 buys twice on 15 January (one purchase day), customer 3 only in the holdout."""
+    import pandas as pd
+
+    return pd.DataFrame({
+        "customer_id": [1, 1, 1, 1, 2, 3, 2],
+        "date": pd.to_datetime(["2024-01-01", "2024-01-15", "2024-01-15", "2024-02-05", "2024-01-08",
+                                "2024-02-01", "2024-02-20"]),
+        "amount": [10.0, 20.0, 5.0, 40.0, 8.0, 99.0, 12.0],
+    })
+
+
+def test_calibration_holdout_by_hand(tiny_log):
+    cal, hold = calibration_holdout(tiny_log, "2024-01-28", "2024-02-25", monetary_value_col="amount", period_days=7)
+    assert list(cal.index) == [1, 2]  # customer 3 first bought in the holdout: not in the calibration
+    assert cal.loc[1].tolist() == pytest.approx([1.0, 2.0, 27 / 7, 25.0])  # 15 Jan: 20 + 5 on one day
+    assert cal.loc[2].tolist() == pytest.approx([0.0, 0.0, 20 / 7, 0.0])
+    assert hold["frequency_holdout"].tolist() == [1, 1]
+    assert hold["monetary_value_holdout"].tolist() == [40.0, 12.0]
+    assert hold["duration_holdout"].tolist() == pytest.approx([4.0, 4.0])
+
+
+def test_calibration_holdout_counts_days_not_lines(tiny_log):
+    doubled = pd.concat([tiny_log, tiny_log.assign(amount=1.0)], ignore_index=True)
+    _, hold = calibration_holdout(doubled, "2024-01-28", "2024-02-25", monetary_value_col="amount")
+    assert hold["frequency_holdout"].tolist() == [1, 1]
+    assert hold["monetary_value_holdout"].tolist() == [41.0, 13.0]
+    assert hold["duration_holdout"].iloc[0] == 28.0  # in days by default
+
+
+def test_calibration_holdout_is_lifetimes_data_on_cdnow(calibration):
+    cal, hold = calibration_holdout(load_cdnow("sample"), "1997-09-30", "1998-06-30", monetary_value_col="amount",
+                                    period_days=7)
+    pd.testing.assert_frame_equal(cal, calibration)
+    assert hold["frequency_holdout"].sum() == 1882 and hold.index.equals(cal.index)
+    assert hold["duration_holdout"].iloc[0] == 39.0
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"calibration_end": "2024-02-25", "holdout_end": "2024-01-28"}, ValueError, "must come after"),
+    ({"calibration_end": "someday", "holdout_end": "2024-01-28"}, ValueError, "`calibration_end` must be a date"),
+    ({"calibration_end": "2024-01-28", "holdout_end": "2024-02-25", "period_days": 0}, ValueError, "`period_days`"),
+    ({"calibration_end": "2024-01-28", "holdout_end": "2024-02-25", "datetime_col": "when"}, KeyError, "`when`"),
+])
+def test_calibration_holdout_bad_input(tiny_log, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        calibration_holdout(tiny_log, **kwargs)
+
+
+def test_order_transactions_uses_the_local_day_and_completed_orders():
+    orders = pd.DataFrame({
+        "customer_id": [1, 1, 2],
+        "status": ["completed", "returned", "completed"],
+        "ordered_at": pd.to_datetime(["2025-03-20 21:10", "2025-03-21 09:00", "2025-03-22 10:00"], utc=True),
+        "total_cents": [129900, 5000, 2500],
+    })
+    tx = order_transactions(orders)
+    assert tx["date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-03-21", "2025-03-22"]  # 21:10 UTC is 00:40 in Tehran
+    assert tx["amount"].tolist() == [1299.0, 25.0]
+    assert len(order_transactions(orders, statuses=("completed", "returned"))) == 3
+    with pytest.raises(KeyError, match="total_cents"):
+        order_transactions(orders.drop(columns="total_cents"))
+
+
+# ---------------------------------------------------------------- predictions against the holdout
+
+
+PUBLISHED = BetaGeoModel.from_params(**PUBLISHED_BGNBD)
+
+
+def test_holdout_predictions_by_hand():
+    cal = pd.DataFrame({"frequency": [0.0, 2.0], "recency": [0.0, 30.43], "T": [38.86, 38.86]}, index=[7, 9])
+    hold = pd.DataFrame({"frequency_holdout": [0, 3], "duration_holdout": [39.0, 39.0]}, index=[7, 9])
+    pred = holdout_predictions(PUBLISHED, cal, hold)
+    r, alpha, a, b = PUBLISHED_BGNBD.values()
+    by_hand = 1 / (1 + a / (b + 1) * ((alpha + 38.86) / (alpha + 30.43)) ** (r + 2))
+    assert pred.loc[9, "p_alive"] == pytest.approx(by_hand) and by_hand == pytest.approx(0.7265, abs=1e-4)
+    assert pred.loc[7, "p_alive"] == 1.0
+    assert pred["actual"].tolist() == [0, 3] and list(pred.index) == [7, 9]
+    assert pred.loc[9, "predicted"] == pytest.approx(1.23, abs=0.005)
+    with pytest.raises(ValueError, match="same customers"):
+        holdout_predictions(PUBLISHED, cal, hold.iloc[::-1])
+
+
+def test_holdout_by_frequency_by_hand():
+    pred = pd.DataFrame({"frequency": [0, 0, 1, 3, 9], "predicted": [0.2, 0.4, 0.9, 2.0, 4.0],
+                         "actual": [0, 1, 1, 2, 6]})
+    table = holdout_by_frequency(pred, max_frequency=2)
+    assert list(table.index) == ["0", "1", "2+"]
+    assert table["customers"].tolist() == [2, 1, 2]
+    assert table["actual"].tolist() == [0.5, 1.0, 4.0] and table["predicted"].tolist() == pytest.approx([0.3, 0.9, 3.0])
+    with pytest.raises(ValueError, match="max_frequency"):
+        holdout_by_frequency(pred, max_frequency=0)
+
+
+def test_cdnow_conditional_expectations_follow_the_actuals(bgnbd, calibration):
+    """Fader, Hardie & Lee's figure: mean holdout purchases by calibration purchases, 0 to 7+."""
+    _, hold = calibration_holdout(load_cdnow("sample"), "1997-09-30", "1998-06-30", period_days=7)
+    table = holdout_by_frequency(holdout_predictions(bgnbd, calibration, hold))
+    assert table["customers"].tolist() == [1411, 439, 214, 100, 62, 38, 29, 64]
+    assert table["actual"].iloc[0] == pytest.approx(0.24, abs=0.01) and table["actual"].iloc[-1] > 6
+    assert table["predicted"].is_monotonic_increasing
+    assert np.abs(table["predicted"] / table["actual"] - 1).max() < 0.3  # each group within 30%
+
+
+def test_fit_does_not_depend_on_the_time_unit(calibration):
+    weeks = BetaGeoModel().fit(calibration["frequency"], calibration["recency"], calibration["T"])
+    days = BetaGeoModel().fit(calibration["frequency"], calibration["recency"] * 7, calibration["T"] * 7)
+    assert days.alpha_ == pytest.approx(7 * weeks.alpha_, rel=1e-4) and days.r_ == pytest.approx(weeks.r_, rel=1e-4)
+    np.testing.assert_allclose(
+        days.probability_alive(calibration["frequency"], calibration["recency"] * 7, calibration["T"] * 7),
+        weeks.probability_alive(calibration["frequency"], calibration["recency"], calibration["T"]), atol=1e-4)
+
+
+def test_from_params():
+    assert PUBLISHED.params_ == PUBLISHED_BGNBD
+    with pytest.raises(ValueError, match="`alpha` must be a positive number"):
+        BetaGeoModel.from_params(r=0.2, alpha=-1, a=0.8, b=2.4)
+
+
+def test_gamma_gamma_expectation_by_hand():
+    model = GammaGammaModel()
+    model.p_, model.q_, model.v_ = 6.25, 3.74, 15.44
+    x, m = np.array([0.0, 1.0, 10.0]), np.array([0.0, 100.0, 100.0])
+    by_hand = 6.25 * (15.44 + x * m) / (6.25 * x + 3.74 - 1)
+    np.testing.assert_allclose(model.expected_average_value(x, m), by_hand)
+    assert by_hand[0] == pytest.approx(35.22, abs=0.01)  # no repeat purchase: the population mean p v / (q - 1)
+
+
+# ---------------------------------------------------------------- lifetime value and the ranking
+
+
+def test_one_month_lifetime_value_by_hand():
+    gg = GammaGammaModel()
+    gg.p_, gg.q_, gg.v_ = 6.25, 3.74, 15.44
+    summary = pd.DataFrame({"frequency": [2.0], "recency": [30.43], "T": [38.86], "monetary_value": [40.0]})
+    purchases = PUBLISHED.expected_purchases(4.348, [2.0], [30.43], [38.86])[0]
+    value = gg.expected_average_value([2.0], [40.0])[0]
+    clv = lifetime_value(PUBLISHED, gg, summary, months=1, periods_per_month=4.348, monthly_discount=0.01, margin=0.3)
+    assert clv.iloc[0] == pytest.approx(purchases * value * 0.3 / 1.01)
+
+
+def test_clv_ranking_is_sorted_and_consistent(bgnbd, calibration):
+    repeat = calibration[calibration["frequency"] > 0]
+    gg = GammaGammaModel().fit(repeat["frequency"], repeat["monetary_value"])
+    ranking = clv_ranking(bgnbd, gg, calibration, months=12, periods_per_month=4.348)
+    assert ranking["rank"].tolist() == list(range(1, len(calibration) + 1))
+    assert ranking["clv"].is_monotonic_decreasing
+    value = lifetime_value(bgnbd, gg, calibration, months=12, periods_per_month=4.348)
+    pd.testing.assert_series_equal(ranking["clv"], value.loc[ranking.index])
+    assert ranking["p_alive"].between(0, 1).all()
+    assert ranking["expected_purchases"].iloc[0] > 5 * ranking["expected_purchases"].median()
+    with pytest.raises(KeyError, match="monetary_value"):
+        clv_ranking(bgnbd, gg, calibration.drop(columns="monetary_value"))
+
+
+def test_bgnbd_on_the_course_crm_ranks_customers(crm):
+    """The synthetic CRM: fitted on 2022-2024, tested on 2025, in weeks."""
+    cal, hold = calibration_holdout(order_transactions(crm.orders), "2024-12-31", "2025-12-31", period_days=7)
+    model = BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
+    pred = holdout_predictions(model, cal, hold)
+    assert len(cal) == 1985 and hold["duration_holdout"].iloc[0] == pytest.approx(52.14, abs=0.01)
+    assert pred["predicted"].sum() == pytest.approx(pred["actual"].sum(), rel=0.25)  # about 17% too many
+    table = holdout_by_frequency(pred)
+    assert np.corrcoef(table["actual"], table["predicted"])[0, 1] > 0.9
+    repeat = cal[cal["frequency"] > 0]
+    assert repeat["frequency"].corr(pred.loc[repeat.index, "actual"]) > 0.3  # the past predicts the future

@@ -1,0 +1,47 @@
+"""Churn prediction: who will stop buying, how sure we are, and why (lesson 08, B9).
+
+"Anticipate customer problems before they occur": a model scores every active customer
+on a cutoff day, the retention team calls the riskiest first, and each call starts from
+the customer's reasons. The steps, one module each:
+
+1. :mod:`.snapshot`: :func:`crm_as_of` rewinds the CRM to a cutoff day, so no feature can
+   see the future;
+2. :mod:`.features`: :func:`churn_features` (what was known at the cutoff, described in
+   :data:`FEATURES`), :func:`churn_labels` (no completed order in the next ``horizon_days``),
+   :func:`churn_dataset` (both) and :func:`time_split` (train on an earlier cutoff, test on
+   a later one);
+3. :mod:`.model`: :func:`churn_model`, scikit-learn pipelines (logistic regression, gradient
+   boosting, random forest), and :func:`odds_ratios`, what the logistic model says about
+   each driver, and :func:`planted_drivers`, whether the planted drivers are recovered;
+4. :mod:`.evaluate`: :func:`gains_table`, :func:`lift_at` and :func:`reliability_table`;
+5. :mod:`.reasons`: :func:`driver_contributions` and :func:`at_risk_list`, the customers
+   to call, with the reasons behind each score.
+"""
+
+from .evaluate import gains_table, lift_at, reliability_table
+from .features import FEATURES, churn_dataset, churn_features, churn_labels, time_split
+from .model import DRIVERS, FEATURE_LABELS, MODEL_KINDS, churn_model, model_features, odds_ratios, planted_drivers
+from .reasons import REASONS, at_risk_list, driver_contributions
+from .snapshot import crm_as_of
+
+__all__ = [
+    "DRIVERS",
+    "FEATURES",
+    "FEATURE_LABELS",
+    "MODEL_KINDS",
+    "REASONS",
+    "at_risk_list",
+    "churn_dataset",
+    "churn_features",
+    "churn_labels",
+    "churn_model",
+    "crm_as_of",
+    "driver_contributions",
+    "gains_table",
+    "lift_at",
+    "model_features",
+    "odds_ratios",
+    "planted_drivers",
+    "reliability_table",
+    "time_split",
+]

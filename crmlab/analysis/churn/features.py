@@ -1,0 +1,222 @@
+"""Churn features as of a cutoff day, the churn label after it, and a time-based split.
+
+The question "who will stop buying?" is asked on a given day, the *cutoff*. Features
+describe each active customer with what was known that day (see :func:`crm_as_of`);
+the label says whether they placed no completed order in the ``horizon_days`` after it.
+A model is trained on an earlier cutoff and tested on a later one, never on a random
+split of customers, which would let it learn from the future it is asked to predict.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from crmlab.analysis.kpis import ticket_sla
+from crmlab.analysis.rfm import customer_summary
+
+from ._checks import LOCAL_TZ, _cutoff_day, _end_of, _positive_days, _tables
+from .snapshot import crm_as_of
+
+__all__ = ["FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_split"]
+
+#: The features of :func:`churn_features` and what each one means.
+FEATURES = {
+    "recency_days": "days from the customer's last completed order to the cutoff",
+    "n_orders": "completed orders up to the cutoff",
+    "avg_order_usd": "mean value of those orders, US dollars",
+    "tenure_days": "days from sign-up to the cutoff",
+    "n_tickets": "support tickets opened up to the cutoff",
+    "bad_tickets": "of those, tickets that breached their SLA or scored 1-2 (as known at the cutoff)",
+    "n_channels": "channels the customer used: orders and inbound touches (company mailings not counted)",
+    "single_channel": "True when the customer used one channel only",
+    "no_email_consent": "True when the customer has not agreed to marketing e-mail",
+    "segment": "consumer, small_business or enterprise",
+}
+
+
+def churn_features(crm: Mapping[str, pd.DataFrame], cutoff, active_days: int = 365) -> pd.DataFrame:
+    """One row per active customer with what the company knew about them at the end of ``cutoff``.
+
+    Parameters
+    ----------
+    crm : mapping of DataFrames
+        The CRM with ``customers``, ``orders``, ``tickets`` and ``interactions``.
+    cutoff : date-like
+        The day the question is asked (company calendar); only events up to its end count.
+    active_days : int
+        A customer is *active* with a completed order in the last ``active_days`` days;
+        only active customers can churn.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id``, the columns of :data:`FEATURES`.
+
+    Examples
+    --------
+    >>> from crmlab.datasets import load_crm
+    >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
+    >>> features = churn_features(crm, "2024-12-31")
+    >>> len(features), bool(features["recency_days"].max() < 365)
+    (1623, True)
+    >>> features.loc[5]
+    recency_days                   127
+    n_orders                         1
+    avg_order_usd              1297.98
+    tenure_days                    127
+    n_tickets                        1
+    bad_tickets                      0
+    n_channels                       2
+    single_channel               False
+    no_email_consent             False
+    segment             small_business
+    Name: 5, dtype: object
+    """
+    active_days = _positive_days(active_days, "active_days")
+    day = _cutoff_day(cutoff)
+    past = crm_as_of(crm, day)
+    orders = past["orders"]
+    completed = orders[orders["status"] == "completed"]
+    local = completed.assign(ordered_at=completed["ordered_at"].dt.tz_convert(LOCAL_TZ))
+    summary = customer_summary(local, as_of=day)
+    summary = summary[summary["days_since_last_order"] < active_days]
+    customers = past["customers"].set_index("customer_id")
+    summary = summary[summary.index.isin(customers.index)]
+    ids = summary.index
+    out = pd.DataFrame({
+        "recency_days": summary["days_since_last_order"].astype("int64"),
+        "n_orders": summary["n_orders"].astype("int64"),
+        "avg_order_usd": (summary["total_spend"] / summary["n_orders"] / 100).round(2),
+        "tenure_days": (day - customers.loc[ids, "signup_date"]).dt.days.astype("int64"),
+    }, index=ids)  # fmt: skip
+    out["n_tickets"], out["bad_tickets"] = _ticket_counts(past["tickets"], _end_of(day), ids)
+    out["n_channels"] = _channel_counts(orders, past["interactions"], ids)
+    out["single_channel"] = out["n_channels"] <= 1
+    out["no_email_consent"] = ~customers.loc[ids, "consent_email"].astype(bool)
+    out["segment"] = customers.loc[ids, "segment"].astype(str)
+    return out.rename_axis("customer_id")
+
+
+def _ticket_counts(tickets: pd.DataFrame, end: pd.Timestamp, ids: pd.Index) -> tuple[pd.Series, pd.Series]:
+    """Tickets per customer, and bad ones: SLA breached (as known at ``end``) or a score of 1-2."""
+    breached = ticket_sla(tickets, as_of=end)["sla_breached"].fillna(False).to_numpy(dtype=bool)
+    low_score = tickets["satisfaction"].astype("Float64").le(2).fillna(False).to_numpy(dtype=bool)
+    frame = pd.DataFrame({"customer_id": tickets["customer_id"].to_numpy(), "bad": breached | low_score})
+    grouped = frame.groupby("customer_id")["bad"]
+    return (grouped.size().reindex(ids, fill_value=0).astype("int64"),
+            grouped.sum().reindex(ids, fill_value=0).astype("int64"))  # fmt: skip
+
+
+def _channel_counts(orders: pd.DataFrame, interactions: pd.DataFrame, ids: pd.Index) -> pd.Series:
+    """Distinct channels per customer over orders and interactions, without the company's mailings."""
+    inbound = interactions[interactions["channel"] != "mail"]
+    touches = pd.concat([orders[["customer_id", "channel"]], inbound[["customer_id", "channel"]]])
+    return touches.drop_duplicates().groupby("customer_id").size().reindex(ids, fill_value=0).astype("int64")
+
+
+def churn_labels(orders: pd.DataFrame, customer_ids, cutoff, horizon_days: int = 365) -> pd.Series:
+    """Whether each customer placed no completed order in the ``horizon_days`` after ``cutoff``.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        The ``orders`` table (all of it: the label looks into the future on purpose).
+    customer_ids : array-like
+        The customers to label, e.g. ``features.index``.
+    cutoff : date-like
+        The day the question was asked; the outcome window starts the day after.
+    horizon_days : int
+        Length of the outcome window in days; it must end by the last day with orders.
+
+    Returns
+    -------
+    Series
+        ``churned`` (bool) indexed by ``customer_id``.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"customer_id": [1, 2, 2, 3], "status": ["completed"] * 3 + ["cancelled"],
+    ...     "ordered_at": pd.to_datetime(["2025-01-05", "2024-12-01", "2025-06-30", "2025-02-01"], utc=True)})
+    >>> churn_labels(orders, [1, 2, 3], "2024-12-31", horizon_days=90)
+    customer_id
+    1    False
+    2     True
+    3     True
+    Name: churned, dtype: bool
+    """
+    horizon_days = _positive_days(horizon_days, "horizon_days")
+    missing = [c for c in ("customer_id", "ordered_at", "status") if c not in getattr(orders, "columns", [])]
+    if missing:
+        raise KeyError(f"`orders` must be the CRM's orders table (`crm.orders`); it lacks the column(s) {missing}.")
+    day = _cutoff_day(cutoff)
+    last_day = day + pd.Timedelta(days=horizon_days)
+    data_ends = orders["ordered_at"].max().tz_convert(LOCAL_TZ).tz_localize(None).normalize()
+    if last_day > data_ends:
+        raise ValueError(
+            f"The outcome window ends on {last_day.date()}, after the last day with orders ({data_ends.date()}): "
+            f"the label is not known yet. Choose an earlier `cutoff` or a shorter `horizon_days`."
+        )
+    start, end = _end_of(day), _end_of(last_day)
+    window = orders[(orders["ordered_at"] >= start) & (orders["ordered_at"] < end) & (orders["status"] == "completed")]
+    ids = pd.Index(np.asarray(customer_ids), name="customer_id")
+    return pd.Series(~ids.isin(window["customer_id"]), index=ids, name="churned")
+
+
+def churn_dataset(
+    crm: Mapping[str, pd.DataFrame], cutoff, horizon_days: int = 365, active_days: int = 365
+) -> pd.DataFrame:
+    """Features as of ``cutoff`` and the label after it: one row per active customer.
+
+    Examples
+    --------
+    >>> from crmlab.datasets import load_crm
+    >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
+    >>> data = churn_dataset(crm, "2024-12-31")
+    >>> data.shape, round(float(data["churned"].mean()), 3)
+    ((1623, 11), 0.296)
+    """
+    features = churn_features(crm, cutoff, active_days)
+    orders = _tables(crm, ["orders"])["orders"]
+    out = features.assign(churned=churn_labels(orders, features.index, cutoff, horizon_days))
+    out.attrs.update(cutoff=str(_cutoff_day(cutoff).date()), horizon_days=horizon_days)
+    return out
+
+
+def time_split(
+    crm: Mapping[str, pd.DataFrame], train_cutoff, test_cutoff, horizon_days: int = 365, active_days: int = 365
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A training set at an earlier cutoff and a test set at a later one.
+
+    The training labels must be known by the test cutoff: otherwise the model would be
+    trained on orders that, on the test day, had not happened yet.
+
+    Returns
+    -------
+    train, test : DataFrame
+        As :func:`churn_dataset` returns.
+
+    Examples
+    --------
+    >>> from crmlab.datasets import load_crm
+    >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
+    >>> train, test = time_split(crm, "2023-12-31", "2024-12-31")
+    >>> len(train), len(test)
+    (1008, 1623)
+    >>> time_split(crm, "2024-06-30", "2024-12-31")
+    Traceback (most recent call last):
+    ...
+    ValueError: The training labels look at orders up to 2025-06-30, after the test cutoff 2024-12-31: ...
+    """
+    train_day, test_day = _cutoff_day(train_cutoff, "train_cutoff"), _cutoff_day(test_cutoff, "test_cutoff")
+    window_end = train_day + pd.Timedelta(days=_positive_days(horizon_days, "horizon_days"))
+    if window_end > test_day:
+        raise ValueError(
+            f"The training labels look at orders up to {window_end.date()}, after the test cutoff {test_day.date()}: "
+            f"the model would learn from the period it is tested on. Move `train_cutoff` back to "
+            f"{(test_day - pd.Timedelta(days=horizon_days)).date()} or earlier, or shorten `horizon_days`."
+        )
+    return (churn_dataset(crm, train_day, horizon_days, active_days),
+            churn_dataset(crm, test_day, horizon_days, active_days))  # fmt: skip

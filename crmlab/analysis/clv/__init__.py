@@ -1,0 +1,30 @@
+"""Probabilistic customer lifetime value: BG/NBD and Gamma-Gamma, tested on a holdout period.
+
+Lesson 08 asks what each customer is worth over the next year, and how far to trust the
+answer. The steps, one module each:
+
+1. :mod:`.models`: :class:`BetaGeoModel` (BG/NBD: how often customers buy while alive, and
+   the chance they have dropped out) and :class:`GammaGammaModel` (how much they spend per
+   purchase), fitted by maximum likelihood. On the CDNOW calibration data they reproduce the
+   published parameters of Fader, Hardie & Lee (2005).
+2. :mod:`.holdout`: :func:`order_transactions` turns the CRM's orders into a purchase log;
+   :func:`calibration_holdout` splits it at a date; :func:`holdout_predictions` and
+   :func:`holdout_by_frequency` compare predicted with actual holdout purchases.
+3. :mod:`.value`: :func:`lifetime_value` and :func:`clv_ranking`, the discounted value of
+   each customer over the next months, best first.
+"""
+
+from .holdout import calibration_holdout, holdout_by_frequency, holdout_predictions, order_transactions
+from .models import BetaGeoModel, GammaGammaModel
+from .value import clv_ranking, lifetime_value
+
+__all__ = [
+    "BetaGeoModel",
+    "GammaGammaModel",
+    "calibration_holdout",
+    "clv_ranking",
+    "holdout_by_frequency",
+    "holdout_predictions",
+    "lifetime_value",
+    "order_transactions",
+]

@@ -1,0 +1,398 @@
+"""Churn: features without leaks, labels, the time split, models, gains, reasons, and the planted drivers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.metrics import brier_score_loss, roc_auc_score
+
+from crmlab.analysis import churn
+from crmlab.datasets.crm import CRM
+
+
+def _utc(values):
+    """Instants written in UTC."""
+    return pd.to_datetime(values, utc=True)
+
+
+@pytest.fixture
+def tiny():
+    """Five customers around the cutoff 2025-06-30 (Tehran), which ends at 2025-06-30 20:30 UTC."""
+    customers = pd.DataFrame({
+        "customer_id": [1, 2, 3, 4, 5],
+        "segment": ["consumer", "enterprise", "consumer", "small_business", "consumer"],
+        "signup_date": pd.to_datetime(["2025-01-01", "2024-06-30", "2025-07-15", "2023-01-01", "2025-02-01"]),
+        "consent_email": [True, False, True, True, True],
+    })
+    orders = pd.DataFrame({
+        "order_id": range(1, 9),
+        "customer_id": [1, 1, 1, 2, 2, 4, 2, 4],
+        "ordered_at": _utc(["2025-01-10 10:00", "2025-06-30 19:00", "2025-06-30 21:00", "2025-03-01 10:00",
+                            "2025-04-01 10:00", "2024-01-10 10:00", "2025-08-01 10:00", "2025-12-01 10:00"]),
+        "channel": ["web", "store", "call_centre", "field_sales", "web", "store", "web", "store"],
+        "status": ["completed", "completed", "completed", "completed", "cancelled", "completed", "completed",
+                   "completed"],
+        "total_cents": [10000, 30000, 99900, 50000, 2000, 5000, 7000, 100],
+    })
+    orders = pd.concat([orders, pd.DataFrame({
+        "order_id": [9], "customer_id": [5], "ordered_at": _utc(["2025-05-05 10:00"]), "channel": ["web"],
+        "status": ["completed"], "total_cents": [1500]})], ignore_index=True)
+    tickets = pd.DataFrame({
+        "ticket_id": [1, 2, 3, 4, 5],
+        "customer_id": [1, 1, 2, 2, 2],
+        "created_at": _utc(["2025-05-01 08:00", "2025-06-30 18:00", "2025-06-01 08:00", "2025-06-20 08:00",
+                            "2025-06-28 00:00"]),
+        "first_response_at": _utc(["2025-05-01 20:00", "2025-07-03 08:00", "2025-06-01 09:00", "2025-06-20 09:00",
+                                   None]),
+        "resolved_at": _utc(["2025-05-02 08:00", "2025-07-04 08:00", "2025-06-02 08:00", "2025-07-05 08:00", None]),
+        "sla_hours": [4, 24, 8, 8, 4],
+        "contacts_to_resolve": pd.array([1, 2, 1, 3, None], dtype="Int16"),
+        "satisfaction": pd.array([4, 1, 2, 1, None], dtype="Int8"),
+    })
+    interactions = pd.DataFrame({
+        "interaction_id": [1, 2, 3],
+        "customer_id": [1, 1, 2],
+        "channel": ["mail", "advertising", "call_centre"],
+        "occurred_at": _utc(["2025-02-01 10:00", "2025-08-01 10:00", "2025-02-01 10:00"]),
+    })
+    return {"customers": customers, "orders": orders, "tickets": tickets, "interactions": interactions}
+
+
+# ---------------------------------------------------------------- the snapshot and the features, by hand
+
+
+def test_crm_as_of_by_hand(tiny):
+    past = churn.crm_as_of(tiny, "2025-06-30")
+    assert past["customers"]["customer_id"].tolist() == [1, 2, 4, 5]  # 3 signed up later
+    assert 3 not in past["orders"]["order_id"].tolist()  # 21:00 UTC is 00:30 on 1 July in Tehran
+    assert 2 in past["orders"]["order_id"].tolist()  # 19:00 UTC is 22:30 on 30 June
+    t = past["tickets"].set_index("ticket_id")
+    assert t.loc[2, ["first_response_at", "resolved_at"]].isna().all()  # answered and solved later
+    assert pd.isna(t.loc[2, "satisfaction"]) and pd.isna(t.loc[4, "satisfaction"])  # scored after resolution
+    assert t.loc[3, "satisfaction"] == 2 and t.loc[1, "contacts_to_resolve"] == 1
+    assert past["interactions"]["interaction_id"].tolist() == [1, 3]
+    assert tiny["tickets"].loc[1, "satisfaction"] == 1  # the input is not modified
+
+
+def test_features_by_hand(tiny):
+    f = churn.churn_features(tiny, "2025-06-30")
+    assert list(f.index) == [1, 2, 5]  # 3 not yet a customer, 4 inactive for 537 days
+    assert list(f.columns) == list(churn.FEATURES)
+    assert f.loc[1].tolist() == [0, 2, 200.0, 180, 2, 1, 2, False, False, "consumer"]
+    assert f.loc[2].tolist() == [121, 1, 500.0, 365, 3, 2, 3, False, True, "enterprise"]
+    assert f.loc[5].tolist() == [56, 1, 15.0, 149, 0, 0, 1, True, False, "consumer"]
+    assert 4 in churn.churn_features(tiny, "2025-06-30", active_days=600).index
+
+
+def test_bad_tickets_are_counted_as_known_at_the_cutoff(tiny):
+    """Ticket 2 is answered late, but after the cutoff; ticket 4 scores 1, but after the cutoff."""
+    assert churn.churn_features(tiny, "2025-06-30").loc[[1, 2], "bad_tickets"].tolist() == [1, 2]
+    later = churn.churn_features(tiny, "2025-07-31", active_days=400)
+    assert later.loc[[1, 2], "bad_tickets"].tolist() == [2, 3]  # known a month later
+
+
+def test_labels_by_hand(tiny):
+    labels = churn.churn_labels(tiny["orders"], [1, 2, 5], "2025-06-30", horizon_days=60)
+    assert labels.to_dict() == {1: False, 2: False, 5: True}  # 1 ordered 30 min into 1 July (Tehran)
+    assert labels.name == "churned" and labels.index.name == "customer_id"
+    short = churn.churn_labels(tiny["orders"], [2], "2025-06-30", horizon_days=31)
+    assert short.tolist() == [True]  # 2's next order, on 1 August, is outside 31 days
+    with pytest.raises(ValueError, match="the label is not known yet"):
+        churn.churn_labels(tiny["orders"], [1], "2025-06-30", horizon_days=200)
+
+
+def test_dataset_and_time_split(tiny):
+    data = churn.churn_dataset(tiny, "2025-06-30", horizon_days=60)
+    assert data["churned"].tolist() == [False, False, True]
+    assert data.attrs == {"cutoff": "2025-06-30", "horizon_days": 60}
+    with pytest.raises(ValueError, match="after the test cutoff 2025-06-30"):
+        churn.time_split(tiny, "2025-05-31", "2025-06-30", horizon_days=60)
+    train, test = churn.time_split(tiny, "2025-04-30", "2025-06-30", horizon_days=60, active_days=400)
+    assert train.attrs["cutoff"] == "2025-04-30" and test.attrs["cutoff"] == "2025-06-30"
+
+
+@pytest.mark.parametrize(("call", "error", "match"), [
+    (lambda c: churn.churn_features(c["orders"], "2025-06-30"), TypeError, "You passed one table"),
+    (lambda c: churn.churn_features(c, "not a day"), ValueError, "`cutoff` must be a day"),
+    (lambda c: churn.churn_features(c, "2025-06-30", active_days=0), ValueError, "`active_days`"),
+    (lambda c: churn.churn_features({k: v for k, v in c.items() if k != "tickets"}, "2025-06-30"),
+     Exception, "needs the `tickets` table"),
+    (lambda c: churn.churn_features({**c, "orders": c["orders"].drop(columns="channel")}, "2025-06-30"),
+     Exception, r"needs the column\(s\) \['channel'\]"),
+    (lambda c: churn.churn_labels(c["orders"], [1], "2025-06-30", horizon_days=1.5), ValueError, "`horizon_days`"),
+])
+def test_bad_input(tiny, call, error, match):
+    with pytest.raises(error, match=match):
+        call(tiny)
+
+
+# ---------------------------------------------------------------- no leak on the course's data
+
+
+CUTOFF = "2024-12-31"
+CUTOFF_END = pd.Timestamp("2025-01-01", tz="Asia/Tehran").tz_convert("UTC")
+
+
+def _rewrite_the_future(crm) -> CRM:
+    """Change every event after the cutoff, and every later fact about earlier tickets."""
+    rng = np.random.default_rng(0)
+    orders = crm.orders.copy()
+    future = orders["ordered_at"] >= CUTOFF_END
+    orders.loc[future, "customer_id"] = rng.permutation(orders.loc[future, "customer_id"].to_numpy())
+    orders.loc[future, ["status", "channel"]] = ["completed", "field_sales"]
+    extra = crm.customers[["customer_id"]].assign(order_id=lambda d: d["customer_id"] + 10**6,
+                                                  ordered_at=CUTOFF_END + pd.Timedelta(hours=1),
+                                                  channel="call_centre", status="completed", total_cents=1)
+    tickets = crm.tickets.copy()
+    later = tickets["created_at"] >= CUTOFF_END
+    tickets.loc[later, "satisfaction"] = 1
+    answered_later = ~later & ~(tickets["first_response_at"] < CUTOFF_END)
+    tickets.loc[answered_later, "first_response_at"] += pd.Timedelta(days=30)  # now every one breaches
+    resolved_later = ~later & ~(tickets["resolved_at"] < CUTOFF_END)
+    tickets.loc[resolved_later, "satisfaction"] = 1
+    interactions = crm.interactions.copy()
+    interactions.loc[interactions["occurred_at"] >= CUTOFF_END, "channel"] = "advertising"
+    extra = extra.reindex(columns=orders.columns).astype(orders.dtypes.to_dict())
+    return CRM({**dict(crm), "orders": pd.concat([orders, extra], ignore_index=True),
+                "tickets": tickets, "interactions": interactions})
+
+
+def _naive_bad_tickets(crm) -> int:
+    """Bad tickets opened before the cutoff, judged with everything in the export: a leak."""
+    from crmlab.analysis.kpis import ticket_sla
+
+    before = crm.tickets[crm.tickets["created_at"] < CUTOFF_END]
+    breached = ticket_sla(before, as_of=CUTOFF_END)["sla_breached"].fillna(False).to_numpy(dtype=bool)
+    return int((breached | before["satisfaction"].astype("Float64").le(2).fillna(False).to_numpy(dtype=bool)).sum())
+
+
+def test_no_event_after_the_cutoff_changes_the_features(crm):
+    rewritten = _rewrite_the_future(crm)
+    assert _naive_bad_tickets(rewritten) > _naive_bad_tickets(crm)  # the rewrite would fool a leaky feature
+    assert len(rewritten.orders) == len(crm.orders) + len(crm.customers)
+    pd.testing.assert_frame_equal(churn.churn_features(crm, CUTOFF), churn.churn_features(rewritten, CUTOFF))
+
+
+def test_an_event_before_the_cutoff_does_change_them(crm):
+    """The control: the comparison above can fail."""
+    orders = crm.orders.copy()
+    recent = (orders["ordered_at"] < CUTOFF_END) & (orders["ordered_at"] > CUTOFF_END - pd.Timedelta(days=30))
+    first = orders.index[recent & (orders["status"] == "completed")][0]
+    orders.loc[first, "total_cents"] += 100_000
+    changed = churn.churn_features(CRM({**dict(crm), "orders": orders}), CUTOFF)
+    before = churn.churn_features(crm, CUTOFF)
+    customer = orders.loc[first, "customer_id"]
+    assert changed.loc[customer, "avg_order_usd"] > before.loc[customer, "avg_order_usd"]
+
+
+def test_a_feature_measured_today_leaks(crm):
+    """The lesson's demonstration: recency measured at the end of the export predicts the label perfectly."""
+    data = churn.churn_dataset(crm, CUTOFF)
+    completed = crm.orders[crm.orders["status"] == "completed"]
+    last = completed.groupby("customer_id")["ordered_at"].max()
+    leaky = (last.max() - last).dt.days.reindex(data.index)
+    assert roc_auc_score(data["churned"], leaky) > 0.99
+    assert roc_auc_score(data["churned"], data["recency_days"]) < 0.75
+
+
+# ---------------------------------------------------------------- models on the course's data
+
+
+@pytest.fixture(scope="module")
+def split():
+    from crmlab.datasets import generate_crm
+
+    return churn.time_split(generate_crm(), "2023-12-31", "2024-12-31")
+
+
+@pytest.fixture(scope="module")
+def fitted(split):
+    train, _ = split
+    return {kind: churn.churn_model(kind).fit(train, train["churned"]) for kind in churn.MODEL_KINDS}
+
+
+def test_split_sizes(split):
+    train, test = split
+    assert (len(train), len(test)) == (1008, 1623)
+    assert train["churned"].mean() == pytest.approx(0.289, abs=0.001)
+    assert test["churned"].mean() == pytest.approx(0.296, abs=0.001)
+    assert not set(train.columns) ^ set(test.columns)
+
+
+@pytest.mark.parametrize(("kind", "auc"), [("logistic", 0.66), ("boosting", 0.64), ("forest", 0.64)])
+def test_models_rank_churners_on_a_later_year(split, fitted, kind, auc):
+    _, test = split
+    p = fitted[kind].predict_proba(test)[:, 1]
+    assert auc < roc_auc_score(test["churned"], p) < 0.75  # useful, and honest (no leak)
+
+
+def test_logistic_is_calibrated_and_calibration_helps_boosting(split, fitted):
+    train, test = split
+    p = fitted["logistic"].predict_proba(test)[:, 1]
+    assert p.mean() == pytest.approx(test["churned"].mean(), abs=0.02)
+    table = churn.reliability_table(test["churned"], p, n_bins=5)
+    assert (table["predicted"] - table["observed"]).abs().max() < 0.05
+    raw = fitted["boosting"].predict_proba(test)[:, 1]
+    calibrated = CalibratedClassifierCV(churn.churn_model("boosting"), method="sigmoid", cv=3)
+    fixed = calibrated.fit(train, train["churned"]).predict_proba(test)[:, 1]
+    assert brier_score_loss(test["churned"], fixed) < brier_score_loss(test["churned"], raw)
+    top = churn.reliability_table(test["churned"], raw, n_bins=5).iloc[-1]
+    assert top["predicted"] > top["observed"] + 0.05  # raw boosting is overconfident at the top
+
+
+def test_models_are_reproducible(split):
+    train, test = split
+    one = churn.churn_model("boosting", random_state=3).fit(train, train["churned"]).predict_proba(test)
+    two = churn.churn_model("boosting", random_state=3).fit(train, train["churned"]).predict_proba(test)
+    np.testing.assert_array_equal(one, two)
+    with pytest.raises(ValueError, match=r"`kind` must be one of \['logistic', 'boosting', 'forest'\]"):
+        churn.churn_model("svm")
+
+
+def test_odds_ratios_table(fitted):
+    odds = churn.odds_ratios(fitted["logistic"])
+    assert set(odds.index) == set(churn.model_features(fitted["logistic"]))
+    assert odds["odds_ratio"].to_numpy() == pytest.approx(np.exp(odds["coefficient"].to_numpy()))
+    assert odds.loc["bad_tickets", "unit"] == "per bad ticket"
+    assert odds.loc["segment_enterprise", "unit"] == "vs consumer"
+    assert odds.loc["single_channel", "planted"] == 1.6 and np.isnan(odds.loc["recency_days", "planted"])
+    assert odds["coefficient"].abs().is_monotonic_decreasing
+    assert odds.loc["bad_tickets", "odds_ratio"] > 1.3 and odds.loc["segment_enterprise", "odds_ratio"] < 0.8
+    with pytest.raises(TypeError, match="Tree models have no coefficients"):
+        churn.odds_ratios(fitted["boosting"])
+    with pytest.raises(RuntimeError, match="not fitted yet"):
+        churn.odds_ratios(churn.churn_model())
+
+
+# ---------------------------------------------------------------- the planted drivers, on 20,000 customers
+
+
+@pytest.fixture(scope="module")
+def big_odds():
+    from crmlab.datasets import generate_crm
+
+    train, _ = churn.time_split(generate_crm(n_customers=20_000, seed=11), "2023-12-31", "2024-12-31")
+    model = churn.churn_model().fit(train, train["churned"])
+    return churn.odds_ratios(model), train
+
+
+@pytest.mark.parametrize("driver", list(churn.DRIVERS))
+def test_planted_driver_is_recovered(big_odds, driver):
+    """Tolerance (documented in planted_drivers and lesson 08): the sign, and a factor of 1.5 of the planted
+    hazard ratio; bad tickets: an odds ratio of at least 1.5 per ticket and the strongest driver."""
+    check = churn.planted_drivers(big_odds[0])
+    assert check.loc[driver, "recovered"], check.loc[driver].to_dict()
+
+
+def test_planted_driver_sizes(big_odds):
+    ratio = big_odds[0]["odds_ratio"]
+    assert ratio["bad_tickets"] > 2.0
+    assert ratio["single_channel"] > ratio["no_email_consent"] > 1.1  # 1.6 and 1.3 planted, in that order
+    assert ratio["segment_enterprise"] < ratio["segment_small_business"] < 0.9  # 0.5 and 0.8 planted
+
+
+def test_shuffled_labels_recover_nothing(big_odds):
+    """The control: without the real outcomes the check fails."""
+    train = big_odds[1]
+    shuffled = np.random.default_rng(0).permutation(train["churned"].to_numpy())
+    check = churn.planted_drivers(churn.odds_ratios(churn.churn_model().fit(train, shuffled)))
+    assert not check.loc["bad_tickets", "recovered"] and check["recovered"].sum() <= 2
+
+
+def test_planted_drivers_rule_by_hand():
+    names = list(churn.DRIVERS)
+    odds = pd.DataFrame({"odds_ratio": [1.6, 2.2, 1.2, 0.55, 1.1]}, index=names)
+    check = churn.planted_drivers(odds)
+    # bad tickets (1.6) is not the strongest (2.2); 1.1 is on the wrong side of 0.8
+    assert check["recovered"].tolist() == [False, True, True, True, False]
+    assert churn.planted_drivers(odds.assign(odds_ratio=[3.0, 2.2, 1.2, 0.55, 0.7]))["recovered"].all()
+    assert not churn.planted_drivers(odds.assign(odds_ratio=[3.0, 2.5, 1.2, 0.55, 0.7])).loc["single_channel",
+                                                                                              "recovered"]
+    with pytest.raises(KeyError, match="segment_enterprise"):
+        churn.planted_drivers(odds.drop(index="segment_enterprise"))
+
+
+# ---------------------------------------------------------------- gains, lift and reliability, by hand
+
+
+Y = [1, 1, 0, 1, 0, 0, 0, 0, 0, 1]
+SCORE = [0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1]
+
+
+def test_gains_table_by_hand():
+    g = churn.gains_table(Y, SCORE, n_groups=5)
+    assert g["churners"].tolist() == [2, 1, 0, 0, 1]
+    assert g["share_caught"].tolist() == pytest.approx([0.5, 0.75, 0.75, 0.75, 1.0])
+    assert g["share_contacted"].tolist() == pytest.approx([0.2, 0.4, 0.6, 0.8, 1.0])
+    assert g["lift"].tolist() == [2.5, 1.25, 0.0, 0.0, 1.25]  # churn rate 1.0 against 0.4 overall
+
+
+def test_lift_at_by_hand():
+    assert churn.lift_at(Y, SCORE, share=0.2) == pytest.approx(2.5)
+    assert churn.lift_at(Y, -np.array(SCORE), share=0.2) == pytest.approx(1.25)  # sorted the wrong way
+    assert churn.lift_at(Y, SCORE, share=1.0) == pytest.approx(1.0)
+
+
+def test_reliability_table_by_hand():
+    table = churn.reliability_table(Y, SCORE, n_bins=2)
+    assert table["customers"].tolist() == [5, 5]
+    assert table["predicted"].tolist() == pytest.approx([0.23, 0.70])
+    assert table["observed"].tolist() == pytest.approx([0.2, 0.6])
+
+
+@pytest.mark.parametrize(("call", "match"), [
+    (lambda: churn.gains_table([0, 0], [0.1, 0.2]), "no churner"),
+    (lambda: churn.gains_table([1, 0], [0.1]), "same length"),
+    (lambda: churn.gains_table([1, 0], [0.1, 0.2], n_groups=3), "`n_groups`"),
+    (lambda: churn.lift_at([1, 0], [0.1, 0.2], share=10), "`share`"),
+    (lambda: churn.reliability_table([1, 0], [0.1, 1.2]), "probabilities between 0 and 1"),
+    (lambda: churn.reliability_table([1, 2], [0.1, 0.2]), "only 0/1"),
+])
+def test_evaluation_bad_input(call, match):
+    with pytest.raises(ValueError, match=match):
+        call()
+
+
+# ---------------------------------------------------------------- reasons
+
+
+def test_contributions_add_up_to_the_score(split, fitted):
+    _, test = split
+    model = fitted["logistic"]
+    push = churn.driver_contributions(model, test)
+    score = model.decision_function(test)
+    np.testing.assert_allclose(push.sum(axis=1), score - score.mean(), atol=1e-9)
+    assert push.mean().abs().max() < 1e-9  # the average customer gets no push
+
+
+def test_at_risk_list(split, fitted):
+    _, test = split
+    model = fitted["logistic"]
+    at_risk = churn.at_risk_list(model, test, top=15, n_reasons=2)
+    proba = pd.Series(model.predict_proba(test)[:, 1], index=test.index)
+    assert list(at_risk.index) == list(proba.nlargest(15).index)
+    push = churn.driver_contributions(model, test)
+    assert at_risk["main_driver"].tolist() == push.loc[at_risk.index].idxmax(axis=1).tolist()
+    assert (at_risk["main_driver"] == "bad_tickets").sum() >= 4  # bad service and long silences top the list
+    assert test.loc[at_risk.index, "bad_tickets"].mean() > 5 * test["bad_tickets"].mean()
+    first = at_risk.index[0]
+    reasons = at_risk.loc[first, "reasons"].split("; ")
+    assert len(reasons) <= 2
+    if at_risk.loc[first, "main_driver"] == "bad_tickets":
+        assert reasons[0] == f"bad tickets (SLA breached or scored 1-2): {test.loc[first, 'bad_tickets']}"
+
+
+def test_reasons_read_the_customers_own_values(tiny):
+    data = churn.churn_dataset(tiny, "2025-06-30", horizon_days=60)
+    model = churn.churn_model().fit(pd.concat([data] * 3), [True, False, True] * 3)
+    at_risk = churn.at_risk_list(model, data, top=3, n_reasons=10)
+    texts = " | ".join(at_risk["reasons"])
+    assert "uses several channels" in texts or "uses one channel only" in texts
+    assert all(("uses one channel only" in r) == bool(data.loc[i, "single_channel"]) or "channel" not in r
+               for i, r in at_risk["reasons"].items())
+    with pytest.raises(ValueError, match="`top`"):
+        churn.at_risk_list(model, data, top=0)
+    with pytest.raises(TypeError, match="logistic pipeline"):
+        churn.at_risk_list(churn.churn_model("forest").fit(data, [True, False, True]), data)

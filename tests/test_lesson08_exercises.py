@@ -1,0 +1,205 @@
+"""Lesson 08's exercises: the right answer passes, known mistakes get their message,
+junk gets feedback (never a traceback), and the blank is "not attempted"."""
+
+from __future__ import annotations
+
+import pytest
+from helpers import JUNK, Hostile
+
+import crmlab
+from crmlab.analysis import churn, clv
+from crmlab.datasets import load_cdnow
+from crmlab.exercises import ____, lesson
+from crmlab.exercises.feedback import Status
+
+CHECKED = ["q1", "q2", "q3", "q4", "q5"]
+
+
+@pytest.fixture
+def ex():
+    return lesson("08_clv_churn")
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlab.load_crm(tables=["customers", "orders", "tickets", "interactions"])
+
+
+@pytest.fixture(scope="module")
+def cdnow():
+    cal, hold = clv.calibration_holdout(load_cdnow("sample"), "1997-09-30", "1998-06-30", period_days=7)
+    return cal, hold, clv.BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
+
+
+@pytest.fixture(scope="module")
+def churned(crm):
+    train, test = churn.time_split(crm, "2023-12-31", "2024-12-31")
+    model = churn.churn_model("logistic").fit(train, train["churned"])
+    return test, model, model.predict_proba(test)[:, 1]
+
+
+def _alive(cdnow, scale=1.0, swap=False):
+    cal, _, model = cdnow
+    c = cal.loc[1890]
+    recency, t = (c["T"], c["recency"]) if swap else (c["recency"], c["T"])
+    return model.probability_alive(c["frequency"], recency * scale, t * scale)[0]
+
+
+def _expected(cdnow, horizon=39):
+    cal, _, model = cdnow
+    return model.expected_purchases(horizon, cal["frequency"], cal["recency"], cal["T"]).sum()
+
+
+def _spend(crm, upper=True, statuses=("completed",), divide=100, fill=True):
+    import pandas as pd
+
+    end = pd.Timestamp("2025-01-01", tz="Asia/Tehran")
+    o = crm.orders
+    keep = (o["ordered_at"] >= end - pd.Timedelta(days=90)) & o["status"].isin(statuses)
+    if upper:
+        keep &= o["ordered_at"] < end
+    spend = o[keep].groupby("customer_id")["total_cents"].sum() / divide
+    index = churn.churn_features(crm, "2024-12-31").index
+    return spend.reindex(index, fill_value=0) if fill else spend[spend.index.isin(index)]
+
+
+def _lift(churned, ascending=False, divide=True, share_caught=False):
+    test, _, proba = churned
+    ranked = test.assign(p=proba).sort_values("p", ascending=ascending)
+    top = ranked.head(round(len(ranked) * 0.1))
+    if share_caught:
+        return top["churned"].sum() / test["churned"].sum()
+    return top["churned"].mean() / test["churned"].mean() if divide else top["churned"].mean()
+
+
+def _right_answers(cdnow, crm, churned):
+    odds = churn.odds_ratios(churned[1])
+    return {
+        "q1": _alive(cdnow),
+        "q2": _expected(cdnow),
+        "q3": _spend(crm),
+        "q4": _lift(churned),
+        "q5": odds.loc[list(churn.DRIVERS), "odds_ratio"].idxmax(),
+    }
+
+
+@pytest.mark.parametrize("qid", CHECKED)
+def test_solution_passes(ex, cdnow, crm, churned, qid):
+    feedback = getattr(ex, qid).check(_right_answers(cdnow, crm, churned)[qid])
+    assert feedback.status is Status.CORRECT, str(feedback)
+
+
+def test_expected_values_are_what_the_lesson_says(cdnow, crm, churned):
+    right = _right_answers(cdnow, crm, churned)
+    assert right["q1"] == pytest.approx(0.364, abs=0.001)  # a frequent buyer, silent for ten weeks
+    assert right["q2"] == pytest.approx(1653, abs=1)  # Fader, Hardie & Lee's holdout: 1,882 happened
+    assert right["q4"] == pytest.approx(1.96, abs=0.01)
+    assert right["q5"] == "bad_tickets"
+
+
+def test_solution_variants_pass(ex, cdnow, crm, churned):
+    right = _right_answers(cdnow, crm, churned)
+    assert ex.q1.check(float(right["q1"])).status is Status.CORRECT
+    assert ex.q3.check(right["q3"].rename("whatever").sample(frac=1, random_state=1)).status is Status.CORRECT
+    assert ex.q5.check("  Bad_Tickets ").status is Status.CORRECT
+    test, _, proba = churned
+    assert ex.q4.check(churn.lift_at(test["churned"], proba, 0.1)).status is Status.CORRECT
+    # the top decile taken as 163 customers instead of 162 is close enough
+    ranked = test.assign(p=proba).sort_values("p", ascending=False)
+    assert ex.q4.check(ranked.head(163)["churned"].mean() / test["churned"].mean()).status is Status.CORRECT
+    # a model fitted in days gives the same probability (BG/NBD does not depend on the time unit)
+    cal = cdnow[0]
+    days = clv.BetaGeoModel().fit(cal["frequency"], cal["recency"] * 7, cal["T"] * 7)
+    c = cal.loc[1890]
+    in_days = days.probability_alive(c["frequency"], c["recency"] * 7, c["T"] * 7)[0]
+    assert ex.q1.check(in_days).status is Status.CORRECT
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q1", lambda cd, crm, ch: 1 - _alive(cd), "already dropped out"),
+        ("q1", lambda cd, crm, ch: _alive(cd, scale=7), "in days"),
+        ("q1", lambda cd, crm, ch: _alive(cd, swap=True), "swapped recency and T"),
+        ("q2", lambda cd, crm, ch: _expected(cd, 273), "horizon in days"),
+        ("q2", lambda cd, crm, ch: float(cd[1]["frequency_holdout"].sum()), "actually did"),
+        ("q2", lambda cd, crm, ch: _expected(cd, 78), "not the 78 weeks"),
+        ("q3", lambda cd, crm, ch: _spend(crm, upper=False), "placed after the cutoff"),
+        ("q3", lambda cd, crm, ch: _spend(crm, statuses=("completed", "cancelled", "returned")),
+         "cancelled and returned"),
+        ("q3", lambda cd, crm, ch: _spend(crm, divide=1), "100 times too big"),
+        ("q3", lambda cd, crm, ch: _spend(crm, fill=False), "spent 0"),
+        ("q4", lambda cd, crm, ch: _lift(ch, ascending=True), "*least* likely"),
+        ("q4", lambda cd, crm, ch: _lift(ch, divide=False), "divides it by the churn rate"),
+        ("q4", lambda cd, crm, ch: _lift(ch, share_caught=True), "share of all churners"),
+        ("q5", lambda cd, crm, ch: "segment_enterprise", "makes churn *less* likely"),
+        ("q5", lambda cd, crm, ch: "recency_days", "not one of the planted drivers"),
+    ],
+)
+def test_known_mistakes_get_their_message(ex, cdnow, crm, churned, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(cdnow, crm, churned))
+    assert feedback.status is Status.INCORRECT
+    assert message in feedback.message, feedback.message
+
+
+def test_a_wrong_series_says_what_is_wrong_without_the_answer(ex, crm):
+    wrong = _spend(crm) * 2
+    feedback = ex.q3.check(wrong)
+    assert feedback.status is Status.INCORRECT
+    text = str(feedback)
+    assert "values" in text
+    right = _spend(crm)
+    shown = right[right > 0].iloc[0]
+    assert f"{shown:.2f}" not in text  # the expected values are never shown
+
+
+@pytest.mark.parametrize("qid", CHECKED)
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
+def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
+    feedback = getattr(ex, qid).check(junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
+    assert feedback.message
+    assert "Traceback" not in str(feedback)
+
+
+@pytest.mark.parametrize("qid", [*CHECKED, "q7"])
+def test_blank_is_not_attempted(ex, qid):
+    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
+
+
+def test_learner_code_that_raises_is_explained(ex, crm):
+    feedback = ex.q3.check_code(lambda: crm.orders.groupby("customer")["total_cents"].sum())
+    assert feedback.status is Status.LEARNER_ERROR
+    assert "customer_id" in feedback.message  # the closest column name is suggested
+
+
+@pytest.mark.parametrize(("qid", "answer", "status", "text"), [
+    ("q6", "c", Status.CORRECT, "used on the future"),
+    ("q6", "a", Status.INCORRECT, "The size of the test set is your choice"),
+    ("q6", "b", Status.INCORRECT, "train_test_split"),
+    ("q8", "b", Status.CORRECT, "no chance to drop out"),
+    ("q8", "a", Status.INCORRECT, "not a bug"),
+    ("q9", "a", Status.CORRECT, "contains the label"),
+    ("q9", "c", Status.INCORRECT, "does not fix a leak"),
+])
+def test_quizzes(ex, qid, answer, status, text):
+    feedback = ex.quiz(qid, answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
+@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
+def test_quiz_junk(ex, junk):
+    feedback = ex.quiz("q9", answer=junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
+
+
+def test_hints_get_more_specific_and_solution_is_recorded(ex):
+    first, third = str(ex.q4.hint()), str(ex.q4.hint(3))
+    assert "proba" in first and "mean()" in third
+    assert "ascending=False" in str(ex.q4.solution())
+    assert "q4" in str(ex.progress())
+
+
+def test_reflection_is_recorded_unchecked(ex):
+    feedback = ex.q7.check("Support calls the customer and fixes the ticket.")
+    assert feedback.status is Status.UNCHECKED
