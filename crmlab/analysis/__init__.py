@@ -9,4 +9,13 @@ analyst can call it outside the notebooks. Import the module you need, e.g.
 - :mod:`.training` -- the training-cost model and adoption before and after training (lesson 02)
 - :mod:`.quality` -- profiling, duplicates, test records, merging, a data-quality scorecard (lesson 03)
 - :mod:`.bi` -- BI questions: adoption, support, funnel, cross-system joins, regions (lesson 04)
+- :mod:`.rfm` -- per-customer RFM summaries (lifetimes' definitions), scores and segments (lesson 05)
+- :mod:`.clusters` -- k-means on RFM and behaviour, choosing k, profiling clusters (lesson 06)
+- :mod:`.cohorts` -- acquisition cohorts, retention and revenue matrices, lapse windows (lesson 07)
+- :mod:`.clv` -- BG/NBD and Gamma-Gamma lifetime value, calibration and holdout (lesson 08)
+- :mod:`.churn` -- leakage-free churn features, models, gains, an at-risk list with reasons (lesson 08)
+- :mod:`.experiments` -- randomisation checks, uplift, power, launches phase by phase (lesson 09)
+- :mod:`.service` -- SLA alerts and Erlang C staffing (lesson 10)
+- :mod:`.pipeline` -- the sales pipeline: conversion, velocity, ageing deals, a forecast (lesson 11)
+- :mod:`.crosssell` -- association rules, next best offers, propensity and mailing depth (lesson 12)
 """
