@@ -1,0 +1,285 @@
+"""A simple forecast of the quarter's won revenue, as of a date, and its backtest on past quarters.
+
+``forecast = weighted pipeline + run-rate baseline``
+
+* the **weighted pipeline**: each deal open on ``as_of`` counts its amount times the chance
+  that a deal in its stage is won, learnt from the history known then (:func:`win_probability`);
+* the **run-rate baseline**: deals not opened yet will also be opened *and* won within the
+  quarter; estimate them by what the last few quarters brought in that way (:func:`run_rate`).
+
+Only history entered before ``as_of`` is used. :func:`backtest` then compares forecasts made on
+past dates with what was actually won (:func:`won_between`), which is the only honest way to
+know how far to trust the next one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from crmlab.analysis import kpis
+from crmlab.analysis.kpis._checks import FUNNEL, LOCAL_TZ
+
+from .snapshot import WON, add_months, as_of_instant, history_as_of, pipeline_as_of
+
+
+def _local_day(when: pd.Timestamp) -> pd.Timestamp:
+    return when.tz_convert(LOCAL_TZ).tz_localize(None)
+
+
+def win_probability(
+    opportunity_stages: pd.DataFrame, as_of: object = None, *, funnel: Sequence[str] = FUNNEL
+) -> pd.DataFrame:
+    """The chance that a deal sitting in each stage is eventually won, from the history known at ``as_of``.
+
+    The product of the stage-to-stage conversions from that stage on
+    (:func:`crmlab.analysis.kpis.funnel_conversion`): a proposal is won if it reaches
+    negotiation and then wins.
+
+    Parameters
+    ----------
+    opportunity_stages : DataFrame
+        The ``opportunity_stages`` table.
+    as_of : str, date or Timestamp, optional
+        Use only the history entered before this moment; None for all of it.
+    funnel : sequence of str
+        The stages in order; the last one is the win.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``stage``: ``decided``, ``conversion`` (to the next stage) and ``win_probability``.
+
+    Examples
+    --------
+    >>> h = pd.DataFrame({"opportunity_id": [1, 1, 1, 2, 2, 3, 3],
+    ...                   "stage": ["prospecting", "proposal", "closed_won", "prospecting", "proposal",
+    ...                             "prospecting", "closed_lost"],
+    ...                   "entered_at": pd.to_datetime(["2025-01-01", "2025-01-05", "2025-01-09", "2025-01-01",
+    ...                                                 "2025-01-06", "2025-01-01", "2025-01-02"], utc=True)})
+    >>> win_probability(h, funnel=["prospecting", "proposal", "closed_won"]).round(3)
+                 decided  conversion  win_probability
+    stage
+    prospecting        3       0.667            0.667
+    proposal           1       1.000            1.000
+    """
+    history = history_as_of(opportunity_stages, as_of) if as_of is not None else opportunity_stages
+    f = kpis.funnel_conversion(history, funnel=funnel)
+    chance = f["conversion"].iloc[::-1].cumprod().iloc[::-1]
+    return f[["decided", "conversion"]].assign(win_probability=chance)
+
+
+def weighted_pipeline(opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object) -> pd.DataFrame:
+    """The deals open on ``as_of``, each weighted by its stage's :func:`win_probability`.
+
+    Parameters
+    ----------
+    opportunities, opportunity_stages : DataFrame
+        The CRM tables.
+    as_of : str, date or Timestamp
+        The moment.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``opportunity_id``: ``stage``, ``amount_usd``, ``win_probability`` and
+        ``weighted_usd`` (amount x probability); their sum is the weighted pipeline.
+
+    Examples
+    --------
+    >>> import crmlab
+    >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
+    >>> w = weighted_pipeline(crm.opportunities, crm.opportunity_stages, "2025-10-01")
+    >>> len(w), round(w["weighted_usd"].sum())
+    (55, 214060)
+    >>> w.groupby("stage")["win_probability"].first().round(3).sort_values().tolist()
+    [0.174, 0.249, 0.379, 0.531]
+    """
+    deals = pipeline_as_of(opportunities, opportunity_stages, as_of)
+    chance = win_probability(opportunity_stages, as_of)["win_probability"]
+    open_ = deals[deals["is_open"]]
+    out = pd.DataFrame({"stage": open_["stage"], "amount_usd": open_["amount_cents"] / 100,
+                        "win_probability": open_["stage"].map(chance)})  # fmt: skip
+    return out.assign(weighted_usd=out["amount_usd"] * out["win_probability"])
+
+
+def run_rate(
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4
+) -> pd.DataFrame:
+    """Deals opened *and* won within each of the ``quarters`` quarters (3-month windows) before ``as_of``.
+
+    Their mean is the run-rate baseline: the new business a quarter brings that is not in
+    the pipeline at its start.
+
+    Parameters
+    ----------
+    opportunities, opportunity_stages : DataFrame
+        The CRM tables.
+    as_of : str, date or Timestamp
+        The moment; the windows end there.
+    quarters : int
+        How many past windows to average.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``quarter_start`` (local date), oldest first: ``won_deals``, ``won_usd``.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"opportunity_id": [1, 2], "amount_cents": [800_00, 500_00],
+    ...                   "created_at": pd.to_datetime(["2025-08-01", "2025-06-25"], utc=True)})
+    >>> h = pd.DataFrame({"opportunity_id": [1, 1, 2, 2],
+    ...                   "stage": ["prospecting", "closed_won", "prospecting", "closed_won"],
+    ...                   "entered_at": pd.to_datetime(["2025-08-01", "2025-09-01", "2025-06-25",
+    ...                                                 "2025-07-05"], utc=True)})
+    >>> run_rate(o, h, "2025-10-01", quarters=2)
+                   won_deals  won_usd
+    quarter_start
+    2025-04-01             0      0.0
+    2025-07-01             1    800.0
+    """
+    if not isinstance(quarters, int) or quarters < 1:
+        raise ValueError(f"The value for `quarters` must be a whole number, at least 1, but {quarters!r} was passed.")
+    when = as_of_instant(as_of)
+    won = pipeline_as_of(opportunities, opportunity_stages, when)
+    won = won[won["stage"].eq(WON)]
+    rows = {}
+    for back in range(quarters, 0, -1):
+        start, end = add_months(when, -3 * back), add_months(when, -3 * (back - 1))
+        inside = won[(won["created_at"] >= start) & (won["closed_at"] < end)]
+        rows[_local_day(start)] = {"won_deals": len(inside), "won_usd": inside["amount_cents"].sum() / 100}
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("quarter_start")
+
+
+def forecast_quarter(
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4
+) -> pd.DataFrame:
+    """Forecast the revenue won in the three months from ``as_of``: weighted pipeline plus run rate.
+
+    Parameters
+    ----------
+    opportunities, opportunity_stages : DataFrame
+        The CRM tables; only history entered before ``as_of`` is used.
+    as_of : str, date or Timestamp
+        The first day of the quarter, e.g. ``"2025-10-01"``.
+    quarters : int
+        Past quarters averaged for the run rate (:func:`run_rate`).
+
+    Returns
+    -------
+    DataFrame
+        One row indexed by ``as_of`` (local date): ``open_deals``, ``pipeline_usd``,
+        ``weighted_pipeline_usd``, ``run_rate_usd``, ``forecast_usd`` (the last two summed
+        with the weighted pipeline) and ``expected_wins`` (deals).
+
+    Examples
+    --------
+    >>> import crmlab
+    >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
+    >>> forecast_quarter(crm.opportunities, crm.opportunity_stages, "2025-10-01").round().T
+    as_of                  2025-10-01
+    open_deals                   55.0
+    pipeline_usd             699883.0
+    weighted_pipeline_usd    214060.0
+    run_rate_usd              86384.0
+    forecast_usd             300444.0
+    expected_wins                23.0
+    """
+    when = as_of_instant(as_of)
+    weighted = weighted_pipeline(opportunities, opportunity_stages, when)
+    base = run_rate(opportunities, opportunity_stages, when, quarters=quarters).mean()
+    row = {
+        "open_deals": len(weighted),
+        "pipeline_usd": weighted["amount_usd"].sum(),
+        "weighted_pipeline_usd": weighted["weighted_usd"].sum(),
+        "run_rate_usd": base["won_usd"],
+        "forecast_usd": weighted["weighted_usd"].sum() + base["won_usd"],
+        "expected_wins": weighted["win_probability"].sum() + base["won_deals"],
+    }
+    return pd.DataFrame(row, index=pd.Index([_local_day(when)], name="as_of"))
+
+
+def won_between(
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, start: object, end: object
+) -> pd.DataFrame:
+    """The deals actually won from ``start`` to ``end`` (the truth a forecast is judged by).
+
+    This looks *after* ``start`` on purpose: use it to score a forecast, never to make one.
+
+    Parameters
+    ----------
+    opportunities, opportunity_stages : DataFrame
+        The CRM tables.
+    start, end : str, date or Timestamp
+        The period, ``start`` included, ``end`` excluded.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``opportunity_id``: ``closed_at``, ``amount_usd`` and ``in_pipeline``
+        (already open at ``start``).
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"opportunity_id": [1, 2], "amount_cents": [800_00, 500_00],
+    ...                   "created_at": pd.to_datetime(["2025-08-01", "2025-10-15"], utc=True)})
+    >>> h = pd.DataFrame({"opportunity_id": [1, 1, 2, 2],
+    ...                   "stage": ["prospecting", "closed_won", "prospecting", "closed_won"],
+    ...                   "entered_at": pd.to_datetime(["2025-08-01", "2025-10-20", "2025-10-15",
+    ...                                                 "2025-11-05"], utc=True)})
+    >>> won_between(o, h, "2025-10-01", "2026-01-01")[["amount_usd", "in_pipeline"]]
+                    amount_usd  in_pipeline
+    opportunity_id
+    1                    800.0         True
+    2                    500.0        False
+    """
+    first, last = as_of_instant(start), as_of_instant(end)
+    deals = pipeline_as_of(opportunities, opportunity_stages, last)
+    won = deals[deals["stage"].eq(WON) & (deals["closed_at"] >= first)]
+    return pd.DataFrame({"closed_at": won["closed_at"], "amount_usd": won["amount_cents"] / 100,
+                         "in_pipeline": won["created_at"] < first})  # fmt: skip
+
+
+def backtest(
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: Iterable[object], *, quarters: int = 4
+) -> pd.DataFrame:
+    """Forecasts made on past dates next to what was actually won in the three months after each.
+
+    Parameters
+    ----------
+    opportunities, opportunity_stages : DataFrame
+        The CRM tables.
+    as_of : iterable of str, date or Timestamp
+        The dates forecasts are made on (first days of quarters).
+    quarters : int
+        See :func:`forecast_quarter`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``as_of``: the columns of :func:`forecast_quarter`, ``actual_usd``,
+        ``actual_wins``, ``error_usd`` (forecast minus actual) and ``error_pct`` (of the actual).
+
+    Examples
+    --------
+    >>> import crmlab
+    >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
+    >>> test = backtest(crm.opportunities, crm.opportunity_stages, ["2025-07-01", "2025-10-01"])
+    >>> test[["forecast_usd", "actual_usd", "error_pct"]].round(2)
+                forecast_usd  actual_usd  error_pct
+    as_of
+    2025-07-01     212555.17     90983.0       1.34
+    2025-10-01     300443.75    419538.0      -0.28
+    """
+    rows = []
+    for date in as_of:
+        when = as_of_instant(date)
+        row = forecast_quarter(opportunities, opportunity_stages, when, quarters=quarters)
+        actual = won_between(opportunities, opportunity_stages, when, add_months(when, 3))
+        rows.append(row.assign(actual_usd=actual["amount_usd"].sum(), actual_wins=len(actual)))
+    out = pd.concat(rows)
+    out["error_usd"] = out["forecast_usd"] - out["actual_usd"]
+    out["error_pct"] = out["error_usd"] / out["actual_usd"]
+    return out
