@@ -67,6 +67,7 @@ noise, so checks use tolerances.
 | self-selection trap | the loyalty newsletter has **no** effect, yet members respond far more | campaign {loyal_id}, groups `opted_in` / `not_opted_in` |
 | churn drivers | a ticket that breaches its SLA or scores 1-2 makes {bad:.0%} of customers leave (about 45 days later); hazard ratios: {hazards} | `tickets`, `orders`, `interactions`, `customers` |
 | weak support region | bad service is commoner in the {weak} region | `tickets` joined with `customers.region` |
+| satisfaction drivers | a ticket's score falls by {sat_breach:g} points with an SLA breach and {sat_contact:g} per extra contact | `tickets` |
 | seasonality | order intensity by month, January to December: {season} | `orders.ordered_at` |
 | cross-sell pairs | {affinities} | `order_lines` joined with `products` |
 | training effect | data-entry completeness rises after training by {gains}; the method was self-selected | `rep_activity` with `reps.trained_on` |
@@ -124,6 +125,8 @@ def render_readme(truth: dict) -> str:
         "bad": p["bad_ticket_churn"],
         "hazards": hazards,
         "weak": truth["weak_support_region"],
+        "sat_breach": -p["satisfaction_effects"]["sla_breach"],
+        "sat_contact": -p["satisfaction_effects"]["extra_contact"],
         "season": months,
         "affinities": affinities,
         "gains": gains,

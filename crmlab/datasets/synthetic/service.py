@@ -50,7 +50,9 @@ def make_tickets(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.
     breach = response_h > sla
     first_response = created + response_h / 24
     resolved = first_response + resolve_h / 24
-    score = 4.4 - 1.3 * breach - 0.45 * (contacts - 1) - 0.5 * bad + rng.normal(0, 0.6, size=n)
+    fx = PLANTED.satisfaction_effects
+    score = (fx["base"] + fx["sla_breach"] * breach + fx["extra_contact"] * (contacts - 1)
+             + fx["bad_service"] * bad + rng.normal(0, 0.6, size=n))
     surveyed = rng.random(n) < 0.55
     satisfaction = np.where(surveyed & (resolved < HORIZON), np.clip(np.round(score), 1, 5), -1)
     bad_ticket = breach | ((satisfaction > 0) & (satisfaction <= 2))

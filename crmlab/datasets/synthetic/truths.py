@@ -62,6 +62,9 @@ class Planted:
         Test records in the raw export ("Test", "asdf", example.com), per 1,000 customers.
     sla_hours : dict
         Service level agreement: hours allowed until first response, by priority.
+    satisfaction_effects : dict
+        How a ticket's survey score (1-5, before rounding and noise) is made: a base, minus
+        the cost of an SLA breach, of each contact beyond the first, and of bad service luck.
     """
 
     experiment_uplift: float = 0.04
@@ -98,6 +101,9 @@ class Planted:
     n_test_records: int = 4
     sla_hours: dict = field(
         default_factory=lambda: {"urgent": 4, "high": 8, "normal": 24, "low": 72}
+    )
+    satisfaction_effects: dict = field(
+        default_factory=lambda: {"base": 4.4, "sla_breach": -1.3, "extra_contact": -0.45, "bad_service": -0.5}
     )
 
     def to_dict(self) -> dict:
