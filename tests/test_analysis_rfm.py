@@ -103,3 +103,263 @@ def test_customer_summary_on_the_course_data():
     assert out["days_since_last_order"].min() >= 0
     busiest = crm.orders["customer_id"].value_counts().idxmax()
     assert out.loc[busiest, "n_orders"] == crm.orders["customer_id"].value_counts().max()
+
+
+# ---------------------------------------------------------------- scores: quantiles that survive ties
+
+from crmlab.analysis.rfm import (  # noqa: E402 (the scoring half of the module)
+    SEGMENTS,
+    Segment,
+    quantile_score,
+    rfm_scores,
+    rfm_segments,
+    rfm_table,
+    segment_grid,
+    segment_heatmap,
+    segment_profile,
+    segment_rules,
+    targeting_list,
+)
+
+
+def test_quantile_score_by_hand():
+    values = pd.Series([50, 10, 40, 20, 30, 60, 70, 80, 90, 100], index=range(101, 111), name="spend")
+    scores = quantile_score(values)
+    assert scores.index.equals(values.index) and scores.name == "spend"
+    assert scores.tolist() == [3, 1, 2, 1, 2, 3, 4, 4, 5, 5]
+    assert quantile_score(values, higher_is_better=False).tolist() == [3, 5, 4, 5, 4, 3, 2, 2, 1, 1]
+    assert quantile_score(values, bins=2).value_counts().to_dict() == {1: 5, 2: 5}
+
+
+def test_ties_first_breaks_ties_by_customer_id_whatever_the_row_order():
+    orders = pd.Series([1, 1, 1, 1, 2, 3], index=[13, 16, 14, 15, 12, 11])
+    scores = quantile_score(orders, bins=3)
+    assert scores.to_dict() == {13: 1, 14: 1, 15: 2, 16: 2, 12: 3, 11: 3}  # lower id, lower score
+    shuffled = orders.sample(frac=1.0, random_state=5)
+    assert quantile_score(shuffled, bins=3).sort_index().equals(scores.sort_index())
+    # for recency (fewer days is better) the lower id also gets the lower score among equals
+    days = pd.Series([10, 10, 10, 500], index=[1, 2, 3, 4])
+    assert quantile_score(days, bins=4, higher_is_better=False).to_dict() == {1: 2, 2: 3, 3: 4, 4: 1}
+
+
+def test_ties_min_shares_scores_and_says_which_are_empty():
+    orders = pd.Series([3, 2, 1, 1, 1, 1], index=[11, 12, 13, 14, 15, 16], name="n_orders")
+    with pytest.warns(UserWarning, match=r"scores \[2\] hold no customer.*ties='first'"):
+        scores = quantile_score(orders, bins=3, ties="min")
+    assert scores.tolist() == [3, 3, 1, 1, 1, 1]
+    spread = pd.Series([1, 2, 3, 4, 5, 6])
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no tie, no warning
+        assert quantile_score(spread, bins=3, ties="min").tolist() == [1, 1, 2, 2, 3, 3]
+
+
+@pytest.mark.parametrize(("args", "error", "match"), [
+    (([1, 2, 3],), TypeError, r"`values` must be a pandas Series.*but a list"),
+    ((pd.Series([1, 2]), 5, "average"), ValueError, r"`ties` must be one of \['first', 'min'\], but 'average'"),
+    ((pd.Series([1, 2]), 1), ValueError, r"`bins` must be a whole number of at least 2, but 1"),
+    ((pd.Series([1, None, 3], name="spend"),), ValueError, r"'spend'.*none missing"),
+    ((pd.Series(["a", "b"]),), ValueError, "must hold numbers"),
+])
+def test_quantile_score_errors(args, error, match):
+    with pytest.raises(error, match=match):
+        quantile_score(*args)
+
+
+def test_cdnow_ties_break_qcut_but_not_our_scores(cdnow):
+    """Half of CDNOW's customers never came back: frequency's quantile edges collide."""
+    summary = rfm_summary(cdnow, monetary_value_col="amount", observation_period_end="1998-06-30")
+    frequency = summary["frequency"]
+    assert (frequency == 0).mean() == pytest.approx(0.511, abs=0.001)
+    with pytest.raises(ValueError, match="Bin edges must be unique"):
+        pd.qcut(frequency, 5)
+    dropped = pd.qcut(frequency, 5, duplicates="drop")
+    assert dropped.cat.categories.size == 3  # silently fewer bins: the trap
+    scores = quantile_score(frequency)
+    assert scores.value_counts().to_dict() == {1: 4714, 2: 4714, 3: 4714, 4: 4714, 5: 4714}
+    assert scores.groupby(frequency).nunique().loc[0] == 3  # the price: frequency 0 spans scores 1-3
+    assert (scores.groupby(scores).min().diff().dropna() >= 0).all()
+    assert frequency.groupby(scores).max().is_monotonic_increasing  # a higher score never means fewer purchases
+    with pytest.warns(UserWarning, match=r"scores \[2\] hold no customer"):
+        shared = quantile_score(frequency, ties="min")
+    assert shared[frequency == 0].unique().tolist() == [1]
+    assert sorted(shared.unique()) == [1, 3, 4, 5]
+
+
+def test_rfm_scores_by_hand():
+    summary = pd.DataFrame(
+        {"days_since_last_order": [5, 300, 40, 90, 700], "n_orders": [9, 1, 4, 2, 1],
+         "total_spend": [900, 20, 350, 80, 15]},
+        index=pd.Index([1, 2, 3, 4, 5], name="customer_id"),
+    )
+    out = rfm_scores(summary)
+    assert out.columns.tolist() == ["r_score", "f_score", "m_score", "rfm_code"]
+    assert out["r_score"].tolist() == [5, 2, 4, 3, 1]  # fewest days since the last order scores highest
+    assert out["f_score"].tolist() == [5, 1, 4, 3, 2]  # customers 2 and 5 tie on one order: id 2 first
+    assert out["rfm_code"].tolist() == ["555", "212", "444", "333", "121"]
+    with pytest.raises(KeyError, match=r"`frequency` must be a column of `summary`, but 'orders' was passed"):
+        rfm_scores(summary, frequency="orders")
+
+
+def test_rfm_scores_from_the_lifetimes_summary():
+    tx = pd.DataFrame({"customer_id": [1, 1, 2, 3, 3, 3],
+                       "date": pd.to_datetime(["2024-01-01", "2024-03-01", "2024-02-01", "2024-01-05", "2024-02-05",
+                                               "2024-03-20"]),
+                       "amount": [10.0, 20.0, 5.0, 7.0, 8.0, 9.0]})
+    s = rfm_summary(tx, monetary_value_col="amount", observation_period_end="2024-03-31")
+    s["days_since_last"] = s["T"] - s["recency"]
+    out = rfm_scores(s, recency="days_since_last", frequency="frequency", monetary="monetary_value", bins=3)
+    assert out["r_score"].tolist() == [2, 1, 3] and out["f_score"].tolist() == [2, 1, 3]
+
+
+# ---------------------------------------------------------------- segments
+
+
+def test_every_cell_of_the_grid_has_exactly_one_segment():
+    grid = segment_grid()
+    assert grid.shape == (5, 5) and grid.notna().all().all()
+    assert grid.index.tolist() == [5, 4, 3, 2, 1] and grid.columns.tolist() == [1, 2, 3, 4, 5]
+    assert set(grid.stack()) == {s.name for s in SEGMENTS}
+    assert grid.loc[5, 5] == grid.loc[4, 4] == "Champions"
+    assert grid.loc[3, 5] == grid.loc[5, 3] == "Loyal"
+    assert grid.loc[1, 5] == "Cannot lose" and grid.loc[2, 3] == "At risk"
+    assert grid.loc[5, 1] == "New" and grid.loc[1, 1] == "Lost" and grid.loc[2, 2] == "Hibernating"
+    counts = grid.stack().value_counts()
+    assert counts.sum() == 25 and counts["Champions"] == 4 and counts["Loyal"] == 5
+
+
+def test_segment_rules_are_documented():
+    rules = segment_rules()
+    assert rules.index.tolist() == [s.name for s in SEGMENTS]
+    assert rules.loc["Champions", ["R", "F"]].tolist() == ["4-5", "4-5"]
+    assert rules.loc["New", ["R", "F"]].tolist() == ["4-5", "1"]
+    assert rules["action"].str.len().min() > 20 and rules["who"].str.len().min() > 10
+
+
+def test_rfm_segments_and_their_errors():
+    scores = pd.DataFrame({"r_score": [5, 1, 2, 3, 4], "f_score": [5, 1, 4, 1, 2]}, index=[7, 8, 9, 10, 11])
+    segments = rfm_segments(scores)
+    assert segments.tolist() == ["Champions", "Lost", "At risk", "Needs attention", "Promising"]
+    assert segments.cat.categories.tolist() == [s.name for s in SEGMENTS] and segments.cat.ordered
+    with pytest.raises(ValueError, match=r"from 1 to 5, but customer 8 has \(6, 1\)"):
+        rfm_segments(scores.assign(r_score=[5, 6, 2, 3, 4]))
+    gap = [Segment("Good", (3, 5), (1, 5), "recent", "thank them")]
+    with pytest.raises(ValueError, match="No segment rule covers R=2, F=1"):
+        rfm_segments(scores, gap)
+
+
+@pytest.fixture(scope="module")
+def course():
+    import crmlab
+
+    crm = crmlab.load_crm(tables=["orders", "customers"])
+    done = crm.orders[crm.orders["status"] == "completed"]
+    local = done.assign(ordered_on=done["ordered_at"].dt.tz_convert("Asia/Tehran"))
+    summary = customer_summary(local, datetime_col="ordered_on", as_of="2025-12-31")
+    return crm, summary, rfm_table(summary)
+
+
+def test_local_dates_change_the_summary(course):
+    crm, summary, _ = course
+    done = crm.orders[crm.orders["status"] == "completed"]
+    utc = customer_summary(done, as_of="2025-12-31")
+    moved = (utc["days_since_last_order"] != summary["days_since_last_order"]).sum()
+    assert 30 < moved < 1000  # orders placed between local midnight and 03:30 UTC fall on another day
+    late = done["ordered_at"].dt.tz_convert("Asia/Tehran").dt.hour < 4
+    assert late.any()
+
+
+def test_rfm_table_on_the_course_data(course):
+    crm, summary, table = course
+    assert len(table) == summary.shape[0] == 2850
+    sizes = table["segment"].value_counts()
+    assert sizes.sum() == 2850 and (sizes > 0).all()
+    for score in ["r_score", "f_score", "m_score"]:
+        assert table[score].value_counts().between(569, 571).all()  # five equal groups despite ties
+    medians = table.groupby("segment", observed=True)[["days_since_last_order", "n_orders"]].median()
+    assert medians.loc["Champions", "days_since_last_order"] < 60 < 365 < medians.loc["Lost", "days_since_last_order"]
+    assert medians.loc["Champions", "n_orders"] >= 8 > 1 == medians.loc["New", "n_orders"]
+    assert medians.loc["Cannot lose", "n_orders"] > medians.loc["At risk", "n_orders"] > medians.loc["Lost", "n_orders"]
+
+
+def test_business_customers_score_higher_on_frequency(course):
+    """Planted in the generator: enterprises order 5.0 times a year, small businesses 3.5, consumers 2.2."""
+    crm, _, table = course
+    segment = crm.customers.set_index("customer_id")["segment"].reindex(table.index)
+    mean_f = table["f_score"].groupby(segment).mean()
+    assert mean_f["enterprise"] > mean_f["small_business"] + 0.15
+    assert mean_f["small_business"] > mean_f["consumer"] + 0.3
+
+
+# ---------------------------------------------------------------- targeting lists
+
+
+def test_targeting_list_by_hand():
+    rfm = pd.DataFrame({"segment": ["At risk", "At risk", "Champions", "At risk"], "m_score": [5, 3, 5, 5],
+                        "days_since_last_order": [400, 380, 12, 390], "n_orders": [8, 6, 20, 1],
+                        "total_spend": [250_000, 90_000, 800_000, 300_000]},
+                       index=pd.Index([1, 2, 3, 4], name="customer_id"))
+    customers = pd.DataFrame({"customer_id": [4, 3, 2, 1], "first_name": ["Mina", "Reza", "Sara", "Ali"],
+                              "last_name": ["Rahimi", "Moradi", "Ahmadi", "Karimi"], "company_name": [None] * 4,
+                              "email": ["m@x.ir", "r@x.ir", "s@x.ir", "a@x.ir"],
+                              "phone": ["+98911", "+98914", "+98913", "+98912"],
+                              "consent_email": [False, True, False, True], "consent_sms": [False, False, True, False]})
+    everyone = targeting_list(rfm, customers, consented_only=False)
+    assert everyone.index.tolist() == [3, 4, 1, 2]  # Champions first, then At risk by M score and spend
+    assert everyone["priority"].tolist() == [1, 1, 2, 3]
+    assert everyone.loc[4, "reason"] == "1 order, the last 390 days ago; $3,000 spent"
+    assert everyone["contact_by"].tolist() == ["email", "none", "email", "sms"]
+    assert everyone.loc[2, "first_name"] == "Sara"
+    assert everyone.loc[1, "action"] == next(s.action for s in SEGMENTS if s.name == "At risk")
+    at_risk = targeting_list(rfm, customers, segments=["At risk"])
+    assert at_risk.index.tolist() == [1, 2] and at_risk.attrs["without_consent"] == 1
+    with pytest.raises(ValueError, match=r"`segments` must be among \[.*\], but \['At Risk'\] was passed"):
+        targeting_list(rfm, customers, segments=["At Risk"])
+    with pytest.raises(KeyError, match="`consent_sms` must be a column of `customers`"):
+        targeting_list(rfm, customers.drop(columns="consent_sms"))
+
+
+def test_targeting_lists_on_the_course_data(course):
+    crm, _, table = course
+    targets = targeting_list(table, crm.customers, segments=["Cannot lose", "At risk"])
+    sizes = table["segment"].value_counts()
+    assert len(targets) + targets.attrs["without_consent"] == sizes["Cannot lose"] + sizes["At risk"]
+    assert set(targets["contact_by"]) == {"email", "sms"}
+    assert targets["segment"].iloc[0] == "Cannot lose" and targets["segment"].iloc[-1] == "At risk"
+    first = targets.groupby("segment")["priority"].min()
+    assert (first == 1).all()
+    top = targets.index[0]
+    assert table.loc[top, "m_score"] == table.loc[table["segment"] == "Cannot lose", "m_score"].max()
+    assert targets["reason"].str.match(r"\d+ orders?, the last \d+ days ago; \$[\d,]+ spent").all()
+
+
+def test_segment_profile_by_hand_and_on_the_course_data(course):
+    segment = pd.Categorical(["Lost", "Champions", "Lost"], categories=["Champions", "Lost"])
+    tiny = pd.DataFrame({"segment": segment, "days_since_last_order": [500, 10, 700], "n_orders": [1, 9, 2],
+                         "total_spend": [100, 800, 100]})
+    out = segment_profile(tiny)
+    assert out.index.tolist() == ["Champions", "Lost"]
+    assert out["customers"].tolist() == [1, 2] and out["median_days_since_last_order"].tolist() == [10.0, 600.0]
+    assert out["share_of_revenue"].tolist() == [0.8, 0.2]
+    _, _, table = course
+    profile = segment_profile(table)
+    assert profile.index.tolist() == [s.name for s in SEGMENTS]
+    assert profile[["share_of_customers", "share_of_revenue"]].sum().tolist() == pytest.approx([1, 1])
+    top = profile.loc["Champions"]
+    assert 0.18 < top["share_of_customers"] < 0.25 and top["share_of_revenue"] > 2 * top["share_of_customers"]
+    assert profile.loc["Lost", "share_of_revenue"] < profile.loc["Lost", "share_of_customers"] / 2
+
+
+def test_segment_heatmap_names_and_counts_every_cell(course):
+    _, _, table = course
+    ax = segment_heatmap(table)
+    texts = [t.get_text() for t in ax.texts]
+    assert len(texts) == 25
+    counts = pd.crosstab(table["r_score"], table["f_score"])
+    assert texts[0] == f"New\n{counts.loc[5, 1]}" and texts[4] == f"Champions\n{counts.loc[5, 5]}"
+    assert texts[-1] == f"Cannot lose\n{counts.loc[1, 5]}"
+    assert sum(int(t.split("\n")[1]) for t in texts) == len(table)
+    names = [t.split("\n")[0] for t in texts]
+    colours = {name: tuple(c) for name, c in zip(names, ax.collections[0].get_facecolors(), strict=True)}
+    assert len(set(colours.values())) == len(SEGMENTS)  # one colour per segment

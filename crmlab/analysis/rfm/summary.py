@@ -1,4 +1,4 @@
-"""Per-customer purchase summaries: the RFM summary of lifetimes and pymc-marketing, and a plain business one.
+"""The per-customer purchase summaries: lifetimes' RFM summary and a plain business one.
 
 :func:`rfm_summary` follows lifetimes' ``summary_data_from_transaction_data`` exactly:
 purchases are grouped per period (a day or a week) first; ``frequency`` is the number of

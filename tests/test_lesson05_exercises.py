@@ -1,0 +1,239 @@
+"""Lesson 05's exercises: the right answer passes, known mistakes get their message,
+junk gets feedback (never a traceback), and the blank is "not attempted"."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import pytest
+from helpers import JUNK, Hostile
+
+import crmlab
+from crmlab.exercises import ____, lesson
+from crmlab.exercises.feedback import Status
+from crmlab.exercises.lessons.l05_rfm import HOSTILE_NAME
+
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+
+
+@pytest.fixture(scope="module")
+def crm():
+    return crmlab.load_crm(tables=["orders", "customers"])
+
+
+@pytest.fixture
+def ex():
+    return lesson("05_rfm")
+
+
+# ---------------------------------------------------------------- the learner's way, written independently
+
+
+def _purchases(crm, statuses=("completed",), tz="Asia/Tehran"):
+    p = crm.orders[crm.orders["status"].isin(statuses)]
+    return p.assign(ordered_local=p["ordered_at"].dt.tz_convert(tz))
+
+
+def _days(p):
+    return p["ordered_local"].dt.date
+
+
+def _daily(p):
+    return p.groupby(["customer_id", _days(p)])["total_cents"].sum()
+
+
+def _summary(p):
+    last = _days(p).groupby(p["customer_id"]).max()
+    return pd.DataFrame({
+        "days_since_last_order": (pd.Timestamp("2025-12-31") - pd.to_datetime(last)).dt.days,
+        "n_orders": p.groupby("customer_id").size(),
+        "total_spend": p.groupby("customer_id")["total_cents"].sum(),
+    })
+
+
+def _table(summary):
+    from crmlab.analysis import rfm
+
+    return rfm.rfm_table(summary)
+
+
+def _cell(tmp_path, writer):
+    path = tmp_path / "signup.csv"
+    writer(pd.DataFrame({"first_name": [HOSTILE_NAME], "phone": ["+989121234567"]}), path)
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        return list(csv.reader(f))[1][0]
+
+
+@pytest.fixture(scope="module")
+def right(crm, tmp_path_factory):
+    from crmlab.export import to_safe_csv
+
+    p = _purchases(crm)
+    daily = _daily(p)
+    repeat = daily[daily.groupby(level="customer_id").cumcount() > 0]
+    ids = daily.index.unique("customer_id")
+    summary = _summary(p)
+    return {
+        "q1": _days(p).groupby(p["customer_id"]).nunique() - 1,
+        "q2": repeat.groupby(level="customer_id").mean().reindex(ids, fill_value=0),
+        "q3": pd.qcut(summary["n_orders"].rank(method="first"), 5, labels=False) + 1,
+        "q4": int((_table(summary)["segment"] == "At risk").sum()),
+        "q5": _cell(tmp_path_factory.mktemp("q5"), to_safe_csv),
+    }
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+def test_solution_passes(ex, right, qid):
+    feedback = getattr(ex, qid).check(right[qid])
+    assert feedback.status is Status.CORRECT, str(feedback)
+
+
+def test_solution_variants_pass(ex, crm, right):
+    from crmlab.analysis import rfm
+
+    p = _purchases(crm)
+    model = rfm.rfm_summary(p, datetime_col="ordered_local", monetary_value_col="total_cents",
+                            observation_period_end="2025-12-31")  # fmt: skip
+    assert ex.q1.check(model["frequency"]).status is Status.CORRECT
+    assert ex.q2.check(model["monetary_value"].sample(frac=1, random_state=1)).status is Status.CORRECT
+    summary = rfm.customer_summary(p, datetime_col="ordered_local", as_of="2025-12-31")
+    assert ex.q3.check(rfm.quantile_score(summary["n_orders"])).status is Status.CORRECT
+    assert ex.q4.check(float(right["q4"])).status is Status.CORRECT
+    assert right["q5"] == "'" + HOSTILE_NAME  # neutralised: a single quote in front
+
+
+def _utc(crm):
+    p = _purchases(crm).assign(ordered_local=lambda d: d["ordered_at"])
+    return _days(p).groupby(p["customer_id"]).nunique() - 1
+
+
+def _all_days_mean(crm):
+    return _daily(_purchases(crm)).groupby(level="customer_id").mean()
+
+
+def _nan_for_one_timers(crm, right):
+    return right["q2"].where(right["q1"].reindex(right["q2"].index) > 0)
+
+
+def _qcut_values(crm):
+    summary = _summary(_purchases(crm))
+    return pd.qcut(summary["n_orders"], 5, labels=False, duplicates="drop") + 1
+
+
+def _lifetimes_recency(crm):
+    from crmlab.analysis import rfm
+
+    model = rfm.rfm_summary(_purchases(crm), datetime_col="ordered_local", observation_period_end="2025-12-31",
+                            monetary_value_col="total_cents")  # fmt: skip
+    table = rfm.rfm_table(model, recency="recency", frequency="frequency", monetary="monetary_value")
+    return int((table["segment"] == "At risk").sum())
+
+
+def _raw_to_csv(tmp_path):
+    return _cell(tmp_path, lambda df, path: df.to_csv(path, index=False))
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q1", lambda crm, right: right["q1"] + 1, "You counted the first purchase as a repeat purchase"),
+        ("q1", lambda crm, right: crm.orders[crm.orders["status"] == "completed"].groupby("customer_id").size() - 1,
+         "You counted orders, not purchase days"),
+        ("q1", lambda crm, right: _utc(crm), "Your days follow UTC"),
+        ("q2", lambda crm, right: _all_days_mean(crm), "the first one included"),
+        ("q2", _nan_for_one_timers, "NaN in your Series; lifetimes gives them 0"),
+        ("q2", lambda crm, right: right["q2"] / 100, "look like dollars"),
+        ("q3", lambda crm, right: _qcut_values(crm), "five groups are not of equal size"),
+        ("q3", lambda crm, right: 6 - right["q3"], "wrong way"),
+        ("q3", lambda crm, right: right["q3"].clip(upper=3), "fewer than five values"),
+        ("q4", lambda crm, right: _lifetimes_recency(crm), "You scored lifetimes' `recency`"),
+        ("q4", lambda crm, right: int((_table(_summary(_purchases(crm, ("completed", "cancelled", "returned"))))
+                                       ["segment"] == "At risk").sum()), "cancelled and returned"),
+        ("q5", lambda crm, right: HOSTILE_NAME, "still starts with `=`"),
+        ("q5", lambda crm, right: "+989121234567", "phone number's cell"),
+    ],
+)
+def test_known_mistakes_get_their_message(ex, crm, right, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm, right))
+    assert feedback.status is Status.INCORRECT, str(feedback)
+    assert message in feedback.message
+
+
+def test_writing_with_plain_to_csv_is_the_targeted_mistake(ex, tmp_path):
+    feedback = ex.q5.check(_raw_to_csv(tmp_path))
+    assert feedback.status is Status.INCORRECT and "to_safe_csv" in feedback.message
+
+
+def test_a_wrong_series_says_what_is_wrong_without_the_answer(ex, right):
+    wrong = right["q2"] + 1
+    feedback = ex.q2.check(wrong)
+    assert feedback.status is Status.INCORRECT
+    assert f"{right['q2'].iloc[3]:.2f}" not in str(feedback)  # expected values are never shown
+
+
+def test_a_table_for_a_series(ex, right):
+    feedback = ex.q1.check(right["q1"].rename("frequency").reset_index())
+    assert feedback.status is Status.INCORRECT
+    assert feedback.message
+
+
+@pytest.mark.parametrize("qid", QUESTIONS)
+@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
+def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
+    feedback = getattr(ex, qid).check(junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
+    assert feedback.message
+    assert "Traceback" not in str(feedback)
+
+
+@pytest.mark.parametrize("qid", [*QUESTIONS, "q9"])
+def test_blank_is_not_attempted(ex, qid):
+    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
+
+
+def test_learner_code_that_raises_is_explained(ex, crm):
+    feedback = ex.q1.check_code(lambda: crm.orders.groupby("customer_idd")["order_id"].nunique())
+    assert feedback.status is Status.LEARNER_ERROR
+    assert "customer_idd" in feedback.message
+
+
+@pytest.mark.parametrize(("qid", "answer", "status", "text"), [
+    ("q6", "b", Status.CORRECT, "Half of the customers never came back"),
+    ("q6", "a", Status.INCORRECT, "no gaps in the summary"),
+    ("q6", "c", Status.INCORRECT, "many equal values"),
+    ("q7", "b", Status.CORRECT, "T - recency"),
+    ("q7", "a", Status.INCORRECT, "not the time since the last purchase"),
+    ("q8", "b", Status.CORRECT, "to_safe_csv"),
+    ("q8", "c", Status.INCORRECT, "Quoting numbers turns them into text"),
+    ("q8", "d", Status.INCORRECT, "reads a cell starting with = as a formula"),
+])
+def test_quizzes(ex, qid, answer, status, text):
+    feedback = ex.quiz(qid, answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
+@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
+def test_quiz_junk(ex, junk):
+    feedback = ex.quiz("q8", answer=junk)
+    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
+
+
+def test_hints_get_more_specific_and_solution_is_recorded(ex):
+    first, third = str(ex.q3.hint()), str(ex.q3.hint(3))
+    assert "cuts at values" in first and "rank(method='first')" in third
+    assert "qcut" in str(ex.q3.solution())
+    assert "q3" in str(ex.progress())
+
+
+def test_reflection_is_recorded_unchecked(ex):
+    assert ex.q9.check("At risk, with a personal win-back message.").status is Status.UNCHECKED
+
+
+def test_every_item_of_the_lesson_is_in_the_exercises():
+    source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "05_rfm.ipynb"
+    text = "\n".join(c.source for c in nbformat.read(source, as_version=4).cells)
+    for item in lesson("05_rfm").items:
+        assert f'"{item.id}"' in text or f"ex.{item.id}.check(" in text, item.id
