@@ -95,7 +95,9 @@ def widget_errors(nb: nbformat.NotebookNode) -> list[str]:
 
 
 def _mode_env(mode: str, progress_dir: str) -> dict[str, str]:
-    env = {"CRMLAB_PROGRESS_DIR": progress_dir, "CRMLAB_CHECK_MODE": ""}
+    # Notebooks run side by side: one BLAS/OpenMP thread each keeps 2 cores from thrashing.
+    env = {"CRMLAB_PROGRESS_DIR": progress_dir, "CRMLAB_CHECK_MODE": "",
+           "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
     if mode in ("solution", "learner"):
         env["CRMLAB_CHECK_MODE"] = mode
     return env

@@ -18,6 +18,7 @@ def pytest_configure(config):
 
     os.environ["CRMLAB_PROGRESS_DIR"] = tempfile.mkdtemp(prefix="crmlab-test-progress-")
     os.environ.pop("CRMLAB_CHECK_MODE", None)  # lessons run with ordinary, never-raising checks
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # nbval kernels: no thread oversubscription on 2 cores
 
 
 @pytest.fixture(scope="session")
