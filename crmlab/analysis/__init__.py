@@ -18,4 +18,5 @@ analyst can call it outside the notebooks. Import the module you need, e.g.
 - :mod:`.service` -- SLA alerts and Erlang C staffing (lesson 10)
 - :mod:`.pipeline` -- the sales pipeline: conversion, velocity, ageing deals, a forecast (lesson 11)
 - :mod:`.crosssell` -- association rules, next best offers, propensity and mailing depth (lesson 12)
+- :mod:`.report` -- the one-page manager report built from computed numbers (lesson 13)
 """
