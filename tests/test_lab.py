@@ -29,7 +29,7 @@ def _free_port() -> int:
 
 def _get(url: str, token: str):
     request = urllib.request.Request(url, headers={"Authorization": f"token {token}"})
-    with urllib.request.urlopen(request, timeout=5) as response:
+    with urllib.request.urlopen(request, timeout=5) as response:  # allowed: 127.0.0.1 only
         return response.status, response.read()
 
 
@@ -88,5 +88,5 @@ def test_news_and_update_checks_are_off(lab):
 def test_rejects_requests_without_the_token(lab):
     base, _ = lab
     with pytest.raises(urllib.error.HTTPError) as err:
-        urllib.request.urlopen(f"{base}/api/contents/notebooks", timeout=5)
+        urllib.request.urlopen(f"{base}/api/contents/notebooks", timeout=5)  # allowed: 127.0.0.1 only
     assert err.value.code == 403

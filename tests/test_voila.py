@@ -31,7 +31,7 @@ def _free_port() -> int:
 
 
 def _get(url: str, timeout: float = 25):
-    with urllib.request.urlopen(url, timeout=timeout) as response:
+    with urllib.request.urlopen(url, timeout=timeout) as response:  # allowed: 127.0.0.1 only
         return response.status, response.read().decode("utf-8", errors="replace")
 
 
