@@ -35,7 +35,8 @@ install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and
 LAB_FLAGS := --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lab: $(STAMP)  ## open the course in JupyterLab
-	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" \
+		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
 
 test: $(STAMP)  ## run the whole test suite (lint, clean notebooks, units, notebooks)
 	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks

@@ -90,3 +90,13 @@ def test_rejects_requests_without_the_token(lab):
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{base}/api/contents/notebooks", timeout=5)  # allowed: 127.0.0.1 only
     assert err.value.code == 403
+
+
+def test_make_lab_serves_the_whole_course_and_opens_the_welcome_lesson():
+    """`make lab` must show exercises/ too (root = the checkout), bind loopback, and open lesson 00."""
+    dry = subprocess.run(["make", "-n", "lab"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    command = dry.replace("\\\n", " ")  # join the recipe's continued lines
+    assert "--ServerApp.ip=127.0.0.1" in command
+    assert f'--ServerApp.root_dir="{ROOT}"' in command
+    assert "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb" in command
+    assert (ROOT / "notebooks" / "00_welcome.ipynb").exists() and (ROOT / "exercises" / "00_welcome.ipynb").exists()
