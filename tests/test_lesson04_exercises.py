@@ -8,18 +8,13 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
-from helpers import JUNK, Hostile
 
 import crmlab
 from crmlab.analysis.bi import EXPORT_END, FUNNEL, LAST_DAY
-from crmlab.exercises import ____, lesson
+from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
 QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
-
-
-
-
 
 
 @pytest.fixture(scope="module")
@@ -210,24 +205,10 @@ def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, right):
     assert f"{right['q1']['sla_breach_rate'].iloc[0]:.4f}" not in text  # expected values are never shown
 
 
-@pytest.mark.parametrize("qid", QUESTIONS)
-@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
-def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
-    feedback = getattr(ex, qid).check(junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
-    assert feedback.message
-    assert "Traceback" not in str(feedback)
-
-
 def test_a_series_is_told_to_become_a_table(ex, right):
     feedback = ex.q4.check(right["q4"].set_index("stage")["conversion"])
     assert feedback.status is Status.INCORRECT
     assert ".reset_index()" in feedback.message
-
-
-@pytest.mark.parametrize("qid", [*QUESTIONS, "q7"])
-def test_blank_is_not_attempted(ex, qid):
-    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
 
 
 def test_learner_code_that_raises_is_explained(ex, crm):
@@ -248,12 +229,6 @@ def test_learner_code_that_raises_is_explained(ex, crm):
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)
     assert feedback.status is status and text in feedback.message
-
-
-@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
-def test_quiz_junk(ex, junk):
-    feedback = ex.quiz("q9", answer=junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
 
 
 def test_hints_get_more_specific_and_solution_is_recorded(ex):

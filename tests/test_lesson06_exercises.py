@@ -9,14 +9,13 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import JUNK, Hostile
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from threadpoolctl import threadpool_limits
 
 import crmlab
 from crmlab.analysis import clusters
-from crmlab.exercises import ____, lesson
+from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
 QUESTIONS = ["q1", "q2", "q3", "q4"]
@@ -157,20 +156,6 @@ def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, right):
     assert f"{right['q3'].iloc[0, 0]:.2f}" not in str(feedback)
 
 
-@pytest.mark.parametrize("qid", QUESTIONS)
-@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
-def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
-    feedback = getattr(ex, qid).check(junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
-    assert feedback.message
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("qid", [*QUESTIONS, "q8"])
-def test_blank_is_not_attempted(ex, qid):
-    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
-
-
 def test_learner_code_that_raises_is_explained(ex, features):
     feedback = ex.q1.check_code(lambda: features["totl_spend"])
     assert feedback.status is Status.LEARNER_ERROR
@@ -189,12 +174,6 @@ def test_learner_code_that_raises_is_explained(ex, features):
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)
     assert feedback.status is status and text in feedback.message
-
-
-@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
-def test_quiz_junk(ex, junk):
-    feedback = ex.quiz("q6", answer=junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
 
 
 def test_hints_get_more_specific_and_solution_is_recorded(ex):

@@ -7,11 +7,10 @@ import math
 
 import pandas as pd
 import pytest
-from helpers import JUNK, Hostile
 
 import crmlab
 from crmlab.analysis import cohorts as co
-from crmlab.exercises import ____, lesson
+from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
 END = "2025-12-31"
@@ -184,20 +183,6 @@ def test_a_whole_column_for_q1_is_explained(ex, crm):
     assert ".loc[customer_id]" in feedback.message
 
 
-@pytest.mark.parametrize("qid", QUESTIONS)
-@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
-def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
-    feedback = getattr(ex, qid).check(junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
-    assert feedback.message
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("qid", [*QUESTIONS, "q6"])
-def test_blank_is_not_attempted(ex, qid):
-    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
-
-
 def test_learner_code_that_raises_is_explained(ex, crm):
     feedback = ex.q2.check_code(lambda: co.cohort_sizes(crm.orders, time="orderd_at"))
     assert feedback.status is Status.LEARNER_ERROR
@@ -219,12 +204,6 @@ def test_reflection_is_recorded_unchecked(ex):
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)
     assert feedback.status is status and text in feedback.message
-
-
-@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
-def test_quiz_junk(ex, junk):
-    feedback = ex.quiz("q8", answer=junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
 
 
 def test_hints_get_more_specific_and_solution_is_recorded(ex):

@@ -7,8 +7,6 @@ import math
 
 import numpy as np
 import pytest
-from helpers import JUNK as BASE_JUNK
-from helpers import Hostile
 from scipy import stats
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_effectsize
@@ -19,7 +17,6 @@ from crmlab.exercises import ____, lesson
 from crmlab.exercises.feedback import Status
 
 QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6"]
-JUNK = [*BASE_JUNK, float("nan"), float("inf")]
 
 
 @pytest.fixture(scope="module")
@@ -213,20 +210,6 @@ def test_a_wrong_number_says_what_to_look_at_without_the_answer(ex, data):
     assert dict_feedback.status is Status.INCORRECT and "missing the key" in dict_feedback.message
 
 
-@pytest.mark.parametrize("qid", QUESTIONS)
-@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
-def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
-    feedback = getattr(ex, qid).check(junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
-    assert feedback.message
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("qid", [*QUESTIONS, "q9"])
-def test_blank_is_not_attempted(ex, qid):
-    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
-
-
 def test_blank_arithmetic_and_partly_blank_answers_are_not_attempted(ex):
     assert ex.q2.check(____ - ____).status is Status.NOT_ATTEMPTED
     assert ex.q3.check((____, ____)).status is Status.NOT_ATTEMPTED
@@ -271,12 +254,6 @@ def test_quiz_numbers_match_the_data(data):
     naive = experiments.compare_periods(data["loyalty"], "opted_in", "not_opted_in")
     assert round(100 * naive.loc["during", "gap"], 1) == 10.6 and round(naive.loc["during", "p_value"], 3) == 0.002
     assert round(100 * naive.loc["before", "gap"]) == 15  # q11's explanation
-
-
-@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
-def test_quiz_junk(ex, junk):
-    feedback = ex.quiz("q7", answer=junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
 
 
 def test_reflection_is_recorded_unchecked(ex):

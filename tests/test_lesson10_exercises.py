@@ -11,12 +11,11 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import JUNK, Hostile
 
 import crmlab
 from crmlab.analysis.kpis import EXPORT_END
 from crmlab.datasets import load_bank_calls
-from crmlab.exercises import ____, lesson
+from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
 QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
@@ -233,20 +232,6 @@ def test_a_wrong_list_is_incorrect(ex, right):
     assert ex.q2.check(["a", "b"]).status is Status.INCORRECT
 
 
-@pytest.mark.parametrize("qid", QUESTIONS)
-@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
-def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
-    feedback = getattr(ex, qid).check(junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
-    assert feedback.message
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("qid", [*QUESTIONS, "q6"])
-def test_blank_is_not_attempted(ex, qid):
-    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
-
-
 def test_learner_code_that_raises_is_explained(ex, crm):
     feedback = ex.q1.check_code(lambda: crm.tickets.groupby("priorty")["sla_hours"].mean())
     assert feedback.status is Status.LEARNER_ERROR
@@ -265,12 +250,6 @@ def test_learner_code_that_raises_is_explained(ex, crm):
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)
     assert feedback.status is status and text in feedback.message
-
-
-@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
-def test_quiz_junk(ex, junk):
-    feedback = ex.quiz("q7", answer=junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
 
 
 def test_hints_get_more_specific_and_solution_is_recorded(ex):

@@ -6,14 +6,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import JUNK, Hostile
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 import crmlab
 from crmlab.analysis import crosssell
 from crmlab.datasets import load_caravan
-from crmlab.exercises import ____, lesson
+from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
 CHECKED = ["q1", "q2", "q3", "q4", "q5"]
@@ -157,20 +156,6 @@ def test_a_wrong_number_does_not_give_the_answer_away(ex, lines, caravan):
     assert f"{_confidence(lines):.3f}" not in str(feedback)
 
 
-@pytest.mark.parametrize("qid", CHECKED)
-@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
-def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
-    feedback = getattr(ex, qid).check(junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
-    assert feedback.message
-    assert "Traceback" not in str(feedback)
-
-
-@pytest.mark.parametrize("qid", [*CHECKED, "q7"])
-def test_blank_is_not_attempted(ex, qid):
-    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
-
-
 def test_learner_code_that_raises_is_explained(ex, lines):
     feedback = ex.q1.check_code(lambda: lines.groupby("categroy")["order_id"].nunique())
     assert feedback.status is Status.LEARNER_ERROR
@@ -190,12 +175,6 @@ def test_learner_code_that_raises_is_explained(ex, lines):
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)
     assert feedback.status is status and text in feedback.message
-
-
-@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
-def test_quiz_junk(ex, junk):
-    feedback = ex.quiz("q9", answer=junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
 
 
 def test_hints_get_more_specific_and_solution_is_recorded(ex):

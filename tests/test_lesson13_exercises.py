@@ -11,13 +11,12 @@ import nbformat
 import numpy as np
 import pandas as pd
 import pytest
-from helpers import JUNK, Hostile
 
 from crmlab.analysis import clv
 from crmlab.analysis import cohorts as co
 from crmlab.analysis.rfm import rfm_summary
 from crmlab.datasets import load_cdnow
-from crmlab.exercises import ____, lesson
+from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 from crmlab.exercises.lessons import l13_capstone as l13
 
@@ -216,23 +215,9 @@ def test_wrong_answers_never_show_the_expected_value(ex, right):
     assert str(right["q7"]) not in str(feedback) and "1,594" not in str(feedback)
 
 
-@pytest.mark.parametrize("qid", CHECKED)
-@pytest.mark.parametrize("junk", JUNK, ids=lambda j: type(j).__name__)
-def test_junk_gets_feedback_not_a_traceback(ex, qid, junk):
-    feedback = getattr(ex, qid).check(junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR}
-    assert feedback.message
-    assert "Traceback" not in str(feedback)
-
-
 def test_q3_explains_a_whole_column(ex, clean):
     feedback = ex.q3.check(clean["date"])
     assert feedback.status is Status.INCORRECT and "not a whole column" in feedback.message
-
-
-@pytest.mark.parametrize("qid", [*CHECKED, "q9"])
-def test_blank_is_not_attempted(ex, qid):
-    assert getattr(ex, qid).check(____).status is Status.NOT_ATTEMPTED
 
 
 def test_learner_code_that_raises_is_explained(ex, clean):
@@ -255,12 +240,6 @@ def test_learner_code_that_raises_is_explained(ex, clean):
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)
     assert feedback.status is status and text in feedback.message
-
-
-@pytest.mark.parametrize("junk", [None, 3, "z", ["a", "b"], Hostile()], ids=repr)
-def test_quiz_junk(ex, junk):
-    feedback = ex.quiz("q2", answer=junk)
-    assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
 
 
 def test_hints_get_more_specific_and_solutions_are_recorded(ex):
