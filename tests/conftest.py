@@ -17,8 +17,22 @@ def pytest_configure(config):
     import tempfile
 
     os.environ["CRMLAB_PROGRESS_DIR"] = tempfile.mkdtemp(prefix="crmlab-test-progress-")
+    os.environ.update(loopback_without_proxy(os.environ))  # behind an HTTP proxy, 127.0.0.1 stays direct
     os.environ.pop("CRMLAB_CHECK_MODE", None)  # lessons run with ordinary, never-raising checks
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # nbval kernels: no thread oversubscription on 2 cores
+
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def loopback_without_proxy(environ) -> dict[str, str]:
+    """NO_PROXY and no_proxy with the loopback names appended to what they already hold."""
+    entries = []
+    for key in ("NO_PROXY", "no_proxy"):
+        entries += [e.strip() for e in environ.get(key, "").split(",") if e.strip()]
+    entries += [host for host in LOOPBACK if host not in entries]
+    merged = ",".join(dict.fromkeys(entries))
+    return {"NO_PROXY": merged, "no_proxy": merged}
 
 
 @pytest.fixture(scope="session")

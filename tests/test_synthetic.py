@@ -287,3 +287,103 @@ def test_generates_a_million_customers_shape_quickly_enough_for_small_runs():
     small = generate_crm(n_customers=100, seed=0)
     assert len(small.customers) == 100
     assert np.isin(small.orders["customer_id"], small.customers["customer_id"]).all()
+
+
+# ---------------------------------------------------------------- arguments and memory, refused up front
+
+@pytest.mark.parametrize(("bad", "detail"), [
+    (True, "True was passed (a yes/no value, not a number)"),
+    ("3000", "the text '3000' was passed: write the number without quotes"),
+    (3000.0, "3000.0 was passed: write 3000 without the decimal point"),
+    (float("nan"), "nan (float) was passed"),
+    (0, "0 was passed"),
+    (-5, "-5 was passed"),
+    (np.int64(99), "np.int64(99) was passed"),
+])  # fmt: skip
+def test_n_customers_messages_say_what_was_wrong(bad, detail):
+    with pytest.raises(ValueError) as caught:
+        generate_crm(n_customers=bad)
+    assert str(caught.value) == (f"`n_customers` must be a whole number of at least 100, but {detail}, e.g. "
+                                 "generate_crm(n_customers=3000).")  # fmt: skip
+
+
+@pytest.mark.parametrize(("bad", "detail"), [
+    (None, "None (NoneType) was passed"), (False, "False was passed (a yes/no value, not a number)"),
+    (-1, "-1 was passed"), (2024.0, "2024.0 was passed: write 2024 without the decimal point"),
+])  # fmt: skip
+def test_seed_messages_say_what_was_wrong(bad, detail):
+    with pytest.raises(ValueError) as caught:
+        generate_crm(n_customers=200, seed=bad)
+    assert str(caught.value) == f"`seed` must be a non-negative whole number, but {detail}, e.g. seed=2024."
+
+
+def test_numpy_counts_and_huge_seeds_are_fine():
+    crm = generate_crm(n_customers=np.int32(150), seed=2**100)
+    assert len(crm.customers) == 150 and crm.truth["seed"] == 2**100
+
+
+def test_too_many_customers_are_refused_before_any_allocation(monkeypatch):
+    from crmlab.datasets import synthetic
+
+    monkeypatch.setattr(synthetic, "_available_memory", lambda: 4_500_000_000)
+    monkeypatch.setattr(synthetic.people, "make_population", lambda *a: pytest.fail("allocated before refusing"))
+    with pytest.raises(ValueError) as caught:
+        generate_crm(100_000_000)
+    assert str(caught.value) == (
+        "generate_crm(n_customers=100,000,000) would need about 650.0 GB of memory (6.5 kB per customer), more "
+        "than the 3.6 GB it may use here (80% of the 4.5 GB available now). Use at most n_customers=553,000 on "
+        "this machine, or free memory first.")
+
+
+def test_the_memory_limit_is_exact_at_its_edge(monkeypatch):
+    from crmlab.datasets import synthetic
+
+    per = synthetic.BYTES_PER_CUSTOMER
+    monkeypatch.setattr(synthetic, "_available_memory", lambda: 200 * per * 5 // 4)  # 80% of it is 200 customers
+    assert len(generate_crm(200).customers) == 200
+    with pytest.raises(ValueError, match=r"would need about 1\.3 MB of memory"):
+        generate_crm(201)
+    monkeypatch.setattr(synthetic, "_available_memory", lambda: None)  # unknown: not refused
+    assert len(generate_crm(150).customers) == 150
+
+
+def test_available_memory_is_the_smallest_known_limit(monkeypatch):
+    from crmlab.datasets import synthetic
+
+    monkeypatch.setattr(synthetic, "_meminfo_available", lambda: 8 * 10**9)
+    monkeypatch.setattr(synthetic, "_cgroup_available", lambda: 3 * 10**9)
+    monkeypatch.setattr(synthetic, "_address_space_available", lambda: None)
+    assert synthetic._available_memory() == 3 * 10**9
+    monkeypatch.setattr(synthetic, "_cgroup_available", lambda: -5)  # over its limit already
+    assert synthetic._available_memory() == 0
+    for name in ("_meminfo_available", "_cgroup_available"):
+        monkeypatch.setattr(synthetic, name, lambda: None)
+    assert synthetic._available_memory() is None
+
+
+def test_available_memory_on_this_machine_is_plausible():
+    from crmlab.datasets import synthetic
+
+    with open("/proc/meminfo", encoding="ascii") as handle:
+        total = next(int(line.split()[1]) * 1024 for line in handle if line.startswith("MemTotal:"))
+    assert 0 < synthetic._available_memory() <= total
+
+
+def test_the_bytes_per_customer_estimate_covers_a_measured_peak():
+    """Peak resident memory of a fresh process generating 100,000 customers, per customer.
+
+    Read from /proc/self/status (VmHWM, reset by exec), not ru_maxrss, which a child
+    started from a big pytest process inherits.
+    """
+    import subprocess
+    import sys
+
+    code = ("import crmlab.datasets as d\n"
+            "def kb(key):\n"
+            "    return next(int(l.split()[1]) for l in open('/proc/self/status') if l.startswith(key))\n"
+            "base = kb('VmRSS:'); d.generate_crm(100_000); print((kb('VmHWM:') - base) * 1024 / 100_000)")  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=True)
+    from crmlab.datasets import synthetic
+
+    measured = float(done.stdout)
+    assert 3_000 < measured <= synthetic.BYTES_PER_CUSTOMER

@@ -10,6 +10,7 @@ In an exercise notebook::
     ex.q1.solution()              # recorded as viewed
     ex.quiz("q4")                 # multiple choice (ex.quiz("q4", answer="b") in code)
     ex.progress()                 # status, attempts, hints used, score
+    set_learner_name("Sara Ahmadi")  # once: the name on your certificates
 
 Authors write a lesson's questions in ``crmlab/exercises/lessons/lNN_slug.py`` with
 :class:`Question`, :class:`Mistake`, :class:`Reflection` and :class:`Quiz`.
@@ -21,6 +22,7 @@ from crmlab.exercises.compare import compare
 from crmlab.exercises.comparison import CompareOptions, Comparison
 from crmlab.exercises.explain import explain_error, explain_exception
 from crmlab.exercises.feedback import Check, Feedback, Message, Status
+from crmlab.exercises.learner import learner_name, set_learner_name
 from crmlab.exercises.lesson import Lesson, LessonError
 from crmlab.exercises.progress import CourseProgress, LessonProgress, course_progress
 from crmlab.exercises.progress_log import ProgressLog, progress_dir
@@ -53,7 +55,9 @@ __all__ = [
     "explain_error",
     "explain_exception",
     "is_blank",
+    "learner_name",
     "lesson",
     "load_quizzes",
     "progress_dir",
+    "set_learner_name",
 ]

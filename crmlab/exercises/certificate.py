@@ -2,24 +2,22 @@
 
 One file, inline CSS, no scripts, fonts or images from elsewhere: it opens
 offline and can be mailed as is. It states honestly how many hints were used and
-which solutions were viewed.
+which solutions were viewed, and carries the name the learner set with
+:func:`~crmlab.exercises.learner.set_learner_name` (never the computer's login name).
 """
 
 from __future__ import annotations
 
-import getpass
 import html
-import os
 from datetime import date
 from pathlib import Path
 
 from crmlab.errors import CrmlabError
+from crmlab.exercises.learner import HOW_TO_SET, LearnerNameError, check_learner_name, learner_name
 from crmlab.exercises.progress import LessonProgress
 from crmlab.exercises.progress_log import progress_dir
 
 __all__ = ["CertificateError", "render_certificate", "write_certificate"]
-
-ENV_LEARNER_NAME = "CRMLAB_LEARNER_NAME"
 
 _STYLE = """
 body{font-family:Georgia,serif;background:#f7f4ec;margin:0;padding:2em}
@@ -34,7 +32,7 @@ td,th{border-bottom:1px solid #ddd;padding:0.2em 0.8em}
 
 
 class CertificateError(CrmlabError, ValueError):
-    """The lesson is not complete yet."""
+    """The lesson is not complete yet, or the learner has not set a usable name."""
 
 
 def render_certificate(progress: LessonProgress, name: str, on: date) -> str:
@@ -99,7 +97,8 @@ def write_certificate(
     path : str or Path, optional
         The file to write; by default ``<directory>/certificates/<lesson>.html``.
     name : str, optional
-        The learner's name; by default ``$CRMLAB_LEARNER_NAME`` or the login name.
+        The learner's name; by default the one set with
+        :func:`~crmlab.exercises.learner.set_learner_name` (or ``$CRMLAB_LEARNER_NAME``).
     directory : Path, optional
         The progress folder; by default :func:`~crmlab.exercises.progress_log.progress_dir`.
 
@@ -111,7 +110,8 @@ def write_certificate(
     Raises
     ------
     CertificateError
-        When the lesson is not complete, naming what is left.
+        When the lesson is not complete, naming what is left; or when no name is set,
+        saying how to set one.
     """
     if not progress.complete:
         left = ", ".join(progress.remaining) or "its questions"
@@ -119,17 +119,21 @@ def write_certificate(
             f"Not yet: lesson {progress.lesson} needs every question correct first. "
             f"Still to do: {left}. {progress.score_text()}."
         )
+    learner = _learner(name, directory)
     if path is None:
         path = (directory or progress_dir()) / "certificates" / f"{progress.lesson}.html"
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    learner = name or os.environ.get(ENV_LEARNER_NAME) or _login_name()
     path.write_text(render_certificate(progress, learner, date.today()), encoding="utf-8")
     return path
 
 
-def _login_name() -> str:
+def _learner(name: str | None, directory: Path | None) -> str:
     try:
-        return getpass.getuser()
-    except Exception:  # no login name in some containers
-        return "a crmlab learner"
+        learner = check_learner_name(name) if name is not None else learner_name(directory=directory)
+    except LearnerNameError as exc:
+        raise CertificateError(f"Your certificate is ready except for your name: {exc}") from None
+    if learner is None:
+        raise CertificateError(f"Your certificate is ready except for your name. {HOW_TO_SET} "
+                               "Then ask for the certificate again.")  # fmt: skip
+    return learner

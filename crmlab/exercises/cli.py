@@ -1,4 +1,4 @@
-"""Command-line entry points: ``crmlab progress`` and ``crmlab release``.
+"""Command-line entry points: ``crmlab progress``, ``crmlab name`` and ``crmlab release``.
 
 ``crmlab.cli`` wires these functions as subcommands; each takes the arguments after
 the subcommand name and returns an exit status.
@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 from collections.abc import Sequence
 
+from crmlab.exercises.learner import HOW_TO_SET, LearnerNameError, learner_name, set_learner_name
 from crmlab.exercises.lesson import LessonError
-from crmlab.exercises.progress import Item, course_progress
-from crmlab.exercises.progress_log import ENV_PROGRESS_DIR, ProgressLog
+from crmlab.exercises.progress import Item, LessonProgress, course_progress, summarize
+from crmlab.exercises.progress_log import ENV_PROGRESS_DIR, ProgressLog, ProgressLogError
 from crmlab.exercises.registry import available_lessons, lesson
 from crmlab.exercises.release import ReleaseError, release, stale_copies
 
-__all__ = ["progress_main", "release_main"]
+__all__ = ["name_main", "progress_main", "release_main"]
 
 
 def progress_main(argv: Sequence[str] | None = None) -> int:
@@ -30,7 +32,8 @@ def progress_main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0, or 2 for an unknown lesson.
+        0; 1 when a log or the progress folder cannot be read (each one is named with
+        the fix, after the readable lessons); 2 for an unknown lesson.
 
     Examples
     --------
@@ -49,18 +52,61 @@ def progress_main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     log = ProgressLog(args.dir) if args.dir else ProgressLog()
     if args.lesson:
-        try:
-            summary = lesson(args.lesson, log=log).progress()
-        except LessonError as exc:
-            print(exc)
-            return 2
-        print(json.dumps(_as_dict(summary), indent=1) if args.json else summary)
-        return 0
-    summary = course_progress(log, _describe)
+        return _one_lesson(args.lesson, log, args.json)
+    try:
+        summary = course_progress(log, _describe)
+    except ProgressLogError as exc:
+        print(f"crmlab progress: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps([_as_dict(p) for p in summary.lessons], indent=1))
+        for lesson_id, reason in summary.unreadable:
+            print(f"crmlab progress: lesson {lesson_id}: {reason}", file=sys.stderr)
     else:
-        print(summary)
+        print(summary)  # unreadable logs are named after the table
+    return 1 if summary.unreadable else 0
+
+
+def name_main(argv: Sequence[str] | None = None) -> int:
+    """Show or set the name printed on your certificates (``crmlab name ["Your Name"]``).
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments after ``name``.
+
+    Returns
+    -------
+    int
+        0, or 2 for a name that cannot be used (the reason is printed on stderr).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> name_main(["--dir", folder, "Sara Ahmadi"])  # doctest: +ELLIPSIS
+    Learner name: Saved "Sara Ahmadi". Your certificates will show this name; ...
+    0
+    >>> name_main(["--dir", folder])
+    Your name on certificates: Sara Ahmadi
+    0
+    """
+    parser = argparse.ArgumentParser(
+        prog="crmlab name", description="Show or set the name printed on your certificates."
+    )
+    parser.add_argument("name", nargs="*", help='your name, in quotes: crmlab name "Sara Ahmadi"')
+    parser.add_argument("--dir", help=f"the progress folder (default: ${ENV_PROGRESS_DIR} "
+                        "or ~/.crmlab/progress)")  # fmt: skip
+    args = parser.parse_args(argv)
+    try:
+        if args.name:
+            print(set_learner_name(" ".join(args.name), directory=args.dir))
+            return 0
+        current = learner_name(directory=args.dir)
+    except LearnerNameError as exc:
+        print(f"crmlab name: {exc}", file=sys.stderr)
+        return 2
+    print(f"Your name on certificates: {current}" if current else f"No name set yet. {HOW_TO_SET}")
     return 0
 
 
@@ -79,7 +125,7 @@ def release_main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(
         prog="crmlab release",
-        description="Build exercises/NN_slug.ipynb from exercises/source/NN_slug.ipynb.",
+        description="Build exercises/NN_slug_exercises.ipynb from exercises/source/NN_slug_exercises.ipynb.",
     )
     parser.add_argument("--source", default="exercises/source", help="the authors' notebooks")
     parser.add_argument("--out", default="exercises", help="where the student copies go")
@@ -103,6 +149,23 @@ def release_main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
+def _one_lesson(lesson_id: str, log: ProgressLog, as_json: bool) -> int:
+    try:
+        ex = lesson(lesson_id, log=log)
+    except (LessonError, ValueError) as exc:
+        print(f"crmlab progress: {exc}", file=sys.stderr)
+        return 2
+    try:
+        contents = log.read(ex.id)
+    except ProgressLogError as exc:
+        print(f"crmlab progress: {exc}", file=sys.stderr)
+        return 1
+    items = [Item(i.id, i.kind, i.points) for i in ex.items]
+    summary = summarize(ex.id, contents.events, items, ex.title, contents.skipped, contents.problems)
+    print(json.dumps(_as_dict(summary), indent=1) if as_json else summary)
+    return 0
+
+
 def _describe(lesson_id: str):
     if lesson_id not in available_lessons():
         return None
@@ -110,7 +173,7 @@ def _describe(lesson_id: str):
     return ex.title, [Item(i.id, i.kind, i.points) for i in ex.items]
 
 
-def _as_dict(summary) -> dict:
+def _as_dict(summary: LessonProgress) -> dict:
     return {
         "lesson": summary.lesson,
         "title": summary.title,
@@ -123,4 +186,5 @@ def _as_dict(summary) -> dict:
             for i in summary.items
         ],  # fmt: skip
         "skipped_lines": summary.skipped_lines,
+        "skipped_reasons": list(summary.problems),
     }

@@ -5,6 +5,10 @@ status is ``correct`` once any check was correct, otherwise the last real attemp
 status; attempts count checks that were not "not attempted"; hints used is the
 highest hint number viewed. The score counts checked questions and quizzes (not
 reflections), weighted by their points.
+
+The summaries trust what the log says: a log edited by hand can claim any score.
+Lines that are not valid entries are skipped and reported with their reasons; a log
+that cannot be read at all is reported by name, and the other lessons still show.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from crmlab.exercises.progress_log import ProgressLog
+from crmlab.exercises.progress_log import ProgressLog, ProgressLogError
 
 __all__ = [
     "CourseProgress",
@@ -71,6 +75,7 @@ class LessonProgress:
     title: str
     items: tuple[QuestionProgress, ...]
     skipped_lines: int = 0
+    problems: tuple[str, ...] = ()
 
     @property
     def score(self) -> int:
@@ -111,24 +116,38 @@ class LessonProgress:
         if self.remaining:
             lines[-1] += ". Still to do: " + ", ".join(self.remaining) + "."
         if self.skipped_lines:
-            lines.append(f"({self.skipped_lines} unreadable line(s) in the log were skipped.)")
+            lines.append(self.skipped_text())
         return "\n".join(lines)
+
+    def skipped_text(self) -> str:
+        """E.g. ``"(1 unreadable line(s) in the log were skipped: line 3: not valid JSON.)"``."""
+        if not self.skipped_lines:
+            return ""
+        shown = "; ".join(self.problems[:_REASONS_SHOWN])
+        more = ", ..." if shown and self.skipped_lines > min(len(self.problems), _REASONS_SHOWN) else ""
+        detail = f": {shown}{more}" if shown else ""
+        return f"({self.skipped_lines} unreadable line(s) in the log were skipped{detail}{'' if more else '.'})"
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
         title = html.escape(f"Lesson {self.lesson}" + (f" · {self.title}" if self.title else ""))
+        skipped = f"<p>{html.escape(self.skipped_text())}</p>" if self.skipped_lines else ""
         return (
             f'<div class="crmlab-progress"><b>{title}</b>'
-            f"{_html_table(_HEADERS, self.rows())}<p>{html.escape(self.score_text())}</p></div>"
+            f"{_html_table(_HEADERS, self.rows())}<p>{html.escape(self.score_text())}</p>{skipped}</div>"
         )
 
 
 @dataclass(frozen=True)
 class CourseProgress:
-    """Progress over every lesson with a log (and every known lesson)."""
+    """Progress over every lesson with a log (and every known lesson).
+
+    ``unreadable`` pairs each lesson whose log could not be read with the reason.
+    """
 
     lessons: tuple[LessonProgress, ...]
+    unreadable: tuple[tuple[str, str], ...] = ()
 
     def rows(self) -> list[list[str]]:
         """One row per lesson: lesson, title, score, complete."""
@@ -137,19 +156,28 @@ class CourseProgress:
             for p in self.lessons
         ]
 
+    def unreadable_text(self) -> str:
+        """One paragraph per log that could not be read, or ``""``."""
+        return "\n".join(f"Lesson {lesson}: {reason}" for lesson, reason in self.unreadable)
+
     def __str__(self) -> str:
         if not self.lessons:
-            return "No progress recorded yet."
-        done = sum(p.complete for p in self.lessons)
-        score = sum(p.score for p in self.lessons)
-        total = sum(p.max_score for p in self.lessons)
-        table = _table(["lesson", "title", "score", "complete"], self.rows())
-        return f"{table}\nLessons complete: {done} of {len(self.lessons)}; points: {score} of {total}"
+            text = "No progress could be read." if self.unreadable else "No progress recorded yet."
+        else:
+            done = sum(p.complete for p in self.lessons)
+            score = sum(p.score for p in self.lessons)
+            total = sum(p.max_score for p in self.lessons)
+            table = _table(["lesson", "title", "score", "complete"], self.rows())
+            text = f"{table}\nLessons complete: {done} of {len(self.lessons)}; points: {score} of {total}"
+            text += "".join(f"\nLesson {p.lesson}: {p.skipped_lines} unreadable line(s) in the log were skipped "
+                            f"(crmlab progress {p.lesson} lists them)." for p in self.lessons if p.skipped_lines)
+        return text + ("\n" + self.unreadable_text() if self.unreadable else "")
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        return _html_table(["lesson", "title", "score", "complete"], self.rows())
+        problems = "".join(f"<p>{html.escape(line)}</p>" for line in self.unreadable_text().splitlines())
+        return _html_table(["lesson", "title", "score", "complete"], self.rows()) + problems
 
 
 def summarize(
@@ -158,6 +186,7 @@ def summarize(
     items: Sequence[Item] | None = None,
     title: str = "",
     skipped_lines: int = 0,
+    problems: Sequence[str] = (),
 ) -> LessonProgress:
     """Summarize one lesson's events.
 
@@ -173,12 +202,14 @@ def summarize(
         The lesson's title.
     skipped_lines : int
         Unreadable log lines, reported in the summary.
+    problems : sequence of str
+        Why they were skipped (:attr:`LogContents.problems <crmlab.exercises.progress_log.LogContents>`).
 
     Returns
     -------
     LessonProgress
     """
-    events = [e for e in events if isinstance(e.get("question"), str)]
+    events = [e for e in events if isinstance(e, dict) and isinstance(e.get("question"), str)]
     if items is None:
         items = _items_from_events(events)
     by_item: dict[str, list[dict]] = {item.id: [] for item in items}
@@ -186,7 +217,7 @@ def summarize(
         if event["question"] in by_item:
             by_item[event["question"]].append(event)
     summaries = tuple(_summarize_item(item, by_item[item.id]) for item in items)
-    return LessonProgress(lesson_id, title, summaries, skipped_lines)
+    return LessonProgress(lesson_id, title, summaries, skipped_lines, tuple(problems))
 
 
 def course_progress(
@@ -208,24 +239,37 @@ def course_progress(
     Returns
     -------
     CourseProgress
+        A lesson whose log cannot be read is left out of ``lessons`` and listed, with
+        the reason, in ``unreadable``.
+
+    Raises
+    ------
+    ProgressLogError
+        When the progress folder itself is a file or cannot be listed.
     """
     log = log or ProgressLog()
-    summaries = []
+    summaries, unreadable = [], []
     for lesson_id in sorted(set(log.lessons()) | set(lesson_ids)):
-        contents = log.read(lesson_id)
+        try:
+            contents = log.read(lesson_id)
+        except ProgressLogError as exc:
+            unreadable.append((lesson_id, str(exc)))
+            continue
         known = describe(lesson_id) if describe else None
         title, items = known if known else ("", None)
-        summaries.append(summarize(lesson_id, contents.events, items, title, contents.skipped))
-    return CourseProgress(tuple(summaries))
+        summaries.append(summarize(lesson_id, contents.events, items, title, contents.skipped,
+                                   contents.problems))  # fmt: skip
+    return CourseProgress(tuple(summaries), tuple(unreadable))
 
 
 _HEADERS = ["question", "kind", "status", "attempts", "hints", "solution"]
+_REASONS_SHOWN = 3
 
 
 def _items_from_events(events: list[dict]) -> list[Item]:
     kinds: dict[str, str] = {}
     for event in events:
-        kind = {"quiz": "quiz"}.get(event.get("event"), "question")
+        kind = "quiz" if event.get("event") == "quiz" else "question"
         if event.get("status") == "unchecked":
             kind = "reflection"
         kinds.setdefault(event["question"], kind)
@@ -236,8 +280,8 @@ def _items_from_events(events: list[dict]) -> list[Item]:
 
 def _summarize_item(item: Item, events: list[dict]) -> QuestionProgress:
     answers = [e for e in events if e.get("event") in ("check", "quiz")]
-    statuses = [e.get("status", "") for e in answers]
-    real = [s for s in statuses if s and s != "not_attempted"]
+    statuses = [e.get("status") for e in answers]
+    real = [s for s in statuses if isinstance(s, str) and s and s != "not_attempted"]
     if "correct" in real:
         status = "correct"
     else:
@@ -248,7 +292,7 @@ def _summarize_item(item: Item, events: list[dict]) -> QuestionProgress:
         kind=item.kind,
         status=status,
         attempts=len(real),
-        hints_used=max((h for h in hints if isinstance(h, int)), default=0),
+        hints_used=max((h for h in hints if isinstance(h, int) and not isinstance(h, bool)), default=0),
         solution_viewed=any(e.get("event") == "solution" for e in events),
         points=item.points,
     )
