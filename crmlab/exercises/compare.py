@@ -24,6 +24,7 @@ from crmlab.exercises.compare_values import (
     values_equal,
 )
 from crmlab.exercises.comparison import CompareOptions, Comparison, Report, describe
+from crmlab.exercises.safe_text import is_exactly, quote, quote_items
 
 __all__ = ["CompareOptions", "Comparison", "compare"]
 
@@ -85,13 +86,13 @@ def _dispatch(actual: Any, expected: Any, options: CompareOptions, report: Repor
 
 def _compare_dict(actual: Any, expected: dict, options: CompareOptions, report: Report) -> None:
     message = f"The question asks for a dict ({{key: value}}); you gave {describe(actual)}."
-    if not report.check("answer is a dict", isinstance(actual, dict), message):
+    if not report.check("answer is a dict", is_exactly(actual, dict), message):
         return
     missing = [k for k in expected if k not in actual]
     extra = [k for k in actual if k not in expected]
     message = (
-        f"Your dict is missing the key(s) {missing!r}." if missing
-        else f"Your dict has key(s) the question does not ask for: {extra!r}."
+        f"Your dict is missing the key(s) {quote_items(missing)}." if missing
+        else f"Your dict has key(s) the question does not ask for: {quote_items(extra)}."
     )  # fmt: skip
     if not report.check("has the expected keys", not missing and not extra, message):
         return
@@ -99,14 +100,14 @@ def _compare_dict(actual: Any, expected: dict, options: CompareOptions, report: 
         inner = compare(actual[key], want, options)
         if not inner.ok:
             report.rows = inner.rows
-            report.check(f"value for {key!r}", False, f"For key {key!r}: {inner.message}")
+            report.check(f"value for {quote(key)}", False, f"For key {quote(key)}: {inner.message}")
             return
     report.check("values are right", True)
 
 
 def _compare_array(actual: Any, expected: np.ndarray, options: CompareOptions, report) -> None:
     message = f"The question asks for a NumPy array; you gave {describe(actual)}."
-    if not report.check("answer is an array", isinstance(actual, np.ndarray), message):
+    if not report.check("answer is an array", is_exactly(actual, np.ndarray), message):
         return
     message = f"Your array has shape {actual.shape}; check `answer.shape` against the question."
     if not report.check("has the expected shape", actual.shape == expected.shape, message):
@@ -119,7 +120,7 @@ def _compare_array(actual: Any, expected: np.ndarray, options: CompareOptions, r
 
 
 def _compare_other(actual: Any, expected: Any, options: CompareOptions, report) -> None:
-    same_type = isinstance(actual, type(expected))
+    same_type = is_exactly(actual, type(expected))
     message = f"The question asks for a {type(expected).__name__}; you gave {describe(actual)}."
     if not report.check("answer has the expected type", same_type, message):
         return

@@ -11,6 +11,7 @@ expected. Messages name the learner's columns and rows, never expected values.
 from __future__ import annotations
 
 import difflib
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from pandas.api.types import infer_dtype
 
 from crmlab.exercises.compare_values import is_number, values_equal
 from crmlab.exercises.comparison import CompareOptions, Report, describe
+from crmlab.exercises.safe_text import is_exactly, quote, quote_items
 
 __all__ = ["compare_frame", "compare_series"]
 
@@ -47,7 +49,7 @@ def compare_frame(
 ) -> None:
     """Check that ``actual`` is a DataFrame matching ``expected``."""
     if not report.check(
-        "answer is a DataFrame", isinstance(actual, pd.DataFrame), _not_a_frame(actual, expected)
+        "answer is a DataFrame", is_exactly(actual, pd.DataFrame), _not_a_frame(actual, expected)
     ):
         return
     if isinstance(actual.columns, pd.MultiIndex):
@@ -55,7 +57,7 @@ def compare_frame(
             "has one level of column names",
             False,
             "Your table has two-level column names (a MultiIndex), e.g. "
-            f"{actual.columns[0]!r}. Name each result column with named aggregation, "
+            f"{quote(actual.columns[0])}. Name each result column with named aggregation, "
             "e.g. `.agg(total=('amount', 'sum'))`.",
         )
         return
@@ -75,7 +77,7 @@ def compare_series(
 ) -> None:
     """Check that ``actual`` is a Series matching ``expected`` (values and index)."""
     if not report.check(
-        "answer is a Series", isinstance(actual, pd.Series), _not_a_series(actual, expected)
+        "answer is a Series", is_exactly(actual, pd.Series), _not_a_series(actual, expected)
     ):
         return
     if _is_default_index(expected.index):
@@ -141,7 +143,7 @@ def _check_index(actual, expected, options, report) -> bool:
 def _match_columns(act, exp, keys, original, options, report) -> list | None:
     fold = (lambda c: str(c).casefold()) if options.ignore_column_case else (lambda c: c)
     have = list(act.columns)
-    duplicated = [c for c in have if have.count(c) > 1]
+    duplicated = [c for c, n in Counter(have).items() if n > 1]
     if duplicated:
         message = f"Your table has more than one column named `{duplicated[0]}`: rename or drop one."
         report.check("column names are unique", False, message)
@@ -158,8 +160,8 @@ def _match_columns(act, exp, keys, original, options, report) -> list | None:
         report.check(
             "has the expected columns",
             False,
-            f"Your table has extra column(s) {extra!r}; the question asks for {listed}. "
-            f"Select what you need, or drop the rest with `.drop(columns={extra!r})`.",
+            f"Your table has extra column(s) {quote_items(extra)}; the question asks for {listed}. "
+            f"Select what you need, or drop the rest with `.drop(columns={quote_items(extra)})`.",
         )
         return None
     report.check("has the expected columns", True)
@@ -167,8 +169,8 @@ def _match_columns(act, exp, keys, original, options, report) -> list | None:
 
 
 def _missing_message(column, have, keys, original) -> str:
-    message = f"Expected a column named `{column}`; your table has columns {have!r}."
-    names = [str(c) for c in have]
+    message = f"Expected a column named `{column}`; your table has columns {quote_items(have)}."
+    names = [str.__str__(c) for c in have[:1000] if is_exactly(c, str) and str.__len__(c) <= 200]
     close = difflib.get_close_matches(str(column), names, n=1, cutoff=0.6)
     same_case = [c for c in names if c.casefold() == str(column).casefold()]
     if same_case:
@@ -258,7 +260,7 @@ def _align(act, exp, keys, report) -> list | None:
 
 
 def _key_text(keys: list) -> str:
-    return ", ".join(str(k[0]) if len(k) == 1 else str(k) for k in keys)
+    return ", ".join(quote(k[0]) if len(k) == 1 else quote(tuple(k)) for k in keys)
 
 
 def _sorted_rows(frame: pd.DataFrame) -> pd.DataFrame:
@@ -312,7 +314,7 @@ def _differing_rows(act, differs, keys, bad, max_rows) -> str:
     shown = shown.rename(columns={_VALUES: "your value"})
     n = len(shown)
     try:
-        table = shown.head(max_rows).to_string(index=False)
+        table = shown.head(max_rows).to_string(index=False, max_colwidth=60)
     except Exception:  # a learner's cell values may not render
         return ""
     body = "\n".join("    " + line for line in table.splitlines())
@@ -329,7 +331,7 @@ def _is_default_index(index: pd.Index) -> bool:
 def _not_a_frame(actual: Any, expected: pd.DataFrame) -> str:
     columns = [*(n for n in expected.index.names if n is not None), *expected.columns]
     asked = f"the question asks for a DataFrame (a table with columns {columns!r})"
-    if isinstance(actual, pd.Series):
+    if is_exactly(actual, pd.Series):
         return (
             f"You gave a Series (a single column of values), but {asked}. Turn it into a "
             "table with `.reset_index()` or `.to_frame()`, or select several columns with "
@@ -347,7 +349,7 @@ def _not_a_series(actual: Any, expected: pd.Series) -> str:
     keys = [n for n in expected.index.names if n is not None]
     per = f" indexed by `{keys[0]}`" if keys else ""
     asked = f"the question asks for a Series (one column of values{per})"
-    if isinstance(actual, pd.DataFrame):
+    if is_exactly(actual, pd.DataFrame):
         if actual.shape[1] == 1:
             return (
                 f"You gave a DataFrame with one column, but {asked}. Select the column "

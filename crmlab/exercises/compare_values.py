@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.exercises.comparison import CompareOptions, Report, describe, format_value
+from crmlab.exercises.safe_text import is_exactly
 
 __all__ = [
     "compare_bool",
@@ -31,9 +32,7 @@ _GREEDY_LIMIT = 500  # longer unordered lists are matched after sorting
 
 def is_number(value: Any) -> bool:
     """True for ints, floats and NumPy numbers, False for bools."""
-    return isinstance(value, (numbers.Number, np.number)) and not isinstance(
-        value, (bool, np.bool_)
-    )
+    return is_exactly(value, numbers.Number, np.number) and not is_exactly(value, bool, np.bool_)
 
 
 def values_equal(actual: Any, expected: Any, options: CompareOptions) -> bool:
@@ -46,12 +45,12 @@ def values_equal(actual: Any, expected: Any, options: CompareOptions) -> bool:
     """
     if is_number(expected) and is_number(actual):
         return _numbers_equal(actual, expected, options)
-    if isinstance(expected, str) and isinstance(actual, str):
-        return _text_key(actual, options) == _text_key(expected, options)
+    if is_exactly(expected, str) and is_exactly(actual, str):
+        return str.__eq__(_text_key(actual, options), _text_key(expected, options))
     if _is_missing(expected) or _is_missing(actual):
         return _is_missing(expected) and _is_missing(actual)
     result = actual == expected
-    if isinstance(result, (bool, np.bool_)):
+    if is_exactly(result, bool, np.bool_):
         return bool(result)
     return False
 
@@ -87,7 +86,7 @@ def compare_number(actual: Any, expected: Any, options: CompareOptions, report: 
 
 def compare_bool(actual: Any, expected: Any, options: CompareOptions, report: Report) -> None:
     """Check that ``actual`` is True or False and equals ``expected``."""
-    is_bool = isinstance(actual, (bool, np.bool_))
+    is_bool = is_exactly(actual, bool, np.bool_)
     message = f"The question asks for True or False; you gave {describe(actual)}."
     if is_number(actual) and actual in (0, 1):
         message += " Write `True` or `False` rather than 1 or 0."
@@ -103,14 +102,14 @@ def compare_bool(actual: Any, expected: Any, options: CompareOptions, report: Re
 def compare_text(actual: Any, expected: str, options: CompareOptions, report: Report) -> None:
     """Check that ``actual`` is text equal to ``expected``."""
     message = f"The question asks for text (a str); you gave {describe(actual)}."
-    if not report.check("answer is text", isinstance(actual, str), message):
+    if not report.check("answer is text", is_exactly(actual, str), message):
         return
-    if _text_key(actual, options) == _text_key(expected, options):
+    if str.__eq__(_text_key(actual, options), _text_key(expected, options)):
         report.check("text is right", True)
         return
     loose = CompareOptions(ignore_text_case=True)
     message = f"Your text, {format_value(actual)}, is not the expected one."
-    if _text_key(actual, loose) == _text_key(expected, loose):
+    if str.__eq__(_text_key(actual, loose), _text_key(expected, loose)):
         message = (
             "Your text differs only in upper/lower case or surrounding spaces: "
             "text must match exactly."
@@ -127,7 +126,7 @@ def compare_collection(actual: Any, expected: Any, options: CompareOptions, repo
         return
     wanted = list(expected)
     ordered = not options.ignore_order and not isinstance(expected, (set, frozenset))
-    if ordered and isinstance(actual, (set, frozenset)):
+    if ordered and is_exactly(actual, set, frozenset):
         report.check(
             "items are in order",
             False,
@@ -153,7 +152,13 @@ def compare_collection(actual: Any, expected: Any, options: CompareOptions, repo
 
 
 def _numbers_equal(actual: Any, expected: Any, options: CompareOptions) -> bool:
-    a, e = complex(actual), complex(expected)
+    integers = (numbers.Integral, np.integer)
+    if is_exactly(actual, int, np.integer) and isinstance(expected, integers):
+        return int(actual) == int(expected)  # exact, and no overflow for huge ints
+    try:
+        a, e = complex(actual), complex(expected)
+    except OverflowError:  # too large for a float: not the expected value
+        return False
     if a.imag or e.imag:
         return a == e
     a_f, e_f = a.real, e.real
@@ -167,15 +172,17 @@ def _numbers_equal(actual: Any, expected: Any, options: CompareOptions) -> bool:
 def _is_missing(value: Any) -> bool:
     if value is None or value is pd.NA or value is pd.NaT:
         return True
-    return isinstance(value, (float, np.floating)) and math.isnan(value)
+    return is_exactly(value, float, np.floating) and math.isnan(value)
 
 
 def _is_infinite(value: Any) -> bool:
-    return isinstance(value, (float, np.floating)) and math.isinf(value)
+    return is_exactly(value, float, np.floating) and math.isinf(value)
 
 
 def _text_key(text: str, options: CompareOptions) -> str:
-    return text.strip().casefold() if options.ignore_text_case else text
+    """The text compared, read with ``str``'s own methods (a subclass may override them)."""
+    plain = str.__str__(text)
+    return str.casefold(str.strip(plain)) if options.ignore_text_case else plain
 
 
 def _not_a_number(actual: Any) -> str:
@@ -184,9 +191,9 @@ def _not_a_number(actual: Any) -> str:
             "Your answer is None. A method with `inplace=True`, or a function that prints "
             "instead of returning, gives None: make the last line produce the number."
         )
-    if isinstance(actual, (bool, np.bool_)):
+    if is_exactly(actual, bool, np.bool_):
         return "You gave True/False; the question asks for a number."
-    if isinstance(actual, (pd.Series, pd.DataFrame, np.ndarray)):
+    if is_exactly(actual, pd.Series, pd.DataFrame, np.ndarray):
         size = actual.size
         kind = type(actual).__name__
         if size == 1:
@@ -198,9 +205,9 @@ def _not_a_number(actual: Any) -> str:
             f"You gave a {kind} with {size} values; the question asks for a single number. "
             "Did you forget to aggregate, e.g. with `.sum()`, `.mean()` or `.nunique()`?"
         )
-    if isinstance(actual, str):
+    if is_exactly(actual, str):
         try:
-            float(actual)
+            float(str.__str__(actual) if str.__len__(actual) <= 100 else "not a number")
         except ValueError:
             return f"You gave text ({format_value(actual)}); the question asks for a number."
         return f"You gave the text {format_value(actual)}; give the number itself, without quotes."
@@ -208,9 +215,9 @@ def _not_a_number(actual: Any) -> str:
 
 
 def _as_items(actual: Any) -> list | None:
-    if isinstance(actual, (list, tuple, set, frozenset, range, pd.Index, pd.Series)):
+    if is_exactly(actual, list, tuple, set, frozenset, range, pd.Index, pd.Series):
         return list(actual)
-    if isinstance(actual, np.ndarray) and actual.ndim == 1:
+    if is_exactly(actual, np.ndarray) and actual.ndim == 1:
         return actual.tolist()
     return None
 
@@ -218,9 +225,9 @@ def _as_items(actual: Any) -> list | None:
 def _not_a_list(actual: Any, expected: Any) -> str:
     kind = type(expected).__name__
     message = f"The question asks for a {kind} of values; you gave {describe(actual)}."
-    if isinstance(actual, str):
+    if is_exactly(actual, str):
         message += " Put the values in brackets, e.g. `[1, 2, 3]`, not in quotes."
-    elif isinstance(actual, pd.DataFrame):
+    elif is_exactly(actual, pd.DataFrame):
         message += " Select one column, e.g. `answer['name'].tolist()`."
     return message
 
@@ -228,11 +235,11 @@ def _not_a_list(actual: Any, expected: Any) -> str:
 def _count_message(n_actual: int, n_expected: int) -> str:
     if n_actual > n_expected:
         return (
-            f"Your answer has {n_actual} items, more than expected. Look for duplicates "
+            f"Your answer has {n_actual:,} items, more than expected. Look for duplicates "
             "(`len(set(answer))`) or a filter you missed."
         )
     return (
-        f"Your answer has {n_actual} items, fewer than expected. Did you filter out too "
+        f"Your answer has {n_actual:,} items, fewer than expected. Did you filter out too "
         "much, or stop too early?"
     )
 

@@ -8,7 +8,9 @@ words ("a Series with 5 values") without printing it.
 
 from __future__ import annotations
 
+import functools
 import numbers
+import types
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.exercises.feedback import Check
+from crmlab.exercises.safe_text import is_exactly, quote, type_name
 
 __all__ = ["CompareOptions", "Comparison", "Report", "describe", "format_value"]
 
@@ -126,31 +129,35 @@ def describe(value: Any) -> str:
     try:
         return _describe(value)
     except Exception:  # a learner object's __len__ may raise
-        return f"a {type(value).__name__} object"
+        return f"a {type_name(value)} object"
 
 
 def _describe(value: Any) -> str:
-    kind = type(value).__name__
+    kind = type_name(value)
     if value is None:
         return "None"
-    if isinstance(value, pd.DataFrame):
-        return f"a DataFrame with {len(value)} rows and {value.shape[1]} columns"
-    if isinstance(value, pd.Series):
-        return f"a Series with {len(value)} values"
-    if isinstance(value, (bool, np.bool_)):
+    if is_exactly(value, pd.DataFrame):
+        return f"a DataFrame with {len(value):,} rows and {value.shape[1]:,} columns"
+    if is_exactly(value, pd.Series):
+        return f"a Series with {len(value):,} values"
+    if is_exactly(value, bool, np.bool_):
         return "True/False (a bool)"
-    if isinstance(value, numbers.Number):
+    if is_exactly(value, numbers.Number):
         return f"a number ({kind})"
-    if isinstance(value, str):
-        return f"text (a {kind})"
-    if isinstance(value, (list, tuple, set, frozenset, dict)):
-        noun = {"dict": "entries"}.get(kind, "items")
-        return f"a {kind} of {len(value)} {noun}"
-    if isinstance(value, np.ndarray):
+    if is_exactly(value, str):
+        n = str.__len__(value)
+        return f"text (a {kind}) of {n:,} characters" if n > 200 else f"text (a {kind})"
+    if is_exactly(value, list, tuple, set, frozenset, dict):
+        noun = "entries" if is_exactly(value, dict) else "items"
+        return f"a {kind} of {len(value):,} {noun}"
+    if is_exactly(value, np.ndarray):
         return f"a NumPy array of shape {value.shape}"
-    if callable(value):
+    if is_exactly(value, _FUNCTIONS):
         return f"a function ({kind})"
     return f"a {kind} object"
+
+
+_FUNCTIONS = (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)
 
 
 def format_value(value: Any, limit: int = 60) -> str:
@@ -158,11 +165,7 @@ def format_value(value: Any, limit: int = 60) -> str:
 
     Examples
     --------
-    >>> format_value(2.0), format_value("x" * 100)[-3:]
-    ('2.0', '...')
+    >>> format_value(2.0), format_value("x" * 100, 5)
+    ('2.0', "'xxxxx…' (100 characters)")
     """
-    try:
-        text = repr(value.item() if isinstance(value, np.generic) else value)
-    except Exception:  # a learner object's repr may raise
-        return f"<{type(value).__name__}>"
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    return quote(value, limit)

@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from crmlab.exercises.feedback import Message
+from crmlab.exercises.safe_text import exception_args, exception_text, is_exactly, quote, quote_items, type_name
 
 __all__ = ["explain_error", "explain_exception", "learner_line", "raised_in"]
 
@@ -57,10 +58,16 @@ def explain_exception(exc: BaseException) -> str:
     There is no column `amout`: a column name is misspelled. You
     """
     explainer = next(
-        (fn for kind, fn in _EXPLAINERS if isinstance(exc, kind)), _explain_generic
+        (fn for kind, fn in _EXPLAINERS if is_exactly(exc, kind)), _explain_generic
     )
-    lines = [explainer(exc)]
-    line = learner_line(exc)
+    try:
+        lines = [explainer(exc)]
+    except Exception:  # an odd exception object: say what we can
+        lines = [_explain_generic(exc)]
+    try:
+        line = learner_line(exc)
+    except Exception:
+        line = ""
     if line:
         lines.append(f"The line that failed: `{line}`")
     lines.append(f"Python said: {_python_says(exc)}")
@@ -106,7 +113,7 @@ def learner_line(exc: BaseException) -> str:
     for frame, lineno in reversed(_frames(exc)):
         filename = frame.f_code.co_filename
         if not filename.startswith(_LIBRARY_DIRS):
-            return linecache.getline(filename, lineno, frame.f_globals).strip()
+            return linecache.getline(filename, lineno, frame.f_globals).strip()[:200]
     return ""
 
 
@@ -125,13 +132,14 @@ def _frames(exc: BaseException) -> list[tuple[FrameType, int]]:
 
 
 def _python_says(exc: BaseException) -> str:
-    text = str(exc)
-    text = text if len(text) <= 200 else text[:197] + "..."
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    text = exception_text(exc)
+    return f"{type_name(exc)}: {text}" if text else type_name(exc)
 
 
 def _closest(word: str, candidates) -> str:
-    names = [str(c) for c in candidates]
+    if not is_exactly(word, str) or str.__len__(word) > 200:
+        return ""  # difflib's work grows with the square of the length
+    names = [str.__str__(c) for c in list(candidates)[:1000] if is_exactly(c, str) and str.__len__(c) <= 200]
     folded = [c for c in names if c.casefold() == word.casefold()]
     if folded:
         return folded[0]
@@ -143,16 +151,17 @@ def _pandas_owner(exc: BaseException) -> tuple[Any, bool]:
     """The outermost DataFrame or Series in the traceback, and whether .loc/.iloc was used."""
     for frame, _ in _frames(exc):
         owner = frame.f_locals.get("self")
-        if isinstance(owner, (pd.DataFrame, pd.Series)):
+        if is_exactly(owner, pd.DataFrame, pd.Series):
             return owner, False
-        if type(owner).__name__.endswith("Indexer") and hasattr(owner, "obj"):
+        if type(owner).__module__.startswith("pandas") and type_name(owner).endswith("Indexer"):
             return owner.obj, True
     return None, False
 
 
 def _missing_keys(exc: KeyError) -> list:
-    key = exc.args[0] if exc.args else ""
-    if isinstance(key, str):
+    args = exception_args(exc)
+    key = args[0] if args else ""
+    if is_exactly(key, str) and str.__len__(key) <= 10_000:
         match = re.search(r"\[(.*?)\]", key) if "not in index" in key or "None of" in key else None
         if match:
             try:
@@ -165,28 +174,34 @@ def _missing_keys(exc: KeyError) -> list:
 def _explain_key_error(exc: KeyError) -> str:
     owner, by_label = _pandas_owner(exc)
     key = _missing_keys(exc)[0]
-    if isinstance(owner, pd.DataFrame) and (
-        not by_label or (isinstance(key, str) and _closest(key, owner.columns))
+    if is_exactly(owner, pd.DataFrame) and (
+        not by_label or (is_exactly(key, str) and _closest(key, owner.columns))
     ):
         return _column_message(key, owner)
+    shown = _key_text(key)
     if owner is not None:
         return (
-            f"There is no row labelled `{key}` in the index. `.loc[...]` looks rows up by "
+            f"There is no row labelled `{shown}` in the index. `.loc[...]` looks rows up by "
             "their index label (see `.index`); use `.iloc[...]` for positions."
         )
     return (
-        f"The key `{key}` was not found. If you selected a column, check its spelling "
+        f"The key `{shown}` was not found. If you selected a column, check its spelling "
         "(names are case-sensitive) against `df.columns`; for a dict, look at `d.keys()`."
     )
 
 
+def _key_text(key: Any) -> str:
+    """A key as the learner typed it: text without quotes, anything else quoted safely."""
+    return str.__str__(key)[:200] if is_exactly(key, str) else quote(key)
+
+
 def _column_message(key: Any, frame: pd.DataFrame) -> str:
-    columns = [str(c) for c in frame.columns]
+    columns = list(frame.columns)
     text = (
-        f"There is no column `{key}`: a column name is misspelled. "
-        f"Your table has columns {columns!r}."
+        f"There is no column `{_key_text(key)}`: a column name is misspelled. "
+        f"Your table has columns {quote_items(columns)}."
     )
-    close = _closest(str(key), columns)
+    close = _closest(key, columns)
     if close:
         text += f" Did you mean `{close}`?"
     return text + " Column names must match exactly, including upper/lower case."
@@ -203,7 +218,9 @@ def _learner_names(exc: BaseException) -> list[str]:
 
 
 def _explain_name_error(exc: NameError) -> str:
-    name = getattr(exc, "name", None) or str(exc).split("'")[1 if "'" in str(exc) else 0]
+    message = exception_text(exc)
+    name = getattr(exc, "name", None) or message.split("'")[1 if "'" in message else 0]
+    name = name if is_exactly(name, str) else ""
     text = (
         f"Python does not know the name `{name}`. Check its spelling, or run the cell that "
         "defines it first (Run > Run All Above Selected Cell)."
@@ -214,23 +231,25 @@ def _explain_name_error(exc: NameError) -> str:
 
 def _explain_attribute_error(exc: AttributeError) -> str:
     name = getattr(exc, "name", None) or ""
+    name = str.__str__(name)[:200] if is_exactly(name, str) else ""
     obj = getattr(exc, "obj", None)
-    if "'NoneType' object" in str(exc):
+    if "'NoneType' object" in exception_text(exc):
         return (
             f"A value is None, so it has no `.{name}`. Methods used with `inplace=True`, and "
             "`list.append`, return None: keep the object itself, not what the method returned."
         )
-    if isinstance(obj, pd.DataFrame):
+    if is_exactly(obj, pd.DataFrame):
         close = _closest(name, obj.columns)
         if close:
             return (
                 f"A DataFrame has no attribute `{name}`. To use the column `{close}`, "
                 f"select it with `df[{close!r}]`."
             )
-    kind = type(obj).__name__ if obj is not None else "This"
+    kind = type_name(obj) if obj is not None else "This"
     text = f"{kind} objects have no attribute or method `{name}`."
     try:
-        public = [a for a in dir(obj) if not a.startswith("_")] if obj is not None else []
+        trusted = obj is not None and type(obj).__module__.split(".")[0] in ("builtins", "pandas", "numpy")
+        public = [a for a in dir(obj) if not a.startswith("_")] if trusted else []
         close = _closest(name, public)
     except Exception:  # dir() of a learner's object may raise
         close = ""
@@ -280,7 +299,7 @@ _VALUE_ERRORS = [
 
 
 def _explain_by_pattern(exc: BaseException, patterns: list, default: str) -> str:
-    message = str(exc)
+    message = exception_text(exc, 1000)
     if "'NoneType'" in message:
         return (
             "A value is None where something else was needed. Methods used with "
@@ -318,7 +337,7 @@ def _explain_index_error(exc: IndexError) -> str:
 
 def _explain_generic(exc: BaseException) -> str:
     return (
-        f"Your code raised {type(exc).__name__}. Read the last line of the error and the "
+        f"Your code raised {type_name(exc)}. Read the last line of the error and the "
         "line of your code it points to."
     )
 

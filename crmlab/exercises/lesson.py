@@ -24,6 +24,7 @@ from crmlab.exercises.progress_log import ProgressLog
 from crmlab.exercises.question import NO_ANSWER, Question
 from crmlab.exercises.quiz import Quiz
 from crmlab.exercises.quiz_widget import QuizView
+from crmlab.exercises.safe_text import is_exactly, quote
 
 __all__ = ["Lesson", "QuestionView"]
 
@@ -65,8 +66,8 @@ class QuestionView:
         """
         feedback = self.question.evaluate(answer)
         event = {"event": "check", "question": self.question.id, "status": feedback.status.value}
-        if feedback.status is Status.UNCHECKED:
-            event["answer"] = str(answer)[:_ANSWER_LOG_LIMIT]
+        if feedback.status is Status.UNCHECKED:  # a reflection: text, read with str's own methods
+            event["answer"] = _answer_text(answer)[:_ANSWER_LOG_LIMIT]
         self._lesson._record(event)
         return enforce(feedback)
 
@@ -206,7 +207,7 @@ class Lesson:
         path : str or Path, optional
             Where to write; by default ``certificates/<lesson>.html`` in the progress folder.
         name : str, optional
-            The learner's name; by default ``$CRMLAB_LEARNER_NAME`` or the user name.
+            The learner's name; by default the one set with ``set_learner_name`` (never the login name).
         """
         progress = self.progress()
         try:
@@ -247,12 +248,15 @@ class LessonError(CrmlabError, LookupError):
 
 
 def _answer_text(answer: Any) -> str:
+    """The answer as logged: text, option keys joined, or a short safe quote; never raises."""
     try:
-        if isinstance(answer, (list, tuple, set, frozenset)):
-            return ",".join(sorted(map(str, answer)))
-        return str(answer)
-    except Exception:  # a learner object's __iter__ or __str__ may raise
-        return f"<{type(answer).__name__}>"
+        if is_exactly(answer, str):
+            return str.__str__(answer)[:_ANSWER_LOG_LIMIT]
+        if type(answer) in (list, tuple, set, frozenset) and len(answer) <= 50:
+            return ",".join(sorted(_answer_text(item)[:100] for item in answer))
+    except Exception:  # e.g. MemoryError
+        pass
+    return quote(answer)
 
 
 def _natural(text: str) -> list:
