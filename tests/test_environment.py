@@ -69,3 +69,12 @@ def test_lock_file_pins_every_dependency():
     lock = (ROOT / "uv.lock").read_text()
     for name in _pyproject():
         assert re.search(rf'^name = "{re.escape(name)}"\nversion = "', lock, re.M), name
+
+
+def test_browser_driver_is_for_development_only():
+    """playwright drives Debian's chromium in tests/test_browser.py; learners never need it."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    runtime = {_parse(r)[0] for r in data["project"]["dependencies"]}
+    dev = {_parse(r)[0] for r in data["dependency-groups"]["dev"]}
+    assert "playwright" in dev and "playwright" not in runtime
+    assert "mistune" in runtime  # quiz text is rendered from Markdown at run time

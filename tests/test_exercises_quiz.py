@@ -7,7 +7,14 @@ import pytest
 
 from crmlab.exercises import Quiz, Status, load_quizzes
 from crmlab.exercises.quiz import QuizFormatError, packaged_quizzes
-from crmlab.exercises.quiz_widget import QuizView, widgets_available
+from crmlab.exercises.quiz_widget import (
+    OPTION_CLASS,
+    SINGLE_CLASS,
+    QuizView,
+    _bundle,
+    inline_markdown,
+    widgets_available,
+)
 
 FIXTURES = Path(__file__).parent / "exercise_fixtures"
 
@@ -79,16 +86,33 @@ def _find(widget, kind):
     return [w for child in getattr(widget, "children", ()) for w in _find(child, kind)]
 
 
+def _rows(form):
+    return [w for w in _find(form, widgets.HBox) if OPTION_CLASS in w._dom_classes]
+
+
+def test_one_full_width_row_per_option(quiz):
+    """Each option is its own row (box + text), never ipywidgets' RadioButtons (20 px labels overlap)."""
+    form = QuizView(quiz, quiz.evaluate, "").widget()
+    assert _find(form, widgets.RadioButtons) == []
+    rows = _rows(form)
+    assert len(rows) == 3 and all(row.layout.width == "100%" for row in rows)
+    assert [row.children[1].value for row in rows] == ["<b>a)</b> customers", "<b>b)</b> orders", "<b>c)</b> products"]
+    assert all(SINGLE_CLASS in row._dom_classes for row in rows)  # one right option: drawn as radio buttons
+    assert [box.value for box in _find(form, widgets.Checkbox)] == [False, False, False]  # nothing pre-selected
+
+
 def test_widget_records_a_click_and_never_raises(quiz):
     answers = []
     view = QuizView(quiz, lambda choice: answers.append(choice) or quiz.evaluate(choice), "")
     form = view.widget()
-    radio = _find(form, widgets.RadioButtons)[0]
-    assert radio.options == (("a) customers", "a"), ("b) orders", "b"), ("c) products", "c"))
-    assert radio.value is None  # nothing pre-selected
-    radio.value = "b"
-    _find(form, widgets.Button)[0].click()
-    assert answers == ["b"]
+    boxes, check = _find(form, widgets.Checkbox), _find(form, widgets.Button)[0]
+    check.click()
+    boxes[1].value = True
+    check.click()
+    boxes[2].value = True  # choosing c clears b: one answer only
+    assert [box.value for box in boxes] == [False, False, True]
+    check.click()
+    assert answers == [None, "b", "c"]
 
     def broken(choice):
         raise RuntimeError("disk full")
@@ -102,6 +126,45 @@ def test_checkbox_form_for_several_right_options():
     answers = []
     form = QuizView(quiz, lambda choice: answers.append(choice) or quiz.evaluate(choice), "").widget()
     boxes = _find(form, widgets.Checkbox)
+    assert not any(SINGLE_CLASS in row._dom_classes for row in _rows(form))
     boxes[0].value = boxes[1].value = True
     _find(form, widgets.Button)[0].click()
     assert answers == [["a", "b"]]
+    assert "Choose all that apply." in _find(form, widgets.HTML)[0].value
+
+
+@pytest.mark.parametrize(
+    ("text", "html"),
+    [("Use `pd.qcut`, *not* **this**", "Use <code>pd.qcut</code>, <em>not</em> <strong>this</strong>"),
+     ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
+     ('<img src=x onerror="alert(1)">', "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;"),
+     ("![logo](http://example.com/a.png)", "![logo](http://example.com/a.png)"),  # nothing is fetched
+     ("[click](javascript:alert(1))", "[click](javascript:alert(1))"),
+     ("`a < b` & c", "<code>a &lt; b</code> &amp; c"),
+     ("1. not a list", "1. not a list"),
+     ("days_since_last_order", "days_since_last_order"),
+     ("First.\n\nSecond.", "<p>First.</p>\n<p>Second.</p>")],
+)  # fmt: skip
+def test_quiz_text_is_markdown_rendered_safely(text, html):
+    assert inline_markdown(text) == html
+
+
+def test_dollars_never_become_latex():
+    """JupyterLab's MathJax would typeset "$757.98 ... $456.97"; each $ sits in a span it skips."""
+    rendered = inline_markdown("$757.98 ... $456.97")
+    assert rendered.count('<span class="tex2jax_ignore mathjax_ignore">$</span>') == 2
+    assert rendered.replace('<span class="tex2jax_ignore mathjax_ignore">$</span>', "") == "757.98 ... 456.97"
+
+
+def test_quiz_feedback_keeps_its_dollars():
+    quiz = Quiz("q1", "Cost?", {"a": "$5", "b": "$7"}, "b", explanation="It is $7, not $5.")
+    data = _bundle(quiz.evaluate("b"))
+    assert data["text/plain"].startswith("q1 · Correct: Well done. It is $7, not $5.")
+    assert "$7" not in data["text/html"] and data["text/html"].count("mathjax_ignore") == 2
+    assert _bundle("not a Feedback") == {"text/plain": "not a Feedback"}
+
+
+def test_text_fallback_stays_plain():
+    quiz = Quiz("q1", "Is `x` *big*?", {"a": "$5 <b>", "b": "no"}, "b")
+    text = repr(QuizView(quiz, quiz.evaluate, 'ex.quiz("q1", answer="...")'))
+    assert text.splitlines()[:3] == ["q1. Is `x` *big*?", "  a) $5 <b>", "  b) no"]

@@ -7,14 +7,15 @@ terminated at the end of the module.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
+from browser_support import VOILA_FLAGS, VOILA_TEMPLATE_PATH, voila_command, voila_env
 
 import crmlab
 from crmlab.analysis import bi
@@ -31,7 +32,8 @@ def _free_port() -> int:
 
 
 def _get(url: str, timeout: float = 25):
-    with urllib.request.urlopen(url, timeout=timeout) as response:  # allowed: 127.0.0.1 only
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # never through a proxy
+    with opener.open(url, timeout=timeout) as response:  # allowed: 127.0.0.1 only
         return response.status, response.read().decode("utf-8", errors="replace")
 
 
@@ -51,18 +53,15 @@ def _wait_for_port(port: int, proc: subprocess.Popen, seconds: float) -> None:
 def page(tmp_path_factory):
     """The app's page, requested once; the server is terminated afterwards."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env = voila_env({k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
     env.update({
         "JUPYTER_CONFIG_DIR": str(tmp_path_factory.mktemp("cfg")),
         "JUPYTER_RUNTIME_DIR": str(tmp_path_factory.mktemp("rt")),
         "CRMLAB_PROGRESS_DIR": str(tmp_path_factory.mktemp("progress")),
         "CRMLAB_CHECK_MODE": "",
     })
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "voila", NOTEBOOK, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-         "--MappingKernelManager.cull_idle_timeout=30", "--MappingKernelManager.cull_interval=10"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    proc = subprocess.Popen(voila_command(NOTEBOOK, port), cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
     try:
         _wait_for_port(port, proc, seconds=15)
         yield _get(f"http://127.0.0.1:{port}/")
@@ -96,3 +95,20 @@ def test_no_code_and_no_errors(page):
     assert "Traceback" not in body
     assert "There was an error when executing cell" not in body
     assert "crmlab.load_crm(DATA_DIR)" not in body  # sources are stripped: a report without code
+
+
+def test_nothing_is_loaded_from_a_cdn(page):
+    """Voila's own template links Font Awesome from a CDN; the crmlab template does not."""
+    _, body = page
+    assert "cdn.jsdelivr.net" not in body and "cdnjs.cloudflare.com" not in body
+    outside = [url for url in re.findall(r"""(?:src|href)=["'](https?://[^"']+)""", body)
+               if not url.startswith("http://127.0.0.1")]  # fmt: skip
+    assert outside == []
+
+
+def test_make_dashboard_starts_voila_like_the_tests():
+    dry = subprocess.run(["make", "-n", "dashboard"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    command = dry.replace("\\\n", " ")
+    assert f'JUPYTER_PATH="{VOILA_TEMPLATE_PATH}' in command
+    assert all(flag in command.split() for flag in VOILA_FLAGS), command
+    assert (VOILA_TEMPLATE_PATH / "voila" / "templates" / "crmlab" / "index.html.j2").is_file()

@@ -18,6 +18,7 @@ Quizzes live in the package as data, one file per lesson,
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -28,8 +29,13 @@ from typing import Any
 from crmlab.errors import CrmlabError
 from crmlab.exercises.blank import is_blank
 from crmlab.exercises.feedback import Check, Feedback, Status
+from crmlab.exercises.guard import Budget, check_timeout
+from crmlab.exercises.safe_text import cut, is_exactly
 
 __all__ = ["Quiz", "QuizFormatError", "load_quizzes", "packaged_quizzes"]
+
+
+_ANSWER_CHARS = 1000  # characters of a text answer read: option texts are short
 
 
 class QuizFormatError(CrmlabError, ValueError):
@@ -98,11 +104,11 @@ class Quiz:
     def evaluate(self, answer: Any) -> Feedback:
         """Check a choice: ``"b"``, ``"a, c"``, ``["a", "c"]`` or an option's text.
 
-        Never raises.
+        Never raises; gives up on an answer that takes over the time limit to read.
         """
         try:
-            chosen = self._parse(answer)
-        except Exception:  # e.g. an object whose __iter__ or __str__ raises
+            chosen = Budget(check_timeout()).run(lambda: self._parse(answer))
+        except BaseException:  # noqa: BLE001 - e.g. __iter__ or __str__ raises, or never ends
             message = "Give the option's key as text, e.g. `answer='b'`."
             return self._feedback(Status.INCORRECT, message, Check("is one of the options", False))
         if not chosen:
@@ -110,7 +116,7 @@ class Quiz:
         unknown = sorted(chosen - set(self.options))
         if unknown:
             keys = ", ".join(self.options)
-            message = f"`{unknown[0]}` is not one of the options ({keys})."
+            message = f"`{cut(unknown[0], 40)}` is not one of the options ({keys})."
             return self._feedback(Status.INCORRECT, message, Check("is one of the options", False))
         valid = Check("is one of the options", True)
         if chosen == self.correct:
@@ -126,15 +132,18 @@ class Quiz:
     def _parse(self, answer: Any) -> frozenset[str]:
         if answer is None or is_blank(answer):
             return frozenset()
-        if isinstance(answer, str):
-            by_text = {text.casefold(): key for key, text in self.options.items()}
-            if answer.strip().casefold() in by_text:
-                return frozenset({by_text[answer.strip().casefold()]})
-            parts = answer.replace(";", ",").split(",")
-        elif isinstance(answer, Iterable):
-            parts = [str(part) for part in answer]
+        if is_exactly(answer, str):
+            text = str.strip(_plain(answer))  # str's own methods: a subclass may override them
+            by_text = {option.casefold(): key for key, option in self.options.items()}
+            if text.casefold() in by_text:
+                return frozenset({by_text[text.casefold()]})
+            parts = text.replace(";", ",").split(",")
+        elif type(answer) in (list, tuple, set, frozenset):  # a table or an iterator is no choice
+            parts = [_plain(part) for part in itertools.islice(answer, len(self.options) + 1)]
+        elif is_exactly(answer, Iterable):
+            raise TypeError("a choice is text or a list of keys")
         else:
-            parts = [str(answer)]
+            parts = [_plain(answer)]
         return frozenset(p.strip().strip(")").lower() for p in parts if p.strip())
 
     def _wrong_message(self, chosen: frozenset[str]) -> str:
@@ -144,6 +153,15 @@ class Quiz:
         if chosen < self.correct:
             return "Right so far, but more than one option is correct: choose all that apply."
         return "That is not the right choice. Re-read the question and the options."
+
+
+def _plain(part: Any) -> str:
+    """Text of the learner's answer, read without calling its methods; only short text will do."""
+    if is_exactly(part, str) and str.__len__(part) <= _ANSWER_CHARS:
+        return str.__str__(part)
+    if is_exactly(part, int) and not is_exactly(part, bool) and int.bit_length(part) < 64:
+        return int.__repr__(part)  # `answer=2`: not a key, but said so
+    raise TypeError("a choice is the text of an option's key")
 
 
 def _validate(quiz: Quiz) -> None:
