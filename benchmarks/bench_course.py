@@ -23,7 +23,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as out:
         results = run_jobs(course_jobs(), out_dir=out, jobs_at_once=1, echo=lambda _: None)
     for r in results:
-        verdict = "yes" if r.ok and r.seconds < BUDGET_SECONDS else ("FAILED" if not r.ok else "no")
+        verdict = "yes" if r.ok and r.seconds < BUDGET_SECONDS else (r.verdict if not r.ok else "no")
         print(f"| `{r.notebook.as_posix()}` | {r.mode} | {r.seconds:.1f} | {verdict} |")
     return 0 if all(r.ok and r.seconds < BUDGET_SECONDS for r in results) else 1
 

@@ -2,6 +2,7 @@
 
     crmlab run [NOTEBOOK ...]     execute the course headlessly into build/ (make course)
     crmlab progress [LESSON]      your progress through the exercises
+    crmlab name ["Your Name"]     show or set the name printed on your certificates
     crmlab release [--check]      build the student exercise notebooks from their sources
     crmlab generate --out DIR     write the synthetic CRM as Parquet files
     crmlab datadict               print the data dictionary (Markdown)
@@ -10,39 +11,145 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 __all__ = ["main"]
 
 
 def _run(args) -> int:
-    from .runner import Job, course_jobs, discover, run_jobs
+    from .runner import Job, RunnerError, course_jobs, discover, run_jobs, summary
 
-    if args.notebooks:
-        jobs = [Job(p, args.mode) for p in discover(args.notebooks)]
-    else:
-        jobs = course_jobs()
-    if not jobs:
-        print(f"No notebooks found in {args.notebooks or ['notebooks', 'exercises']}.", file=sys.stderr)
+    start = time.perf_counter()
+    try:
+        jobs = [Job(p, args.mode) for p in discover(args.notebooks, strict=True)] if args.notebooks else course_jobs()
+        if not jobs:
+            raise RunnerError("No notebooks found in notebooks/ or exercises/: run this from the course folder.")
+        results = run_jobs(jobs, out_dir=args.out, jobs_at_once=args.jobs, html=not args.no_html,
+                           timeout=args.timeout)
+    except RunnerError as exc:
+        print(f"crmlab run: error: {exc}", file=sys.stderr)
         return 2
-    results = run_jobs(jobs, out_dir=args.out, jobs_at_once=args.jobs, html=not args.no_html)
-    failed = [r for r in results if not r.ok]
-    print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    return 1 if failed else 0
+    except KeyboardInterrupt:  # the runner has already killed its workers and their kernels
+        print("\ncrmlab run: stopped by Ctrl-C; no notebook was left running.", file=sys.stderr)
+        return 130
+    print(summary(results, time.perf_counter() - start))
+    return 0 if all(r.ok for r in results) else 1
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, e.g. 600, but {text!r} was passed") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be more than 0 seconds, but {text!r} was passed")
+    return value
+
+
+def _jobs(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of notebooks, 1 or more, but {text!r} was passed")
+    return int(text)
+
+
+def _add_run_arguments(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    run.add_argument("notebooks", nargs="*", help="notebooks or folders (default: the whole course)")
+    run.add_argument("--mode", choices=["lesson", "solution", "learner"], default="lesson",
+                     help="how to run the notebooks given (default: lesson)")
+    run.add_argument("--out", default="build", help="folder for executed notebooks (default: build)")
+    run.add_argument("--jobs", type=_jobs, default=2, help="notebooks run at once (default: 2)")
+    run.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
+                     help="time limit for each whole notebook (default: 600)")
+    run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
+    run.set_defaults(func=_run)
+    return run
+
+
+def _run_main(argv: Sequence[str]) -> int:
+    parser = _OneLineParser(prog="crmlab run", description="Execute notebooks headlessly, one verdict line each.")
+    return _run(_add_run_arguments(parser).parse_args(argv))
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line on stderr, exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _whole_number(minimum: int, example: int):
+    def convert(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number, e.g. {example}, but {text!r} was passed") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, but {text!r} was passed")
+        return value
+
+    return convert
+
+
+def _add_generate_arguments(gen: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    gen.add_argument("--out", required=True, help="folder to write")
+    gen.add_argument("--customers", type=_whole_number(100, 3000), default=3000,
+                     help="number of customers, at least 100 (default: 3000)")  # fmt: skip
+    gen.add_argument("--seed", type=_whole_number(0, 2024), default=2024, help="random seed, 0 or more (default: 2024)")
+    gen.add_argument("--readme", help="also write the data dictionary and planted truths to this file")
+    gen.set_defaults(func=_generate)
+    return gen
+
+
+def _generate_main(argv: Sequence[str]) -> int:
+    parser = _OneLineParser(prog="crmlab generate", description="Write the synthetic CRM as Parquet files.")
+    args = _add_generate_arguments(parser).parse_args(argv)
+    try:
+        return _generate(args)
+    except (ValueError, OSError, MemoryError) as exc:
+        text = " ".join(str(exc).split()) or type(exc).__name__
+        if isinstance(exc, MemoryError):
+            text = f"ran out of memory for {args.customers:,} customers; use fewer with --customers"
+        print(f"crmlab generate: error: {text}", file=sys.stderr)
+        return 2
 
 
 def _generate(args) -> int:
     from .datasets import generate_crm, save_crm
     from .datasets.readme import render_readme
 
+    _check_target(args.out, "--out", folder=True)
+    if args.readme:
+        _check_target(args.readme, "--readme", folder=False)
     crm = generate_crm(n_customers=args.customers, seed=args.seed)
     folder = save_crm(crm, args.out)
     if args.readme:
-        Path(args.readme).write_text(render_readme(crm.truth))
+        Path(args.readme).write_text(render_readme(crm.truth), encoding="utf-8")
     print(f"Wrote the synthetic CRM ({args.customers:,} customers, seed {args.seed}) to {folder}")
     return 0
+
+
+def _check_target(path: str, option: str, folder: bool) -> None:
+    """Refuse a destination that cannot work before spending time on generating."""
+    target = Path(path)
+    if folder and target.exists() and not target.is_dir():
+        raise ValueError(f"{option} {path!r} is a file; give a folder to write the tables into")
+    if not folder and target.is_dir():
+        raise ValueError(f"{option} {path!r} is a folder; give a file name, e.g. {path}/README.md")
+    parent = target if folder else target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise ValueError(f"{option} {path!r} cannot be created: {str(parent)!r} is a file, not a folder")
+    if not folder and parent != target.parent:
+        raise ValueError(f"{option} {path!r}: the folder {str(target.parent)!r} does not exist; create it first")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise ValueError(f"{option} {path!r} cannot be written: no permission to write in {str(parent)!r}")
 
 
 def _datadict(args) -> int:
@@ -64,31 +171,26 @@ def _release(args) -> int:
     return release_main(args.rest)
 
 
+def _name(args) -> int:
+    from .exercises.cli import name_main
+
+    return name_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmlab", description="Tools of the crmlab CRM analytics course.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    run = sub.add_parser("run", help="execute the course headlessly with papermill into build/")
-    run.add_argument("notebooks", nargs="*", help="notebooks or folders (default: the whole course)")
-    run.add_argument("--mode", choices=["lesson", "solution", "learner"], default="lesson",
-                     help="how to run the notebooks given (default: lesson)")
-    run.add_argument("--out", default="build", help="folder for executed notebooks (default: build)")
-    run.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default: 2)")
-    run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
-    run.set_defaults(func=_run)
+    _add_run_arguments(sub.add_parser("run", help="execute the course headlessly with papermill into build/"))
 
     for name, func, text in [("progress", _progress, "show your progress through the exercises"),
+                             ("name", _name, "show or set the name printed on your certificates"),
                              ("release", _release, "build the student exercise notebooks from their sources")]:
         cmd = sub.add_parser(name, help=text, add_help=False)
         cmd.add_argument("rest", nargs=argparse.REMAINDER)
         cmd.set_defaults(func=func)
 
-    gen = sub.add_parser("generate", help="write the synthetic CRM as Parquet files")
-    gen.add_argument("--out", required=True, help="folder to write")
-    gen.add_argument("--customers", type=int, default=3000, help="number of customers (default: 3000)")
-    gen.add_argument("--seed", type=int, default=2024, help="random seed (default: 2024)")
-    gen.add_argument("--readme", help="also write the data dictionary and planted truths to this file")
-    gen.set_defaults(func=_generate)
+    _add_generate_arguments(sub.add_parser("generate", help="write the synthetic CRM as Parquet files"))
 
     dd = sub.add_parser("datadict", help="print the data dictionary of the CRM tables")
     dd.set_defaults(func=_datadict)
@@ -102,6 +204,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _progress(argparse.Namespace(rest=argv[1:]))
     if argv[:1] == ["release"]:
         return _release(argparse.Namespace(rest=argv[1:]))
+    if argv[:1] == ["name"]:
+        return _name(argparse.Namespace(rest=argv[1:]))
+    if argv[:1] == ["run"]:  # errors as one line, exit status 2
+        return _run_main(argv[1:])
+    if argv[:1] == ["generate"]:  # errors as one line, exit status 2
+        return _generate_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 

@@ -137,7 +137,7 @@ class Feedback:
             self.headline
         )
         parts = [
-            f'<div class="crmlab-feedback crmlab-{self.status.value}" style="border-left:6px '
+            f'<div class="crmlab-feedback crmlab-{self.status.value} {_NO_MATH}" style="border-left:6px '
             f"solid {border};background:{background};padding:0.5em 0.8em;margin:0.3em 0;"
             f'font-family:sans-serif">',
             f'<div style="font-weight:bold;color:{border}">{title}</div>',
@@ -192,7 +192,7 @@ class Message:
 
     def _repr_html_(self) -> str:
         parts = [
-            '<div class="crmlab-message" style="border-left:6px solid #1565c0;'
+            f'<div class="crmlab-message {_NO_MATH}" style="border-left:6px solid #1565c0;'
             'background:#e3f2fd;padding:0.5em 0.8em;margin:0.3em 0;font-family:sans-serif">',
             f'<div style="font-weight:bold;color:#1565c0">{html.escape(self.title)}</div>',
         ]
@@ -202,6 +202,10 @@ class Message:
             parts.append(f'<pre style="margin:0.3em 0">{html.escape(self.code)}</pre>')
         parts.append("</div>")
         return "".join(parts)
+
+
+# MathJax (2 and 3+) skips elements with these classes: "$5 ... $7" in a message stays money.
+_NO_MATH = "tex2jax_ignore mathjax_ignore"
 
 
 def _inline_code(text: str) -> str:
