@@ -379,6 +379,10 @@ def test_quizzes_in_lesson_05(lab_page, lab, course, progress_dir):
     open_notebook(page, lab, "notebooks/05_rfm.ipynb")
     run_all(page, seconds=120)
     assert errors_shown(page) == []
+    money = page.locator(".jp-MarkdownCell", has_text="757.98")
+    money.scroll_into_view_if_needed()
+    assert "USD 757.98" in money.inner_text() and "USD 456.97" in money.inner_text()
+    assert page.locator(".jp-MarkdownCell mjx-container").count() == 0  # no money typeset as a formula
     check_quiz_forms(page, _quizzes_shown(course / "notebooks/05_rfm.ipynb", "05_rfm"), progress_dir, "05_rfm.ipynb")
     page.locator(".crmlab-quiz").last.scroll_into_view_if_needed()  # in the final screenshot
 

@@ -12,18 +12,50 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from crmlab.exercises.registry import available_lessons
+from crmlab.exercises import Quiz
+from crmlab.exercises.registry import available_lessons, lesson
 from crmlab.exercises.release import stale_copies
 from crmlab.runner import course_jobs, run_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
+SUFFIX = "_exercises"
+_ASKED = re.compile(r"""ex\.(q\d+)\.check(?:_code)?\(|ex\.quiz\(\s*["'](q\d+)["']""")
+
+
+def _lesson_id(path: Path) -> str:
+    return path.stem.removesuffix(SUFFIX)
+
+
+def _asked(path: Path) -> set[str]:
+    """The question and quiz ids a notebook's code cells check."""
+    code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+    return {a or b for a, b in _ASKED.findall(code)}
 
 
 def test_every_lesson_has_exercises():
     lessons = {p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")}
-    assert lessons == {p.stem for p in SOURCES}
+    assert lessons == {_lesson_id(p) for p in SOURCES}
     assert lessons <= set(available_lessons())
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_exercise_names_differ_from_lesson_names(path):
+    """Same-named notebooks give JupyterLab tabs that look alike: the exercises say so in their name."""
+    assert path.stem.endswith(SUFFIX) and (ROOT / "exercises" / path.name).is_file()
+    assert not (ROOT / "exercises" / f"{_lesson_id(path)}.ipynb").exists()
+
+
+@pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
+def test_the_exercise_notebook_asks_everything_progress_counts(path):
+    """One rule for every lesson: the exercise notebook asks every item of the lesson's exercises,
+    its closing quiz included, so finishing the exercise notebook gives 100 %."""
+    items = lesson(_lesson_id(path)).items
+    assert _asked(path) == {item.id for item in items}
+    assert _asked(ROOT / "exercises" / path.name) == {item.id for item in items}
+    lesson_notebook = ROOT / "notebooks" / f"{_lesson_id(path)}.ipynb"
+    quizzes = {item.id for item in items if isinstance(item, Quiz)}
+    assert _asked(lesson_notebook) <= quizzes, "a lesson notebook asks only quizzes of its exercises"
 
 
 def test_student_copies_are_up_to_date():
@@ -47,7 +79,7 @@ def test_no_solution_leaks_into_the_student_copy(path):
 @pytest.mark.parametrize("path", SOURCES, ids=lambda p: p.name)
 def test_each_question_has_a_check_cell(path):
     text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
-    lesson_id = path.stem
+    lesson_id = _lesson_id(path)
     assert f'lesson("{lesson_id}")' in text
     assert len(re.findall(r"ex\.q\d+\.check\(|ex\.quiz\(", text)) >= 4
 

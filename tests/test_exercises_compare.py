@@ -144,3 +144,16 @@ def test_lists():
     assert "not in quotes" in compare("1, 2", [1, 2]).message
     big = list(range(800))
     assert compare(big[::-1], big).ok
+
+
+def test_bins_get_advice_that_works():
+    """pd.to_numeric cannot turn Intervals into numbers; the advice names what does, and it works."""
+    values = pd.Series([5.0, 1.0, 3.0, 2.0, 4.0])
+    expected = pd.DataFrame({"score": pd.qcut(values, 5, labels=False) + 1})
+    binned = pd.DataFrame({"score": pd.qcut(values, 5)})
+    result = compare(binned, expected, CompareOptions())
+    assert not result.ok
+    assert "labels=False" in result.message and "to_numeric" not in result.message
+    with pytest.raises((TypeError, ValueError)):
+        pd.to_numeric(binned["score"])
+    assert compare(pd.DataFrame({"score": pd.qcut(values, 5, labels=False) + 1}), expected, CompareOptions()).ok

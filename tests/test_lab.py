@@ -99,4 +99,5 @@ def test_make_lab_serves_the_whole_course_and_opens_the_welcome_lesson():
     assert "--ServerApp.ip=127.0.0.1" in command
     assert f'--ServerApp.root_dir="{ROOT}"' in command
     assert "--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb" in command
-    assert (ROOT / "notebooks" / "00_welcome.ipynb").exists() and (ROOT / "exercises" / "00_welcome.ipynb").exists()
+    assert (ROOT / "notebooks" / "00_welcome.ipynb").exists()
+    assert (ROOT / "exercises" / "00_welcome_exercises.ipynb").exists()

@@ -3,6 +3,8 @@ junk gets feedback (never a traceback), and the blank is "not attempted"."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import matplotlib.pyplot as plt
 import pytest
 
@@ -120,6 +122,32 @@ def test_hints_get_more_specific_and_solution_is_recorded(ex):
     assert "nunique" in str(ex.q1.solution())
     progress = ex.progress()
     assert "q1" in str(progress)
+
+
+def test_q2_template_and_last_hint_lead_to_a_right_answer(ex, completed):
+    """The student copy's blanks (`totals = ____`, `by_channel = ____`) filled as hint 3 says pass;
+    keeping `total_cents` next to `revenue_usd`, the easy slip, gets its own message."""
+    import re
+
+    import nbformat
+
+    from crmlab.exercises.release import student_notebook
+
+    root = Path(__file__).resolve().parents[1]
+    source = nbformat.read(root / "exercises" / "source" / "00_welcome_exercises.ipynb", as_version=4)
+    [template] = [c.source for c in student_notebook(source).cells if "by_channel = ____" in c.source]
+    assert template == "totals = ____\nby_channel = ____"
+    hint = str(ex.q2.hint(3))
+    code = dict(re.findall(r"`(totals|by_channel) = ([^`]+)`", hint))
+    assert set(code) == {"totals", "by_channel"}
+    namespace = {"completed": completed}
+    for name in ("totals", "by_channel"):
+        namespace[name] = eval(code[name], namespace)  # noqa: S307 (the course's own hint)
+    assert ex.q2.check(namespace["by_channel"]).status is Status.CORRECT
+    totals = namespace["totals"]
+    kept = totals.assign(revenue_usd=totals["total_cents"] / 100)
+    feedback = ex.q2.check(kept)
+    assert feedback.status is Status.INCORRECT and "still has `total_cents`" in feedback.message
 
 
 def test_reflection_is_recorded_unchecked(ex):

@@ -153,12 +153,51 @@ def _raw_to_csv(tmp_path):
                                        ["segment"] == "At risk").sum()), "cancelled and returned"),
         ("q5", lambda crm, right: HOSTILE_NAME, "still starts with `=`"),
         ("q5", lambda crm, right: "+989121234567", "phone number's cell"),
+        # the first purchase day (or order) left in, the way learners write it
+        ("q1", lambda crm, right: _purchases(crm).groupby("customer_id").size(), "every order, the first one included"),
+        ("q2", lambda crm, right: _all_days_mean(crm).where(right["q1"] > 0, 0), "and gave the one-time buyers 0"),
+        ("q2", lambda crm, right: _purchases(crm).groupby("customer_id")["total_cents"].mean(),
+         "every order, the first one included"),
+        ("q2", lambda crm, right: _without_first_order(crm, right), "first *order* rather than their first *day*"),
+        # 1 = best instead of 5 = best, and bins instead of scores
+        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="first", ascending=False),
+                                          5, labels=False) + 1, "1 went to the customers with the most orders"),
+        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="first"), 5),
+         "pandas Intervals"),
+        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="first"), 5).astype(object),
+         "pandas Intervals"),
+        ("q3", lambda crm, right: right["q3"] - 1, "from 0 to 4"),
     ],
 )
 def test_known_mistakes_get_their_message(ex, crm, right, qid, wrong, message):
     feedback = getattr(ex, qid).check(wrong(crm, right))
     assert feedback.status is Status.INCORRECT, str(feedback)
     assert message in feedback.message
+
+
+def _without_first_order(crm, right):
+    p = _purchases(crm).sort_values("ordered_at")
+    rest = p[p.groupby("customer_id").cumcount() > 0]
+    return _daily(rest).groupby(level="customer_id").mean().reindex(right["q2"].index, fill_value=0)
+
+
+@pytest.mark.parametrize("spelling", ["At Risk", "at risk", "At-Risk", "at_risk", "AT RISK"])
+def test_a_segment_spelled_differently_is_named(ex, crm, spelling):
+    table = _table(_summary(_purchases(crm)))
+    feedback = ex.q4.check(int((table["segment"] == spelling).sum()))
+    assert feedback.status is Status.INCORRECT
+    assert "spelled exactly 'At risk'" in feedback.message and "not the expected value" not in feedback.message
+
+
+def test_interval_advice_works(ex, crm, right):
+    """The advice given for bins, followed literally, gives the right answer (pd.to_numeric would not)."""
+    ranks = _summary(_purchases(crm))["n_orders"].rank(method="first")
+    message = ex.q3.check(pd.qcut(ranks, 5)).message
+    assert "labels=False" in message and "to_numeric" not in message
+    assert ex.q3.check(pd.qcut(ranks, 5, labels=False) + 1).status is Status.CORRECT
+    assert ex.q3.check(pd.qcut(ranks, 5, labels=[1, 2, 3, 4, 5])).status is Status.CORRECT
+    with pytest.raises((TypeError, ValueError)):
+        pd.to_numeric(pd.qcut(ranks, 5))
 
 
 def test_writing_with_plain_to_csv_is_the_targeted_mistake(ex, tmp_path):
@@ -212,7 +251,7 @@ def test_reflection_is_recorded_unchecked(ex):
 
 
 def test_every_item_of_the_lesson_is_in_the_exercises():
-    source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "05_rfm.ipynb"
+    source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "05_rfm_exercises.ipynb"
     text = "\n".join(c.source for c in nbformat.read(source, as_version=4).cells)
     for item in lesson("05_rfm").items:
         assert f'"{item.id}"' in text or f"ex.{item.id}.check(" in text, item.id

@@ -71,6 +71,12 @@ def _lift(churned, ascending=False, divide=True, share_caught=False):
     return top["churned"].mean() / test["churned"].mean() if divide else top["churned"].mean()
 
 
+def _planted_filter(churned):
+    """The NaN trap, as a learner writes it: `planted > 1` drops bad_tickets, whose planted value is NaN."""
+    check = churn.planted_drivers(churn.odds_ratios(churned[1]))
+    return check[check["planted"] > 1]["odds_ratio"].idxmax()
+
+
 def _right_answers(cdnow, crm, churned):
     odds = churn.odds_ratios(churned[1])
     return {
@@ -133,12 +139,42 @@ def test_solution_variants_pass(ex, cdnow, crm, churned):
         ("q4", lambda cd, crm, ch: _lift(ch, share_caught=True), "share of all churners"),
         ("q5", lambda cd, crm, ch: "segment_enterprise", "makes churn *less* likely"),
         ("q5", lambda cd, crm, ch: "recency_days", "not one of the planted drivers"),
+        ("q1", lambda cd, crm, ch: cd[2].probability_alive(*cd[0].iloc[1890][["frequency", "recency", "T"]])[0],
+         "`cal.iloc[1890]` counts rows from 0"),
+        ("q1", lambda cd, crm, ch: 0.5, "not this model's for this customer"),
+        ("q1", lambda cd, crm, ch: 1.5, "between 0 and 1"),
+        ("q2", lambda cd, crm, ch: _expected(cd) * 1.1, "Not this model's expectation"),
+        ("q5", lambda cd, crm, ch: _planted_filter(ch), "comparison with NaN is False"),
+        ("q5", lambda cd, crm, ch: churn.planted_drivers(churn.odds_ratios(ch[1]))["planted"].idxmax(),
+         "generator's `planted` value"),
     ],
 )
 def test_known_mistakes_get_their_message(ex, cdnow, crm, churned, qid, wrong, message):
     feedback = getattr(ex, qid).check(wrong(cdnow, crm, churned))
     assert feedback.status is Status.INCORRECT
     assert message in feedback.message, feedback.message
+
+
+def test_q1_takes_what_probability_alive_returns(ex, cdnow):
+    """`probability_alive` returns an array even for one customer: a one-element array, Series or
+    list is that customer's number; the whole array of every customer gets told which value to pick."""
+    import numpy as np
+    import pandas as pd
+
+    cal, _, model = cdnow
+    c = cal.loc[1890]
+    one = model.probability_alive(c["frequency"], c["recency"], c["T"])
+    assert isinstance(one, np.ndarray) and one.shape == (1,)
+    for answer in (one, pd.Series(one, index=[1890]), one.tolist(), one.reshape(1, 1)):
+        assert ex.q1.check(answer).status is Status.CORRECT, type(answer)
+    assert ex.q1.check(1 - one).message.startswith("That is the probability the customer has already dropped out")
+    every = model.probability_alive(cal["frequency"], cal["recency"], cal["T"])
+    feedback = ex.q1.check(every)
+    assert feedback.status is Status.INCORRECT
+    assert "2,357 values, one per customer" in feedback.message and ".loc[1890]" in feedback.message
+    assert "aggregated" not in ex.q1.check(np.array([0.2, 0.3])).message
+    for junk in (np.array([]), [None], pd.DataFrame({"p": [0.1, 0.2]}), np.array(["a"])):
+        assert ex.q1.check(junk).status in (Status.INCORRECT, Status.LEARNER_ERROR)
 
 
 def test_a_wrong_series_says_what_is_wrong_without_the_answer(ex, crm):

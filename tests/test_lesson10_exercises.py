@@ -264,7 +264,7 @@ def test_reflection_is_recorded_unchecked(ex):
 
 
 def test_every_item_of_the_lesson_is_in_the_exercises():
-    source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "10_service.ipynb"
+    source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "10_service_exercises.ipynb"
     text = "\n".join(c.source for c in nbformat.read(source, as_version=4).cells)
     for item in lesson("10_service").items:
         assert f'"{item.id}"' in text or f"ex.{item.id}.check(" in text, item.id

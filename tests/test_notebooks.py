@@ -15,6 +15,11 @@ from crmlab.datasets import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+EXERCISES = sorted((ROOT / "exercises").glob("*.ipynb")) + sorted((ROOT / "exercises" / "source").glob("*.ipynb"))
+# What JupyterLab leaves alone before it looks for $...$ formulas: fenced code, code spans and
+# $$ display formulas. Any other `$` may pair with the next one, even an escaped `\$`: Lab 4.6
+# turns `\$` into `$` before MathJax runs (seen in Chromium, tests/test_browser.py, lesson 05).
+_DOLLAR_TOKENS = re.compile(r"```.*?```|`[^`\n]*`|\$\$.*?\$\$|\\?\$", re.S)
 
 
 def _read(path):
@@ -80,3 +85,30 @@ def test_welcome_diagram_shows_every_clean_table():
     for name in TABLES:
         if not name.startswith("raw_"):
             assert re.search(rf"\b{name}\b", diagram), f"the diagram misses `{name}`"
+
+
+def _bare_dollars(markdown: str) -> list[str]:
+    """The lines holding a `$` that JupyterLab could pair with another into a LaTeX formula."""
+    lines = []
+    for match in _DOLLAR_TOKENS.finditer(markdown):
+        if match.group(0) in ("$", "\\$"):
+            start = markdown.rfind("\n", 0, match.start()) + 1
+            end = markdown.find("\n", match.end())
+            lines.append(markdown[start:end if end >= 0 else None])
+    return lines
+
+
+def test_the_dollar_check_finds_currency_pairs():
+    assert _bare_dollars("one day of $757.98) and the first order of $456.97.") == [
+        "one day of $757.98) and the first order of $456.97."] * 2
+    assert _bare_dollars("one day of USD 757.98 and `df['$x']`, and $$\\frac{a}{b}$$") == []
+    assert _bare_dollars("an escaped \\$5") == ["an escaped \\$5"]
+    assert _bare_dollars("```\nprint('$1 and $2')\n```\nin US$") == ["in US$"]
+
+
+@pytest.mark.parametrize("path", LESSONS + EXERCISES, ids=lambda p: p.relative_to(ROOT).as_posix())
+def test_no_dollar_sign_can_become_a_formula(path):
+    """JupyterLab typesets the text between two `$` of a paragraph as LaTeX ("$757.98 ... $456.97"
+    became a formula in lesson 05), escaped or not: Markdown writes money as "USD 757.98"."""
+    bare = [line for c in _read(path).cells if c.cell_type == "markdown" for line in _bare_dollars(c.source)]
+    assert not bare, f"write money as 'USD 757.98', not with `$`, in {path.name}: {bare[:3]}"

@@ -31,12 +31,16 @@ _KINDS = {
     "decimal": "number", "complex": "number", "integer-na": "number",
     "boolean": "bool", "string": "text", "bytes": "text",
     "datetime64": "datetime", "datetime": "datetime", "date": "datetime",
-    "timedelta64": "timedelta", "timedelta": "timedelta", "empty": "empty",
+    "timedelta64": "timedelta", "timedelta": "timedelta", "empty": "empty", "interval": "interval",
 }  # fmt: skip
 _KIND_WORDS = {
     "number": "numbers", "bool": "True/False values", "text": "text",
     "datetime": "dates", "timedelta": "durations", "mixed": "a mix of types",
+    "interval": "bins (pandas Intervals, as `pd.cut` and `pd.qcut` give by default)",
 }  # fmt: skip
+# Bins cannot be converted by pd.to_numeric: ask the binning function for labels instead.
+_FROM_BINS = (" Ask `pd.cut` or `pd.qcut` for labels instead of bins: `labels=False` gives numbers"
+              " from 0, `labels=[...]` your own.")
 _CONVERT = {
     "number": " Convert it with `pd.to_numeric(...)`.",
     "datetime": " Convert it with `pd.to_datetime(...)`.",
@@ -219,7 +223,7 @@ def _check_kinds(act, exp, options, report) -> bool:
         message = (
             f"{subject} {_KIND_WORDS[kind_act]}, but the question expects "
             f"{_KIND_WORDS[kind_exp]}. Look at `answer.dtypes` and a few values with "
-            f"`.head()`.{_CONVERT.get(kind_exp, '')}"
+            f"`.head()`.{_FROM_BINS if kind_act == 'interval' else _CONVERT.get(kind_exp, '')}"
         )
         return report.check("values have the right types", False, message)
     if options.strict_dtype:

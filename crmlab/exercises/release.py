@@ -1,7 +1,8 @@
 """One source for exercise and solution: build student notebooks from the authors' ones.
 
-Authors write ``exercises/source/NN_slug.ipynb`` with the solutions in place.
-:func:`release` writes the student copy ``exercises/NN_slug.ipynb``:
+Authors write ``exercises/source/NN_slug_exercises.ipynb`` with the solutions in place.
+:func:`release` writes the student copy ``exercises/NN_slug_exercises.ipynb`` (the
+``_exercises`` suffix keeps its JupyterLab tab apart from the lesson's ``NN_slug.ipynb``):
 
 - cells tagged ``remove`` (self-tests, notes for authors) are dropped;
 - in cells tagged ``solution``, the code between ``# BEGIN SOLUTION`` and
@@ -207,7 +208,7 @@ def release(source_dir: str | Path = "exercises/source", out_dir: str | Path = "
     Parameters
     ----------
     source_dir : str or Path
-        Folder of the authors' ``NN_slug.ipynb`` notebooks.
+        Folder of the authors' ``NN_slug_exercises.ipynb`` notebooks.
     out_dir : str or Path
         Folder of the student copies.
 

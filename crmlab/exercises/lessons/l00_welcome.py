@@ -9,6 +9,7 @@ import pandas as pd
 
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection, chart_data
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Welcome to crmlab"
 LOCAL = "Asia/Tehran"
@@ -24,9 +25,10 @@ def _completed() -> pd.DataFrame:
     return orders[orders["status"] == "completed"]
 
 
-def _revenue_by_channel(orders: pd.DataFrame, divide: float = 100) -> pd.DataFrame:
+def _revenue_by_channel(orders: pd.DataFrame, divide: float = 100, keep_cents: bool = False) -> pd.DataFrame:
     out = orders.groupby("channel", as_index=False)["total_cents"].sum()
-    return out.assign(revenue_usd=out.pop("total_cents") / divide)
+    out = out.assign(revenue_usd=out["total_cents"] / divide)
+    return out if keep_cents else out.drop(columns="total_cents")
 
 
 def _orders_per_month(tz: str = LOCAL) -> pd.Series:
@@ -36,6 +38,11 @@ def _orders_per_month(tz: str = LOCAL) -> pd.Series:
     return months.value_counts().sort_index().astype(float).reset_index(drop=True)
 
 
+def _orders_by_size() -> pd.Series:
+    """The monthly counts sorted by size (`.sort_values()`), not by month."""
+    return _orders_per_month().sort_values().reset_index(drop=True)
+
+
 def _heights(chart) -> pd.Series:
     """Bar heights in drawing order, whatever the tick labels say."""
     return chart_data(chart).reset_index(drop=True)
@@ -43,6 +50,12 @@ def _heights(chart) -> pd.Series:
 
 def _tickets_per_priority() -> pd.DataFrame:
     return _crm().tickets.groupby("priority", as_index=False).size().rename(columns={"size": "tickets"})
+
+
+def _customers_per_priority() -> pd.DataFrame:
+    """``count(DISTINCT customer_id)``: customers, not tickets."""
+    per = _crm().tickets.groupby("priority", as_index=False)["customer_id"].nunique()
+    return per.rename(columns={"customer_id": "tickets"})
 
 
 QUESTIONS = [
@@ -69,21 +82,26 @@ QUESTIONS = [
     ),
     Question(
         "q2",
-        "Revenue by channel: a table with one row per `channel` and a column `revenue_usd`, "
-        "the total of completed orders in US dollars.",
+        "Revenue by channel: a table with one row per `channel` and two columns, `channel` and "
+        "`revenue_usd`, the total of completed orders in US dollars.",
         expected=lambda: _revenue_by_channel(_completed()),
         hints=[
             "Start from the completed orders and group them by `channel`.",
-            "`total_cents` is in cents: divide the sums by 100.",
-            "`.groupby('channel', as_index=False)['total_cents'].sum()`, then a `revenue_usd` column.",
+            "`total_cents` is in cents: divide the sums by 100, and name the result `revenue_usd`.",
+            "`totals = completed.groupby('channel', as_index=False)['total_cents'].sum()`, then "
+            "`by_channel = totals.assign(revenue_usd=totals['total_cents'] / 100).drop(columns='total_cents')`: "
+            "the table keeps only `channel` and `revenue_usd`.",
         ],
-        solution="by_channel = completed.groupby('channel', as_index=False)['total_cents'].sum()\n"
-        "by_channel['revenue_usd'] = by_channel.pop('total_cents') / 100",
+        solution="totals = completed.groupby('channel', as_index=False)['total_cents'].sum()\n"
+        "by_channel = totals.assign(revenue_usd=totals['total_cents'] / 100).drop(columns='total_cents')",
         mistakes=[
             Mistake("Your revenue is 100 times too big: `total_cents` is in cents, divide by 100.",
                     expected=lambda: _revenue_by_channel(_completed(), divide=1)),  # fmt: skip
             Mistake("Your totals include cancelled and returned orders: keep only completed ones.",
                     expected=lambda: _revenue_by_channel(_crm().orders)),  # fmt: skip
+            Mistake("Your dollars are right, but the table still has `total_cents` next to `revenue_usd`. "
+                    "Keep only `channel` and `revenue_usd`: `.drop(columns='total_cents')`.",
+                    expected=lambda: _revenue_by_channel(_completed(), keep_cents=True)),  # fmt: skip
         ],
         compare=CompareOptions(ignore_column_case=True, rtol=1e-9),
     ),
@@ -108,7 +126,8 @@ QUESTIONS = [
                     expected=lambda: _orders_per_month("UTC")),  # fmt: skip
             Mistake("Your bars are not in calendar order: sort the counts by month "
                     "(`.sort_index()`) before plotting.",
-                    when=lambda bars: sorted(bars.tolist()) == sorted(_orders_per_month().tolist())),  # fmt: skip
+                    when=shown_by(lambda bars: sorted(bars.tolist()) == sorted(_orders_per_month().tolist()),
+                                 example=_orders_by_size)),  # fmt: skip
         ],
         compare=CompareOptions(ignore_order=False, index_as_column=False),
     ),
@@ -126,7 +145,8 @@ QUESTIONS = [
         "FROM tickets GROUP BY priority\").df()",
         mistakes=[
             Mistake("You counted customers, not tickets: `count(*)` counts rows.",
-                    when=lambda t: "tickets" in t and int(t["tickets"].sum()) < len(_crm().tickets)),  # fmt: skip
+                    when=shown_by(lambda t: "tickets" in t and int(t["tickets"].sum()) < len(_crm().tickets),
+                                 example=_customers_per_priority)),  # fmt: skip
         ],
     ),
     Reflection(

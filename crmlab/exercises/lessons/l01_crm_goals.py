@@ -13,6 +13,7 @@ import pandas as pd
 from crmlab.analysis import kpis
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "What a CRM is for"
 SINCE = pd.Timestamp("2025-07-01", tz="UTC")  # start of the recent window of question 5
@@ -79,7 +80,7 @@ def _cycle(stages=("closed_won",), how: str = "median", unit: str = "days") -> f
     span = deals["closed_at"] - deals["created_at"]
     if unit == "whole_days":
         return float(span.dt.days.agg(how))
-    return float((span / pd.Timedelta(1, unit=unit[0])).agg(how))
+    return float((span / pd.Timedelta(**{unit: 1})).agg(how))
 
 
 # ---------------------------------------------------------------- q4: reps whose data entry collapsed
@@ -88,6 +89,11 @@ def _cycle(stages=("closed_won",), how: str = "median", unit: str = "days") -> f
 def _collapsed_reps() -> list[int]:
     flagged = kpis.disengaged_reps(_crm().rep_activity, weeks=WEEKS, min_drop=MIN_DROP)
     return sorted(int(r) for r in flagged.index)
+
+
+def _lowest_overall_reps() -> list[int]:
+    pooled = kpis.pooled_completeness(_crm().rep_activity)["completeness"]
+    return [int(r) for r in pooled.nsmallest(len(_collapsed_reps())).index]
 
 
 def _lowest_overall(answer) -> bool:
@@ -150,7 +156,8 @@ QUESTIONS = [
                     "`channel == 'call_centre'` first.",
                     expected=lambda: _fcr(channel=None)),  # fmt: skip
             Mistake("Your number looks like a percentage. Give the share between 0 and 1 (e.g. 0.5, not 50).",
-                    when=lambda a: _is_number(a) and abs(a - 100 * _fcr()) < 0.06),  # fmt: skip
+                    when=shown_by(lambda a: _is_number(a) and abs(a - 100 * _fcr()) < 0.06,
+                                 example=lambda: 100 * _fcr())),  # fmt: skip
         ],
         compare=CompareOptions(atol=2e-4, rtol=0),
     ),
@@ -179,7 +186,8 @@ QUESTIONS = [
                     "customers, over all their orders: group by `customer_id`.",
                     expected=_multi_share_per_order),  # fmt: skip
             Mistake("Your number looks like a percentage. Give the share between 0 and 1.",
-                    when=lambda a: _is_number(a) and abs(a - 100 * _multi_share()) < 0.06),  # fmt: skip
+                    when=shown_by(lambda a: _is_number(a) and abs(a - 100 * _multi_share()) < 0.06,
+                                 example=lambda: 100 * _multi_share())),  # fmt: skip
         ],
         compare=CompareOptions(atol=2e-4, rtol=0),
     ),
@@ -230,7 +238,7 @@ QUESTIONS = [
         mistakes=[
             Mistake("These are the reps whose data entry is poorest overall. The warning sign is a change: "
                     "compare each rep's recent weeks with their own earlier weeks.",
-                    when=_lowest_overall),  # fmt: skip
+                    when=shown_by(_lowest_overall, example=_lowest_overall_reps)),  # fmt: skip
         ],
     ),
     Question(

@@ -11,6 +11,7 @@ import pandas as pd
 from crmlab.analysis import kpis, training
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Training your CRM users"
 
@@ -144,7 +145,9 @@ QUESTIONS = [
             Mistake("You pooled every week of every e-learning rep, so the busiest reps weigh the "
                     "most. Work out each rep's completeness first, then average the reps.",
                     expected=lambda: _levels("e_learning", pooled=True)),  # fmt: skip
-            Mistake("Your 'before' is higher than your 'after': are the two swapped?", when=_swapped),
+            Mistake("Your 'before' is higher than your 'after': are the two swapped?",
+                    when=shown_by(_swapped, example=lambda: {"before": _levels("e_learning")["after"],
+                                                             "after": _levels("e_learning")["before"]})),  # fmt: skip
         ],
         compare=SHARE,
     ),
@@ -221,7 +224,8 @@ QUESTIONS = [
                     expected=lambda: _recommended(budget=None)),  # fmt: skip
             Mistake("Give the method's name as the CRM spells it: 'face_to_face', 'e_learning' or "
                     "'in_house' (the `method` of the recommendation).",
-                    when=lambda answer: isinstance(answer, str) and answer not in training.METHODS),  # fmt: skip
+                    when=shown_by(lambda answer: isinstance(answer, str) and answer not in training.METHODS,
+                                 example=lambda: _recommended().replace("_", " ").title())),  # fmt: skip
         ],
         correct_message="Look at `rec.reasons` and `rec.scores`: in-house scores best, but it costs "
         "more than the budget.",

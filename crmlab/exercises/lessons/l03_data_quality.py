@@ -10,6 +10,7 @@ import pandas as pd
 
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Prioritise and clean the data"
 _TABLES = ["raw_customers", "raw_orders", "customers", "orders"]
@@ -75,9 +76,15 @@ def _answer_pairs(answer) -> set[frozenset]:
     return {frozenset((a, b)) for a, b in ids}
 
 
+def _pairs_table(pairs: set[frozenset]) -> pd.DataFrame:
+    rows = sorted(sorted(pair) for pair in pairs)
+    return pd.DataFrame({"duplicate_id": [b for _, b in rows], "master_id": [a for a, _ in rows]})
+
+
 def _same_pairs_as(key):
     """A test: the answer holds exactly the pairs that matching on ``key()`` as written finds."""
-    return lambda answer: _answer_pairs(answer) == _pairs_by(key())
+    return shown_by(lambda answer: _answer_pairs(answer) == _pairs_by(key()),
+                    example=lambda: _pairs_table(_pairs_by(key())))  # fmt: skip
 
 
 def _swapped(answer) -> bool:
@@ -85,6 +92,15 @@ def _swapped(answer) -> bool:
     reversed_ = {(int(m), int(d)) for d, m in zip(want["duplicate_id"], want["master_id"], strict=True)}
     frame = answer.reset_index()
     return {(int(d), int(m)) for d, m in zip(frame["duplicate_id"], frame["master_id"], strict=True)} == reversed_
+
+
+def _swapped_pairs() -> pd.DataFrame:
+    return _expected_pairs().rename(columns={"duplicate_id": "master_id", "master_id": "duplicate_id"})
+
+
+def _pairs_with_test_records() -> pd.DataFrame:
+    tests = sorted(_test_ids())
+    return pd.concat([_expected_pairs(), pd.DataFrame({"duplicate_id": tests[1:], "master_id": tests[0]})])
 
 
 def _has_test_records(answer) -> bool:
@@ -130,6 +146,24 @@ def _keeps_test_orders(answer) -> bool:
     return bool(_frame_ids(answer, "customer_id").isin(_test_ids()).any())
 
 
+def _orders_of(ids, keep: bool = True) -> pd.DataFrame:
+    orders = _crm().raw_orders
+    chosen = orders["customer_id"].isin(list(ids))
+    return orders[chosen if keep else ~chosen].set_index("order_id")[["customer_id"]]
+
+
+def _orders_without_duplicates() -> pd.DataFrame:
+    return _clean_orders().drop(_orders_of(_dup_ids()).index, errors="ignore")
+
+
+def _orders_not_repointed() -> pd.DataFrame:
+    return _orders_of(_test_ids(), keep=False)
+
+
+def _orders_with_tests() -> pd.DataFrame:
+    return pd.concat([_clean_orders(), _orders_of(_test_ids())])
+
+
 QUESTIONS = [
     Question(
         "q1",
@@ -147,7 +181,8 @@ QUESTIONS = [
             Mistake("That is the clean `customers` table, which has no gaps: look at the raw export, "
                     "`crm.raw_customers`.", expected=lambda: int(_crm().customers["email"].isna().sum())),  # fmt: skip
             Mistake("You gave a share; the question asks for the number of records. Use `.sum()`, not `.mean()`.",
-                    when=lambda n: 0 < float(n) < 1),  # fmt: skip
+                    when=shown_by(lambda n: 0 < float(n) < 1,
+                                  example=lambda: float(_raw()["email"].isna().mean()))),  # fmt: skip
         ],
     ),
     Question(
@@ -211,10 +246,11 @@ QUESTIONS = [
                     "number. Normalise the phones to one form first.",
                     when=_same_pairs_as(lambda: _raw()["phone"])),  # fmt: skip
             Mistake("Your duplicate and master columns are swapped: the record created first (earliest "
-                    "`signup_date`) survives as the master.", when=_swapped),  # fmt: skip
+                    "`signup_date`) survives as the master.", when=shown_by(_swapped,
+                                                                            example=_swapped_pairs)),  # fmt: skip
             Mistake("Your pairs include test records: they share a placeholder phone. Set them aside "
                     "(`quality.find_test_records`) before you look for duplicates.",
-                    when=_has_test_records),  # fmt: skip
+                    when=shown_by(_has_test_records, example=_pairs_with_test_records)),  # fmt: skip
         ],
     ),
     Question(
@@ -258,11 +294,12 @@ QUESTIONS = [
         mistakes=[
             Mistake("Orders are missing: you dropped the duplicates' orders instead of re-pointing them, "
                     "so their revenue is lost. Keep them and change their `customer_id` to the master's.",
-                    when=_dropped_dup_orders),  # fmt: skip
+                    when=shown_by(_dropped_dup_orders, example=_orders_without_duplicates)),  # fmt: skip
             Mistake("Some orders still point at duplicate records: replace those `customer_id` values "
-                    "with the master's.", when=_points_at_duplicates),  # fmt: skip
+                    "with the master's.", when=shown_by(_points_at_duplicates,
+                                                        example=_orders_not_repointed)),  # fmt: skip
             Mistake("Your table still holds test orders: leave out the orders of the test records.",
-                    when=_keeps_test_orders),  # fmt: skip
+                    when=shown_by(_keeps_test_orders, example=_orders_with_tests)),  # fmt: skip
         ],
         compare=CompareOptions(allow_extra_columns=True),
     ),

@@ -11,6 +11,7 @@ import pandas as pd
 from crmlab.analysis import bi, kpis
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "BI questions on CRM data"
 _TABLES = CompareOptions(allow_extra_columns=True, ignore_column_case=True)
@@ -115,6 +116,10 @@ def _worst_region() -> str:
 
 def _best_region(answer) -> bool:
     return str(answer).strip().casefold() == str(_late_by_region()["late_rate"].idxmin()).casefold()
+
+
+def _second_worst_region() -> str:
+    return str(_late_by_region()["late_rate"].nlargest(2).index[1])
 
 
 def _runner_up(answer) -> bool:
@@ -269,10 +274,12 @@ QUESTIONS = [
         solution="worst_region = late_by_region.set_index('region')['late_rate'].idxmax()",
         mistakes=[
             Mistake("That is the region with the *fewest* late deliveries: look for the largest rate "
-                    "(`.idxmax()`), not the smallest.", when=_best_region),  # fmt: skip
+                    "(`.idxmax()`), not the smallest.",
+                    when=shown_by(_best_region,
+                                  example=lambda: str(_late_by_region()["late_rate"].idxmin()))),  # fmt: skip
             Mistake("Close, but that region comes second. Compare the *rates* (late / shipments), not the "
                     "number of late parcels: regions ship different numbers of parcels.",
-                    when=_runner_up),  # fmt: skip
+                    when=shown_by(_runner_up, example=_second_worst_region)),
         ],
         compare=_TEXT,
     ),

@@ -17,6 +17,7 @@ import pandas as pd
 from crmlab.analysis import rfm
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 from crmlab.export import to_safe_csv
 
 TITLE = "RFM segmentation"
@@ -70,6 +71,10 @@ def _frequency_per_order() -> pd.Series:
     return (_summary()["n_orders"] - 1).astype(float)
 
 
+def _orders_with_first() -> pd.Series:
+    return _summary()["n_orders"].astype(float)
+
+
 def _frequency_utc() -> pd.Series:
     p = _purchases()
     return rfm.rfm_summary(p, datetime_col="ordered_at", observation_period_end=AS_OF)["frequency"]
@@ -86,10 +91,27 @@ def _monetary_all_days() -> pd.Series:
     return _daily_totals().groupby(level="customer_id").mean()
 
 
+def _monetary_all_days_zero_for_one_timers() -> pd.Series:
+    return _monetary_all_days().where(_frequency() > 0, 0.0)
+
+
 def _monetary_per_order() -> pd.Series:
     p = _purchases().sort_values(["customer_id", "ordered_at"])
     repeat = p[p.groupby("customer_id").cumcount() > 0]
     mean = repeat.groupby("customer_id")["total_cents"].mean()
+    return mean.reindex(_monetary().index, fill_value=0.0)
+
+
+def _monetary_all_orders() -> pd.Series:
+    return _purchases().groupby("customer_id")["total_cents"].mean()
+
+
+def _monetary_without_first_order() -> pd.Series:
+    """The first *order* left out rather than the first *day*: a second order that day counts as a repeat."""
+    p = _purchases().sort_values(["customer_id", "ordered_at"])
+    rest = p[p.groupby("customer_id").cumcount() > 0]
+    day = rest["ordered_local"].dt.tz_localize(None).dt.normalize()
+    mean = rest.groupby(["customer_id", day])["total_cents"].sum().groupby(level="customer_id").mean()
     return mean.reindex(_monetary().index, fill_value=0.0)
 
 
@@ -110,19 +132,46 @@ def _f_score_qcut_values() -> pd.Series:
     return pd.qcut(orders, 5, labels=False, duplicates="drop") + 1
 
 
+def _f_score_qcut_values_three() -> pd.Series:
+    """`duplicates='drop'` on the frequencies of the lesson: bins merge, fewer than five scores remain."""
+    return pd.qcut(_summary()["n_orders"].clip(upper=3), 5, labels=False, duplicates="drop") + 1
+
+
 def _f_score_reversed() -> pd.Series:
     return 6 - _f_score()
+
+
+def _f_score_ranked_descending() -> pd.Series:
+    """1 = best: the customers ranked from the most orders down, then cut into five groups."""
+    return pd.qcut(_summary()["n_orders"].rank(method="first", ascending=False), 5, labels=False) + 1
+
+
+def _f_score_from_zero() -> pd.Series:
+    return _f_score() - 1
 
 
 def _fewer_scores(answer) -> bool:
     return isinstance(answer, pd.Series) and 0 < answer.nunique() < 5
 
 
+def _intervals(answer) -> bool:
+    """Bins, not scores: what `pd.qcut` returns without `labels=`."""
+    if not isinstance(answer, pd.Series) or answer.empty:
+        return False
+    if isinstance(answer.dtype, pd.CategoricalDtype):
+        return isinstance(answer.cat.categories, pd.IntervalIndex)
+    return isinstance(answer.dtype, pd.IntervalDtype) or isinstance(answer.iloc[0], pd.Interval)
+
+
+def _f_score_bins() -> pd.Series:
+    return pd.qcut(_summary()["n_orders"].rank(method="first"), 5)
+
+
 # ---------------------------------------------------------------- q4: segment size
 
 
-def _at_risk(table: pd.DataFrame) -> int:
-    return int((table["segment"] == "At risk").sum())
+def _at_risk(table: pd.DataFrame, name: str = "At risk") -> int:
+    return int((table["segment"] == name).sum())
 
 
 def _segment_size() -> int:
@@ -134,6 +183,11 @@ def _segment_size_lifetimes_recency() -> int:
     return _at_risk(table)
 
 
+def _segment_size_misspelt() -> int:
+    """'At Risk', 'at risk', 'At-Risk' or 'at_risk': no segment is spelled so, and nobody matches."""
+    return _at_risk(rfm.rfm_table(_summary()), name="At Risk")
+
+
 def _segment_size_all_orders() -> int:
     return _at_risk(rfm.rfm_table(_summary(_purchases(statuses=("completed", "cancelled", "returned")))))
 
@@ -141,12 +195,16 @@ def _segment_size_all_orders() -> int:
 # ---------------------------------------------------------------- q5: a neutralised cell
 
 
-def _safe_cell() -> str:
+def _safe_cell(column: int = 0) -> str:
     folder = Path(tempfile.mkdtemp(prefix="crmlab-l05-"))
     path = to_safe_csv(pd.DataFrame({"first_name": [HOSTILE_NAME], "phone": ["+989121234567"]}),
                        folder / "signup.csv")  # fmt: skip
     with open(path, encoding="utf-8-sig", newline="") as f:
-        return list(csv.reader(f))[1][0]
+        return list(csv.reader(f))[1][column]
+
+
+def _phone_cell() -> str:
+    return _safe_cell(column=1)
 
 
 QUESTIONS = [
@@ -171,6 +229,9 @@ QUESTIONS = [
             Mistake("You counted orders, not purchase days: two orders on the same day are one purchase. Count "
                     "distinct days per customer (`.dt.date` then `.nunique()`).",
                     expected=_frequency_per_order),  # fmt: skip
+            Mistake("You counted every order, the first one included. `frequency` counts repeat purchase *days*: "
+                    "the distinct local days of each customer minus the first one.",
+                    expected=_orders_with_first),  # fmt: skip
             Mistake("Your days follow UTC: an order placed just after midnight in Tehran lands on the day before. "
                     "Use the local time, `ordered_local`.",
                     expected=_frequency_utc),  # fmt: skip
@@ -198,12 +259,24 @@ QUESTIONS = [
             Mistake("You averaged over all purchase days, the first one included. lifetimes leaves the first "
                     "purchase out: the models describe what customers spend *after* they were acquired.",
                     expected=_monetary_all_days),  # fmt: skip
+            Mistake("You averaged over all purchase days, the first one included, and gave the one-time buyers 0. "
+                    "Leave each customer's first day out before you average: keep the days where "
+                    "`daily.groupby(level='customer_id').cumcount() > 0`.",
+                    expected=_monetary_all_days_zero_for_one_timers),  # fmt: skip
             Mistake("You averaged per order. Two orders on the same day are one purchase: add them up per day "
                     "before you average.",
                     expected=_monetary_per_order),  # fmt: skip
+            Mistake("You averaged every order, the first one included. Add the orders up per local day, leave "
+                    "out each customer's first day, then average the rest.",
+                    expected=_monetary_all_orders),  # fmt: skip
+            Mistake("You left out each customer's first *order* rather than their first *day*: when a customer "
+                    "ordered twice on their first day, the second order still counts in your average. Group by "
+                    "day first, then drop the first day.",
+                    expected=_monetary_without_first_order),  # fmt: skip
             Mistake("Customers who never came back have NaN in your Series; lifetimes gives them 0. Fill the "
                     "gaps with `.reindex(..., fill_value=0)` or `.fillna(0)`.",
-                    when=_nan_for_one_timers),  # fmt: skip
+                    when=shown_by(_nan_for_one_timers,
+                                  example=lambda: _monetary().where(_frequency() > 0))),  # fmt: skip
             Mistake("Your values look like dollars; the question asks for cents, as in `total_cents`.",
                     expected=lambda: _monetary() / 100),  # fmt: skip
         ],
@@ -229,9 +302,19 @@ QUESTIONS = [
                     expected=_f_score_qcut_values),  # fmt: skip
             Mistake("Your scores use fewer than five values: ties collapsed some bins (`duplicates='drop'` "
                     "merges them silently). Score the ranks, not the values.",
-                    when=_fewer_scores),  # fmt: skip
+                    when=shown_by(_fewer_scores, example=_f_score_qcut_values_three)),  # fmt: skip
             Mistake("Your scores run the wrong way: more orders must give a *higher* F score.",
                     expected=_f_score_reversed),  # fmt: skip
+            Mistake("Your ranking runs the wrong way: 1 went to the customers with the most orders. In RFM, 5 is "
+                    "the best score: rank with `rank(method='first')` (ascending, the default), so that more "
+                    "orders score higher.",
+                    expected=_f_score_ranked_descending),  # fmt: skip
+            Mistake("Your scores run from 0 to 4: `labels=False` numbers the five groups from 0. Add 1.",
+                    expected=_f_score_from_zero),  # fmt: skip
+            Mistake("Your values are bins, pandas Intervals written `(low, high]`, not scores: `pd.qcut` returns "
+                    "them unless you say how to label them. Pass `labels=False` and add 1, or "
+                    "`labels=[1, 2, 3, 4, 5]`.",
+                    when=shown_by(_intervals, example=_f_score_bins)),  # fmt: skip
         ],
         compare=_SERIES,
     ),
@@ -246,6 +329,10 @@ QUESTIONS = [
         ],
         solution="table = rfm.rfm_table(summary)\nat_risk = int((table['segment'] == 'At risk').sum())",
         mistakes=[
+            Mistake("No customer matched: the segment is spelled exactly 'At risk' (capital A, a space, small r). "
+                    "Comparing with 'At Risk', 'at risk', 'At-Risk' or 'at_risk' finds nobody; "
+                    "`table['segment'].unique()` lists the names as they are written.",
+                    expected=_segment_size_misspelt),  # fmt: skip
             Mistake("You scored lifetimes' `recency` (days from the first to the last purchase) as if it were days "
                     "since the last order. Segment on the business summary: `days_since_last_order`.",
                     expected=_segment_size_lifetimes_recency),  # fmt: skip
@@ -273,7 +360,7 @@ QUESTIONS = [
                     "with `to_safe_csv`, not `DataFrame.to_csv`.",
                     expected=lambda: HOSTILE_NAME),  # fmt: skip
             Mistake("That is the phone number's cell; the question asks for the first name, the first column.",
-                    when=lambda answer: answer == "+989121234567"),  # fmt: skip
+                    when=shown_by(lambda answer: answer == "+989121234567", example=_phone_cell)),  # fmt: skip
         ],
     ),
     Reflection(

@@ -20,6 +20,7 @@ from threadpoolctl import threadpool_limits
 from crmlab.analysis import clusters
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Clustering and targeting"
 FEATURES = list(clusters.FEATURES)
@@ -85,10 +86,6 @@ def _k_scores() -> pd.DataFrame:
 
 def _best_k() -> int:
     return int(_k_scores()["silhouette"].idxmax())
-
-
-def _worst_k(answer) -> bool:
-    return answer == int(_k_scores()["silhouette"].idxmin()) and answer != _best_k()
 
 
 def _largest_k(answer) -> bool:
@@ -171,7 +168,7 @@ QUESTIONS = [
                     expected=lambda: _standardise(_logged(FEATURES))),  # fmt: skip
             Mistake("Your table holds infinite or missing values: `np.log(0)` is minus infinity, and some customers "
                     "ordered 0 days ago. Use `np.log1p`, the logarithm of 1 + x.",
-                    when=_has_infinite),  # fmt: skip
+                    when=shown_by(_has_infinite, example=lambda: _logged(log=np.log))),  # fmt: skip
         ],
         compare=_SCALED,
     ),
@@ -191,13 +188,11 @@ QUESTIONS = [
         "best_k = max(silhouettes, key=silhouettes.get)",
         mistakes=[
             Mistake("That is the largest k you tried. Inertia always falls as k grows, so it cannot choose k by "
-                    "itself; take the k with the highest *silhouette*.", when=_largest_k),  # fmt: skip
-            Mistake("On the scaled features that k has the *lowest* silhouette. If your silhouettes peak there, "
-                    "check that you clustered `scaled`, not the raw features (on raw features, two spending bands "
-                    "win); then take the k with the highest silhouette.",
-                    when=_worst_k),  # fmt: skip
-            Mistake("Your k is the best for the raw, unscaled features: there k-means only splits by spend. "
-                    "Cluster the scaled features of question 1.",
+                    "itself; take the k with the highest *silhouette*.",
+                    when=shown_by(_largest_k, example=lambda: max(KS))),  # fmt: skip
+            Mistake("Your k is the best for the raw, unscaled features, and on the scaled features it has the "
+                    "*lowest* silhouette: on raw features k-means only splits by spend. Cluster `scaled`, the "
+                    "features of question 1, then take the k with the highest silhouette.",
                     expected=_best_k_unscaled),  # fmt: skip
         ],
     ),

@@ -5,6 +5,7 @@ on the first check, never typed in; each known mistake is the same computation d
 wrong way (UTC months, sign-up dates, cancelled orders as activity, the wrong denominator...).
 """
 
+import math
 from functools import cache
 
 import pandas as pd
@@ -12,6 +13,7 @@ import pandas as pd
 from crmlab.analysis import cohorts as co
 from crmlab.datasets import load_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Cohorts and retention"
 END = "2025-12-31"  # the last day of the course's export
@@ -118,6 +120,13 @@ def _is_percent(answer) -> bool:
 
 def _window(quantile: float = 0.9, **kwargs) -> int:
     return co.lapse_window(co.purchase_gaps(_orders(), end=END, **kwargs), quantile)
+
+
+def _days_across_customers() -> float:
+    """Gaps taken down the whole sorted table, from one customer's order to another customer's."""
+    orders = _orders()
+    done = orders[orders["status"] == "completed"].sort_values("ordered_at")
+    return float(math.ceil(done["ordered_at"].diff().dt.days.quantile(0.9)))
 
 
 def _days(quantile: float = 0.9, **kwargs) -> float:
@@ -230,7 +239,8 @@ QUESTIONS = [
                     f"after {RETENTION_COHORT}.", expected=lambda: _retention(age=2)),  # fmt: skip
             Mistake("Off by one month: month 0 is the cohort's own month, so month 3 is three months "
                     f"after {RETENTION_COHORT}.", expected=lambda: _retention(age=4)),  # fmt: skip
-            Mistake("Give the share as a number between 0 and 1, not a percentage.", when=_is_percent),
+            Mistake("Give the share as a number between 0 and 1, not a percentage.",
+                    when=shown_by(_is_percent, example=lambda: 100 * _retention())),
         ],
     ),
     Question(
@@ -250,7 +260,7 @@ QUESTIONS = [
         mistakes=[
             Mistake("Your gaps run from one customer's order to another customer's: take the difference "
                     "*within* each customer, with `.groupby('customer_id')` before `.diff()`.",
-                    when=lambda w: 0 <= float(w) < 5),  # fmt: skip
+                    when=shown_by(lambda w: 0 <= float(w) < 5, example=_days_across_customers)),  # fmt: skip
             Mistake("Your gaps include cancelled and returned orders, which were not purchases: keep "
                     "`status == 'completed'`.", expected=lambda: _days(status=None)),  # fmt: skip
             Mistake("That is the median gap (the 50th percentile): half of all returns take longer. The window "
@@ -287,7 +297,8 @@ QUESTIONS = [
             Mistake("Those are the shares still active, not lapsed: a customer has lapsed when the last "
                     "order is *more* than `window` days old.",
                     expected=lambda: _lapsed_share(retained=True)),  # fmt: skip
-            Mistake("Give shares between 0 and 1, not percentages.", when=_shares_in_percent),
+            Mistake("Give shares between 0 and 1, not percentages.",
+                    when=shown_by(_shares_in_percent, example=lambda: 100 * _lapsed_share())),
         ],
         compare=_SHARES,
         correct_message="Field sales, whose customers are mostly businesses, loses the fewest.",

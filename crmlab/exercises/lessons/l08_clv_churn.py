@@ -12,7 +12,8 @@ import pandas as pd
 
 from crmlab.analysis import churn, clv
 from crmlab.datasets import load_cdnow, load_crm
-from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Customer lifetime value and churn prediction"
 CUSTOMER = 1890  # a frequent CDNOW buyer, silent for ten weeks at the end of calibration
@@ -33,11 +34,54 @@ def _cdnow():
     return cal, hold, clv.BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
 
 
-def _alive(scale: float = 1.0, swap: bool = False) -> float:
+def _alive(scale: float = 1.0, swap: bool = False, by_position: bool = False) -> float:
     cal, _, model = _cdnow()
-    x, tx, t = cal.loc[CUSTOMER, ["frequency", "recency", "T"]]
+    row = cal.iloc[CUSTOMER] if by_position else cal.loc[CUSTOMER]
+    x, tx, t = row[["frequency", "recency", "T"]]
     tx, t = (t, tx) if swap else (tx, t)
     return float(model.probability_alive(x, tx * scale, t * scale)[0])
+
+
+def _alive_half_fit() -> float:
+    """Another model's answer: fitted on every other customer of `cal` only."""
+    cal, _, _ = _cdnow()
+    half = cal.iloc[::2]
+    model = clv.BetaGeoModel().fit(half["frequency"], half["recency"], half["T"])
+    return float(model.probability_alive(*cal.loc[CUSTOMER, ["frequency", "recency", "T"]])[0])
+
+
+def _customer_purchases() -> float:
+    cal, _, model = _cdnow()
+    return float(model.expected_purchases(39, *cal.loc[CUSTOMER, ["frequency", "recency", "T"]])[0])
+
+
+def _one_number(answer):
+    """One value from a one-element array, Series or list: what `probability_alive` returns for one customer."""
+    try:
+        if not isinstance(answer, (np.ndarray, pd.Series, pd.DataFrame, list, tuple)):
+            return answer
+        values = np.asarray(answer, dtype=object).ravel()
+    except Exception as exc:  # a learner's object that cannot be read as values
+        raise AnswerError(f"Give one number, the probability for customer {CUSTOMER}.") from exc
+    if values.size == 1:
+        value = values[0]
+        return value.item() if isinstance(value, np.generic) else value
+    n_customers = len(_cdnow()[0])
+    if values.size == n_customers:
+        raise AnswerError(
+            f"You gave {n_customers:,} values, one per customer of `cal`; the question asks for customer {CUSTOMER}'s "
+            f"only. Ask the model about that customer alone (`c = cal.loc[{CUSTOMER}]`), or pick their value: "
+            f"`pd.Series(p, index=cal.index).loc[{CUSTOMER}]`."
+        )
+    raise AnswerError(f"Give one number, the probability for customer {CUSTOMER}; you gave {values.size} values.")
+
+
+def _is_probability(answer) -> bool:
+    return isinstance(answer, (int, float, np.number)) and not isinstance(answer, bool) and 0 <= answer <= 1
+
+
+def _is_number(answer) -> bool:
+    return isinstance(answer, (int, float, np.number)) and not isinstance(answer, bool) and np.isfinite(answer)
 
 
 def _expected_total(horizon: float = 39.0) -> float:
@@ -47,6 +91,14 @@ def _expected_total(horizon: float = 39.0) -> float:
 
 def _actual_total() -> float:
     return float(_cdnow()[1]["frequency_holdout"].sum())
+
+
+def _expected_total_half_fit() -> float:
+    """Another model's answer: fitted on every other customer of `cal` only."""
+    cal, _, _ = _cdnow()
+    half = cal.iloc[::2]
+    model = clv.BetaGeoModel().fit(half["frequency"], half["recency"], half["T"])
+    return float(model.expected_purchases(39, cal["frequency"], cal["recency"], cal["T"]).sum())
 
 
 # ---------------------------------------------------------------- q3: a feature without leaks
@@ -122,6 +174,19 @@ def _lowers_churn(answer) -> bool:
     return any(_is(answer, name) for name in odds.index[odds < 1])
 
 
+def _planted_known(above_one: bool = True) -> str:
+    """The NaN trap: bad tickets have no planted hazard ratio (NaN), and `NaN > 1` is False."""
+    planted = churn.planted_drivers(churn.odds_ratios(_model_and_test()[0]))
+    if above_one:
+        return str(planted.loc[planted["planted"] > 1, "odds_ratio"].idxmax())
+    return str(planted["planted"].idxmax())
+
+
+def _strongest_non_driver() -> str:
+    odds = churn.odds_ratios(_model_and_test()[0])["odds_ratio"]
+    return str(odds.drop(list(churn.DRIVERS)).idxmax())
+
+
 def _not_a_driver(answer) -> bool:
     others = set(churn.odds_ratios(_model_and_test()[0]).index) - set(churn.DRIVERS)
     return any(_is(answer, name) for name in others)
@@ -151,7 +216,21 @@ QUESTIONS = [
             Mistake("You swapped recency and T: recency is the time from the first to the last purchase, "
                     "T the time from the first purchase to the end of the calibration period.",
                     expected=lambda: _alive(swap=True)),  # fmt: skip
+            Mistake(f"That is another customer's probability: `cal.iloc[{CUSTOMER}]` counts rows from 0. Customer "
+                    f"{CUSTOMER} is the row *labelled* {CUSTOMER}: `cal.loc[{CUSTOMER}]`.",
+                    expected=lambda: _alive(by_position=True)),  # fmt: skip
+            Mistake("That is the number of purchases the model expects from this customer in 39 weeks "
+                    "(`expected_purchases`), not the probability that they are still alive (`probability_alive`).",
+                    expected=_customer_purchases),  # fmt: skip
+            Mistake("A probability, but not this model's for this customer. Fit `clv.BetaGeoModel()` on all of "
+                    "`cal`, with its columns in the order frequency, recency, T; then pass the customer's own three "
+                    f"values in the same order (`c = cal.loc[{CUSTOMER}]`).",
+                    when=shown_by(_is_probability, example=_alive_half_fit)),  # fmt: skip
+            Mistake("A probability lies between 0 and 1, and yours does not. `probability_alive` gives it; check "
+                    "that you called that method, not another one.",
+                    when=shown_by(_is_number, example=lambda: 1 + _alive())),  # fmt: skip
         ],
+        prepare=_one_number,
         compare=_NUMBER,
         correct_message="A frequent buyer who has gone quiet for ten weeks: more likely gone than not.",
     ),
@@ -175,6 +254,10 @@ QUESTIONS = [
                     expected=_actual_total),  # fmt: skip
             Mistake("The holdout is the 39 weeks after the calibration period, not the 78 weeks of the whole log.",
                     expected=lambda: _expected_total(78)),  # fmt: skip
+            Mistake("Not this model's expectation. Fit `bgnbd` on all of `cal` (frequency, recency, T, in that "
+                    "order), ask `expected_purchases` with the same three columns and a horizon of 39 weeks, "
+                    "and add up the customers.",
+                    when=shown_by(_is_number, example=_expected_total_half_fit)),  # fmt: skip
         ],
         compare=_NUMBER,
     ),
@@ -204,7 +287,7 @@ QUESTIONS = [
                     expected=lambda: _spend(divide=1)),  # fmt: skip
             Mistake("Customers without an order in the window are missing: they spent 0. "
                     "Use `.reindex(features.index, fill_value=0)`.",
-                    when=_missing_zeros),  # fmt: skip
+                    when=shown_by(_missing_zeros, example=lambda: _spend()[_spend() > 0])),  # fmt: skip
         ],
         compare=_SERIES,
     ),
@@ -250,10 +333,18 @@ QUESTIONS = [
         mistakes=[
             Mistake("That driver has an odds ratio below 1: it makes churn *less* likely. "
                     "The question asks for the one that raises the odds the most.",
-                    when=_lowers_churn),  # fmt: skip
+                    when=shown_by(_lowers_churn, example=lambda: str(_driver_odds().idxmin()))),  # fmt: skip
             Mistake("That input is not one of the planted drivers listed in the question "
                     "(recency, orders, tenure ... are behaviour, not drivers). Pick among the five names.",
-                    when=_not_a_driver),  # fmt: skip
+                    when=shown_by(_not_a_driver, example=_strongest_non_driver)),  # fmt: skip
+            Mistake("You left out `bad_tickets`. In `churn.planted_drivers` its `planted` value is NaN (the generator "
+                    "planted it as a share of customers who leave, not as a hazard ratio), and every comparison "
+                    "with NaN is False: `planted > 1` or `.dropna()` drops it. Rank all five drivers by their "
+                    "fitted `odds_ratio`.",
+                    expected=_planted_known),  # fmt: skip
+            Mistake("You ranked the drivers by the generator's `planted` value (where `idxmax` skips the NaN of "
+                    "`bad_tickets`). The question asks what the fitted model says: rank by `odds_ratio`.",
+                    expected=lambda: _planted_known(above_one=False)),  # fmt: skip
         ],
         compare=_TEXT,
         correct_message="Bad service is the strongest driver: alerts on SLA breaches are churn alerts.",

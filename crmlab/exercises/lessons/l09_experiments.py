@@ -16,6 +16,7 @@ from statsmodels.stats.proportion import proportion_effectsize
 from crmlab.analysis import experiments
 from crmlab.datasets import load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Controlled experiments"
 EXPERIMENT, LOYALTY = 4, 3  # the randomised spring mailing; the self-selected loyalty newsletter
@@ -259,19 +260,25 @@ QUESTIONS = [
         "n_per_group = math.ceil(NormalIndPower().solve_power(effect_size=h, alpha=0.05, power=0.8))",
         mistakes=[
             Mistake("That is the total for both groups. The question asks for the customers in each group.",
-                    when=lambda a: abs(float(a) - 2 * _sample_size()) <= 2),  # fmt: skip
+                    when=shown_by(lambda a: abs(float(a) - 2 * _sample_size()) <= 2,
+                                 example=lambda: 2 * math.ceil(_sample_size()))),  # fmt: skip
             Mistake("That is the size for a one-sided test (`alternative='larger'`). The test is two-sided: "
                     "a mailing could also lower response.",
-                    when=lambda a: abs(float(a) - _sample_size(alternative="larger")) <= 1),  # fmt: skip
+                    when=shown_by(lambda a: abs(float(a) - _sample_size(alternative="larger")) <= 1,
+                                 example=lambda: math.ceil(_sample_size(alternative="larger")))),  # fmt: skip
             Mistake("You used the planted 6% base rate. Plan with the control rate observed in this test.",
-                    when=lambda a: abs(float(a) - _sample_size(base=0.06)) <= 1),  # fmt: skip
+                    when=shown_by(lambda a: abs(float(a) - _sample_size(base=0.06)) <= 1,
+                                 example=lambda: math.ceil(_sample_size(base=0.06)))),  # fmt: skip
             Mistake("That is the size for a 4-point uplift; the question asks for 2 points.",
-                    when=lambda a: abs(float(a) - _sample_size(uplift=0.04)) <= 1),  # fmt: skip
+                    when=shown_by(lambda a: abs(float(a) - _sample_size(uplift=0.04)) <= 1,
+                                 example=lambda: math.ceil(_sample_size(uplift=0.04)))),  # fmt: skip
             Mistake("That is the classic formula's answer: close, but this question uses statsmodels "
                     "(`proportion_effectsize` and `NormalIndPower`), as the lesson does.",
-                    when=lambda a: abs(float(a) - _fleiss()) <= 1),  # fmt: skip
+                    when=shown_by(lambda a: abs(float(a) - _fleiss()) <= 1,
+                                  example=lambda: math.ceil(_fleiss()))),  # fmt: skip
             Mistake("Round up: a fraction of a customer still needs a whole one (`math.ceil`).",
-                    when=lambda a: float(a) == math.floor(_sample_size())),  # fmt: skip
+                    when=shown_by(lambda a: float(a) == math.floor(_sample_size()),
+                                 example=lambda: math.floor(_sample_size()))),  # fmt: skip
         ],
         compare=CompareOptions(atol=1.0),
     ),

@@ -18,6 +18,7 @@ from crmlab.analysis import service
 from crmlab.analysis.kpis import ticket_sla
 from crmlab.datasets import load_bank_calls, load_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Service and the call centre"
 LOCAL = "Asia/Tehran"
@@ -93,6 +94,13 @@ def _moment(tz: str = LOCAL) -> pd.Timestamp:
 def _at_risk(tickets: pd.DataFrame | None = None, tz: str = LOCAL, statuses=("at_risk",)) -> list[int]:
     alerts = service.response_alerts(_crm().tickets if tickets is None else tickets, _moment(tz))
     return sorted(int(i) for i in alerts.index[alerts["status"].isin(statuses)])
+
+
+def _never_answered() -> list[int]:
+    """Waiting only when never answered at all, as if every answer had come at once: nobody is at risk."""
+    t = _crm().tickets
+    answered = t["first_response_at"].notna()
+    return _at_risk(t.assign(first_response_at=t["first_response_at"].where(~answered, t["created_at"])))
 
 
 def _at_risk_from_resolution() -> list[int]:
@@ -242,7 +250,7 @@ QUESTIONS = [
                     expected=_at_risk_from_resolution),  # fmt: skip
             Mistake("Your list is empty. Every ticket has been answered by the end of the export, but not by that "
                     "moment: a ticket is waiting when `first_response_at` is missing *or later than* the moment.",
-                    when=_empty),  # fmt: skip
+                    when=shown_by(_empty, example=_never_answered)),  # fmt: skip
         ],
     ),
     Question(
@@ -268,7 +276,8 @@ QUESTIONS = [
                     "probability of waiting.", expected=lambda: 1 - _p_wait()),  # fmt: skip
             Mistake("A probability of 1 means your agents are no more than your traffic (N <= A): the queue would "
                     "never empty. Check the traffic: calls *per minute* x minutes per call.",
-                    when=lambda x: float(x) == 1.0),  # fmt: skip
+                    when=shown_by(lambda x: float(x) == 1.0,
+                                  example=lambda: service.erlang_c(_traffic(minutes=1), Q3_AGENTS))),  # fmt: skip
             Mistake("Give a share between 0 and 1, not a percentage.", expected=lambda: 100 * _p_wait()),
         ],
         compare=CompareOptions(rtol=1e-4),

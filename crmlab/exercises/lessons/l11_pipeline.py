@@ -12,6 +12,7 @@ import pandas as pd
 from crmlab.analysis import kpis, pipeline
 from crmlab.datasets import load_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "The sales pipeline: closing faster"
 
@@ -239,7 +240,7 @@ QUESTIONS = [
             Mistake("No stuck deal at all? If you took each deal's stage from the whole history or from "
                     "`crm.opportunities` (today's stage), the deals that moved on after the date look fresh. "
                     "Use only the history before the date: the stage in `snap`, and `days_in_stage`.",
-                    when=_empty),  # fmt: skip
+                    when=shown_by(_empty, example=list)),  # the learner's empty list  # fmt: skip
             Mistake("You compared with the typical (median) time; the limit is the 80th percentile.",
                     expected=lambda: _stuck(quantile=0.5)),  # fmt: skip
         ],

@@ -15,6 +15,7 @@ from sklearn.model_selection import train_test_split
 from crmlab.analysis import crosssell
 from crmlab.datasets import load_caravan, load_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Cross-selling and targeting"
 ANTECEDENT, CONSEQUENT = "Phones", "Accessories"
@@ -198,10 +199,11 @@ QUESTIONS = [
         f"offer = offers.loc[{CUSTOMER}, 'offer']",
         mistakes=[
             Mistake("The customer has already bought that category: an offer must be something they do not own yet.",
-                    when=_already_owned),  # fmt: skip
+                    when=shown_by(_already_owned, example=lambda: str(_owned().index[0]))),  # fmt: skip
             Mistake("That rule has the highest lift, not the highest confidence. Lift says how much likelier than "
                     "average; confidence says how likely. Offer the likeliest purchase.",
-                    when=_highest_lift),  # fmt: skip
+                    when=shown_by(_highest_lift, example=lambda: str(
+                        _candidates().sort_values("lift", ascending=False)["consequent"].iloc[0]))),  # fmt: skip
         ],
         compare=_TEXT,
     ),
@@ -251,7 +253,8 @@ QUESTIONS = [
                     expected=lambda: len(_profit())),  # fmt: skip
             Mistake("That is the number of customers whose probability beats the break-even (cost / margin): the "
                     "rule for a new list. Here the outcomes are known: find the depth where the profit peaks.",
-                    when=lambda a: a == _above_break_even() != _best_depth()),  # fmt: skip
+                    when=shown_by(lambda a: a == _above_break_even() != _best_depth(),
+                                  example=_above_break_even)),  # fmt: skip
             Mistake("You sorted the customers from the lowest probability up: mail the likeliest buyers first "
                     "(sort with `-proba`, or `ascending=False`).",
                     expected=_depth_sorted_ascending),  # fmt: skip

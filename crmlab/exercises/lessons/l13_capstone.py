@@ -23,6 +23,7 @@ from crmlab.analysis import cohorts as co
 from crmlab.analysis.rfm import rfm_summary
 from crmlab.datasets import load_cdnow
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
+from crmlab.exercises.lessons import shown_by
 
 TITLE = "Capstone on real data"
 CALIBRATION_END = "1997-09-30"  # the model learns from the first 39 weeks ...
@@ -311,7 +312,8 @@ QUESTIONS = [
             Mistake("You drop nothing. 255 lines repeat another line in every column: same customer, day, "
                     "number of CDs and amount. With no order number we cannot tell them apart, and counted twice "
                     "they add revenue nobody can verify. Decide, and count what you drop.",
-                    when=lambda answer: answer == 0),  # fmt: skip
+                    when=shown_by(lambda answer: answer == 0,
+                                  example=lambda: _n_dropped(repeats=False, zeros=False))),  # fmt: skip
         ],
         compare=_COUNT,
         correct_message="The repeats go, the free CDs stay: revenue changes by less than 0.2% and no purchase day "
@@ -332,7 +334,8 @@ QUESTIONS = [
         mistakes=[
             Mistake("That day is after the data ends: every customer would look silent for all the time between "
                     "the end of the file and that day, so everyone looks lost. The observation ends with the data.",
-                    when=_after_the_data),  # fmt: skip
+                    when=shown_by(_after_the_data,
+                                  example=lambda: (_end() + pd.DateOffset(years=1)).strftime("%Y-%m-%d"))),  # fmt: skip
             Mistake("That is the first day of the log. The observation END is its last day.",
                     expected=lambda: _clean()["date"].min().strftime("%Y-%m-%d")),  # fmt: skip
             Mistake("That is the end of the calibration period of the CLV check, not of the data. RFM describes "
@@ -363,7 +366,8 @@ QUESTIONS = [
             Mistake("That is a number of customers; the question asks for their share of all customers.",
                     expected=lambda: int((_summary()["frequency"] == 0).sum())),  # fmt: skip
             Mistake("Give the share between 0 and 1, not a percentage.",
-                    when=lambda answer: _as_percent(answer, _share_with(0))),  # fmt: skip
+                    when=shown_by(lambda answer: _as_percent(answer, _share_with(0)),
+                                  example=lambda: 100 * _share_with(0))),  # fmt: skip
         ],
         compare=_SHARE,
         correct_message="Half of the customers never came back after their first purchase.",
@@ -390,11 +394,13 @@ QUESTIONS = [
                     f"for the {COHORT} cohort it is May 1997.",
                     expected=_calendar_month),  # fmt: skip
             Mistake(f"That is another cohort's month {MONTH}: take the row of {COHORT}.",
-                    when=_other_cohort),  # fmt: skip
+                    when=shown_by(_other_cohort, example=lambda: _retained(
+                        next(str(c) for c in _retention().index if str(c) != COHORT)))),  # fmt: skip
             Mistake("That is a number of customers; the question asks for the share of the cohort.",
                     expected=_retained_customers),  # fmt: skip
             Mistake("Give the share between 0 and 1, not a percentage.",
-                    when=lambda answer: _as_percent(answer, _retained())),  # fmt: skip
+                    when=shown_by(lambda answer: _as_percent(answer, _retained()),
+                                  example=lambda: 100 * _retained())),  # fmt: skip
         ],
         compare=_SHARE,
         correct_message="Three months in, fewer than one customer in ten buys in a given month.",
@@ -478,7 +484,7 @@ QUESTIONS = [
                     "most 'alive' are the one-time buyers (BG/NBD gives them 1 by construction), and they are "
                     "worth little: the mailing loses money. Rank by value (`clv`, or the expected net), "
                     "not by p_alive.",
-                    when=_by_p_alive),  # fmt: skip
+                    when=shown_by(_by_p_alive, example=lambda: _p_alive_range()[0])),  # fmt: skip
             Mistake("That is the expected extra profit before the letters are paid for: subtract "
                     "COST_PER_CONTACT for each letter.",
                     expected=_gross),  # fmt: skip
