@@ -5,14 +5,18 @@ Where things live:
 * :mod:`crmlab.datasets` -- the synthetic CRM (``generate_crm``, ``load_crm``) and real
   public datasets (``load_cdnow`` ...), all read from local files;
 * :mod:`crmlab.warehouse` -- ``connect()``, a DuckDB connection over the CRM tables;
+* :mod:`crmlab.conventions` -- a company's clock, currency, calendar, end of data and
+  purchase statuses (``Conventions``; ``COURSE`` for the course's company);
+* :mod:`crmlab.validation` -- the shared checks of the tables and arguments an analysis receives;
 * :mod:`crmlab.exercises` -- the exercise engine: checks, hints, quizzes, progress;
 * :mod:`crmlab.cli` -- the ``crmlab`` command (``run``, ``generate``, ``progress`` ...).
 
 Importing crmlab changes no global setting.
 """
 
+from .conventions import COURSE, Conventions
 from .datasets import generate_crm, load_crm
 from .warehouse import connect
 
-__all__ = ["__version__", "connect", "generate_crm", "load_crm"]
+__all__ = ["COURSE", "Conventions", "__version__", "connect", "generate_crm", "load_crm"]
 __version__ = "0.1.0"

@@ -118,9 +118,9 @@ def test_dataset_and_time_split(tiny):
     (lambda c: churn.churn_features(c, "not a day"), ValueError, "`cutoff` must be a day"),
     (lambda c: churn.churn_features(c, "2025-06-30", active_days=0), ValueError, "`active_days`"),
     (lambda c: churn.churn_features({k: v for k, v in c.items() if k != "tickets"}, "2025-06-30"),
-     Exception, "needs the `tickets` table"),
+     Exception, r"needs the table\(s\) \['tickets'\]"),
     (lambda c: churn.churn_features({**c, "orders": c["orders"].drop(columns="channel")}, "2025-06-30"),
-     Exception, r"needs the column\(s\) \['channel'\]"),
+     Exception, r"`orders` has no column\(s\) \['channel'\]"),
     (lambda c: churn.churn_labels(c["orders"], [1], "2025-06-30", horizon_days=1.5), ValueError, "`horizon_days`"),
 ])
 def test_bad_input(tiny, call, error, match):

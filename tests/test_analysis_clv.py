@@ -18,6 +18,7 @@ from crmlab.analysis.clv import (
 )
 from crmlab.analysis.rfm import rfm_summary
 from crmlab.datasets import load_cdnow
+from crmlab.errors import SchemaError
 
 PUBLISHED_BGNBD = {"r": 0.243, "alpha": 4.414, "a": 0.793, "b": 2.426}  # Fader, Hardie & Lee (2005)
 PUBLISHED_GG = {"p": 6.25, "q": 3.74, "v": 15.44}  # Fader, Hardie & Lee (2005), JMR
@@ -184,7 +185,7 @@ def test_order_transactions_uses_the_local_day_and_completed_orders():
     assert tx["date"].dt.strftime("%Y-%m-%d").tolist() == ["2025-03-21", "2025-03-22"]  # 21:10 UTC is 00:40 in Tehran
     assert tx["amount"].tolist() == [1299.0, 25.0]
     assert len(order_transactions(orders, statuses=("completed", "returned"))) == 3
-    with pytest.raises(KeyError, match="total_cents"):
+    with pytest.raises(SchemaError, match=r"`orders` has no column\(s\) \['total_cents'\]"):
         order_transactions(orders.drop(columns="total_cents"))
 
 

@@ -166,7 +166,7 @@ def test_find_duplicates_without_candidates_and_bad_threshold():
     assert q.find_duplicates(_people().iloc[[0, 2]]).empty
     with pytest.raises(ValueError, match=r"`threshold` must be a number from 0 to 100, but 120"):
         q.find_duplicates(_people(), threshold=120)
-    with pytest.raises(SchemaError, match=r"needs the column\(s\) \['phone'\]"):
+    with pytest.raises(SchemaError, match=r"`customers` has no column\(s\) \['phone'\]"):
         q.find_duplicates(_people().drop(columns="phone"))
 
 

@@ -82,7 +82,7 @@ def test_clear_errors(kwargs, error, match):
 
 
 def test_wrong_input_type():
-    with pytest.raises(TypeError, match="`transactions` must be a pandas DataFrame, but a list"):
+    with pytest.raises(TypeError, match="`transactions` must be a DataFrame, but a list"):
         rfm_summary([1, 2, 3])
 
 

@@ -16,12 +16,15 @@ or bad.
 """
 
 from crmlab.analysis.kpis import EXPORT_END, FUNNEL, LOCAL_TZ, ticket_sla  # lesson 01's, used here too
+from crmlab.conventions import COURSE
 
-from ._checks import HIGHER_IS_BETTER, KPI_UNITS, LAST_DAY
-from .overview import kpi_table
-from .questions import support_quality
-from .regions import region_scorecard, relative_to_average, scorecard_heatmap
+from .overview import KPI_UNITS, kpi_table
+from .questions import support_quality, with_customer_columns
+from .regions import HIGHER_IS_BETTER, region_scorecard, relative_to_average, scorecard_heatmap
 from .systems import delivery_quality, invoice_payments, shipment_lateness
+
+#: The last local calendar day of the course's export (``COURSE.as_of``).
+LAST_DAY = COURSE.as_of
 
 __all__ = [
     "EXPORT_END",
@@ -38,5 +41,6 @@ __all__ = [
     "scorecard_heatmap",
     "shipment_lateness",
     "support_quality",
+    "with_customer_columns",
     "ticket_sla",
 ]

@@ -7,11 +7,27 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from crmlab.analysis.kpis import EXPORT_END, LOCAL_TZ, satisfaction, sla_breach_rate
-from crmlab.analysis.kpis._checks import _choice, _table
+from crmlab.analysis.kpis import satisfaction, sla_breach_rate
+from crmlab.conventions import COURSE, Conventions
+from crmlab.validation import choice, require_table
 
-from ._checks import KPI_UNITS, LAST_DAY, _local_day
 from .systems import invoice_payments, shipment_lateness
+
+__all__ = ["KPI_UNITS", "kpi_table"]
+
+#: The KPIs of :func:`kpi_table` and their units (count, usd, share, score, days).
+KPI_UNITS = {
+    "Orders": "count",
+    "Customers who bought": "count",
+    "Revenue (US$)": "usd",
+    "Average order (US$)": "usd",
+    "SLA compliance": "share",
+    "Satisfaction (1-5)": "score",
+    "Late deliveries": "share",
+    "Days to pay (business)": "days",
+}
+
+
 
 # ------------------------------------------------------------------ the KPI dashboard
 
@@ -23,8 +39,9 @@ def kpi_table(
     end=None,
     channel: str | None = None,
     *,
-    as_of: pd.Timestamp = EXPORT_END,
-    last_day: pd.Timestamp = LAST_DAY,
+    as_of: pd.Timestamp | None = None,
+    last_day: pd.Timestamp | None = None,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """The dashboard's KPIs for a region, a period and a channel (``None``: all).
 
@@ -42,8 +59,12 @@ def kpi_table(
         First and last local day of the period, both included (e.g. ``"2025-01-01"``).
     channel : str, optional
         A channel of ``orders`` or ``tickets`` (``web``, ``store``, ``call_centre`` ...).
-    as_of, last_day : Timestamp
-        The end of the export (see :func:`~crmlab.analysis.kpis.ticket_sla` and :func:`shipment_lateness`).
+    as_of, last_day : Timestamp, optional
+        The end of the export (see :func:`~crmlab.analysis.kpis.ticket_sla` and :func:`shipment_lateness`);
+        default ``conventions.end`` and ``conventions.as_of``.
+    conventions : Conventions, optional
+        The company's clock (local days), end of data and purchase statuses
+        (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -61,19 +82,21 @@ def kpi_table(
     True
     """
     customers, orders, tickets = crm["customers"], crm["orders"], crm["tickets"]
-    _table(customers, "customers", ["customer_id", "region", "segment"])
-    _table(orders, "orders", ["order_id", "customer_id", "ordered_at", "channel", "status", "total_cents"])
-    _table(tickets, "tickets", ["ticket_id", "customer_id", "created_at", "channel", "satisfaction"])
-    start, end = _period(start, end)
+    require_table(customers, "customers", ["customer_id", "region", "segment"])
+    require_table(orders, "orders", ["order_id", "customer_id", "ordered_at", "channel", "status", "total_cents"])
+    require_table(tickets, "tickets", ["ticket_id", "customer_id", "created_at", "channel", "satisfaction"])
+    start, end = _period(start, end, conventions.timezone)
+    as_of = conventions.end if as_of is None else as_of
+    last_day = conventions.as_of if last_day is None else last_day
     if region is not None:
-        _choice(region, sorted(customers["region"].dropna().unique()), "region")
+        choice("region", region, sorted(customers["region"].dropna().unique()))
     if channel is not None:
-        _choice(channel, sorted(set(orders["channel"]) | set(tickets["channel"])), "channel")
+        choice("channel", channel, sorted(set(orders["channel"]) | set(tickets["channel"])))
     who = customers.set_index("customer_id")
-    mine = _select(orders, who, _local_day(orders["ordered_at"]), region, start, end, channel)
-    done = mine[mine["status"] == "completed"]
+    mine = _select(orders, who, conventions.local_day(orders["ordered_at"]), region, start, end, channel)
+    done = mine[mine["status"].isin(conventions.purchase_statuses)]
     revenue = done["total_cents"].sum() / 100
-    my_tickets = _select(tickets, who, _local_day(tickets["created_at"]), region, start, end, channel)
+    my_tickets = _select(tickets, who, conventions.local_day(tickets["created_at"]), region, start, end, channel)
     late = shipment_lateness(crm["shipments"], last_day)
     late = late.loc[late["order_id"].isin(mine["order_id"]), "late"].dropna()
     values = [
@@ -92,7 +115,7 @@ def kpi_table(
 
 def _days_to_pay(invoices: pd.DataFrame, payments: pd.DataFrame, order_ids: pd.Series, segment: pd.Series) -> float:
     """Mean days to pay of the business invoices of these orders that are paid in full."""
-    _table(invoices, "invoices", ["invoice_id", "order_id", "customer_id"])
+    require_table(invoices, "invoices", ["invoice_id", "order_id", "customer_id"])
     mine = invoices[invoices["order_id"].isin(order_ids) & invoices["customer_id"].map(segment).ne("consumer")]
     pay = invoice_payments(mine, payments)
     days = pay.loc[pay["paid_in_full"], "days_to_pay"]
@@ -112,7 +135,7 @@ def _select(df, who, day, region, start, end, channel) -> pd.DataFrame:
     return df[keep.to_numpy()]
 
 
-def _period(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def _period(start, end, tz: str) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
     def day(name, value):
         if value is None:
             return None
@@ -124,7 +147,7 @@ def _period(start, end) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
             ) from None
         if stamp is pd.NaT:
             return None
-        return (stamp.tz_convert(LOCAL_TZ).tz_localize(None) if stamp.tzinfo else stamp).normalize()
+        return (stamp.tz_convert(tz).tz_localize(None) if stamp.tzinfo else stamp).normalize()
 
     start, end = day("start", start), day("end", end)
     if start is not None and end is not None and start > end:

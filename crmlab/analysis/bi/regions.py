@@ -7,17 +7,27 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from crmlab.analysis.kpis import EXPORT_END
-from crmlab.analysis.kpis._checks import _table
+from crmlab.conventions import COURSE, Conventions
+from crmlab.validation import require_table
 
-from ._checks import HIGHER_IS_BETTER, LAST_DAY
 from .questions import support_quality
 from .systems import delivery_quality, invoice_payments
+
+#: For each metric of :func:`region_scorecard`: is a higher value good news?
+HIGHER_IS_BETTER = {
+    "revenue_per_customer_usd": True,
+    "sla_breach_rate": False,
+    "unhappy_rate": False,
+    "late_delivery_rate": False,
+    "days_to_pay": False,
+}
 
 # ------------------------------------------------------------------ B6: regions side by side
 
 
-def region_scorecard(crm: Mapping[str, pd.DataFrame], *, as_of=EXPORT_END, last_day=LAST_DAY) -> pd.DataFrame:
+def region_scorecard(
+    crm: Mapping[str, pd.DataFrame], *, as_of=None, last_day=None, conventions: Conventions = COURSE
+) -> pd.DataFrame:
     """Strengths and weaknesses of each region on a few key metrics, in one table.
 
     Parameters
@@ -25,7 +35,10 @@ def region_scorecard(crm: Mapping[str, pd.DataFrame], *, as_of=EXPORT_END, last_
     crm : CRM or dict of DataFrames
         Needs ``customers``, ``orders``, ``tickets``, ``shipments``, ``invoices`` and ``payments``.
     as_of, last_day : Timestamp
-        The end of the export (see :func:`~crmlab.analysis.kpis.ticket_sla` and :func:`shipment_lateness`).
+        The end of the export (see :func:`~crmlab.analysis.kpis.ticket_sla` and :func:`shipment_lateness`);
+        default ``conventions.end`` and ``conventions.as_of``.
+    conventions : Conventions, optional
+        The company's end of data and purchase statuses (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -42,11 +55,13 @@ def region_scorecard(crm: Mapping[str, pd.DataFrame], *, as_of=EXPORT_END, last_
     >>> card["late_delivery_rate"].nlargest(2).index.tolist()
     ['South', 'East']
     """
+    as_of = conventions.end if as_of is None else as_of
+    last_day = conventions.as_of if last_day is None else last_day
     customers, orders = crm["customers"], crm["orders"]
-    _table(customers, "customers", ["customer_id", "region", "segment"])
-    _table(orders, "orders", ["order_id", "customer_id", "status", "total_cents"])
+    require_table(customers, "customers", ["customer_id", "region", "segment"])
+    require_table(orders, "orders", ["order_id", "customer_id", "status", "total_cents"])
     region = customers.set_index("customer_id")["region"]
-    done = orders[orders["status"] == "completed"]
+    done = orders[orders["status"].isin(conventions.purchase_statuses)]
     revenue = done.groupby(done["customer_id"].map(region))["total_cents"].sum() / 100
     pay = invoice_payments(crm["invoices"], crm["payments"])
     business = pay["customer_id"].map(customers.set_index("customer_id")["segment"]) != "consumer"

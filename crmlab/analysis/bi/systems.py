@@ -6,9 +6,11 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from crmlab.analysis.kpis._checks import _DAY, _as_list, _floats, _table
+from crmlab.analysis.kpis.measures import DAY, as_list, floats
+from crmlab.conventions import COURSE
+from crmlab.validation import require_table
 
-from ._checks import LAST_DAY, _with_columns
+from .questions import with_customer_columns
 
 # ------------------------------------------------------------------ B3: other systems
 
@@ -48,8 +50,8 @@ def invoice_payments(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
     2                  200           1         False          NaN        NaN
     3                    0           0         False          NaN        NaN
     """
-    _table(invoices, "invoices", ["invoice_id", "customer_id", "issued_date", "due_date", "amount_cents"])
-    _table(payments, "payments", ["invoice_id", "paid_date", "amount_cents"])
+    require_table(invoices, "invoices", ["invoice_id", "customer_id", "issued_date", "due_date", "amount_cents"])
+    require_table(payments, "payments", ["invoice_id", "paid_date", "amount_cents"])
     pays = payments.sort_values(["invoice_id", "paid_date"], kind="stable")
     pays = pays.merge(invoices[["invoice_id", "amount_cents"]].rename(columns={"amount_cents": "_due"}),
                       on="invoice_id", how="inner")  # fmt: skip
@@ -61,12 +63,12 @@ def invoice_payments(invoices: pd.DataFrame, payments: pd.DataFrame) -> pd.DataF
     out["n_payments"] = totals["size"].reindex(out.index, fill_value=0).astype("int64")
     out["paid_in_full"] = out["paid_cents"] >= out["amount_cents"]
     out["paid_date"] = full.reindex(out.index)
-    out["days_to_pay"] = (out["paid_date"] - out["issued_date"]) / _DAY
-    out["days_late"] = (out["paid_date"] - out["due_date"]) / _DAY
+    out["days_to_pay"] = (out["paid_date"] - out["issued_date"]) / DAY
+    out["days_late"] = (out["paid_date"] - out["due_date"]) / DAY
     return out
 
 
-def shipment_lateness(shipments: pd.DataFrame, last_day: pd.Timestamp = LAST_DAY) -> pd.DataFrame:
+def shipment_lateness(shipments: pd.DataFrame, last_day: pd.Timestamp = COURSE.as_of) -> pd.DataFrame:
     """Join the logistics system's shipments: was each delivery later than promised?
 
     A parcel delivered after its promised date is late; one still not delivered at
@@ -99,14 +101,14 @@ def shipment_lateness(shipments: pd.DataFrame, last_day: pd.Timestamp = LAST_DAY
     3                  NaN   True
     4                  NaN   <NA>
     """
-    _table(shipments, "shipments", ["shipment_id", "order_id", "carrier", "promised_date", "delivered_date"])
+    require_table(shipments, "shipments", ["shipment_id", "order_id", "carrier", "promised_date", "delivered_date"])
     delivered = shipments["delivered_date"].notna()
-    late = shipments["delivered_date"].where(delivered, last_day + _DAY) > shipments["promised_date"]
+    late = shipments["delivered_date"].where(delivered, last_day + DAY) > shipments["promised_date"]
     known = delivered | (shipments["promised_date"] <= last_day)
     return pd.DataFrame({
         "order_id": shipments["order_id"].to_numpy(),
         "carrier": shipments["carrier"].to_numpy(),
-        "days_late": ((shipments["delivered_date"] - shipments["promised_date"]) / _DAY).to_numpy(),
+        "days_late": ((shipments["delivered_date"] - shipments["promised_date"]) / DAY).to_numpy(),
         "late": pd.array(late.where(known, None), dtype="boolean"),
     }, index=pd.Index(shipments["shipment_id"], name="shipment_id"))  # fmt: skip
 
@@ -116,7 +118,7 @@ def delivery_quality(
     orders: pd.DataFrame,
     customers: pd.DataFrame | None = None,
     by: str | Sequence[str] = "region",
-    last_day: pd.Timestamp = LAST_DAY,
+    last_day: pd.Timestamp = COURSE.as_of,
 ) -> pd.DataFrame:
     """Late deliveries per group: shipments (logistics) joined with orders and customers (CRM).
 
@@ -145,14 +147,14 @@ def delivery_quality(
     >>> table["late_rate"].idxmax()
     'Post'
     """
-    by = _as_list(by)
-    _table(orders, "orders", ["order_id", "customer_id"])
+    by = as_list(by)
+    require_table(orders, "orders", ["order_id", "customer_id"])
     late = shipment_lateness(shipments, last_day).reset_index()
     extra = [c for c in ["customer_id", *by] if c in orders.columns and c not in late.columns]
     df = late.merge(orders[["order_id", *extra]], on="order_id", how="left", validate="one_to_one")
-    df = _with_columns(df, by, customers, "shipments")
+    df = with_customer_columns(df, by, customers, "shipments")
     df = df.assign(
-        _late=_floats(df["late"]),
+        _late=floats(df["late"]),
         _days=df["days_late"].where(df["days_late"] > 0),
     )
     out = df.groupby(by, sort=True).agg(

@@ -16,9 +16,10 @@ import pandas as pd
 
 from crmlab.analysis.kpis import ticket_sla
 from crmlab.analysis.rfm import customer_summary
+from crmlab.conventions import COURSE, Conventions
+from crmlab.validation import require_table, require_tables, whole_number
 
-from ._checks import LOCAL_TZ, _cutoff_day, _end_of, _positive_days, _tables
-from .snapshot import crm_as_of
+from .snapshot import NEEDED, crm_as_of
 
 __all__ = ["FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_split"]
 
@@ -37,7 +38,9 @@ FEATURES = {
 }
 
 
-def churn_features(crm: Mapping[str, pd.DataFrame], cutoff, active_days: int = 365) -> pd.DataFrame:
+def churn_features(
+    crm: Mapping[str, pd.DataFrame], cutoff, active_days: int = 365, *, conventions: Conventions = COURSE
+) -> pd.DataFrame:
     """One row per active customer with what the company knew about them at the end of ``cutoff``.
 
     Parameters
@@ -49,6 +52,8 @@ def churn_features(crm: Mapping[str, pd.DataFrame], cutoff, active_days: int = 3
     active_days : int
         A customer is *active* with a completed order in the last ``active_days`` days;
         only active customers can churn.
+    conventions : Conventions, optional
+        The company's clock and purchase statuses (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -75,12 +80,12 @@ def churn_features(crm: Mapping[str, pd.DataFrame], cutoff, active_days: int = 3
     segment             small_business
     Name: 5, dtype: object
     """
-    active_days = _positive_days(active_days, "active_days")
-    day = _cutoff_day(cutoff)
-    past = crm_as_of(crm, day)
+    active_days = whole_number("active_days", active_days)
+    day = conventions.local_date(cutoff, "cutoff")
+    past = crm_as_of(crm, day, conventions=conventions)
     orders = past["orders"]
-    completed = orders[orders["status"] == "completed"]
-    local = completed.assign(ordered_at=completed["ordered_at"].dt.tz_convert(LOCAL_TZ))
+    completed = orders[orders["status"].isin(conventions.purchase_statuses)]
+    local = completed.assign(ordered_at=completed["ordered_at"].dt.tz_convert(conventions.timezone))
     summary = customer_summary(local, as_of=day)
     summary = summary[summary["days_since_last_order"] < active_days]
     customers = past["customers"].set_index("customer_id")
@@ -92,7 +97,7 @@ def churn_features(crm: Mapping[str, pd.DataFrame], cutoff, active_days: int = 3
         "avg_order_usd": (summary["total_spend"] / summary["n_orders"] / 100).round(2),
         "tenure_days": (day - customers.loc[ids, "signup_date"]).dt.days.astype("int64"),
     }, index=ids)  # fmt: skip
-    out["n_tickets"], out["bad_tickets"] = _ticket_counts(past["tickets"], _end_of(day), ids)
+    out["n_tickets"], out["bad_tickets"] = _ticket_counts(past["tickets"], conventions.end_of_day(day), ids)
     out["n_channels"] = _channel_counts(orders, past["interactions"], ids)
     out["single_channel"] = out["n_channels"] <= 1
     out["no_email_consent"] = ~customers.loc[ids, "consent_email"].astype(bool)
@@ -117,7 +122,9 @@ def _channel_counts(orders: pd.DataFrame, interactions: pd.DataFrame, ids: pd.In
     return touches.drop_duplicates().groupby("customer_id").size().reindex(ids, fill_value=0).astype("int64")
 
 
-def churn_labels(orders: pd.DataFrame, customer_ids, cutoff, horizon_days: int = 365) -> pd.Series:
+def churn_labels(
+    orders: pd.DataFrame, customer_ids, cutoff, horizon_days: int = 365, *, conventions: Conventions = COURSE
+) -> pd.Series:
     """Whether each customer placed no completed order in the ``horizon_days`` after ``cutoff``.
 
     Parameters
@@ -130,6 +137,8 @@ def churn_labels(orders: pd.DataFrame, customer_ids, cutoff, horizon_days: int =
         The day the question was asked; the outcome window starts the day after.
     horizon_days : int
         Length of the outcome window in days; it must end by the last day with orders.
+    conventions : Conventions, optional
+        The company's clock and purchase statuses (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -147,26 +156,30 @@ def churn_labels(orders: pd.DataFrame, customer_ids, cutoff, horizon_days: int =
     3     True
     Name: churned, dtype: bool
     """
-    horizon_days = _positive_days(horizon_days, "horizon_days")
-    missing = [c for c in ("customer_id", "ordered_at", "status") if c not in getattr(orders, "columns", [])]
-    if missing:
-        raise KeyError(f"`orders` must be the CRM's orders table (`crm.orders`); it lacks the column(s) {missing}.")
-    day = _cutoff_day(cutoff)
+    horizon_days = whole_number("horizon_days", horizon_days)
+    require_table(orders, "orders", ["customer_id", "ordered_at", "status"])
+    day = conventions.local_date(cutoff, "cutoff")
     last_day = day + pd.Timedelta(days=horizon_days)
-    data_ends = orders["ordered_at"].max().tz_convert(LOCAL_TZ).tz_localize(None).normalize()
+    data_ends = conventions.local_day(orders["ordered_at"].max())
     if last_day > data_ends:
         raise ValueError(
             f"The outcome window ends on {last_day.date()}, after the last day with orders ({data_ends.date()}): "
             f"the label is not known yet. Choose an earlier `cutoff` or a shorter `horizon_days`."
         )
-    start, end = _end_of(day), _end_of(last_day)
-    window = orders[(orders["ordered_at"] >= start) & (orders["ordered_at"] < end) & (orders["status"] == "completed")]
+    start, end = conventions.end_of_day(day), conventions.end_of_day(last_day)
+    bought = orders["status"].isin(conventions.purchase_statuses)
+    window = orders[(orders["ordered_at"] >= start) & (orders["ordered_at"] < end) & bought]
     ids = pd.Index(np.asarray(customer_ids), name="customer_id")
     return pd.Series(~ids.isin(window["customer_id"]), index=ids, name="churned")
 
 
 def churn_dataset(
-    crm: Mapping[str, pd.DataFrame], cutoff, horizon_days: int = 365, active_days: int = 365
+    crm: Mapping[str, pd.DataFrame],
+    cutoff,
+    horizon_days: int = 365,
+    active_days: int = 365,
+    *,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """Features as of ``cutoff`` and the label after it: one row per active customer.
 
@@ -178,15 +191,21 @@ def churn_dataset(
     >>> data.shape, round(float(data["churned"].mean()), 3)
     ((1623, 11), 0.296)
     """
-    features = churn_features(crm, cutoff, active_days)
-    orders = _tables(crm, ["orders"])["orders"]
-    out = features.assign(churned=churn_labels(orders, features.index, cutoff, horizon_days))
-    out.attrs.update(cutoff=str(_cutoff_day(cutoff).date()), horizon_days=horizon_days)
+    features = churn_features(crm, cutoff, active_days, conventions=conventions)
+    orders = require_tables(crm, ["orders"], NEEDED)["orders"]
+    out = features.assign(churned=churn_labels(orders, features.index, cutoff, horizon_days, conventions=conventions))
+    out.attrs.update(cutoff=str(conventions.local_date(cutoff, "cutoff").date()), horizon_days=horizon_days)
     return out
 
 
 def time_split(
-    crm: Mapping[str, pd.DataFrame], train_cutoff, test_cutoff, horizon_days: int = 365, active_days: int = 365
+    crm: Mapping[str, pd.DataFrame],
+    train_cutoff,
+    test_cutoff,
+    horizon_days: int = 365,
+    active_days: int = 365,
+    *,
+    conventions: Conventions = COURSE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A training set at an earlier cutoff and a test set at a later one.
 
@@ -210,13 +229,14 @@ def time_split(
     ...
     ValueError: The training labels look at orders up to 2025-06-30, after the test cutoff 2024-12-31: ...
     """
-    train_day, test_day = _cutoff_day(train_cutoff, "train_cutoff"), _cutoff_day(test_cutoff, "test_cutoff")
-    window_end = train_day + pd.Timedelta(days=_positive_days(horizon_days, "horizon_days"))
+    train_day = conventions.local_date(train_cutoff, "train_cutoff")
+    test_day = conventions.local_date(test_cutoff, "test_cutoff")
+    window_end = train_day + pd.Timedelta(days=whole_number("horizon_days", horizon_days))
     if window_end > test_day:
         raise ValueError(
             f"The training labels look at orders up to {window_end.date()}, after the test cutoff {test_day.date()}: "
             f"the model would learn from the period it is tested on. Move `train_cutoff` back to "
             f"{(test_day - pd.Timedelta(days=horizon_days)).date()} or earlier, or shorten `horizon_days`."
         )
-    return (churn_dataset(crm, train_day, horizon_days, active_days),
-            churn_dataset(crm, test_day, horizon_days, active_days))  # fmt: skip
+    return (churn_dataset(crm, train_day, horizon_days, active_days, conventions=conventions),
+            churn_dataset(crm, test_day, horizon_days, active_days, conventions=conventions))  # fmt: skip

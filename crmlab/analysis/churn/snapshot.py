@@ -12,12 +12,24 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ._checks import _cutoff_day, _end_of, _tables
+from crmlab.conventions import COURSE, Conventions
+from crmlab.validation import require_tables
 
-__all__ = ["crm_as_of"]
+__all__ = ["NEEDED", "crm_as_of"]
+
+#: The columns each table needs, for the churn features and labels.
+NEEDED = {
+    "customers": ("customer_id", "segment", "signup_date", "consent_email"),
+    "orders": ("order_id", "customer_id", "ordered_at", "channel", "status", "total_cents"),
+    "tickets": ("ticket_id", "customer_id", "created_at", "first_response_at", "resolved_at", "sla_hours",
+                "contacts_to_resolve", "satisfaction"),  # fmt: skip
+    "interactions": ("interaction_id", "customer_id", "channel", "occurred_at"),
+}
 
 
-def crm_as_of(crm: Mapping[str, pd.DataFrame], cutoff) -> dict[str, pd.DataFrame]:
+def crm_as_of(
+    crm: Mapping[str, pd.DataFrame], cutoff, *, conventions: Conventions = COURSE
+) -> dict[str, pd.DataFrame]:
     """The customers, orders, tickets and interactions tables as they stood at the end of ``cutoff``.
 
     Parameters
@@ -26,8 +38,10 @@ def crm_as_of(crm: Mapping[str, pd.DataFrame], cutoff) -> dict[str, pd.DataFrame
         The CRM (``crmlab.load_crm()``) with the tables ``customers``, ``orders``,
         ``tickets`` and ``interactions``.
     cutoff : date-like
-        The last day that counts, on the company's calendar (Asia/Tehran): everything
-        up to its end is known, nothing after.
+        The last day that counts, on the company's calendar (``conventions.timezone``):
+        everything up to its end is known, nothing after.
+    conventions : Conventions, optional
+        The company's clock and purchase statuses (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -53,9 +67,10 @@ def crm_as_of(crm: Mapping[str, pd.DataFrame], cutoff) -> dict[str, pd.DataFrame
     >>> bool(past["tickets"]["resolved_at"].max() < pd.Timestamp("2024-12-31 20:30", tz="UTC"))
     True
     """
-    tables = _tables(crm, ["customers", "orders", "tickets", "interactions"])
-    day = _cutoff_day(cutoff)
-    end = _end_of(day)
+    names = ["customers", "orders", "tickets", "interactions"]
+    tables = require_tables(crm, names, NEEDED)
+    day = conventions.local_date(cutoff, "cutoff")
+    end = conventions.end_of_day(day)
     customers = tables["customers"]
     orders = tables["orders"]
     interactions = tables["interactions"]

@@ -22,9 +22,8 @@ from __future__ import annotations
 import pandas as pd
 
 from crmlab.analysis.rfm import customer_summary
-from crmlab.analysis.rfm.summary import _require_columns
-from crmlab.datasets.synthetic.truths import END as LAST_DAY  # the export's last day
-from crmlab.datasets.synthetic.truths import TIMEZONE
+from crmlab.conventions import COURSE, Conventions
+from crmlab.validation import column_arguments
 
 __all__ = [
     "ADDON_CATEGORIES",
@@ -68,7 +67,7 @@ def channel_mix(orders: pd.DataFrame, channels: tuple[str, ...] = PURCHASE_CHANN
     1                 0.67         0.33                0.0                0.0
     2                 0.00         0.00                1.0                0.0
     """
-    _require_columns(orders, {"customer_id": "customer_id", "channel": "channel"}, "orders")
+    column_arguments(orders, {"customer_id": "customer_id", "channel": "channel"}, "orders")
     counts = pd.crosstab(orders["customer_id"], orders["channel"])
     shares = counts.reindex(columns=list(channels), fill_value=0).div(counts.sum(axis=1), axis=0)
     shares.columns = [f"share_{c}" for c in channels]
@@ -101,7 +100,7 @@ def category_mix(
     >>> mix.columns.tolist()[:3], bool(mix.sum(axis=1).round(9).eq(1).all())
     (['Laptops', 'Phones', 'Accessories'], True)
     """
-    _require_columns(orders, {"order_id": "order_id", "customer_id": "customer_id"}, "orders")
+    column_arguments(orders, {"order_id": "order_id", "customer_id": "customer_id"}, "orders")
     lines = order_lines.merge(orders[["order_id", "customer_id"]], on="order_id")
     lines = lines.merge(products[["product_id", "category_id"]], on="product_id")
     names = categories.set_index("category_id")["name"]
@@ -113,7 +112,12 @@ def category_mix(
 
 
 def customer_features(
-    crm, as_of=LAST_DAY, tz: str = TIMEZONE, statuses: tuple[str, ...] = ("completed",)
+    crm,
+    as_of=None,
+    tz: str | None = None,
+    statuses: tuple[str, ...] | None = None,
+    *,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """RFM, channel mix and category mix of every customer who bought, one row each.
 
@@ -122,12 +126,14 @@ def customer_features(
     crm : CRM
         With the tables ``orders``, ``order_lines``, ``products`` and ``categories``
         (``crmlab.load_crm(tables=[...])``).
-    as_of : date-like
-        The day of the analysis; default the export's last day.
-    tz : str
-        The company's time zone: days are counted on its calendar.
-    statuses : tuple of str
-        The order statuses that count as purchases.
+    as_of : date-like, optional
+        The day of the analysis; default ``conventions.as_of``, the export's last day.
+    tz : str, optional
+        The company's time zone: days are counted on its calendar; default ``conventions.timezone``.
+    statuses : tuple of str, optional
+        The order statuses that count as purchases; default ``conventions.purchase_statuses``.
+    conventions : Conventions, optional
+        The company's conventions (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -143,9 +149,12 @@ def customer_features(
     >>> features.shape, features.columns[:4].tolist()
     ((2850, 9), ['days_since_last_order', 'n_orders', 'total_spend', 'share_web'])
     """
+    as_of = conventions.as_of if as_of is None else as_of
+    tz = conventions.timezone if tz is None else tz
+    statuses = conventions.purchase_statuses if statuses is None else statuses
     orders = crm.orders
     needed = ("customer_id", "ordered_at", "status", "total_cents", "channel")
-    _require_columns(orders, {c: c for c in needed}, "orders")
+    column_arguments(orders, {c: c for c in needed}, "orders")
     bought = orders[orders["status"].isin(statuses)]
     local = bought.assign(ordered_local=bought["ordered_at"].dt.tz_convert(tz))
     summary = customer_summary(local, datetime_col="ordered_local", as_of=as_of)

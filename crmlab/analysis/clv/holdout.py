@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis.rfm import rfm_summary
+from crmlab.conventions import COURSE, local_day
+from crmlab.validation import require_table
 
 from .models import BetaGeoModel, _as_summary
 
@@ -23,7 +25,7 @@ __all__ = ["calibration_holdout", "holdout_by_frequency", "holdout_predictions",
 
 
 def order_transactions(
-    orders: pd.DataFrame, statuses: Sequence[str] = ("completed",), tz: str = "Asia/Tehran"
+    orders: pd.DataFrame, statuses: Sequence[str] = COURSE.purchase_statuses, tz: str = COURSE.timezone
 ) -> pd.DataFrame:
     """The CRM's orders as a purchase log for CLV models: customer, local date, amount in dollars.
 
@@ -52,14 +54,11 @@ def order_transactions(
     0            1 2025-03-21  1299.0
     2            2 2025-03-22    25.0
     """
-    needed = ("customer_id", "ordered_at", "status", "total_cents")
-    missing = [c for c in needed if c not in getattr(orders, "columns", [])]
-    if missing:
-        raise KeyError(f"`orders` must be the CRM's orders table; it lacks the column(s) {missing}.")
+    require_table(orders, "orders", ["customer_id", "ordered_at", "status", "total_cents"])
     kept = orders[orders["status"].isin(list(statuses))]
     return pd.DataFrame({
         "customer_id": kept["customer_id"],
-        "date": kept["ordered_at"].dt.tz_convert(tz).dt.tz_localize(None).dt.normalize(),
+        "date": local_day(kept["ordered_at"], tz),
         "amount": kept["total_cents"] / 100,
     })
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis.kpis import EXPORT_END, LOCAL_TZ  # the course's export end and time zone
+from crmlab.conventions import COURSE
 from crmlab.errors import SchemaError
 
 __all__ = [
@@ -24,7 +25,7 @@ __all__ = [
 ]  # fmt: skip
 
 #: Order statuses that count as a customer being active (and as revenue).
-ACTIVE_STATUSES = ("completed",)
+ACTIVE_STATUSES = COURSE.purchase_statuses
 #: The label of the columns of a cohort matrix.
 AGE = "months_since_acquisition"
 

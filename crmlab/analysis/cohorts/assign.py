@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._orders import ACTIVE_STATUSES, AGE, LOCAL_TZ, Prepared, prepare, to_periods
+from crmlab.conventions import COURSE
+
+from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
 
 __all__ = ["acquisition_cohorts", "cohort_activity", "cohort_sizes"]
 
@@ -24,7 +26,7 @@ def acquisition_cohorts(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
 ) -> pd.DataFrame:
     """Each customer's acquisition cohort: the local month of their first active order.
@@ -82,7 +84,7 @@ def cohort_activity(
     amount: str | None = "total_cents",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
 ) -> pd.DataFrame:
     """One row per customer and month with an active order: the raw material of every cohort matrix.
@@ -143,7 +145,7 @@ def cohort_sizes(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
 ) -> pd.Series:
     """How many customers each monthly cohort acquired.

@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis.kpis import ticket_sla  # the SLA rule of lessons 01 and 04, reused
+from crmlab.conventions import COURSE
 
-from ._orders import ACTIVE_STATUSES, AGE, EXPORT_END, LOCAL_TZ, check_columns, prepare
+from ._orders import ACTIVE_STATUSES, AGE, check_columns, prepare
 
 __all__ = ["bad_service_tickets", "channels_used", "reorders_after", "retention_by_group"]
 
@@ -28,7 +29,7 @@ def retention_by_group(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
     max_age: int = 12,
     lapse_days: int | None = None,
@@ -182,7 +183,7 @@ def channels_used(
     return both.groupby(customer).size().rename("n_channels").astype("int64")
 
 
-def bad_service_tickets(tickets: pd.DataFrame, as_of: pd.Timestamp = EXPORT_END) -> pd.Series:
+def bad_service_tickets(tickets: pd.DataFrame, as_of: pd.Timestamp = COURSE.end) -> pd.Series:
     """Whether each ticket was bad service: it breached its SLA or its survey scored 1-2.
 
     Parameters
@@ -225,7 +226,8 @@ def reorders_after(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    end=EXPORT_END,
+    end=COURSE.end,
+    tz: str = COURSE.timezone,
 ) -> pd.Series:
     """Whether the customer bought again within ``days`` after each event (a ticket, a complaint...).
 
@@ -245,6 +247,8 @@ def reorders_after(
         As in :func:`retention_matrix`.
     end : Timestamp
         The end of the observation (default: the end of the course's export).
+    tz : str
+        The company's time zone, to compare a naive ``end`` with aware times (and back).
 
     Returns
     -------
@@ -263,7 +267,7 @@ def reorders_after(
     check_columns(orders, "orders", {"customer": customer, "time": time, "status": status})
     bought = orders if status is None else orders[orders[status].isin(list(active))]
     wait = pd.Timedelta(days=days)
-    known = events[events[when] <= _like(end, events[when]) - wait]
+    known = events[events[when] <= _like(end, events[when], tz) - wait]
     pairs = known[[customer, when]].reset_index(names="_event").merge(bought[[customer, time]], on=customer)
     hit = (pairs[time] > pairs[when]) & (pairs[time] <= pairs[when] + wait)
     out = pd.Series(pd.NA, index=events.index, name="reordered", dtype="boolean")
@@ -271,12 +275,12 @@ def reorders_after(
     return out
 
 
-def _like(end, values: pd.Series) -> pd.Timestamp:
+def _like(end, values: pd.Series, tz: str) -> pd.Timestamp:
     """``end`` as a Timestamp comparable with ``values`` (aware or naive)."""
     stamp = pd.Timestamp(end)
     aware = getattr(values.dt, "tz", None) is not None
     if aware and stamp.tzinfo is None:
-        return stamp.tz_localize(LOCAL_TZ)
+        return stamp.tz_localize(tz)
     if not aware and stamp.tzinfo is not None:
-        return stamp.tz_convert(LOCAL_TZ).tz_localize(None)
+        return stamp.tz_convert(tz).tz_localize(None)
     return stamp

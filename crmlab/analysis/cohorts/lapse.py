@@ -15,8 +15,9 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis.rfm import customer_summary
+from crmlab.conventions import COURSE
 
-from ._orders import ACTIVE_STATUSES, LOCAL_TZ, Prepared, prepare
+from ._orders import ACTIVE_STATUSES, Prepared, prepare
 
 __all__ = ["churn_by_window", "lapse_status", "lapse_window", "purchase_gaps"]
 
@@ -40,7 +41,7 @@ def purchase_gaps(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
 ) -> pd.DataFrame:
     """The inter-purchase times: days between each purchase day and the customer's previous one.
@@ -125,7 +126,7 @@ def lapse_status(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
 ) -> pd.DataFrame:
     """Whether each customer has lapsed: no purchase in the last ``window`` days before ``end``.
@@ -180,7 +181,7 @@ def churn_by_window(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
 ) -> pd.DataFrame:
     """How the churn rate, and the false churns, depend on the lapse window.

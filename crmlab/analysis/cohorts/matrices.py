@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from ._orders import ACTIVE_STATUSES, AGE, LOCAL_TZ, Prepared, prepare, to_periods
+from crmlab.conventions import COURSE
+
+from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
 
 __all__ = ["retention_matrix", "revenue_matrix"]
 
@@ -39,7 +41,7 @@ def retention_matrix(
     time: str = "ordered_at",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
     max_age: int | None = None,
 ) -> pd.DataFrame:
@@ -98,7 +100,7 @@ def revenue_matrix(
     amount: str = "total_cents",
     status: str | None = "status",
     active: Sequence[str] = ACTIVE_STATUSES,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     end=None,
     max_age: int | None = None,
     per_customer: bool = False,

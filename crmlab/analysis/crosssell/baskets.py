@@ -21,11 +21,28 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import boolean_matrix, choice, non_negative, require
+from crmlab.conventions import COURSE
+from crmlab.validation import choice, non_negative, require_table
 
-__all__ = ["basket_matrix", "pair_rules", "planted_pairs", "rule_matrix"]
+__all__ = ["basket_matrix", "boolean_matrix", "pair_rules", "planted_pairs", "rule_matrix"]
 
 _BY = ("order_id", "customer_id")
+
+
+def boolean_matrix(baskets: object, argument: str = "baskets") -> pd.DataFrame:
+    """``baskets`` as a True/False table with at least one row and two columns."""
+    if not isinstance(baskets, pd.DataFrame):
+        raise TypeError(f"The value for `{argument}` must be a True/False DataFrame, one row per basket "
+                        "and one column per category (`basket_matrix(...)`), "
+                        f"but a {type(baskets).__name__} was passed.")  # fmt: skip
+    if baskets.shape[0] == 0 or baskets.shape[1] < 2:
+        raise ValueError(f"`{argument}` must have at least one row and two category columns, "
+                         f"but it has shape {baskets.shape}.")  # fmt: skip
+    values = baskets.to_numpy()
+    if values.dtype != bool and not np.isin(values, [0, 1]).all():
+        raise ValueError(f"`{argument}` must hold only True/False (or 0/1): is this category in the basket? "
+                         "Build it with `basket_matrix(...)`.")  # fmt: skip
+    return baskets.astype(bool)
 
 
 def basket_matrix(
@@ -35,7 +52,7 @@ def basket_matrix(
     categories: pd.DataFrame,
     *,
     by: str = "order_id",
-    statuses: str | Sequence[str] = ("completed",),
+    statuses: str | Sequence[str] = COURSE.purchase_statuses,
 ) -> pd.DataFrame:
     """A True/False table: which categories each basket holds.
 
@@ -74,10 +91,10 @@ def basket_matrix(
     7               True    True      True
     """
     choice("by", by, _BY)
-    orders = require(orders, ["order_id", "customer_id", "status"], "orders")
-    lines = require(order_lines, ["order_id", "product_id"], "order_lines")
-    products = require(products, ["product_id", "category_id"], "products")
-    names = require(categories, ["category_id", "name"], "categories").set_index("category_id")["name"]
+    orders = require_table(orders, "orders", ["order_id", "customer_id", "status"])
+    lines = require_table(order_lines, "order_lines", ["order_id", "product_id"])
+    products = require_table(products, "products", ["product_id", "category_id"])
+    names = require_table(categories, "categories", ["category_id", "name"]).set_index("category_id")["name"]
     statuses = [statuses] if isinstance(statuses, str) else list(statuses)
     kept = orders[orders["status"].isin(statuses)]
     if kept.empty:
@@ -168,7 +185,7 @@ def rule_matrix(rules: pd.DataFrame, value: str = "lift", order: Sequence[str] |
     Laptops          NaN  0.666667
     Software         1.0       NaN
     """
-    rules = require(rules, ["antecedent", "consequent", "antecedent_support", value], "rules")
+    rules = require_table(rules, "rules", ["antecedent", "consequent", "antecedent_support", value])
     choice("value", value, ("lift", "confidence", "support"))
     if order is None:
         support = rules.groupby("antecedent")["antecedent_support"].first()
@@ -182,8 +199,9 @@ def _pair(a: str, b: str) -> str:
     return " & ".join(sorted((a, b)))
 
 
-def _planted() -> dict:
-    from crmlab.datasets import PLANTED
+def _course_answer_key() -> dict:
+    """The course generator's planted affinities, for lesson 12's call without ``planted``."""
+    from crmlab.datasets import PLANTED  # the public answer key; lazy, so analyses never need the generator
 
     return dict(PLANTED.affinities)
 
@@ -197,7 +215,8 @@ def planted_pairs(rules: pd.DataFrame, planted: Mapping[tuple[str, str], float] 
         From :func:`pair_rules`, on baskets of the synthetic CRM.
     planted : dict, optional
         ``{(A, B): probability}``: the chance that an order starting with A also holds B.
-        By default the generator's own values (``crmlab.datasets.PLANTED.affinities``).
+        The answer key; pass ``crmlab.datasets.PLANTED.affinities`` for the course's CRM.
+        Left out, it is that same key (kept for lesson 12, which calls without it).
 
     Returns
     -------
@@ -216,8 +235,8 @@ def planted_pairs(rules: pd.DataFrame, planted: Mapping[tuple[str, str], float] 
     antecedent consequent
     Laptops    Software        0.6       0.667                 1.0          1
     """
-    rules = require(rules, ["antecedent", "consequent", "confidence", "lift"], "rules")
-    planted = _planted() if planted is None else dict(planted)
+    rules = require_table(rules, "rules", ["antecedent", "consequent", "confidence", "lift"])
+    planted = _course_answer_key() if planted is None else dict(planted)
     by_rule = rules.set_index(["antecedent", "consequent"])
     pair_lift = by_rule["lift"].groupby([_pair(a, b) for a, b in by_rule.index]).max()
     rank = pair_lift.rank(ascending=False, method="min").astype("int64")

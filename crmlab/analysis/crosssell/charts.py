@@ -8,7 +8,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from ._checks import require
+from crmlab.validation import require_table
+
 from .mailing import best_depth
 
 __all__ = ["draw_gains", "draw_profit"]
@@ -45,7 +46,7 @@ def draw_gains(gains: Mapping[str, pd.DataFrame], ax=None, *, who: str = "buyers
     """
     ax = _axes(ax)
     for label, table in gains.items():
-        table = require(table, ["share_contacted", "share_caught"], "gains")
+        table = require_table(table, "gains", ["share_contacted", "share_caught"])
         ax.plot(np.r_[0, table["share_contacted"]], np.r_[0, table["share_caught"]], "o-", label=label)
     ax.plot([0, 1], [0, 1], color="grey", linestyle=":", label="mailing at random")
     ax.set(xlabel="share of customers mailed (best scores first)", ylabel=f"share of all {who} reached",
@@ -81,7 +82,7 @@ def draw_profit(tables: Mapping[str, pd.DataFrame], ax=None, *, currency: str = 
     """
     ax = _axes(ax)
     for label, table in tables.items():
-        table = require(table, ["share_mailed", "profit", "cost"], "tables")
+        table = require_table(table, "tables", ["share_mailed", "profit", "cost"])
         best = best_depth(table)
         label = f"{label}: best to mail {int(best['mailed']):,}"
         line = ax.plot(np.r_[0, table["share_mailed"]], np.r_[0, table["profit"]], label=label)[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._checks import non_negative, outcomes, require, scores
+from crmlab.validation import binary_outcomes, non_negative, require_table, scores
 
 __all__ = ["best_depth", "break_even_probability", "expected_profit_by_depth", "profit_by_depth"]
 
@@ -104,7 +104,7 @@ def profit_by_depth(y_true, score, *, cost: float, margin) -> pd.DataFrame:
     4                0.8       2       0.500000  40.0     60.0    20.0
     5                1.0       2       0.400000  50.0     60.0    10.0
     """
-    y = outcomes(y_true)
+    y = binary_outcomes(y_true)
     table = _by_depth(y, scores(score, len(y)), cost, margin)
     return table.astype({"buyers": "int64"})
 
@@ -173,7 +173,7 @@ def best_depth(table: pd.DataFrame, *, budget: float | None = None) -> pd.Series
     >>> int(best_depth(table, budget=1_000)["mailed"])
     3
     """
-    table = require(table, ["cost", "profit"], "table")
+    table = require_table(table, "table", ["cost", "profit"])
     best = int(table["profit"].idxmax())
     if table.loc[best, "profit"] <= 0:
         return pd.Series(0.0, index=["mailed", *table.columns], name="best")

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._checks import boolean_matrix, non_negative, require
+from crmlab.validation import non_negative, require_table
+
+from .baskets import boolean_matrix
 
 __all__ = ["next_best_offer"]
 
@@ -49,7 +51,7 @@ def next_best_offer(owned: pd.DataFrame, rules: pd.DataFrame, *, min_lift: float
     2            Software    Laptops        0.35   1.9     Laptops -> Software
     """
     table = boolean_matrix(owned, "owned")
-    rules = require(rules, ["antecedent", "consequent", "confidence", "lift"], "rules")
+    rules = require_table(rules, "rules", ["antecedent", "consequent", "confidence", "lift"])
     threshold = non_negative("min_lift", min_lift)
     known = rules["antecedent"].isin(table.columns) & rules["consequent"].isin(table.columns)
     usable = rules[known & (rules["lift"] >= threshold)]

@@ -30,8 +30,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 from crmlab.analysis.churn import lift_at
-
-from ._checks import outcomes, require, scores
+from crmlab.validation import binary_outcomes, require_table, scores
 
 __all__ = ["fold_metrics", "out_of_fold_scores", "propensity_model", "split_target", "top_k_summary"]
 
@@ -66,7 +65,7 @@ def split_target(
     >>> list(X.columns), y.tolist()
     (['age'], [0, 1, 0])
     """
-    frame = require(frame, [target, *drop], "frame")
+    frame = require_table(frame, "frame", [target, *drop])
     values = frame[target]
     if not (values == positive).any():
         seen = sorted(map(str, values.dropna().unique()))[:10]
@@ -159,7 +158,7 @@ def out_of_fold_scores(
     """
     if not isinstance(X, pd.DataFrame):
         raise TypeError(f"The value for `X` must be a DataFrame of inputs, but a {type(X).__name__} was passed.")
-    target = outcomes(y, "y")
+    target = binary_outcomes(y, "y")
     if len(target) != len(X):
         raise ValueError(f"`X` and `y` must have one row per customer each, but they have {len(X)} and {len(target)}.")
     if isinstance(n_splits, bool) or not isinstance(n_splits, int | np.integer) or n_splits < 2:
@@ -200,10 +199,10 @@ def fold_metrics(oof: pd.DataFrame, *, share: float = 0.1) -> pd.DataFrame:
     1             4       1  1.0   4.0
     2             4       2  0.5   0.0
     """
-    oof = require(oof, ["fold", "y", "score"], "oof")
+    oof = require_table(oof, "oof", ["fold", "y", "score"])
     rows = {}
     for fold, part in oof.groupby("fold"):
-        y = outcomes(part["y"])
+        y = binary_outcomes(part["y"])
         rows[fold] = {"customers": len(part), "buyers": int(y.sum()),
                       "auc": roc_auc_score(y, part["score"]), "lift": lift_at(y, part["score"], share)}  # fmt: skip
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("fold")
@@ -237,7 +236,7 @@ def top_k_summary(y_true, score, k: int) -> pd.Series:
     lift            1.333333
     dtype: float64
     """
-    y = outcomes(y_true)
+    y = binary_outcomes(y_true)
     s = scores(score, len(y))
     if isinstance(k, bool) or not isinstance(k, int | np.integer) or not 1 <= k <= len(y):
         raise ValueError(f"The value for `k` must be a whole number from 1 to {len(y)}, but {k!r} was passed.")

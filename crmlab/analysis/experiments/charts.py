@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._checks import require
+from crmlab.validation import require_table
+
 from .launches import DECISIONS
 
 __all__ = ["DECISION_COLOURS", "draw_intervals", "draw_launch_board"]
@@ -49,7 +50,7 @@ def draw_intervals(table: pd.DataFrame, value: str = "uplift", reference: float 
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['randomised', 'self-selected']
     """
-    require(table, [value, "ci_low", "ci_high"], "table")
+    require_table(table, "table", [value, "ci_low", "ci_high"])
     ax = _axes(ax, (7, 0.6 * len(table) + 1))
     y = list(range(len(table)))[::-1]
     ax.hlines(y, table["ci_low"], table["ci_high"], color="tab:blue", linewidth=3, alpha=0.5)
@@ -93,7 +94,7 @@ def draw_launch_board(judged: pd.DataFrame, ax=None):
     from matplotlib.patches import Patch, Rectangle
 
     frame = judged.reset_index() if "product_id" not in judged.columns else judged
-    require(frame, ["product_id", "phase", "name", "weeks", "ratio", "decision"], "judged")
+    require_table(frame, "judged", ["product_id", "phase", "name", "weeks", "ratio", "decision"])
     if {"category_id", "launched_on"} <= set(frame.columns):
         frame = frame.sort_values(["category_id", "launched_on", "product_id", "phase"], kind="stable")
     products = list(dict.fromkeys(frame["product_id"]))

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from ._checks import choice, local_day, require
+from crmlab.conventions import COURSE, Conventions
+from crmlab.validation import choice, require_table
 
 __all__ = ["campaign_frame", "campaign_groups", "customer_history"]
 
@@ -47,7 +48,7 @@ def campaign_groups(campaign_contacts: pd.DataFrame, campaign_id: int) -> pd.Dat
     1            treatment       True
     2              control      False
     """
-    require(campaign_contacts, _CONTACT_COLUMNS, "campaign_contacts")
+    require_table(campaign_contacts, "campaign_contacts", _CONTACT_COLUMNS)
     choice("campaign_id", campaign_id, sorted(int(i) for i in campaign_contacts["campaign_id"].unique()))
     rows = campaign_contacts[campaign_contacts["campaign_id"] == campaign_id]
     out = rows.set_index("customer_id")[["group", "responded"]]
@@ -60,7 +61,9 @@ def customer_history(
     as_of: str | pd.Timestamp,
     days: int = 365,
     recent_days: int = 60,
-    statuses: Sequence[str] = ("completed",),
+    statuses: Sequence[str] = COURSE.purchase_statuses,
+    *,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """What each customer looked like on the day ``as_of``: pre-treatment covariates.
 
@@ -83,6 +86,9 @@ def customer_history(
         length to get a *placebo outcome*, the same question asked before the campaign.
     statuses : sequence of str
         Order statuses that count as purchases.
+    conventions : Conventions
+        The company's conventions; days are local days on ``conventions.timezone``
+        (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -105,10 +111,10 @@ def customer_history(
     1                     91              2              35.0             True
     2                     31              0               0.0            False
     """
-    require(customers, ["customer_id", "signup_date"], "customers")
-    require(orders, _ORDER_COLUMNS, "orders")
+    require_table(customers, "customers", ["customer_id", "signup_date"])
+    require_table(orders, "orders", _ORDER_COLUMNS)
     as_of = pd.Timestamp(as_of)
-    day = local_day(orders["ordered_at"])
+    day = conventions.local_day(orders["ordered_at"])
     bought = orders["status"].isin(list(statuses)) & (day < as_of)
     window = orders[bought & (day >= as_of - pd.Timedelta(days=days))]
     recent = orders[bought & (day >= as_of - pd.Timedelta(days=recent_days))]

@@ -32,7 +32,8 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from ._checks import local_day, positive, probability, require
+from crmlab.conventions import COURSE, Conventions
+from crmlab.validation import fraction, positive, require_table
 
 __all__ = ["DECISIONS", "judge_launches", "launch_phases", "launched_products"]
 
@@ -42,19 +43,25 @@ _PHASE_COLUMNS = ("name", "category_id", "launched_on", "phase", "weeks", "order
                   "products_on_sale")  # fmt: skip
 
 
-def _product_sales(products, orders, order_lines, statuses) -> pd.DataFrame:
+def _product_sales(products, orders, order_lines, statuses, conventions: Conventions) -> pd.DataFrame:
     """One row per product and order holding it (kept statuses): the local day and category."""
-    require(products, ["product_id", "category_id", "name", "launched_on"], "products")
-    require(orders, ["order_id", "ordered_at", "status"], "orders")
-    require(order_lines, ["order_id", "product_id"], "order_lines")
+    require_table(products, "products", ["product_id", "category_id", "name", "launched_on"])
+    require_table(orders, "orders", ["order_id", "ordered_at", "status"])
+    require_table(order_lines, "order_lines", ["order_id", "product_id"])
     kept = orders.loc[orders["status"].isin(list(statuses)), ["order_id", "ordered_at"]]
     lines = order_lines[["order_id", "product_id"]].drop_duplicates()
     sales = lines.merge(kept, on="order_id").merge(products[["product_id", "category_id"]], on="product_id")
-    return sales.assign(day=local_day(sales["ordered_at"]))[["order_id", "product_id", "category_id", "day"]]
+    sales = sales.assign(day=conventions.local_day(sales["ordered_at"]))
+    return sales[["order_id", "product_id", "category_id", "day"]]
 
 
 def launched_products(
-    products: pd.DataFrame, orders: pd.DataFrame, order_lines: pd.DataFrame, statuses: Sequence[str] = ("completed",)
+    products: pd.DataFrame,
+    orders: pd.DataFrame,
+    order_lines: pd.DataFrame,
+    statuses: Sequence[str] = COURSE.purchase_statuses,
+    *,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """The products launched after the data begin, with a sanity count of sales before launch.
 
@@ -64,6 +71,9 @@ def launched_products(
         The CRM tables of the same names.
     statuses : sequence of str
         Order statuses that count as sales.
+    conventions : Conventions
+        The company's conventions; days are local days on ``conventions.timezone``
+        (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -84,8 +94,8 @@ def launched_products(
     product_id
     2           New                     1                    1
     """
-    sales = _product_sales(products, orders, order_lines, statuses)
-    first_day = local_day(orders["ordered_at"]).min()
+    sales = _product_sales(products, orders, order_lines, statuses, conventions)
+    first_day = conventions.local_day(orders["ordered_at"]).min()
     launched = products[products["launched_on"] > first_day].sort_values(["launched_on", "product_id"])
     mine = sales.merge(launched[["product_id", "launched_on"]], on="product_id")
     early = mine["day"] < mine["launched_on"]
@@ -101,7 +111,9 @@ def launch_phases(
     order_lines: pd.DataFrame,
     phase_weeks: int = 4,
     n_phases: int = 4,
-    statuses: Sequence[str] = ("completed",),
+    statuses: Sequence[str] = COURSE.purchase_statuses,
+    *,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """Each launched product's sales in successive phases after its launch day.
 
@@ -119,6 +131,9 @@ def launch_phases(
         Number of phases to follow.
     statuses : sequence of str
         Order statuses that count as sales.
+    conventions : Conventions
+        The company's conventions; days are local days on ``conventions.timezone``
+        (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -146,9 +161,9 @@ def launch_phases(
                2       2-2       1                2    0.5                 2
     """
     phase_weeks, n_phases = int(positive("phase_weeks", phase_weeks)), int(positive("n_phases", n_phases))
-    launched = launched_products(products, orders, order_lines, statuses)
-    sales = _product_sales(products, orders, order_lines, statuses)
-    last_day = local_day(orders["ordered_at"]).max()
+    launched = launched_products(products, orders, order_lines, statuses, conventions=conventions)
+    sales = _product_sales(products, orders, order_lines, statuses, conventions)
+    last_day = conventions.local_day(orders["ordered_at"]).max()
     length = pd.Timedelta(weeks=phase_weeks)
     rows = []
     for product_id, p in launched.iterrows():
@@ -233,9 +248,9 @@ def judge_launches(phases: pd.DataFrame, floor: float = 0.8, confidence: float =
     ['an average product', '1 earlier launch', '2 earlier launches']
     """
     floor = positive("floor", floor)
-    alpha = 1 - probability("confidence", confidence)
+    alpha = 1 - fraction("confidence", confidence)
     df = phases.reset_index() if "product_id" not in phases.columns else phases.copy()
-    require(df, ["product_id", *_PHASE_COLUMNS], "phases")
+    require_table(df, "phases", ["product_id", *_PHASE_COLUMNS])
     df = df.sort_values(["product_id", "phase"]).reset_index(drop=True)
     by_product = df.groupby("product_id")
     df["orders_to_date"] = by_product["orders"].cumsum()

@@ -17,13 +17,13 @@ import pandas as pd
 from statsmodels.stats.power import NormalIndPower
 from statsmodels.stats.proportion import proportion_effectsize
 
-from ._checks import positive, probability
+from crmlab.validation import fraction, positive
 
 __all__ = ["minimum_detectable_effect", "power_curve", "sample_size_per_group", "sample_size_table"]
 
 
 def _rates(base_rate: float, uplift: float) -> tuple[float, float]:
-    base = probability("base_rate", base_rate)
+    base = fraction("base_rate", base_rate)
     try:
         uplift = float(uplift)
     except (TypeError, ValueError):
@@ -72,7 +72,7 @@ def sample_size_per_group(
     base, uplift = _rates(base_rate, uplift)
     h = proportion_effectsize(base + uplift, base)
     n = NormalIndPower().solve_power(
-        effect_size=h, alpha=probability("alpha", alpha), power=probability("power", power),
+        effect_size=h, alpha=fraction("alpha", alpha), power=fraction("power", power),
         ratio=positive("ratio", ratio), alternative="two-sided",
     )  # fmt: skip
     return int(np.ceil(n - 1e-9))
@@ -131,7 +131,7 @@ def power_curve(
     sizes = np.asarray(list(sizes), dtype=float)
     if len(sizes) == 0 or not (sizes > 1).all():
         raise ValueError("The values for `sizes` must be group sizes above 1, e.g. `range(100, 5000, 100)`.")
-    alpha = probability("alpha", alpha)
+    alpha = fraction("alpha", alpha)
     parts = []
     for u in uplifts:
         base, u = _rates(base_rate, u)
@@ -169,11 +169,11 @@ def minimum_detectable_effect(
     >>> round(minimum_detectable_effect(0.06, 712), 4)
     0.04
     """
-    base = probability("base_rate", base_rate)
+    base = fraction("base_rate", base_rate)
     n1 = positive("n_treatment", n_treatment)
     n0 = n1 if n_control is None else positive("n_control", n_control)
     h = NormalIndPower().solve_power(
-        nobs1=n1, ratio=n0 / n1, alpha=probability("alpha", alpha), power=probability("power", power),
+        nobs1=n1, ratio=n0 / n1, alpha=fraction("alpha", alpha), power=fraction("power", power),
         alternative="two-sided",
     )  # fmt: skip
     treated = np.sin(np.arcsin(np.sqrt(base)) + float(h) / 2) ** 2

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import choice, probability, require
+from crmlab.validation import choice, fraction, require_table
 
 __all__ = ["SampleRatioCheck", "balance_table", "random_split", "sample_ratio_test"]
 
@@ -92,8 +92,8 @@ def sample_ratio_test(
     >>> round(check.chi2, 3), round(check.p_value, 3), check.mismatch
     (1.754, 0.185, False)
     """
-    require(groups, [group_col], "groups")
-    alpha = probability("alpha", alpha)
+    require_table(groups, "groups", [group_col])
+    alpha = fraction("alpha", alpha)
     counts = groups[group_col].value_counts().sort_index()
     if planned is None:
         planned = {g: 1 / len(counts) for g in counts.index}
@@ -175,7 +175,7 @@ def balance_table(
     segment: consumer               0.5           1.0 -1.0     False
     segment: enterprise             0.5           0.0  1.0     False
     """
-    require(frame, [group_col, *covariates], "frame")
+    require_table(frame, "frame", [group_col, *covariates])
     present = sorted(map(str, frame[group_col].unique()))
     choice("treatment", treatment, present)
     choice("control", control, present)
@@ -228,7 +228,7 @@ def random_split(
     """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"`frame` must be a pandas DataFrame, but a {type(frame).__name__} was passed.")
-    share = probability("share", share)
+    share = fraction("share", share)
     first = np.zeros(len(frame), dtype=bool)
     first[np.random.default_rng(seed).permutation(len(frame))[: round(share * len(frame))]] = True
     out = frame.copy()

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint, proportions_ztest
 
-from ._checks import choice, positive, probability, require
+from crmlab.validation import choice, fraction, positive, require_table
 
 __all__ = ["compare_periods", "holdout_gaps", "response_rates", "uplift_test"]
 
@@ -65,8 +65,8 @@ def response_rates(
     control            5           1   0.2   0.036    0.624
     treatment          4           2   0.5   0.150    0.850
     """
-    require(frame, [group_col, outcome], "frame")
-    confidence = probability("confidence", confidence)
+    require_table(frame, "frame", [group_col, outcome])
+    confidence = fraction("confidence", confidence)
     y = _outcome(frame, outcome)
     out = y.groupby(frame[group_col]).agg(customers="size", responders="sum")
     out = out.astype({"customers": "int64", "responders": "int64"})
@@ -238,8 +238,8 @@ def holdout_gaps(
     >>> len(gaps), round(float(gaps.mean()), 2), round(float(gaps.std()), 2)
     (2000, 0.0, 0.09)
     """
-    require(frame, [outcome], "frame")
-    share = probability("share", share)
+    require_table(frame, "frame", [outcome])
+    share = fraction("share", share)
     n_draws = int(positive("n_draws", n_draws))
     y = _outcome(frame, outcome).to_numpy()
     k = round(share * len(y))

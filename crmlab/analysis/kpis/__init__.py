@@ -25,7 +25,8 @@ Functions take CRM tables (``crm.tickets`` ...) and return a number or a tidy Da
 keyed by its natural id. Shares are between 0 and 1; times are in hours or days as named.
 """
 
-from ._checks import EXPORT_END, FUNNEL, LOCAL_TZ
+from crmlab.analysis.kpis.measures import EXPORT_END, FUNNEL, LOCAL_TZ
+
 from .adoption import data_entry_trend, disengaged_reps, pooled_completeness, records_per_year, weekly_completeness
 from .channels import channels_per_customer, customer_timeline, looks_inactive, single_view_summary
 from .information import data_map, life_events

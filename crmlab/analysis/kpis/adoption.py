@@ -10,7 +10,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from ._checks import LOCAL_TZ, _as_list, _local_year, _ratio, _table
+from crmlab.analysis.kpis.measures import as_list, local_year, ratio
+from crmlab.conventions import COURSE
+from crmlab.validation import require_table
 
 # ------------------------------------------------------------------ project reality
 
@@ -30,7 +32,7 @@ _DATED = {
 _ACTIVITY = ["rep_id", "week_start", "required_fields_total", "required_fields_filled"]
 
 
-def records_per_year(crm: Mapping[str, pd.DataFrame], *, tz: str = LOCAL_TZ) -> pd.DataFrame:
+def records_per_year(crm: Mapping[str, pd.DataFrame], *, tz: str = COURSE.timezone) -> pd.DataFrame:
     """New records per year in each dated table of the CRM: how fast the data grows.
 
     Parameters
@@ -56,7 +58,7 @@ def records_per_year(crm: Mapping[str, pd.DataFrame], *, tz: str = LOCAL_TZ) -> 
     2025       1             2      3
     """
     counts = {
-        name: _local_year(crm[name][col], tz).dropna().astype("int64").value_counts()
+        name: local_year(crm[name][col], tz).dropna().astype("int64").value_counts()
         for name, col in _DATED.items()
         if name in crm
     }
@@ -94,11 +96,11 @@ def pooled_completeness(rep_activity: pd.DataFrame, by: str | Sequence[str] = "r
     1           0.833333      2
     2                NaN      1
     """
-    keys = _as_list(by)
-    a = _table(rep_activity, "rep_activity", [*keys, *_ACTIVITY[2:]])
+    keys = as_list(by)
+    a = require_table(rep_activity, "rep_activity", [*keys, *_ACTIVITY[2:]])
     groups = a.groupby(keys)
     sums = groups[["required_fields_filled", "required_fields_total"]].sum()
-    out = pd.DataFrame({"completeness": _ratio(sums["required_fields_filled"], sums["required_fields_total"]),
+    out = pd.DataFrame({"completeness": ratio(sums["required_fields_filled"], sums["required_fields_total"]),
                         "weeks": groups.size()})  # fmt: skip
     if "records_entered" in a.columns:
         out["records_per_week"] = groups["records_entered"].mean()
@@ -127,9 +129,9 @@ def weekly_completeness(rep_activity: pd.DataFrame) -> pd.DataFrame:
     >>> weekly_completeness(a)["completeness"].tolist()
     [0.75, nan]
     """
-    a = _table(rep_activity, "rep_activity", [*_ACTIVITY, "records_entered"])
+    a = require_table(rep_activity, "rep_activity", [*_ACTIVITY, "records_entered"])
     out = a[["rep_id", "week_start", "records_entered"]].copy()
-    out["completeness"] = _ratio(a["required_fields_filled"], a["required_fields_total"])
+    out["completeness"] = ratio(a["required_fields_filled"], a["required_fields_total"])
     return out
 
 
@@ -173,7 +175,7 @@ def data_entry_trend(rep_activity: pd.DataFrame, *, weeks: int = 26) -> pd.DataF
         raise ValueError(
             f"The value for `weeks` must be a whole number of weeks, at least 1, but {weeks!r} was passed."
         )
-    a = _table(rep_activity, "rep_activity", [*_ACTIVITY, "records_entered"])
+    a = require_table(rep_activity, "rep_activity", [*_ACTIVITY, "records_entered"])
     recent_start = a["week_start"].max() - pd.Timedelta(weeks=weeks - 1)
     before_start = recent_start - pd.Timedelta(weeks=weeks)
     windows = {

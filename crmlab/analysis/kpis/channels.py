@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._checks import _table
+from crmlab.validation import require_table
 
 # ------------------------------------------------------------------ channels and the single customer view
 
 
 def _touches(interactions: pd.DataFrame, orders: pd.DataFrame, active_only: bool) -> pd.DataFrame:
     """Every touch (customer_id, channel, at); with ``active_only``, drop mailings nobody answered."""
-    i = _table(interactions, "interactions", ["customer_id", "channel", "occurred_at", "outcome"])
-    o = _table(orders, "orders", ["customer_id", "channel", "ordered_at"])
+    i = require_table(interactions, "interactions", ["customer_id", "channel", "occurred_at", "outcome"])
+    o = require_table(orders, "orders", ["customer_id", "channel", "ordered_at"])
     if active_only:
         i = i[i["outcome"] != "no_response"]
     return pd.concat([
@@ -96,8 +96,9 @@ def customer_timeline(
     0 2025-01-01 00:00:00+00:00    mail  mailing: no_response
     1 2025-01-03 00:00:00+00:00   store  order completed, $1,299.00
     """
-    i = _table(interactions, "interactions", ["customer_id", "channel", "occurred_at", "interaction_type", "outcome"])
-    o = _table(orders, "orders", ["customer_id", "channel", "ordered_at", "status", "total_cents"])
+    needed = ["customer_id", "channel", "occurred_at", "interaction_type", "outcome"]
+    i = require_table(interactions, "interactions", needed)
+    o = require_table(orders, "orders", ["customer_id", "channel", "ordered_at", "status", "total_cents"])
     i, o = i[i["customer_id"] == customer_id], o[o["customer_id"] == customer_id]
     dollars = (o["total_cents"] / 100).map("${:,.2f}".format).astype("str")  # str even when empty
     out = pd.concat([
@@ -183,7 +184,7 @@ def single_view_summary(inactive: pd.DataFrame) -> pd.DataFrame:
     store                 2                 1                     0.5
     web                   1                 1                     1.0
     """
-    i = _table(inactive, "inactive", ["customer_id", "channel", "active_elsewhere"])
+    i = require_table(inactive, "inactive", ["customer_id", "channel", "active_elsewhere"])
     out = i.groupby("channel").agg(looks_inactive=("customer_id", "nunique"),
                                    active_elsewhere=("active_elsewhere", "sum"))  # fmt: skip
     out["active_elsewhere"] = out["active_elsewhere"].astype("int64")

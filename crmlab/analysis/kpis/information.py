@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from ._checks import _table
+from crmlab.conventions import COURSE
+from crmlab.validation import require_table
+
 from .sales import _revenue_orders
 
 # ------------------------------------------------------------------ which information, and why
@@ -140,7 +142,7 @@ def life_events(
     web_registrations: pd.DataFrame,
     *,
     big_order_usd: float = 2000,
-    statuses: Sequence[str] = ("completed",),
+    statuses: Sequence[str] = COURSE.purchase_statuses,
 ) -> pd.DataFrame:
     """Moments that call for an offer: a business customer's first big order, a new web registration.
 
@@ -174,9 +176,10 @@ def life_events(
     0            1   first_big_order 2025-01-02 00:00:00+00:00
     1            2  web_registration 2025-01-03 00:00:00+00:00
     """
-    o = _revenue_orders(_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"]), statuses)
-    c = _table(customers, "customers", ["customer_id", "segment"])
-    w = _table(web_registrations, "web_registrations", ["customer_id", "registered_at"])
+    require_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"])
+    o = _revenue_orders(orders, statuses)
+    c = require_table(customers, "customers", ["customer_id", "segment"])
+    w = require_table(web_registrations, "web_registrations", ["customer_id", "registered_at"])
     business = c.loc[c["segment"] != "consumer", "customer_id"]
     big = o[(o["total_cents"] >= big_order_usd * 100) & o["customer_id"].isin(business)]
     first_big = big.sort_values("ordered_at").drop_duplicates("customer_id")

@@ -6,7 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._checks import _DAY, FUNNEL, LOCAL_TZ, _aggregate, _choice, _local_year, _ratio, _table
+from crmlab.analysis.kpis.measures import DAY, FUNNEL, aggregate, local_year, ratio
+from crmlab.conventions import COURSE
+from crmlab.validation import choice, require_table
 
 # ------------------------------------------------------------------ cross-selling
 
@@ -22,7 +24,7 @@ def categories_per_buyer(
     order_lines: pd.DataFrame,
     products: pd.DataFrame,
     *,
-    statuses: Sequence[str] = ("completed",),
+    statuses: Sequence[str] = COURSE.purchase_statuses,
 ) -> pd.DataFrame:
     """How many product categories each buyer bought from, over all their orders.
 
@@ -49,9 +51,9 @@ def categories_per_buyer(
     customer_id
     7                       2
     """
-    o = _revenue_orders(_table(orders, "orders", ["order_id", "customer_id", "status"]), statuses)
-    lines = _table(order_lines, "order_lines", ["order_id", "product_id"])
-    cats = _table(products, "products", ["product_id", "category_id"])[["product_id", "category_id"]]
+    o = _revenue_orders(require_table(orders, "orders", ["order_id", "customer_id", "status"]), statuses)
+    lines = require_table(order_lines, "order_lines", ["order_id", "product_id"])
+    cats = require_table(products, "products", ["product_id", "category_id"])[["product_id", "category_id"]]
     bought = lines[["order_id", "product_id"]].merge(o[["order_id", "customer_id"]], on="order_id")
     bought = bought.merge(cats, on="product_id")
     return bought.groupby("customer_id")["category_id"].nunique().to_frame("n_categories")
@@ -63,7 +65,7 @@ def multi_category_share(
     products: pd.DataFrame,
     *,
     min_categories: int = 2,
-    statuses: Sequence[str] = ("completed",),
+    statuses: Sequence[str] = COURSE.purchase_statuses,
 ) -> float:
     """Share of buyers who bought from at least ``min_categories`` categories (the *cross-selling* goal).
 
@@ -126,9 +128,9 @@ def sales_cycle_days(opportunities: pd.DataFrame, *, by: str | None = None) -> f
     >>> sales_cycle_days(o)
     20.0
     """
-    o = _table(opportunities, "opportunities", ["stage", "created_at", "closed_at"])
-    days = ((o["closed_at"] - o["created_at"]) / _DAY).where(o["stage"] == "closed_won")
-    return _aggregate(days, o, by, "median", "sales_cycle_days")
+    o = require_table(opportunities, "opportunities", ["stage", "created_at", "closed_at"])
+    days = ((o["closed_at"] - o["created_at"]) / DAY).where(o["stage"] == "closed_won")
+    return aggregate(days, o, by, "median", "sales_cycle_days")
 
 
 def funnel_conversion(opportunity_stages: pd.DataFrame, *, funnel: Sequence[str] = FUNNEL) -> pd.DataFrame:
@@ -170,7 +172,7 @@ def funnel_conversion(opportunity_stages: pd.DataFrame, *, funnel: Sequence[str]
     prospecting          3        2         1         0.5          3.0
     qualification        1        1         0         0.0          3.0
     """
-    h = _table(opportunity_stages, "opportunity_stages", ["opportunity_id", "stage", "entered_at"])
+    h = require_table(opportunity_stages, "opportunity_stages", ["opportunity_id", "stage", "entered_at"])
     funnel = list(funnel)
     if len(funnel) < 2:
         raise ValueError(f"The value for `funnel` needs at least two stages in order, but {funnel!r} was passed.")
@@ -178,7 +180,7 @@ def funnel_conversion(opportunity_stages: pd.DataFrame, *, funnel: Sequence[str]
     following = moves.groupby("opportunity_id")[["stage", "entered_at"]].shift(-1)
     moves = moves.assign(
         next_seen=following["stage"],
-        days=(following["entered_at"] - moves["entered_at"]) / _DAY,
+        days=(following["entered_at"] - moves["entered_at"]) / DAY,
         next_stage=moves["stage"].map(dict(zip(funnel[:-1], funnel[1:], strict=True))),
     )
     moves = moves[moves["stage"].isin(funnel[:-1])]
@@ -193,7 +195,7 @@ def funnel_conversion(opportunity_stages: pd.DataFrame, *, funnel: Sequence[str]
     counts = ["entered", "decided", "advanced"]
     out[counts] = out[counts].fillna(0).astype("int64")
     out.insert(0, "next_stage", funnel[1:])
-    out.insert(4, "conversion", _ratio(out["advanced"], out["decided"]))
+    out.insert(4, "conversion", ratio(out["advanced"], out["decided"]))
     return out
 
 
@@ -227,13 +229,13 @@ def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquis
     1 2025-02-01              0
     2 2025-03-01              1
     """
-    c = _table(customers, "customers", ["signup_date"])
+    c = require_table(customers, "customers", ["signup_date"])
     month = c["signup_date"].dt.to_period("M")
     months = pd.period_range(month.min(), month.max(), freq="M")
     if by is None:
         counts = month.value_counts().reindex(months, fill_value=0).rename_axis("month")
     else:
-        _choice(by, list(c.columns), "by")
+        choice("by", by, list(c.columns))
         groups = sorted(c[by].dropna().unique())
         counts = c.groupby([month, c[by]]).size()
         counts = counts.reindex(pd.MultiIndex.from_product([months, groups]), fill_value=0)
@@ -244,7 +246,7 @@ def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquis
 
 
 def revenue_per_buyer(
-    orders: pd.DataFrame, *, statuses: Sequence[str] = ("completed",), tz: str = LOCAL_TZ
+    orders: pd.DataFrame, *, statuses: Sequence[str] = COURSE.purchase_statuses, tz: str = COURSE.timezone
 ) -> pd.DataFrame:
     """Revenue, buyers and revenue per buyer by calendar year, with the yearly growth (*customer revenue*).
 
@@ -281,8 +283,9 @@ def revenue_per_buyer(
     >>> by_year.loc[2025, ["revenue_growth", "per_buyer_growth"]].tolist()
     [0.5, 2.0]
     """
-    o = _revenue_orders(_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"]), statuses)
-    year = _local_year(o["ordered_at"], tz).rename("year")
+    require_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"])
+    o = _revenue_orders(orders, statuses)
+    year = local_year(o["ordered_at"], tz).rename("year")
     out = o.groupby(year).agg(revenue_usd=("total_cents", "sum"), buyers=("customer_id", "nunique"))
     out["revenue_usd"] = out["revenue_usd"] / 100
     out["revenue_per_buyer_usd"] = out["revenue_usd"] / out["buyers"]

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from crmlab.errors import SchemaError
+from crmlab.validation import choice
 
-from ._checks import _choice
 from .sales import funnel_conversion, multi_category_share, new_customers_per_month, revenue_per_buyer, sales_cycle_days
 from .service import first_contact_resolution, handling_time, resolution_time, response_time, satisfaction
 
@@ -53,7 +53,7 @@ def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) 
                           f"`crmlab.load_crm(tables=[...])` or load every table.")  # fmt: skip
     growth = revenue_per_buyer(crm["orders"])
     year = int(growth.index.max()) if year is None else int(year)
-    _choice(year, [int(y) for y in growth.index[1:]], "year")
+    choice("year", year, [int(y) for y in growth.index[1:]])
     tickets, opps = crm["tickets"], crm["opportunities"]
     funnel = funnel_conversion(crm["opportunity_stages"])
     signups = new_customers_per_month(crm["customers"], by=None)

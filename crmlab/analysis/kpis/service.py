@@ -11,7 +11,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from ._checks import _HOUR, EXPORT_END, _aggregate, _choice, _floats, _hours, _table
+from crmlab.analysis.kpis.measures import HOUR, aggregate, floats, hours_between
+from crmlab.conventions import COURSE
+from crmlab.validation import choice, require_table
 
 # ------------------------------------------------------------------ service and call centre
 
@@ -51,8 +53,8 @@ def response_time(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = Non
     mail               3.0  1
     web                1.0  1
     """
-    t = _table(tickets, "tickets", _TICKET_TIMES)
-    return _aggregate(_hours(t["first_response_at"], t["created_at"]), t, by, "median", "response_time")
+    t = require_table(tickets, "tickets", _TICKET_TIMES)
+    return aggregate(hours_between(t["first_response_at"], t["created_at"]), t, by, "median", "response_time")
 
 
 def resolution_time(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> float | pd.DataFrame:
@@ -79,11 +81,11 @@ def resolution_time(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = N
     >>> resolution_time(t)
     2.0
     """
-    t = _table(tickets, "tickets", _TICKET_TIMES)
-    return _aggregate(_hours(t["resolved_at"], t["created_at"]), t, by, "median", "resolution_time")
+    t = require_table(tickets, "tickets", _TICKET_TIMES)
+    return aggregate(hours_between(t["resolved_at"], t["created_at"]), t, by, "median", "resolution_time")
 
 
-def ticket_sla(tickets: pd.DataFrame, as_of: pd.Timestamp = EXPORT_END) -> pd.DataFrame:
+def ticket_sla(tickets: pd.DataFrame, as_of: pd.Timestamp = COURSE.end) -> pd.DataFrame:
     """Whether each ticket breached its SLA: first response later than ``sla_hours`` after opening.
 
     A ticket with no response yet breached when its deadline passed before ``as_of``;
@@ -119,20 +121,20 @@ def ticket_sla(tickets: pd.DataFrame, as_of: pd.Timestamp = EXPORT_END) -> pd.Da
     3                     NaN          True
     4                     NaN          <NA>
     """
-    t = _table(tickets, "tickets", ["ticket_id", "created_at", "first_response_at", "sla_hours"])
-    deadline = t["created_at"] + t["sla_hours"].astype("int64") * _HOUR
+    t = require_table(tickets, "tickets", ["ticket_id", "created_at", "first_response_at", "sla_hours"])
+    deadline = t["created_at"] + t["sla_hours"].astype("int64") * HOUR
     answered = t["first_response_at"].notna()
     late = t["first_response_at"].where(answered, as_of) > deadline
     known = answered | (deadline < as_of)
     return pd.DataFrame({
-        "response_hours": _hours(t["first_response_at"], t["created_at"]),
+        "response_hours": hours_between(t["first_response_at"], t["created_at"]),
         "deadline": deadline,
         "sla_breached": pd.array(late.where(known, None), dtype="boolean"),
     }).set_axis(t["ticket_id"]).rename_axis("ticket_id")  # fmt: skip
 
 
 def sla_breach_rate(
-    tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None, as_of: pd.Timestamp = EXPORT_END
+    tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None, as_of: pd.Timestamp = COURSE.end
 ) -> float | pd.DataFrame:
     """Share of tickets whose first answer came later than their SLA allows (the *service* goal).
 
@@ -167,9 +169,9 @@ def sla_breach_rate(
     channel
     web                  0.5  2
     """
-    t = _table(tickets, "tickets", ["ticket_id"])
-    breached = pd.Series(_floats(ticket_sla(t, as_of=as_of)["sla_breached"]), index=t.index)
-    return _aggregate(breached, t, by, "mean", "sla_breach_rate")
+    t = require_table(tickets, "tickets", ["ticket_id"])
+    breached = pd.Series(floats(ticket_sla(t, as_of=as_of)["sla_breached"]), index=t.index)
+    return aggregate(breached, t, by, "mean", "sla_breach_rate")
 
 
 def satisfaction(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None) -> float | pd.DataFrame:
@@ -193,14 +195,14 @@ def satisfaction(tickets: pd.DataFrame, *, by: str | Sequence[str] | None = None
     >>> satisfaction(t)
     3.5
     """
-    t = _table(tickets, "tickets", ["satisfaction"])
-    return _aggregate(t["satisfaction"], t, by, "mean", "satisfaction")
+    t = require_table(tickets, "tickets", ["satisfaction"])
+    return aggregate(t["satisfaction"], t, by, "mean", "satisfaction")
 
 
 def _channel_tickets(tickets: pd.DataFrame, channel: str | None) -> pd.DataFrame:
     if channel is None:
         return tickets
-    _choice(channel, sorted(tickets["channel"].dropna().unique()), "channel")
+    choice("channel", channel, sorted(tickets["channel"].dropna().unique()))
     return tickets[tickets["channel"] == channel]
 
 
@@ -236,9 +238,9 @@ def first_contact_resolution(
     >>> round(first_contact_resolution(t, channel="call_centre"), 3)
     0.667
     """
-    t = _channel_tickets(_table(tickets, "tickets", ["channel", "contacts_to_resolve"]), channel)
+    t = _channel_tickets(require_table(tickets, "tickets", ["channel", "contacts_to_resolve"]), channel)
     contacts = t["contacts_to_resolve"].astype("float64")
-    return _aggregate((contacts == 1).astype("float64").where(contacts.notna()), t, by, "mean",
+    return aggregate((contacts == 1).astype("float64").where(contacts.notna()), t, by, "mean",
                       "first_contact_resolution")  # fmt: skip
 
 
@@ -274,7 +276,7 @@ def handling_time(
     >>> handling_time(t, channel="call_centre")
     4.0
     """
-    t = _channel_tickets(_table(tickets, "tickets", ["channel", *_TICKET_TIMES]), channel)
-    return _aggregate(_hours(t["resolved_at"], t["first_response_at"]), t, by, "median", "handling_time")
+    t = _channel_tickets(require_table(tickets, "tickets", ["channel", *_TICKET_TIMES]), channel)
+    return aggregate(hours_between(t["resolved_at"], t["first_response_at"]), t, by, "median", "handling_time")
 
 

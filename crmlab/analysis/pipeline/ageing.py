@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import pandas as pd
 
 from crmlab.analysis import kpis
-from crmlab.analysis.kpis._checks import _DAY, FUNNEL, _table
+from crmlab.analysis.kpis.measures import DAY, FUNNEL
+from crmlab.conventions import COURSE
+from crmlab.validation import require_table
 
 from .snapshot import CLOSED, _group_keys, history_as_of, pipeline_as_of
 
@@ -19,7 +21,7 @@ def _check_quantile(quantile: float) -> None:
 
 
 def stage_durations(
-    opportunity_stages: pd.DataFrame, as_of: object = None, *, closed_only: bool = True
+    opportunity_stages: pd.DataFrame, as_of: object = None, *, closed_only: bool = True, tz: str = COURSE.timezone
 ) -> pd.DataFrame:
     """Days each deal spent in each stage it has left, from the history known at ``as_of``.
 
@@ -31,6 +33,8 @@ def stage_durations(
         Use only the history entered before this moment; None for all of it.
     closed_only : bool
         Keep only deals that were closed (won or lost) by ``as_of``: their whole path is known.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -48,11 +52,11 @@ def stage_durations(
     0               1  prospecting 2025-01-01 00:00:00+00:00  10.0
     1               1     proposal 2025-01-11 00:00:00+00:00   4.0
     """
-    h = history_as_of(opportunity_stages, as_of) if as_of is not None else (
-        _table(opportunity_stages, "opportunity_stages", ["opportunity_id", "stage", "entered_at"])
+    h = history_as_of(opportunity_stages, as_of, tz=tz) if as_of is not None else (
+        require_table(opportunity_stages, "opportunity_stages", ["opportunity_id", "stage", "entered_at"])
         .sort_values(["opportunity_id", "entered_at"], kind="stable"))  # fmt: skip
     nxt = h.groupby("opportunity_id")["entered_at"].shift(-1)
-    out = h[["opportunity_id", "stage", "entered_at"]].assign(days=(nxt - h["entered_at"]) / _DAY)
+    out = h[["opportunity_id", "stage", "entered_at"]].assign(days=(nxt - h["entered_at"]) / DAY)
     out = out[out["days"].notna() & ~out["stage"].isin(CLOSED)]
     if closed_only:
         out = out[out["opportunity_id"].isin(h.loc[h["stage"].isin(CLOSED), "opportunity_id"])]
@@ -86,7 +90,7 @@ def stage_limits(durations: pd.DataFrame, *, quantile: float = 0.8, funnel: Sequ
     proposal      5          3.0         4.2
     """
     _check_quantile(quantile)
-    d = _table(durations, "durations", ["stage", "days"], fix="Pass the result of `stage_durations`.")
+    d = require_table(durations, "durations", ["stage", "days"], fix="Pass the result of `stage_durations`.")
     out = d.groupby("stage")["days"].agg(deals="size", median_days="median",
                                          limit_days=lambda s: s.quantile(quantile))  # fmt: skip
     out = out.reindex(list(funnel)[:-1]).rename_axis("stage")
@@ -95,7 +99,8 @@ def stage_limits(durations: pd.DataFrame, *, quantile: float = 0.8, funnel: Sequ
 
 
 def ageing_deals(
-    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quantile: float = 0.8
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quantile: float = 0.8,
+    tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """The open deals on ``as_of``, how long each has sat in its stage, and whether it is stuck.
 
@@ -111,6 +116,8 @@ def ageing_deals(
         The moment.
     quantile : float
         See :func:`stage_limits`.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -134,7 +141,7 @@ def ageing_deals(
     2               prospecting        10.0     False
     """
     limits = stage_limits(stage_durations(opportunity_stages, as_of), quantile=quantile)
-    deals = pipeline_as_of(opportunities, opportunity_stages, as_of)
+    deals = pipeline_as_of(opportunities, opportunity_stages, as_of, tz=tz)
     deals = deals[deals["is_open"]].join(limits[["median_days", "limit_days"]], on="stage")
     deals = deals.assign(days_over=deals["days_in_stage"] - deals["limit_days"])
     deals = deals.assign(is_stuck=deals["days_over"] > 0)
@@ -142,7 +149,8 @@ def ageing_deals(
 
 
 def funnel_by(
-    opportunity_stages: pd.DataFrame, deals: pd.DataFrame, by: str | list[str], *, as_of: object = None
+    opportunity_stages: pd.DataFrame, deals: pd.DataFrame, by: str | list[str], *, as_of: object = None,
+    tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """Stage-to-stage conversion and days per stage (:func:`crmlab.analysis.kpis.funnel_conversion`), per group.
 
@@ -156,6 +164,8 @@ def funnel_by(
         E.g. ``"region"``, ``"team"`` or ``"rep_id"``.
     as_of : str, date or Timestamp, optional
         Use only the history entered before this moment; None for all of it.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -174,10 +184,10 @@ def funnel_by(
     West    negotiation    1.0
     Name: conversion, dtype: float64
     """
-    d = _table(deals, "deals", ["opportunity_id"], fix="Pass the deals with their labels (`label_deals`).")
+    d = require_table(deals, "deals", ["opportunity_id"], fix="Pass the deals with their labels (`label_deals`).")
     keys = _group_keys(d, by)
-    h = history_as_of(opportunity_stages, as_of) if as_of is not None else opportunity_stages
-    h = _table(h, "opportunity_stages", ["opportunity_id", "stage", "entered_at"])
+    h = history_as_of(opportunity_stages, as_of, tz=tz) if as_of is not None else opportunity_stages
+    h = require_table(h, "opportunity_stages", ["opportunity_id", "stage", "entered_at"])
     h = h.merge(d[["opportunity_id", *keys]], on="opportunity_id", validate="many_to_one")
     parts = {name: kpis.funnel_conversion(group) for name, group in h.groupby(keys[0] if len(keys) == 1 else keys)}
     return pd.concat(parts, names=[*keys, "stage"])
@@ -208,7 +218,7 @@ def stall_points(funnel: pd.DataFrame, *, min_decided: int = 10) -> pd.DataFrame
     region
     West     negotiation         0.5      proposal         15.0
     """
-    f = _table(funnel, "funnel", ["decided", "conversion", "median_days"], fix="Pass the result of `funnel_by`.")
+    f = require_table(funnel, "funnel", ["decided", "conversion", "median_days"], fix="Pass the result of `funnel_by`.")
     f = f[f["decided"] >= min_decided].reset_index()
     keys = [name for name in funnel.index.names if name != "stage"]
     weak = f.loc[f.groupby(keys)["conversion"].idxmin()].set_index(keys)

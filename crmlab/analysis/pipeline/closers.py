@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis import kpis, training
-from crmlab.analysis.kpis._checks import _table
+from crmlab.validation import require_table
 
 
 def closing_speed(
@@ -52,8 +52,8 @@ def closing_speed(
     """
     if not isinstance(min_won, (int, np.integer)) or min_won < 1:
         raise ValueError(f"The value for `min_won` must be a whole number, at least 1, but {min_won!r} was passed.")
-    _table(reps, "reps", ["rep_id", "team", "region", "training_method", "trained_on"])
-    cycle = kpis.sales_cycle_days(_table(opportunities, "opportunities", ["rep_id"]), by="rep_id")
+    require_table(reps, "reps", ["rep_id", "team", "region", "training_method", "trained_on"])
+    cycle = kpis.sales_cycle_days(require_table(opportunities, "opportunities", ["rep_id"]), by="rep_id")
     after = training.adoption_by_rep(reps, rep_activity, exclude=exclude)["after"]
     info = reps.set_index("rep_id")[["team", "region", "training_method"]]
     out = info.join(after.rename("completeness"), how="inner").join(cycle, how="inner")
@@ -95,7 +95,7 @@ def closer_correlation(
     days_per_10_points   -9.24
     dtype: float64
     """
-    d = _table(per_rep, "per_rep", [x, y], fix="Pass the result of `closing_speed`.")[[x, y]].dropna()
+    d = require_table(per_rep, "per_rep", [x, y], fix="Pass the result of `closing_speed`.")[[x, y]].dropna()
     if len(d) < 4:
         raise ValueError(f"At least 4 reps with both `{x}` and `{y}` are needed, but `per_rep` has {len(d)}.")
     r = d[x].corr(d[y])

@@ -19,17 +19,19 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 
 from crmlab.analysis import kpis
-from crmlab.analysis.kpis._checks import FUNNEL, LOCAL_TZ
+from crmlab.analysis.kpis.measures import FUNNEL
+from crmlab.conventions import COURSE
 
 from .snapshot import WON, add_months, as_of_instant, history_as_of, pipeline_as_of
 
 
-def _local_day(when: pd.Timestamp) -> pd.Timestamp:
-    return when.tz_convert(LOCAL_TZ).tz_localize(None)
+def _local_day(when: pd.Timestamp, tz: str) -> pd.Timestamp:
+    """The local date and time of an instant (naive); kept as is, as the index of the forecasts."""
+    return when.tz_convert(tz).tz_localize(None)
 
 
 def win_probability(
-    opportunity_stages: pd.DataFrame, as_of: object = None, *, funnel: Sequence[str] = FUNNEL
+    opportunity_stages: pd.DataFrame, as_of: object = None, *, funnel: Sequence[str] = FUNNEL, tz: str = COURSE.timezone
 ) -> pd.DataFrame:
     """The chance that a deal sitting in each stage is eventually won, from the history known at ``as_of``.
 
@@ -45,6 +47,8 @@ def win_probability(
         Use only the history entered before this moment; None for all of it.
     funnel : sequence of str
         The stages in order; the last one is the win.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -64,13 +68,15 @@ def win_probability(
     prospecting        3       0.667            0.667
     proposal           1       1.000            1.000
     """
-    history = history_as_of(opportunity_stages, as_of) if as_of is not None else opportunity_stages
+    history = history_as_of(opportunity_stages, as_of, tz=tz) if as_of is not None else opportunity_stages
     f = kpis.funnel_conversion(history, funnel=funnel)
     chance = f["conversion"].iloc[::-1].cumprod().iloc[::-1]
     return f[["decided", "conversion"]].assign(win_probability=chance)
 
 
-def weighted_pipeline(opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object) -> pd.DataFrame:
+def weighted_pipeline(
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, tz: str = COURSE.timezone
+) -> pd.DataFrame:
     """The deals open on ``as_of``, each weighted by its stage's :func:`win_probability`.
 
     Parameters
@@ -79,6 +85,8 @@ def weighted_pipeline(opportunities: pd.DataFrame, opportunity_stages: pd.DataFr
         The CRM tables.
     as_of : str, date or Timestamp
         The moment.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -96,8 +104,8 @@ def weighted_pipeline(opportunities: pd.DataFrame, opportunity_stages: pd.DataFr
     >>> w.groupby("stage")["win_probability"].first().round(3).sort_values().tolist()
     [0.174, 0.249, 0.379, 0.531]
     """
-    deals = pipeline_as_of(opportunities, opportunity_stages, as_of)
-    chance = win_probability(opportunity_stages, as_of)["win_probability"]
+    deals = pipeline_as_of(opportunities, opportunity_stages, as_of, tz=tz)
+    chance = win_probability(opportunity_stages, as_of, tz=tz)["win_probability"]
     open_ = deals[deals["is_open"]]
     out = pd.DataFrame({"stage": open_["stage"], "amount_usd": open_["amount_cents"] / 100,
                         "win_probability": open_["stage"].map(chance)})  # fmt: skip
@@ -105,7 +113,8 @@ def weighted_pipeline(opportunities: pd.DataFrame, opportunity_stages: pd.DataFr
 
 
 def run_rate(
-    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4,
+    tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """Deals opened *and* won within each of the ``quarters`` quarters (3-month windows) before ``as_of``.
 
@@ -120,6 +129,8 @@ def run_rate(
         The moment; the windows end there.
     quarters : int
         How many past windows to average.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -142,19 +153,20 @@ def run_rate(
     """
     if not isinstance(quarters, int) or quarters < 1:
         raise ValueError(f"The value for `quarters` must be a whole number, at least 1, but {quarters!r} was passed.")
-    when = as_of_instant(as_of)
-    won = pipeline_as_of(opportunities, opportunity_stages, when)
+    when = as_of_instant(as_of, tz=tz)
+    won = pipeline_as_of(opportunities, opportunity_stages, when, tz=tz)
     won = won[won["stage"].eq(WON)]
     rows = {}
     for back in range(quarters, 0, -1):
-        start, end = add_months(when, -3 * back), add_months(when, -3 * (back - 1))
+        start, end = add_months(when, -3 * back, tz=tz), add_months(when, -3 * (back - 1), tz=tz)
         inside = won[(won["created_at"] >= start) & (won["closed_at"] < end)]
-        rows[_local_day(start)] = {"won_deals": len(inside), "won_usd": inside["amount_cents"].sum() / 100}
+        rows[_local_day(start, tz)] = {"won_deals": len(inside), "won_usd": inside["amount_cents"].sum() / 100}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("quarter_start")
 
 
 def forecast_quarter(
-    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4,
+    tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """Forecast the revenue won in the three months from ``as_of``: weighted pipeline plus run rate.
 
@@ -166,6 +178,8 @@ def forecast_quarter(
         The first day of the quarter, e.g. ``"2025-10-01"``.
     quarters : int
         Past quarters averaged for the run rate (:func:`run_rate`).
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -187,9 +201,9 @@ def forecast_quarter(
     forecast_usd             300444.0
     expected_wins                23.0
     """
-    when = as_of_instant(as_of)
-    weighted = weighted_pipeline(opportunities, opportunity_stages, when)
-    base = run_rate(opportunities, opportunity_stages, when, quarters=quarters).mean()
+    when = as_of_instant(as_of, tz=tz)
+    weighted = weighted_pipeline(opportunities, opportunity_stages, when, tz=tz)
+    base = run_rate(opportunities, opportunity_stages, when, quarters=quarters, tz=tz).mean()
     row = {
         "open_deals": len(weighted),
         "pipeline_usd": weighted["amount_usd"].sum(),
@@ -198,11 +212,12 @@ def forecast_quarter(
         "forecast_usd": weighted["weighted_usd"].sum() + base["won_usd"],
         "expected_wins": weighted["win_probability"].sum() + base["won_deals"],
     }
-    return pd.DataFrame(row, index=pd.Index([_local_day(when)], name="as_of"))
+    return pd.DataFrame(row, index=pd.Index([_local_day(when, tz)], name="as_of"))
 
 
 def won_between(
-    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, start: object, end: object
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, start: object, end: object, *,
+    tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """The deals actually won from ``start`` to ``end`` (the truth a forecast is judged by).
 
@@ -214,6 +229,8 @@ def won_between(
         The CRM tables.
     start, end : str, date or Timestamp
         The period, ``start`` included, ``end`` excluded.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -235,15 +252,16 @@ def won_between(
     1                    800.0         True
     2                    500.0        False
     """
-    first, last = as_of_instant(start), as_of_instant(end)
-    deals = pipeline_as_of(opportunities, opportunity_stages, last)
+    first, last = as_of_instant(start, tz=tz), as_of_instant(end, tz=tz)
+    deals = pipeline_as_of(opportunities, opportunity_stages, last, tz=tz)
     won = deals[deals["stage"].eq(WON) & (deals["closed_at"] >= first)]
     return pd.DataFrame({"closed_at": won["closed_at"], "amount_usd": won["amount_cents"] / 100,
                          "in_pipeline": won["created_at"] < first})  # fmt: skip
 
 
 def backtest(
-    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: Iterable[object], *, quarters: int = 4
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: Iterable[object], *, quarters: int = 4,
+    tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """Forecasts made on past dates next to what was actually won in the three months after each.
 
@@ -255,6 +273,8 @@ def backtest(
         The dates forecasts are made on (first days of quarters).
     quarters : int
         See :func:`forecast_quarter`.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -275,9 +295,9 @@ def backtest(
     """
     rows = []
     for date in as_of:
-        when = as_of_instant(date)
-        row = forecast_quarter(opportunities, opportunity_stages, when, quarters=quarters)
-        actual = won_between(opportunities, opportunity_stages, when, add_months(when, 3))
+        when = as_of_instant(date, tz=tz)
+        row = forecast_quarter(opportunities, opportunity_stages, when, quarters=quarters, tz=tz)
+        actual = won_between(opportunities, opportunity_stages, when, add_months(when, 3, tz=tz), tz=tz)
         rows.append(row.assign(actual_usd=actual["amount_usd"].sum(), actual_wins=len(actual)))
     out = pd.concat(rows)
     out["error_usd"] = out["forecast_usd"] - out["actual_usd"]

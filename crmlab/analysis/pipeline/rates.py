@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmlab.analysis.kpis._checks import _DAY, _ratio, _table
+from crmlab.analysis.kpis.measures import DAY, ratio
+from crmlab.conventions import COURSE
+from crmlab.validation import require_table
 
 from .snapshot import LOST, WON, _group_keys, as_of_instant, pipeline_as_of
 
@@ -12,7 +14,7 @@ _FIX = "Pass `crm.opportunities` or the result of `pipeline_as_of`."
 
 
 def _deals(deals: object, columns: list[str]) -> pd.DataFrame:
-    d = _table(deals, "deals", columns, fix=_FIX)
+    d = require_table(deals, "deals", columns, fix=_FIX)
     return d.set_index("opportunity_id") if "opportunity_id" in d.columns else d
 
 
@@ -60,7 +62,7 @@ def win_rate(deals: pd.DataFrame, *, by: str | list[str] | None = None) -> float
         closed = int(flags["won"].sum() + flags["lost"].sum())
         return float(flags["won"].sum() / closed) if closed else float("nan")
     counts = flags.astype("int64").groupby([d[k] for k in keys]).sum()
-    return counts.assign(win_rate=_ratio(counts["won"], counts["won"] + counts["lost"]))
+    return counts.assign(win_rate=ratio(counts["won"], counts["won"] + counts["lost"]))
 
 
 def cycle_days(deals: pd.DataFrame) -> pd.DataFrame:
@@ -92,7 +94,7 @@ def cycle_days(deals: pd.DataFrame) -> pd.DataFrame:
     """
     d = _deals(deals, ["stage", "created_at", "closed_at"])
     won = d[d["stage"].eq(WON)]
-    return won.assign(cycle_days=(won["closed_at"] - won["created_at"]) / _DAY)
+    return won.assign(cycle_days=(won["closed_at"] - won["created_at"]) / DAY)
 
 
 def pipeline_velocity(
@@ -102,6 +104,7 @@ def pipeline_velocity(
     *,
     by: str | list[str] | None = None,
     lookback_days: int | None = 365,
+    tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """Pipeline velocity on ``as_of``: the money the open pipeline is expected to bring in per day.
 
@@ -122,6 +125,8 @@ def pipeline_velocity(
         Columns to group by, e.g. ``"rep_id"`` or ``"region"``; None for the whole pipeline.
     lookback_days : int or None
         Window of closed deals for the win rate and the cycle; None for all known history.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -145,11 +150,11 @@ def pipeline_velocity(
          open_deals  avg_value_usd  win_rate  cycle_days  velocity_usd_per_day
     all           2          550.0       0.5        40.0                 13.75
     """
-    deals = pipeline_as_of(opportunities, opportunity_stages, as_of)
+    deals = pipeline_as_of(opportunities, opportunity_stages, as_of, tz=tz)
     keys = _group_keys(deals, by)
     closed = deals[deals["closed_at"].notna()]
     if lookback_days is not None:
-        closed = closed[closed["closed_at"] >= as_of_instant(as_of) - pd.Timedelta(days=lookback_days)]
+        closed = closed[closed["closed_at"] >= as_of_instant(as_of, tz=tz) - pd.Timedelta(days=lookback_days)]
     open_ = _by_group(deals[deals["is_open"]], keys, {"open_deals": ("amount_cents", "size"),
                                                        "pipeline_usd": ("amount_cents", "sum")})  # fmt: skip
     rates = _by_group(closed.assign(w=closed["stage"].eq(WON)), keys,
@@ -159,6 +164,6 @@ def pipeline_velocity(
     counts = ["open_deals", "pipeline_usd", "closed_deals"]
     out[counts] = out[counts].fillna(0).astype("int64")
     out["pipeline_usd"] = out["pipeline_usd"] / 100
-    out.insert(1, "avg_value_usd", _ratio(out["pipeline_usd"], out["open_deals"]))
+    out.insert(1, "avg_value_usd", ratio(out["pipeline_usd"], out["open_deals"]))
     out["velocity_usd_per_day"] = out["pipeline_usd"] * out["win_rate"] / out["cycle_days"]
     return out

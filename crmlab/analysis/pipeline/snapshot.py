@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmlab.analysis.kpis._checks import _DAY, FUNNEL, LOCAL_TZ, _choice, _table
+from crmlab.analysis.kpis.measures import DAY, FUNNEL
+from crmlab.conventions import COURSE
+from crmlab.validation import choice, require_table
 
 #: The stage a deal enters when it is won, and the one when it is lost.
 WON, LOST = FUNNEL[-1], "closed_lost"
@@ -21,7 +23,7 @@ _HISTORY = ["opportunity_id", "stage", "entered_at"]
 _DEALS = ["opportunity_id", "created_at", "amount_cents"]
 
 
-def as_of_instant(as_of: object, *, tz: str = LOCAL_TZ) -> pd.Timestamp:
+def as_of_instant(as_of: object, *, tz: str = COURSE.timezone) -> pd.Timestamp:
     """The moment ``as_of`` means, in UTC: a date without a time zone is midnight at its start, local time.
 
     Parameters
@@ -54,7 +56,7 @@ def as_of_instant(as_of: object, *, tz: str = LOCAL_TZ) -> pd.Timestamp:
     return when.tz_localize(tz).tz_convert("UTC") if when.tzinfo is None else when.tz_convert("UTC")
 
 
-def add_months(when: pd.Timestamp, months: int, *, tz: str = LOCAL_TZ) -> pd.Timestamp:
+def add_months(when: pd.Timestamp, months: int, *, tz: str = COURSE.timezone) -> pd.Timestamp:
     """``when`` moved by whole calendar ``months`` on the company's calendar (negative: back), in UTC.
 
     Examples
@@ -65,12 +67,12 @@ def add_months(when: pd.Timestamp, months: int, *, tz: str = LOCAL_TZ) -> pd.Tim
     return (when.tz_convert(tz) + pd.DateOffset(months=months)).tz_convert("UTC")
 
 
-def _like(when: pd.Timestamp, instants: pd.Series) -> pd.Timestamp:
+def _like(when: pd.Timestamp, instants: pd.Series, tz: str) -> pd.Timestamp:
     """``when`` comparable with ``instants``: naive local time when the column has no time zone."""
-    return when if getattr(instants.dt, "tz", None) is not None else when.tz_convert(LOCAL_TZ).tz_localize(None)
+    return when if getattr(instants.dt, "tz", None) is not None else when.tz_convert(tz).tz_localize(None)
 
 
-def history_as_of(opportunity_stages: pd.DataFrame, as_of: object) -> pd.DataFrame:
+def history_as_of(opportunity_stages: pd.DataFrame, as_of: object, *, tz: str = COURSE.timezone) -> pd.DataFrame:
     """The stage history known at ``as_of``: the entries made before that moment, oldest first.
 
     Parameters
@@ -79,6 +81,8 @@ def history_as_of(opportunity_stages: pd.DataFrame, as_of: object) -> pd.DataFra
         The ``opportunity_stages`` table.
     as_of : str, date or Timestamp
         The moment, see :func:`as_of_instant`.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -92,12 +96,14 @@ def history_as_of(opportunity_stages: pd.DataFrame, as_of: object) -> pd.DataFra
     >>> history_as_of(h, "2025-10-01")["stage"].tolist()
     ['prospecting']
     """
-    h = _table(opportunity_stages, "opportunity_stages", _HISTORY)
-    known = h[h["entered_at"] < _like(as_of_instant(as_of), h["entered_at"])]
+    h = require_table(opportunity_stages, "opportunity_stages", _HISTORY)
+    known = h[h["entered_at"] < _like(as_of_instant(as_of, tz=tz), h["entered_at"], tz)]
     return known.sort_values(["opportunity_id", "entered_at"], kind="stable")
 
 
-def pipeline_as_of(opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object) -> pd.DataFrame:
+def pipeline_as_of(
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, tz: str = COURSE.timezone
+) -> pd.DataFrame:
     """Every deal opened before ``as_of``, with its stage *at that moment*, from the history known then.
 
     The ``stage`` and ``closed_at`` columns of ``opportunities`` describe the deal at the
@@ -112,6 +118,8 @@ def pipeline_as_of(opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame
         The ``opportunity_stages`` table.
     as_of : str, date or Timestamp
         The moment, see :func:`as_of_instant`.
+    tz : str, optional
+        The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
@@ -135,15 +143,15 @@ def pipeline_as_of(opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame
     1               prospecting     True           29.9
     2               closed_lost    False            NaN
     """
-    o = _table(opportunities, "opportunities", _DEALS)
-    when = as_of_instant(as_of)
-    last = history_as_of(opportunity_stages, when).groupby("opportunity_id").tail(1).set_index("opportunity_id")
-    deals = o[o["created_at"] < _like(when, o["created_at"])]
+    o = require_table(opportunities, "opportunities", _DEALS)
+    when = as_of_instant(as_of, tz=tz)
+    last = history_as_of(opportunity_stages, when, tz=tz).groupby("opportunity_id").tail(1).set_index("opportunity_id")
+    deals = o[o["created_at"] < _like(when, o["created_at"], tz)]
     deals = deals.drop(columns=["stage", "closed_at"], errors="ignore").set_index("opportunity_id")
     stage = last["stage"].reindex(deals.index).fillna(FUNNEL[0])  # no history yet: the first stage
     entered = last["entered_at"].reindex(deals.index).fillna(deals["created_at"])
     closed = stage.isin(CLOSED)
-    days = (_like(when, entered) - entered) / _DAY
+    days = (_like(when, entered, tz) - entered) / DAY
     return deals.assign(stage=stage, stage_entered_at=entered, is_open=~closed,
                         closed_at=entered.where(closed), days_in_stage=days.where(~closed))  # fmt: skip
 
@@ -175,11 +183,11 @@ def label_deals(
        opportunity_id  customer_id  rep_id region         team
     0               1            7       3   West  field_sales
     """
-    out = _table(opportunities, "opportunities", ["opportunity_id", "customer_id", "rep_id"])
+    out = require_table(opportunities, "opportunities", ["opportunity_id", "customer_id", "rep_id"])
     for table, name, key, column in [(customers, "customers", "customer_id", "region"),
                                      (reps, "reps", "rep_id", "team")]:  # fmt: skip
         if table is not None:
-            labels = _table(table, name, [key, column]).set_index(key)[column]
+            labels = require_table(table, name, [key, column]).set_index(key)[column]
             out = out.drop(columns=[column], errors="ignore").assign(**{column: out[key].map(labels)})
     return out
 
@@ -188,5 +196,5 @@ def _group_keys(frame: pd.DataFrame, by: str | list[str] | None) -> list[str]:
     """The columns to group by, checked; ``[]`` for one group."""
     keys = [] if by is None else [by] if isinstance(by, str) else list(by)
     for key in keys:
-        _choice(key, list(frame.columns), "by")
+        choice("by", key, list(frame.columns))
     return keys

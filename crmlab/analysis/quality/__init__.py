@@ -15,11 +15,11 @@ records, and customers entered twice. The steps of lesson 03, one function each:
 4. :func:`scorecard`: completeness, validity, uniqueness and consistency per table.
 """
 
-from ._checks import BIRTH_YEARS, DIMENSIONS, SEGMENTS, TEST_DOMAINS, TEST_WORDS
 from .duplicates import candidate_pairs, duplicate_map, find_duplicates, find_test_records, name_score, precision_recall
 from .merging import CleanExport, clean_export, compare_tables, reconcile, repoint
 from .normalise import normalise_email, normalise_phone, standardise_customers
 from .profiling import profile
+from .rules import BIRTH_YEARS, DIMENSIONS, SEGMENTS, TEST_DOMAINS, TEST_WORDS
 from .scorecard import scorecard
 
 __all__ = [

@@ -8,8 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 from rapidfuzz import fuzz
 
-from ._checks import _PLACEHOLDER_PHONE, TEST_DOMAINS, TEST_WORDS, _require_frame, _require_threshold, _text
+from crmlab.validation import number_between, require_table
+
 from .normalise import normalise_email, normalise_phone
+from .rules import _PLACEHOLDER_PHONE, TEST_DOMAINS, TEST_WORDS, _text
 
 # ------------------------------------------------------------------ test records
 
@@ -39,7 +41,7 @@ def find_test_records(customers: pd.DataFrame) -> pd.DataFrame:
     >>> find_test_records(people)[["customer_id", "reason"]].to_dict("records")
     [{'customer_id': 2, 'reason': 'test name; example address; placeholder phone'}]
     """
-    _require_frame(customers, "customers", ["customer_id", "first_name", "last_name", "email", "phone"])
+    require_table(customers, "customers", ["customer_id", "first_name", "last_name", "email", "phone"])
     words = _text(customers["first_name"]).str.strip().str.casefold().isin(TEST_WORDS)
     words |= _text(customers["last_name"]).str.strip().str.casefold().isin(TEST_WORDS)
     domain = _text(customers["email"]).str.strip().str.lower().str.split("@").str[-1].isin(TEST_DOMAINS)
@@ -127,7 +129,7 @@ def candidate_pairs(customers: pd.DataFrame, keys: Sequence[str] = ("phone", "em
     1              1              3      email
     """
     keys = [keys] if isinstance(keys, str) else list(keys)
-    _require_frame(customers, "customers", ["customer_id", *keys])
+    require_table(customers, "customers", ["customer_id", *keys])
     blocks = []
     for column in keys:
         ids = pd.DataFrame({"customer_id": customers["customer_id"].to_numpy(),
@@ -175,8 +177,8 @@ def find_duplicates(customers: pd.DataFrame, *, threshold: float = 80.0) -> pd.D
     1              1              3       False         False
     2              2              3       False         False
     """
-    _require_threshold(threshold)
-    _require_frame(customers, "customers", ["customer_id", "first_name", "last_name", "phone", "email"])
+    number_between("threshold", threshold, 0, 100)
+    require_table(customers, "customers", ["customer_id", "first_name", "last_name", "phone", "email"])
     pairs = candidate_pairs(customers)
     people = customers.drop_duplicates("customer_id").set_index("customer_id")
     a, b = people.loc[pairs["customer_id_a"]], people.loc[pairs["customer_id_b"]]
@@ -234,8 +236,8 @@ def duplicate_map(customers: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
     >>> duplicate_map(people, pairs).to_dict()
     {1: 2, 3: 2}
     """
-    _require_frame(customers, "customers", ["customer_id", "signup_date"])
-    _require_frame(pairs, "pairs", ["customer_id_a", "customer_id_b"])
+    require_table(customers, "customers", ["customer_id", "signup_date"])
+    require_table(pairs, "pairs", ["customer_id_a", "customer_id_b"])
     if "is_duplicate" in pairs.columns:
         pairs = pairs[pairs["is_duplicate"].astype(bool)]
     cluster = pd.Series(_clusters(pairs), dtype="int64", name="cluster").rename_axis("customer_id").reset_index()

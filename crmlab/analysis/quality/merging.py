@@ -7,7 +7,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ._checks import _require_frame, _require_series, _require_threshold
+from crmlab.conventions import COURSE
+from crmlab.validation import number_between, require_series, require_table
+
 from .duplicates import duplicate_map, find_duplicates, find_test_records
 from .normalise import standardise_customers
 
@@ -37,8 +39,8 @@ def repoint(table: pd.DataFrame, duplicates: pd.Series, column: str = "customer_
     >>> repoint(orders, pd.Series({9: 7}))["customer_id"].tolist()
     [7, 7, 8]
     """
-    _require_frame(table, "table", [column])
-    _require_series(duplicates, "duplicates")
+    require_table(table, "table", [column])
+    require_series(duplicates, "duplicates")
     out = table.copy()
     ids = out[column]
     moved = ids.isin(duplicates.index)
@@ -108,9 +110,9 @@ def clean_export(
     >>> len(clean.customers), len(clean.duplicates), len(clean.test_customer_ids)
     (3000, 36, 12)
     """
-    _require_threshold(threshold)
-    _require_frame(raw_orders, "raw_orders", ["customer_id"])
-    _require_frame(raw_tickets, "raw_tickets", ["customer_id"])
+    number_between("threshold", threshold, 0, 100)
+    require_table(raw_orders, "raw_orders", ["customer_id"])
+    require_table(raw_tickets, "raw_tickets", ["customer_id"])
     tests = find_test_records(raw_customers)["customer_id"]
     real = raw_customers[~raw_customers["customer_id"].isin(tests)]
     duplicates = duplicate_map(real, find_duplicates(real, threshold=threshold))
@@ -137,7 +139,7 @@ def reconcile(
     raw_orders: pd.DataFrame,
     orders: pd.DataFrame,
     test_customer_ids: Iterable[int],
-    revenue_statuses: Sequence[str] = ("completed",),
+    revenue_statuses: Sequence[str] = COURSE.purchase_statuses,
 ) -> pd.DataFrame:
     """Totals of real customers' orders before and after cleaning: they must not move.
 
@@ -167,7 +169,7 @@ def reconcile(
     revenue_usd 7.5    7.5         0.0
     """
     for name, table in (("raw_orders", raw_orders), ("orders", orders)):
-        _require_frame(table, name, ["customer_id", "status", "total_cents"])
+        require_table(table, name, ["customer_id", "status", "total_cents"])
     real = raw_orders[~raw_orders["customer_id"].isin(list(test_customer_ids))]
 
     def totals(table: pd.DataFrame) -> list[float]:
@@ -210,8 +212,8 @@ def compare_tables(ours: pd.DataFrame, reference: pd.DataFrame, key: str) -> pd.
     email           1              1            0
     city            0              0            0
     """
-    _require_frame(ours, "ours", [key])
-    _require_frame(reference, "reference", [key, *ours.columns])
+    require_table(ours, "ours", [key])
+    require_table(reference, "reference", [key, *ours.columns])
     mine, theirs = ours.set_index(key), reference.set_index(key)
     extra, lacking = mine.index.difference(theirs.index), theirs.index.difference(mine.index)
     if len(extra) or len(lacking):

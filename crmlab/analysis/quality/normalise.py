@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._checks import _SEGMENT_SPELLINGS, BIRTH_YEARS, _require_frame, _require_series, _text
+from crmlab.validation import require_series, require_table
+
+from .rules import _SEGMENT_SPELLINGS, BIRTH_YEARS, _text
 
 # ------------------------------------------------------------------ normalising values
 
@@ -30,7 +32,7 @@ def normalise_phone(phones: pd.Series) -> pd.Series:
     >>> normalise_phone(pd.Series(["0912 345 6789", "+98-912-345-6789", "00989123456789", "12"])).tolist()
     ['+989123456789', '+989123456789', '+989123456789', nan]
     """
-    _require_series(phones, "phones")
+    require_series(phones, "phones")
     digits = _text(phones).str.replace(r"\D", "", regex=True)
     digits = digits.str.replace(r"^(?:00)?98(?=9\d{9}$)", "", regex=True)
     digits = digits.str.replace(r"^0(?=9\d{9}$)", "", regex=True)
@@ -65,7 +67,7 @@ def normalise_email(emails: pd.Series, *, drop_dots: bool = True) -> pd.Series:
     >>> normalise_email(emails, drop_dots=False).tolist()[0]
     'sara.zand@gmail.com'
     """
-    _require_series(emails, "emails")
+    require_series(emails, "emails")
     parts = _text(emails).str.strip().str.lower().str.extract(r"^([^@\s]+)@([^@\s]+)$")
     local = parts[0].str.replace(r"\+.*$", "", regex=True)
     if drop_dots:
@@ -113,7 +115,7 @@ def standardise_customers(customers: pd.DataFrame) -> pd.DataFrame:
     >>> standardise_customers(raw).iloc[0, 1:].tolist()
     ['ali@gmail.com', '+989123456789', 'small_business', 'Bandar Abbas', <NA>]
     """
-    _require_frame(customers, "customers", ["email", "phone", "segment", "city", "birth_year"])
+    require_table(customers, "customers", ["email", "phone", "segment", "city", "birth_year"])
     out = customers.copy()
     out["email"] = _text(out["email"]).str.strip().str.lower()
     out["phone"] = normalise_phone(out["phone"])

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._checks import _EMAIL, _PHONE, BIRTH_YEARS, SEGMENTS, _require_frame, _text
+from crmlab.validation import require_table
+
 from .normalise import _plausible_year
+from .rules import _EMAIL, _PHONE, BIRTH_YEARS, SEGMENTS, _text
 
 # ------------------------------------------------------------------ profiling
 
@@ -76,7 +78,7 @@ def profile(df: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
     >>> profile(df).loc["birth_year", "problems"]
     '1 birth years outside 1915-2009'
     """
-    _require_frame(df, "df")
+    require_table(df, "df")
     rows = {}
     for name in df.columns:
         values = df[name]

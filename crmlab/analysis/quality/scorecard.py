@@ -6,9 +6,11 @@ import math
 
 import pandas as pd
 
-from ._checks import _ALLOWED, _EMAIL, _KEYS, _REQUIRED, DIMENSIONS, _require_frame, _require_threshold, _text
+from crmlab.validation import number_between, require_table
+
 from .duplicates import duplicate_map, find_duplicates, find_test_records
 from .normalise import _plausible_year, standardise_customers
+from .rules import _ALLOWED, _EMAIL, _KEYS, _REQUIRED, DIMENSIONS, _text
 
 # ------------------------------------------------------------------ the scorecard
 
@@ -85,10 +87,10 @@ def scorecard(
     >>> card.pivot(index="table", columns="dimension", values="score").loc["orders"].tolist()
     [1.0, 1.0, 1.0, 1.0]
     """
-    _require_threshold(threshold)
-    _require_frame(customers, "customers", ["customer_id", *_REQUIRED["customers"], "birth_year"])
+    number_between("threshold", threshold, 0, 100)
+    require_table(customers, "customers", ["customer_id", *_REQUIRED["customers"], "birth_year"])
     for name, table in (("orders", orders), ("tickets", tickets)):
-        _require_frame(table, name, [_KEYS[name], *_REQUIRED[name], *_ALLOWED[name]])
+        require_table(table, name, [_KEYS[name], *_REQUIRED[name], *_ALLOWED[name]])
     checks, tests, dups = _customer_checks(customers, threshold)
     tables = {
         "customers": checks,

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from crmlab.validation import column_arguments
+
 from .segments import SEGMENTS, Segment, segment_grid
-from .summary import _require_columns
 
 __all__ = ["segment_heatmap"]
 
@@ -39,7 +40,7 @@ def segment_heatmap(table: pd.DataFrame, segments: Sequence[Segment] = SEGMENTS,
     import seaborn as sns
     from matplotlib.colors import ListedColormap
 
-    _require_columns(table, {"r_score": "r_score", "f_score": "f_score"}, "table")
+    column_arguments(table, {"r_score": "r_score", "f_score": "f_score"}, "table")
     names = segment_grid(segments)
     counts = pd.crosstab(table["r_score"], table["f_score"]).reindex(index=names.index, columns=names.columns,
                                                                       fill_value=0)  # fmt: skip

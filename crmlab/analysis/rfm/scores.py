@@ -26,7 +26,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from .summary import _require_columns
+from crmlab.validation import column_arguments
 
 __all__ = ["TIES", "quantile_score", "rfm_scores"]
 
@@ -152,7 +152,7 @@ def rfm_scores(
     4                  3        3        3      333
     5                  1        2        1      121
     """
-    _require_columns(summary, {"recency": recency, "frequency": frequency, "monetary": monetary}, "summary")
+    column_arguments(summary, {"recency": recency, "frequency": frequency, "monetary": monetary}, "summary")
     out = pd.DataFrame({
         "r_score": quantile_score(summary[recency], bins, ties, higher_is_better=False),
         "f_score": quantile_score(summary[frequency], bins, ties),

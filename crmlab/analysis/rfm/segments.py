@@ -23,8 +23,9 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from crmlab.validation import column_arguments
+
 from .scores import rfm_scores
-from .summary import _require_columns
 
 __all__ = ["SEGMENTS", "Segment", "rfm_segments", "rfm_table", "segment_grid", "segment_profile", "segment_rules"]
 
@@ -134,7 +135,7 @@ def rfm_segments(scores: pd.DataFrame, segments: Sequence[Segment] = SEGMENTS) -
     >>> rfm_segments(scores).tolist()
     ['Champions', 'Lost', 'At risk']
     """
-    _require_columns(scores, {"r_score": "r_score", "f_score": "f_score"}, "scores")
+    column_arguments(scores, {"r_score": "r_score", "f_score": "f_score"}, "scores")
     grid = segment_grid(segments)
     r, f = scores["r_score"], scores["f_score"]
     bad = ~(r.isin(grid.index) & f.isin(grid.columns))
@@ -204,7 +205,7 @@ def segment_profile(table: pd.DataFrame) -> pd.DataFrame:
     Champions          1            9.0               0.8
     Lost               2            1.5               0.2
     """
-    _require_columns(table, {c: c for c in ("segment", "days_since_last_order", "n_orders", "total_spend")}, "table")
+    column_arguments(table, {c: c for c in ("segment", "days_since_last_order", "n_orders", "total_spend")}, "table")
     grouped = table.groupby("segment", observed=True, sort=True)
     out = pd.DataFrame({
         "customers": grouped.size(),

@@ -21,20 +21,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from crmlab.validation import column_arguments
+
 __all__ = ["customer_summary", "rfm_summary"]
 
 _FREQS = ("D", "W")
-
-
-def _require_columns(df: pd.DataFrame, columns: dict[str, str | None], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"`{what}` must be a pandas DataFrame, but a {type(df).__name__} was passed.")
-    for argument, column in columns.items():
-        if column is not None and column not in df.columns:
-            raise KeyError(
-                f"The value for `{argument}` must be a column of `{what}`, but {column!r} was passed. "
-                f"Its columns are {list(df.columns)}."
-            )
 
 
 def _days(values: pd.Series, argument: str) -> np.ndarray:
@@ -109,7 +100,7 @@ def rfm_summary(
     """
     if freq not in _FREQS:
         raise ValueError(f"The value for `freq` must be one of {list(_FREQS)}, but {freq!r} was passed.")
-    _require_columns(
+    column_arguments(
         transactions,
         {"customer_id_col": customer_id_col, "datetime_col": datetime_col, "monetary_value_col": monetary_value_col},
         "transactions",
@@ -205,7 +196,7 @@ def customer_summary(
     7                               30         2         3500
     9                               44         1          900
     """
-    _require_columns(orders, {"customer_id_col": customer_id_col, "datetime_col": datetime_col,
+    column_arguments(orders, {"customer_id_col": customer_id_col, "datetime_col": datetime_col,
                               "amount_col": amount_col}, "orders")
     days = _days(orders[datetime_col], "datetime_col")
     end = _end_day(as_of, days)

@@ -7,8 +7,9 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from crmlab.validation import column_arguments
+
 from .segments import SEGMENTS, Segment
-from .summary import _require_columns
 
 __all__ = ["CONTACT_COLUMNS", "targeting_list"]
 
@@ -69,9 +70,9 @@ def targeting_list(
     1                   1      email  8 orders, the last 400 days ago; $2,500 spent
     2                   2        sms    6 orders, the last 380 days ago; $900 spent
     """
-    _require_columns(rfm, _NEEDED, "rfm")
+    column_arguments(rfm, _NEEDED, "rfm")
     needed = {c: c for c in ("customer_id", *CONTACT_COLUMNS, "consent_email", "consent_sms")}
-    _require_columns(customers, needed, "customers")
+    column_arguments(customers, needed, "customers")
     actions = {s.name: s.action for s in rules}
     chosen = _chosen(segments, actions)
     rows = rfm[rfm["segment"].astype(str).isin(chosen)]

@@ -23,7 +23,8 @@ Times are in hours (tickets) or seconds (calls); ticket instants are UTC, shown 
 company's clock (Asia/Tehran).
 """
 
-from ._checks import EXPORT_END, LOCAL_TZ
+from crmlab.analysis.kpis.measures import EXPORT_END, LOCAL_TZ
+
 from .alerts import PRIORITIES, STATUSES, agents_with_breaches, alert_counts, alert_report, response_alerts
 from .arrivals import WEEKDAYS, calls_per_period, peak_periods, weekly_pattern
 from .erlang import average_speed_of_answer, erlang_b, erlang_c, occupancy, service_level, traffic_erlangs

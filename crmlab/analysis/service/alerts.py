@@ -22,7 +22,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from ._checks import LOCAL_TZ, _instant, _share, _table
+from crmlab.conventions import COURSE
+from crmlab.validation import fraction, require_table, timestamp
 
 __all__ = ["PRIORITIES", "STATUSES", "agents_with_breaches", "alert_counts", "alert_report", "response_alerts"]
 
@@ -42,7 +43,7 @@ def _at_risk_hours(tickets: pd.DataFrame, at_risk: float | Mapping[str, float]) 
             raise ValueError(f"The value for `at_risk` must give hours for every priority; {missing} "
                              f"{'is' if len(missing) == 1 else 'are'} missing from {dict(at_risk)!r}.")  # fmt: skip
         return tickets["priority"].map(at_risk).astype("float64")
-    return tickets["sla_hours"].astype("float64") * _share("at_risk", at_risk)
+    return tickets["sla_hours"].astype("float64") * fraction("at_risk", at_risk, "0.8 for 80%")
 
 
 def response_alerts(
@@ -91,8 +92,8 @@ def response_alerts(
     ticket_id
     2          at_risk     high           6.5         1.5
     """
-    _table(tickets, "tickets", _COLUMNS)
-    now = _instant("as_of", as_of)
+    require_table(tickets, "tickets", _COLUMNS)
+    now = timestamp("as_of", as_of)
     created = tickets["created_at"]
     if getattr(created.dt, "tz", None) is None:
         raise ValueError("The `created_at` column of `tickets` must be time-zone aware (the CRM stores UTC): "
@@ -152,7 +153,7 @@ def alert_counts(alerts: pd.DataFrame, by: str = "priority") -> pd.DataFrame:
     normal           0        0
     low              0        0
     """
-    _table(alerts, "alerts", ["status", by], fix="Pass the table returned by `response_alerts`.")
+    require_table(alerts, "alerts", ["status", by], fix="Pass the table returned by `response_alerts`.")
     table = pd.crosstab(alerts[by], alerts["status"]).reindex(columns=["breached", "at_risk"], fill_value=0)
     if by == "priority":
         extra = [p for p in table.index if p not in PRIORITIES]
@@ -189,13 +190,14 @@ def agents_with_breaches(alerts: pd.DataFrame, reps: pd.DataFrame | None = None,
     7                2                5.0
     8                1               30.0
     """
-    _table(alerts, "alerts", ["status", "agent_id", "hours_left"], fix="Pass the table returned by `response_alerts`.")
+    require_table(alerts, "alerts", ["status", "agent_id", "hours_left"],
+                  fix="Pass the table returned by `response_alerts`.")  # fmt: skip
     late = alerts[alerts["status"] == "breached"]
     table = late.groupby("agent_id").agg(breached=("status", "size"), max_overdue_hours=("hours_left", "min"))
     table["max_overdue_hours"] = -table["max_overdue_hours"]
     table = table.sort_values(["breached", "max_overdue_hours"], ascending=False, kind="stable").head(n)
     if reps is not None:
-        _table(reps, "reps", ["rep_id", "first_name", "last_name"])
+        require_table(reps, "reps", ["rep_id", "first_name", "last_name"])
         names = reps.set_index("rep_id")
         table["name"] = (names["first_name"] + " " + names["last_name"]).reindex(table.index).to_numpy()
     return table
@@ -221,7 +223,7 @@ def alert_report(
     at_risk: float | Mapping[str, float] = 0.25,
     top: int = 5,
     reps: pd.DataFrame | None = None,
-    tz: str = LOCAL_TZ,
+    tz: str = COURSE.timezone,
     html: bool = False,
 ) -> str:
     """The message a support lead receives: what breached, what is at risk, what to act on first.
@@ -283,7 +285,7 @@ def alert_report(
     agent_id
     9                1                6.5
     """
-    now = _instant("as_of", as_of)
+    now = timestamp("as_of", as_of)
     alerts = response_alerts(tickets, now, at_risk=at_risk, include_on_track=True)
     waiting = len(alerts)
     alerts = alerts[alerts["status"] != "on_track"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._checks import _table
+from crmlab.validation import require_table
 
 __all__ = ["WEEKDAYS", "calls_per_period", "peak_periods", "weekly_pattern"]
 
@@ -60,7 +60,7 @@ def calls_per_period(calls: pd.DataFrame, *, freq: str = "30min", interval: str 
             date weekday period  calls
     0 2003-03-03  Monday  09:00    210
     """
-    _table(calls, "calls", ["timestamp", "calls"], fix=_FIX)
+    require_table(calls, "calls", ["timestamp", "calls"], fix=_FIX)
     step, period = _offset("interval", interval), _offset("freq", freq)
     if period % step != pd.Timedelta(0):
         raise ValueError(f"The value for `freq` must be a whole number of intervals of {interval}, "

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ._checks import _numbers, _whole
+from crmlab.validation import numbers, whole_numbers
 
 __all__ = ["average_speed_of_answer", "erlang_b", "erlang_c", "occupancy", "service_level", "traffic_erlangs"]
 
@@ -92,8 +92,8 @@ def erlang_b(traffic: float | np.ndarray, agents: int | np.ndarray) -> float | n
     >>> erlang_b(2, 1)  # one line, 2 Erlangs offered: 2/3 of calls are lost
     0.6666666666666666
     """
-    a = _numbers("traffic", traffic, at_least=0)
-    n = _whole("agents", agents)
+    a = numbers("traffic", traffic, at_least=0)
+    n = whole_numbers("agents", agents)
     return _out(_erlang_b(a, n), traffic, agents)
 
 
@@ -131,8 +131,8 @@ def erlang_c(traffic: float | np.ndarray, agents: int | np.ndarray) -> float | n
     >>> erlang_c(10, [10, 11, 12, 14]).round(4)  # 10 agents for 10 Erlangs: the queue never empties
     array([1.    , 0.6821, 0.4494, 0.1741])
     """
-    a = _numbers("traffic", traffic, at_least=0)
-    n = _whole("agents", agents)
+    a = numbers("traffic", traffic, at_least=0)
+    n = whole_numbers("agents", agents)
     return _out(_erlang_c(a, n), traffic, agents)
 
 
@@ -166,10 +166,10 @@ def service_level(
     >>> service_level(10, 10, aht_seconds=180)
     0.0
     """
-    a = _numbers("traffic", traffic, at_least=0)
-    n = _whole("agents", agents)
-    aht = _numbers("aht_seconds", aht_seconds, above=0)
-    t = _numbers("target_seconds", target_seconds, at_least=0)
+    a = numbers("traffic", traffic, at_least=0)
+    n = whole_numbers("agents", agents)
+    aht = numbers("aht_seconds", aht_seconds, above=0)
+    t = numbers("target_seconds", target_seconds, at_least=0)
     a, n = np.broadcast_arrays(a, n)
     waiting = _erlang_c(a, n)
     level = np.where(n > a, 1 - waiting * np.exp(-(n - a) * t / aht), 0.0)
@@ -207,9 +207,9 @@ def average_speed_of_answer(
     >>> average_speed_of_answer(10, 9, aht_seconds=180)
     inf
     """
-    a = _numbers("traffic", traffic, at_least=0)
-    n = _whole("agents", agents)
-    aht = _numbers("aht_seconds", aht_seconds, above=0)
+    a = numbers("traffic", traffic, at_least=0)
+    n = whole_numbers("agents", agents)
+    aht = numbers("aht_seconds", aht_seconds, above=0)
     a, n = np.broadcast_arrays(a, n)
     waiting = _erlang_c(a, n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -237,8 +237,8 @@ def occupancy(traffic: float | np.ndarray, agents: int | np.ndarray) -> float | 
     >>> round(occupancy(10, 11), 3)
     0.909
     """
-    a = _numbers("traffic", traffic, at_least=0)
-    n = _whole("agents", agents)
+    a = numbers("traffic", traffic, at_least=0)
+    n = whole_numbers("agents", agents)
     return _out(np.minimum(a / n, 1.0), traffic, agents)
 
 
@@ -269,7 +269,7 @@ def traffic_erlangs(
     >>> traffic_erlangs(100, period_minutes=30, aht_seconds=180)
     10.0
     """
-    c = _numbers("calls", calls, at_least=0)
-    period = _numbers("period_minutes", period_minutes, above=0)
-    aht = _numbers("aht_seconds", aht_seconds, above=0)
+    c = numbers("calls", calls, at_least=0)
+    period = numbers("period_minutes", period_minutes, above=0)
+    aht = numbers("aht_seconds", aht_seconds, above=0)
     return _out(c * aht / (period * 60), calls, period_minutes, aht_seconds)

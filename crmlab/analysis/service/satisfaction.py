@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._checks import EXPORT_END, _choice
+from crmlab.conventions import COURSE
+from crmlab.validation import choice
+
 from .tickets import ticket_factors
 
 __all__ = ["FACTORS", "satisfaction_by", "satisfaction_drivers"]
@@ -33,7 +35,7 @@ def satisfaction_by(
     customers: pd.DataFrame,
     factors: Sequence[str] = FACTORS,
     *,
-    as_of: pd.Timestamp = EXPORT_END,
+    as_of: pd.Timestamp = COURSE.end,
 ) -> pd.DataFrame:
     """Mean satisfaction score for each level of each factor: one small table for all of them.
 
@@ -65,7 +67,7 @@ def satisfaction_by(
     """
     facts = ticket_factors(tickets, customers, as_of=as_of)
     for factor in factors:
-        _choice(factor, list(facts.columns.drop("satisfaction")), "factors")
+        choice("factors", factor, list(facts.columns.drop("satisfaction")))
     scored = facts[facts["satisfaction"].notna()]
     overall = float(scored["satisfaction"].mean())
     parts = []
@@ -101,7 +103,7 @@ def satisfaction_drivers(
     terms: Sequence[str] = ("sla_breached", "extra_contacts", "channel", "priority", "region"),
     *,
     within_customer: bool = False,
-    as_of: pd.Timestamp = EXPORT_END,
+    as_of: pd.Timestamp = COURSE.end,
 ) -> pd.DataFrame:
     """Effect of each factor on the satisfaction score, in points, from one linear model (least squares).
 
@@ -141,7 +143,7 @@ def satisfaction_drivers(
     """
     allowed = [*_NUMERIC, *_CATEGORICAL]
     for term in terms:
-        _choice(term, allowed, "terms")
+        choice("terms", term, allowed)
     facts = ticket_factors(tickets, customers, as_of=as_of)
     used = facts.dropna(subset=["satisfaction", "sla_breached", "extra_contacts"])
     if within_customer:

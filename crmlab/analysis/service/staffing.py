@@ -13,7 +13,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._checks import _numbers, _share, _whole
+from crmlab.validation import fraction, numbers, whole_numbers
+
 from .erlang import _out, average_speed_of_answer, erlang_c, occupancy, service_level, traffic_erlangs
 
 __all__ = ["agents_needed", "erlang_table", "staffing_table"]
@@ -50,10 +51,10 @@ def agents_needed(
     >>> agents_needed([0, 2.5, 10, 250], aht_seconds=240)
     array([  0,   5,  14, 260])
     """
-    a = _numbers("traffic", traffic, at_least=0)
-    aht = float(_numbers("aht_seconds", aht_seconds, above=0).item())
-    t = float(_numbers("target_seconds", target_seconds, at_least=0).item())
-    goal = _share("level", level)
+    a = numbers("traffic", traffic, at_least=0)
+    aht = float(numbers("aht_seconds", aht_seconds, above=0).item())
+    t = float(numbers("target_seconds", target_seconds, at_least=0).item())
+    goal = fraction("level", level, "0.8 for 80%")
     flat = a.reshape(-1)
     needed = np.zeros(flat.shape, dtype="int64")
     done = flat == 0
@@ -104,11 +105,11 @@ def erlang_table(
     13       0.285          0.796       17.116      0.769
     14       0.174          0.888        7.836      0.714
     """
-    a = _numbers("traffic", traffic, at_least=0)
+    a = numbers("traffic", traffic, at_least=0)
     if a.size != 1:
         raise ValueError(f"The value for `traffic` must be one number of Erlangs, but {a.size} values were passed; "
                          "use `staffing_table` for many periods.")  # fmt: skip
-    n = np.atleast_1d(_whole("agents", np.asarray(agents)))
+    n = np.atleast_1d(whole_numbers("agents", np.asarray(agents)))
     a = float(a.item())
     return pd.DataFrame({
         "p_wait": erlang_c(a, n),

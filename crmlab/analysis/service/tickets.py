@@ -11,11 +11,11 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab.analysis.bi._checks import _with_columns
+from crmlab.analysis.bi.questions import with_customer_columns
 from crmlab.analysis.kpis import ticket_sla
-from crmlab.analysis.kpis._checks import _as_list, _choice
-
-from ._checks import EXPORT_END, LOCAL_TZ, _table
+from crmlab.analysis.kpis.measures import as_list
+from crmlab.conventions import COURSE
+from crmlab.validation import choice, require_table
 
 __all__ = ["sla_compliance", "ticket_factors"]
 
@@ -25,7 +25,7 @@ def sla_compliance(
     by: str | Sequence[str] = "channel",
     *,
     customers: pd.DataFrame | None = None,
-    as_of: pd.Timestamp = EXPORT_END,
+    as_of: pd.Timestamp = COURSE.end,
 ) -> pd.DataFrame:
     """Share of tickets answered within their SLA, per group: on-time tickets / tickets whose outcome is known.
 
@@ -61,11 +61,11 @@ def sla_compliance(
     channel
     web            2        1         1             0.5
     """
-    keys = _as_list(by)
-    _table(tickets, "tickets", ["ticket_id"])
-    df = _with_columns(tickets, keys, customers, "tickets")
+    keys = as_list(by)
+    require_table(tickets, "tickets", ["ticket_id"])
+    df = with_customer_columns(tickets, keys, customers, "tickets")
     for key in keys:
-        _choice(key, list(df.columns), "by")
+        choice("by", key, list(df.columns))
     breached = ticket_sla(df, as_of=as_of)["sla_breached"].to_numpy()
     known = ~pd.isna(breached)
     late = pd.Series(np.where(known, breached, False).astype(bool), index=df.index)[known]
@@ -77,7 +77,7 @@ def sla_compliance(
 
 
 def ticket_factors(
-    tickets: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp = EXPORT_END, tz: str = LOCAL_TZ
+    tickets: pd.DataFrame, customers: pd.DataFrame, *, as_of: pd.Timestamp = COURSE.end, tz: str = COURSE.timezone
 ) -> pd.DataFrame:
     """One row per ticket with what might drive its satisfaction score, in hours and local time.
 
@@ -111,10 +111,10 @@ def ticket_factors(
     >>> facts.loc[3, ["channel", "local_hour", "response_hours", "sla_breached", "contacts"]].to_dict()
     {'channel': 'call_centre', 'local_hour': 17, 'response_hours': 0.256..., 'sla_breached': False, 'contacts': '2'}
     """
-    _table(tickets, "tickets", ["ticket_id", "customer_id", "channel", "priority", "created_at",
+    require_table(tickets, "tickets", ["ticket_id", "customer_id", "channel", "priority", "created_at",
                                 "first_response_at", "resolved_at", "sla_hours", "contacts_to_resolve",
                                 "satisfaction"])  # fmt: skip
-    df = _with_columns(tickets, ["region"], customers, "tickets")
+    df = with_customer_columns(tickets, ["region"], customers, "tickets")
     sla = ticket_sla(df, as_of=as_of)
     contacts = df["contacts_to_resolve"].astype("Float64")
     labels = contacts.clip(upper=4).astype("Int64").astype("string").replace("4", "4+")

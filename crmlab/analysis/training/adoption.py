@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis import kpis
-from crmlab.analysis.kpis._checks import _table
+from crmlab.validation import require_table
 
 from .cost import METHODS
 
@@ -24,8 +24,8 @@ _ACTIVITY_COLUMNS = ("rep_id", "week_start", "required_fields_total", "required_
 
 def _weeks(reps: pd.DataFrame, rep_activity: pd.DataFrame, exclude: Iterable[int] = ()) -> pd.DataFrame:
     """Weekly activity joined with each rep's method and training day; ``after`` marks trained weeks."""
-    _table(reps, "reps", _REP_COLUMNS)
-    _table(rep_activity, "rep_activity", _ACTIVITY_COLUMNS)
+    require_table(reps, "reps", _REP_COLUMNS)
+    require_table(rep_activity, "rep_activity", _ACTIVITY_COLUMNS)
     keep = ["rep_id", "training_method", "trained_on", *(["region"] if "region" in reps else [])]
     weeks = rep_activity.merge(reps[keep], on="rep_id", how="inner", validate="many_to_one")
     weeks = weeks[~weeks["rep_id"].isin(list(exclude))]
@@ -110,7 +110,8 @@ def gain_by_method(per_rep: pd.DataFrame, reference: str = "e_learning") -> pd.D
     e_learning          1    0.55   0.60  0.05         0.0       0.00          0.00
     face_to_face        2    0.65   0.85  0.20         0.1       0.25          0.15
     """
-    _table(per_rep, "per_rep", ("training_method", "before", "after"), fix="Pass the result of `adoption_by_rep`.")
+    require_table(per_rep, "per_rep", ("training_method", "before", "after"),
+                  fix="Pass the result of `adoption_by_rep`.")  # fmt: skip
     rep_gain = per_rep["after"] - per_rep["before"]
     out = per_rep.assign(gain=rep_gain).groupby("training_method").agg(
         reps=("before", "size"), before=("before", "mean"), after=("after", "mean"), gain=("gain", "mean")
@@ -243,7 +244,7 @@ def randomise_methods(
     >>> pd.crosstab(plan["region"], plan["training_method"]).to_numpy().tolist()
     [[1, 1, 1], [1, 1, 1]]
     """
-    _table(reps, "reps", ["rep_id"] + ([by] if by else []))
+    require_table(reps, "reps", ["rep_id"] + ([by] if by else []))
     methods = list(methods)
     rng = np.random.default_rng(seed)
     groups = reps.groupby(by, sort=True) if by else [(None, reps)]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from crmlab.analysis.kpis._checks import _table
+from crmlab.validation import require_table
 
 from .cost import LEVELS, MANY_SITES, METHODS, TrainingPlan, _checked, cost_by_method
 
@@ -177,8 +177,8 @@ def value_for_money(costs: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
     >>> value_for_money(cost_by_method(), gains)["usd_per_point"].round(2).tolist()
     [34.88, 36.86, 48.75]
     """
-    _table(costs, "costs", ["per_user_usd"], fix="Pass the result of `cost_by_method`.")
-    _table(gains, "gains", ["gain"], fix="Pass the result of `gain_by_method`.")
+    require_table(costs, "costs", ["per_user_usd"], fix="Pass the result of `cost_by_method`.")
+    require_table(gains, "gains", ["gain"], fix="Pass the result of `gain_by_method`.")
     out = costs[["per_user_usd"]].join(gains["gain"].mul(100).rename("gain_points"), how="inner")
     out = out.assign(usd_per_point=out["per_user_usd"] / out["gain_points"].where(out["gain_points"] > 0))
     return out.sort_values("usd_per_point")

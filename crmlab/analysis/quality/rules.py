@@ -1,12 +1,10 @@
-"""Constants and argument checks shared by the data-quality modules."""
+"""The rules of the data-quality checks: valid labels, test records, plausible values, patterns."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import pandas as pd
 
-from crmlab.errors import SchemaError
+__all__ = ["BIRTH_YEARS", "DIMENSIONS", "SEGMENTS", "TEST_DOMAINS", "TEST_WORDS"]
 
 #: The segment labels of the clean tables, and the spellings the export uses for them.
 SEGMENTS = ("consumer", "small_business", "enterprise")
@@ -41,36 +39,6 @@ _KEYS = {"customers": "customer_id", "orders": "order_id", "tickets": "ticket_id
 DIMENSIONS = ("completeness", "validity", "uniqueness", "consistency")
 
 
-# ------------------------------------------------------------------ checking arguments
-
-
-def _require_frame(df: object, name: str, columns: Iterable[str] = ()) -> None:
-    if not isinstance(df, pd.DataFrame):
-        tip = " You passed one column: pass the whole table." if isinstance(df, pd.Series) else ""
-        kind = type(df).__name__
-        raise TypeError(f"The value for `{name}` must be a pandas DataFrame, but a {kind} was passed.{tip}")
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise SchemaError(
-            f"`{name}` needs the column(s) {missing}, but its columns are {list(df.columns)}. "
-            "Rename yours to match, e.g. `df.rename(columns={'mail': 'email'})`."
-        )
-
-
-def _require_series(values: object, name: str) -> None:
-    if not isinstance(values, pd.Series):
-        tip = " Select one column, e.g. `raw_customers['email']`." if isinstance(values, pd.DataFrame) else ""
-        kind = type(values).__name__
-        raise TypeError(f"The value for `{name}` must be a pandas Series, but a {kind} was passed.{tip}")
-
-
-def _require_threshold(threshold: float) -> None:
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 <= threshold <= 100:
-        raise ValueError(f"The value for `threshold` must be a number from 0 to 100, but {threshold!r} was passed.")
-
-
 def _text(values: pd.Series) -> pd.Series:
     """The values as pandas text, missing values kept missing."""
     return values.astype("str")
-
-

@@ -1,0 +1,202 @@
+"""A company's conventions, checked against zoneinfo/datetime, decimal and hand computation."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import crmlab
+from crmlab.conventions import COURSE, Conventions, from_mapping, local_day
+
+ZONES = ["Asia/Tehran", "Europe/London", "America/New_York", "Australia/Adelaide", "Asia/Kathmandu", "UTC"]
+
+
+def _shop(**changes) -> dict:
+    return {"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09", **changes}
+
+
+# ---------------------------------------------------------------- the course's company
+
+
+def test_course_holds_the_values_the_course_data_was_made_with():
+    from crmlab.datasets.synthetic import truths  # the generator's own constants, read only here
+
+    assert COURSE.timezone == truths.TIMEZONE == "Asia/Tehran"
+    assert COURSE.as_of == truths.END == pd.Timestamp("2025-12-31")
+    assert (COURSE.currency, COURSE.minor_unit, COURSE.calendar) == ("USD", 2, "gregorian")
+    assert COURSE.purchase_statuses == ("completed",)
+    assert crmlab.COURSE is COURSE and crmlab.Conventions is Conventions
+
+
+def test_course_end_is_midnight_in_tehran_after_the_last_day():
+    # Tehran is UTC+3:30 all year since 2023: local midnight of 2026-01-01 is 20:30 UTC the day before.
+    assert COURSE.end == pd.Timestamp("2025-12-31 20:30", tz="UTC")
+    oracle = datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Tehran")).astimezone(UTC)
+    assert COURSE.end.to_pydatetime() == oracle
+
+
+def test_conventions_are_frozen():
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        COURSE.timezone = "Europe/London"
+
+
+# ---------------------------------------------------------------- UTC instant -> local day
+
+
+def test_the_brief_example_tehran_and_london():
+    t = pd.Series(pd.to_datetime(["2025-03-20T21:00Z"], utc=True))
+    assert local_day(t, "Asia/Tehran").tolist() == [pd.Timestamp("2025-03-21")]  # 00:30 local
+    assert local_day(t, "Europe/London").tolist() == [pd.Timestamp("2025-03-20")]  # 21:00 local (GMT)
+    assert COURSE.local_day(t).tolist() == [pd.Timestamp("2025-03-21")]
+
+
+@pytest.mark.parametrize("zone", ZONES)
+def test_local_day_matches_zoneinfo_across_daylight_saving_changes(zone):
+    rng = np.random.default_rng(7)
+    # random instants over 2021-2025 (Iran still moved its clocks in 2021-2022), plus every half hour
+    # around the London and New York changes of 2024
+    seconds = rng.integers(int(datetime(2021, 1, 1, tzinfo=UTC).timestamp()),
+                           int(datetime(2026, 1, 1, tzinfo=UTC).timestamp()), size=2000)  # fmt: skip
+    extra = [datetime(2024, m, d, tzinfo=UTC) + timedelta(minutes=30 * k)
+             for m, d in [(3, 10), (3, 31), (10, 27), (11, 3)] for k in range(-6, 10)]  # fmt: skip
+    instants = [datetime.fromtimestamp(int(s), tz=UTC) for s in seconds] + extra
+    got = local_day(pd.Series(pd.to_datetime(instants, utc=True)), zone)
+    expected = [pd.Timestamp(i.astimezone(ZoneInfo(zone)).date()) for i in instants]
+    assert got.tolist() == expected
+    assert got.dt.tz is None and (got == got.dt.normalize()).all()
+
+
+def test_local_day_keeps_missing_values_and_takes_naive_times_as_local():
+    aware = pd.Series(pd.to_datetime(["2025-06-30 20:00", None], utc=True))
+    assert local_day(aware, "Asia/Tehran").iloc[0] == pd.Timestamp("2025-06-30")  # 23:30 local
+    assert pd.isna(local_day(aware, "Asia/Tehran").iloc[1])
+    naive = pd.Series(pd.to_datetime(["2025-06-30 23:59"]))
+    assert local_day(naive, "Asia/Tehran").tolist() == [pd.Timestamp("2025-06-30")]
+
+
+def test_local_day_of_a_timestamp_and_an_index():
+    when = pd.Timestamp("2025-12-31 20:30", tz="UTC")
+    assert local_day(when, "Asia/Tehran") == pd.Timestamp("2026-01-01")
+    index = pd.DatetimeIndex([when, when - pd.Timedelta(minutes=1)])
+    assert local_day(index, "Asia/Tehran").tolist() == [pd.Timestamp("2026-01-01"), pd.Timestamp("2025-12-31")]
+
+
+def test_local_day_refuses_a_time_zone_that_does_not_exist():
+    with pytest.raises(ValueError, match=r"`timezone` must be an IANA name .* but 'Tehran' was passed"):
+        local_day(pd.Series(pd.to_datetime(["2025-01-01"], utc=True)), "Tehran")
+
+
+def test_end_of_day_in_summer_time():
+    london = from_mapping(_shop())
+    oracle = datetime(2025, 7, 2, tzinfo=ZoneInfo("Europe/London")).astimezone(UTC)
+    assert london.end_of_day("2025-07-01").to_pydatetime() == oracle  # 23:00 UTC in BST
+    assert london.end_of_day(date(2025, 1, 1)) == pd.Timestamp("2025-01-02", tz="UTC")  # GMT = UTC
+
+
+def test_local_date_converts_aware_times_and_explains_bad_ones():
+    assert COURSE.local_date(pd.Timestamp("2025-03-20 21:00", tz="UTC")) == pd.Timestamp("2025-03-21")
+    assert COURSE.local_date("2025-03-20 15:00") == pd.Timestamp("2025-03-20")
+    with pytest.raises(ValueError, match=r"`cutoff` must be a day such as '2024-12-31', but 'soon' was passed"):
+        COURSE.local_date("soon", "cutoff")
+
+
+# ---------------------------------------------------------------- money
+
+
+@pytest.mark.parametrize(("currency", "minor", "value", "text"), [
+    ("USD", 2, 123456, "USD 1,234.56"),
+    ("USD", 2, 5, "USD 0.05"),
+    ("USD", 2, -199, "USD -1.99"),
+    ("USD", 2, 0, "USD 0.00"),
+    ("IRR", 0, 1500000, "IRR 1,500,000"),
+    ("BHD", 3, 1234, "BHD 1.234"),
+    ("USD", 2, np.int64(100), "USD 1.00"),
+    ("USD", 2, 250.0, "USD 2.50"),
+])  # fmt: skip
+def test_money_by_hand(currency, minor, value, text):
+    c = from_mapping({"timezone": "UTC", "currency": currency, "minor_unit": minor, "as_of": "2025-01-01"})
+    assert c.money(value) == text
+
+
+def test_money_is_exact_beyond_float_precision():
+    cents = 2**53 + 1  # a float would round it to 2**53
+    expected = f"USD {Decimal(cents) / 100:,.2f}"
+    assert COURSE.money(cents) == expected == "USD 90,071,992,547,409.93"
+
+
+def test_money_of_missing_is_empty_and_of_a_fraction_an_error():
+    assert COURSE.money(None) == "" and COURSE.money(float("nan")) == ""
+    with pytest.raises(ValueError, match="`minor_units` must be a whole number of minor units of USD"):
+        COURSE.money(12.5)
+    with pytest.raises(ValueError, match="`minor_units`"):
+        COURSE.money("12")
+
+
+# ---------------------------------------------------------------- from_mapping and bad values
+
+
+def test_from_mapping_fills_the_defaults():
+    shop = from_mapping(_shop(purchase_statuses="Complete"))
+    assert shop == Conventions("Europe/London", "GBP", 2, "gregorian", pd.Timestamp("2011-12-09"), ("Complete",))
+    rial = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "calendar": "jalali", "as_of": "2025-03-20"})
+    assert (rial.minor_unit, rial.fiscal_year_start, COURSE.fiscal_year_start) == (0, "1 Farvardin", "1 January")
+    assert from_mapping(_shop(as_of=date(2011, 12, 9))).as_of == pd.Timestamp("2011-12-09")
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"timezone": "Tehran"},
+     re.escape("The value for `timezone` must be an IANA name such as 'Asia/Tehran' or 'Europe/London', "
+               "but 'Tehran' was passed.")),
+    ({"timezone": 3.5}, "The value for `timezone` must be an IANA name"),
+    ({"currency": "usd"}, "The value for `currency` must be an ISO 4217 code of three capital letters"),
+    ({"currency": "US$"}, re.escape("but 'US$' was passed")),
+    ({"minor_unit": -1}, "The value for `minor_unit` must be the digits after the decimal point, 0 to 4"),
+    ({"minor_unit": True}, "`minor_unit`.*but True was passed"),
+    ({"minor_unit": 2.5}, "`minor_unit`.*but 2.5 was passed"),
+    ({"calendar": "persian"}, r"The value for `calendar` must be one of \['gregorian', 'jalali'\], but 'persian'"),
+    ({"as_of": "yesterday"}, r"The value for `as_of` must be a date such as '2025-12-31'"),
+    ({"as_of": "2011-12-09 10:00"}, "with no time of day"),
+    ({"as_of": pd.Timestamp("2011-12-09", tz="UTC")}, "without a time zone"),
+    ({"as_of": 20111209}, "`as_of` must be a date"),
+    ({"purchase_statuses": []}, "`purchase_statuses` must be one or more status spellings"),
+    ({"purchase_statuses": [1]}, "`purchase_statuses`.*but \\[1\\] was passed"),
+    ({"time_zone": "UTC"}, r"Unknown convention\(s\) \['time_zone'\]: the known ones are \['timezone', "),
+    ({"currency": "XAU"}, "The digits after the decimal point of 'XAU' are not known: give `minor_unit`"),
+])  # fmt: skip
+def test_bad_values_are_refused_with_the_field_named(changes, message):
+    with pytest.raises(ValueError, match=message):
+        from_mapping(_shop(**changes))
+
+
+def test_missing_keys_and_wrong_types():
+    with pytest.raises(ValueError, match=r"The conventions need \['as_of'\]"):
+        from_mapping({"timezone": "UTC", "currency": "USD"})
+    with pytest.raises(TypeError, match="must be a mapping such as a dict, but a str was passed"):
+        from_mapping("Asia/Tehran")
+    assert from_mapping(_shop(currency="XAU", minor_unit=0)).money(3) == "XAU 3"
+
+
+# ---------------------------------------------------------------- analyses take the conventions
+
+
+def test_an_analysis_counts_days_and_purchases_by_the_conventions_passed():
+    from crmlab.analysis.churn import churn_labels
+
+    # customer 1 ordered at 22:00 UTC on 31 Dec 2024: already 1 January (01:30) in Tehran, still
+    # 31 December (22:00) in London, so only in Tehran does the order fall in the window after the cutoff.
+    when = pd.to_datetime(["2024-12-31 22:00", "2025-04-15 12:00"], utc=True)
+    orders = pd.DataFrame({"customer_id": [1, 2], "status": ["paid", "paid"], "ordered_at": when})
+    tehran = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-04-15",
+                           "purchase_statuses": "paid"})  # fmt: skip
+    london = from_mapping(_shop(as_of="2025-04-15", purchase_statuses="paid"))
+    assert churn_labels(orders, [1], "2024-12-31", 90, conventions=tehran).tolist() == [False]
+    assert churn_labels(orders, [1], "2024-12-31", 90, conventions=london).tolist() == [True]
+    # with the course's conventions, "paid" is not a purchase: nobody bought in the window
+    assert churn_labels(orders, [1, 2], "2024-12-31", 90).tolist() == [True, True]
