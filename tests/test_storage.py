@@ -58,24 +58,61 @@ def test_env_var_points_at_another_copy(tmp_path, monkeypatch):
 def test_missing_folder_names_it_and_the_fix(tmp_path):
     with pytest.raises(DataFileError, match="does not exist") as err:
         load_crm(tmp_path / "nowhere")
-    assert "nowhere" in str(err.value) and "make data" in str(err.value)
+    assert "nowhere" in str(err.value) and "check the path" in str(err.value)
+    assert "make data" not in str(err.value), "`make data` only rebuilds the course's own folder"
 
 
-def test_missing_table_names_the_file(tmp_path):
+def test_missing_table_of_an_export_names_the_file_and_the_tables_option(tmp_path):
     folder = save_crm(generate_crm(200, seed=2), tmp_path)
     (folder / "orders.parquet").unlink()
     with pytest.raises(DataFileError, match="orders.parquet") as err:
         load_crm(folder)
+    assert "is missing" in str(err.value) and "tables=[...]" in str(err.value)
+    assert "make data" not in str(err.value)
+
+
+def test_missing_table_of_the_course_database_says_make_data(tmp_path, monkeypatch):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path)
+    (folder / "orders.parquet").unlink()
+    monkeypatch.setenv("CRMLAB_DATA", str(folder))
+    with pytest.raises(DataFileError, match="orders.parquet") as err:
+        load_crm()
     assert "is missing" in str(err.value) and "make data" in str(err.value)
 
 
-def test_corrupt_table_names_the_file(tmp_path):
+def test_corrupt_table_of_the_course_database_says_make_data(tmp_path, monkeypatch):
     folder = save_crm(generate_crm(200, seed=2), tmp_path)
     (folder / "tickets.parquet").write_bytes(b"not parquet at all")
+    monkeypatch.setenv("CRMLAB_DATA", str(folder))
     with pytest.raises(DataFileError, match="tickets.parquet") as err:
-        load_crm(folder, tables=["tickets"])
-    assert "damaged" in str(err.value)
+        load_crm(tables=["tickets"])
+    assert "damaged" in str(err.value) and "make data" in str(err.value)
     assert isinstance(err.value.__cause__, Exception)
+
+
+def test_csv_text_named_parquet_in_an_export_says_rename(tmp_path):
+    (tmp_path / "categories.parquet").write_bytes(b"category_id,name\n1,Phones\n")
+    with pytest.raises(DataFileError, match="categories.parquet") as err:
+        load_crm(tmp_path, tables=["categories"])
+    assert "rename it to categories.csv" in str(err.value) and "make data" not in str(err.value)
+
+
+def test_a_table_in_both_csv_and_parquet_is_refused(tmp_path):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path)
+    pd.read_parquet(folder / "categories.parquet").to_csv(folder / "categories.csv", index=False)
+    with pytest.raises(DataFileError, match="categories.parquet and categories.csv") as err:
+        load_crm(folder, tables=["categories"])
+    assert "out-of-date file" in str(err.value)
+
+
+def test_course_database_passes_the_key_checks_quickly():
+    import time
+
+    start = time.perf_counter()
+    crm = load_crm()
+    elapsed = time.perf_counter() - start
+    assert len(crm.raw_customers) > len(crm.customers)  # duplicates are separate records with their own ids
+    assert elapsed < 5, f"load_crm() took {elapsed:.1f} s"
 
 
 def test_table_with_a_renamed_column_is_reported(tmp_path):
@@ -109,6 +146,10 @@ def test_without_the_mapping_the_error_names_the_fix(tmp_path):
 
 @pytest.mark.parametrize(("columns", "error", "match"), [
     ({"ordrs": {"a": "order_id"}}, ValueError, r"tables the schema does not have: \['ordrs'\]"),
+    ({"orders": {"status": "channel", "total_cents": "channel"}}, ValueError,
+     r"maps several columns to one: \['status', 'total_cents'\] all to 'channel'"),
+    ({"orders": {"status": "order_id"}}, SchemaError,
+     r"maps `status` -> `order_id`, but .*orders.csv already has a column named `order_id`"),
     ({"orders": {"OrderNo": "order_no"}}, ValueError, r"maps to \['order_no'\], which table `orders` does not have"),
     ({"orders": {"Nope": "order_id"}}, SchemaError, r"renames \['Nope'\], but .*orders.csv has no such column"),
     (["orders"], TypeError, r"`columns` must be a dict of table name"),
@@ -125,3 +166,26 @@ def test_a_text_value_in_a_number_column_names_the_column(tmp_path):
     orders.to_csv(tmp_path / "orders.csv", index=False)
     with pytest.raises(SchemaError, match="Column `total_cents` of table `orders` .*cannot be read as int64"):
         load_crm(tmp_path, tables=["orders"])
+
+
+def test_orders_of_unknown_customers_are_counted_and_located(tmp_path):
+    crm = load_crm(tables=["customers", "orders"])
+    gone = set(crm.customers["customer_id"].iloc[:3])
+    crm.customers[~crm.customers["customer_id"].isin(gone)].to_parquet(tmp_path / "customers.parquet")
+    crm.orders.to_parquet(tmp_path / "orders.parquet")
+    lost_rows = [i + 1 for i, c in enumerate(crm.orders["customer_id"]) if c in gone]  # rows counted from 1
+    with pytest.raises(SchemaError) as err:
+        load_crm(tmp_path, tables=["customers", "orders"])
+    message = str(err.value)
+    assert f"`orders.customer_id` in {tmp_path / 'orders.parquet'} has {len(lost_rows)} values" in message
+    assert f"on rows {lost_rows[0]}" in message or f"on row {lost_rows[0]}" in message
+    assert len(load_crm(tmp_path, tables=["orders"]).orders) == len(crm.orders)
+
+
+def test_duplicate_order_ids_are_refused(tmp_path):
+    orders = load_crm(tables=["orders"]).orders
+    pd.concat([orders, orders.iloc[[10]]]).to_csv(tmp_path / "orders.csv", index=False)
+    with pytest.raises(SchemaError) as err:
+        load_crm(tmp_path, tables=["orders"])
+    order_id = orders["order_id"].iloc[10]
+    assert f"{order_id} on lines 12, {len(orders) + 2}" in str(err.value) and "orders.csv" in str(err.value)

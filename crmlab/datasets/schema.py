@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from ..errors import SchemaError
+from .options import ReadOptions
+from .values import cast_column
 
 __all__ = ["TABLES", "Table", "apply_schema", "data_dictionary"]
 
@@ -335,22 +338,37 @@ def _lookup(name: str) -> Table:
         ) from None
 
 
-def apply_schema(name: str, df: pd.DataFrame, *, source: str = "") -> pd.DataFrame:
+def apply_schema(
+    name: str,
+    df: pd.DataFrame,
+    *,
+    source: str = "",
+    options: ReadOptions | None = None,
+    lines: pd.Series | np.ndarray | None = None,
+) -> pd.DataFrame:
     """Return ``df`` with exactly the schema's columns, in order, with the schema's dtypes.
+
+    Every value is cast exactly by :func:`~crmlab.datasets.values.cast_column`, or the
+    load fails naming the column, example lines and the read option that fixes it.
 
     Parameters
     ----------
     name : str
         Table name, a key of :data:`TABLES`.
     df : DataFrame
-        The table.
+        The table: text columns from a CSV, or typed columns from Parquet.
     source : str, optional
         Where the table came from (a file path), named in error messages.
+    options : ReadOptions, optional
+        The export's conventions: units, date formats, time zone, calendar, missing texts.
+    lines : array-like of int, optional
+        Each row's line in ``source`` (header = line 1); by default row position + 2.
 
     Raises
     ------
     SchemaError
-        When a column is missing or extra, or a value cannot take the column's type.
+        When a column is missing or extra; :class:`~crmlab.errors.ValueLoadError` (a
+        SchemaError) when a value cannot take the column's type unchanged.
 
     Examples
     --------
@@ -364,32 +382,25 @@ def apply_schema(name: str, df: pd.DataFrame, *, source: str = "") -> pd.DataFra
     expected = list(table.dtypes)
     missing = [c for c in expected if c not in df.columns]
     extra = [c for c in df.columns if c not in table.dtypes]
+    doubled = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
+    if doubled:
+        raise SchemaError(
+            f"Table `{name}`{where} has the column(s) {doubled} more than once, so it is unclear which to load. "
+            "Check the column mapping: two of your columns are mapped to the same schema column."
+        )
     if missing or extra:
         raise SchemaError(
             f"Table `{name}`{where} does not match the CRM schema: missing columns {missing}, "
             f"unexpected columns {extra}. Rename the columns to the schema's names (see datasets/README.md), "
             f"e.g. with load_crm(folder, columns={{'{name}': {{'your column': 'schema column'}}}})."
         )
-    out = df[expected].copy()
-    for col, dtype in table.dtypes.items():
-        try:
-            out[col] = _cast(out[col], dtype)
-        except (TypeError, ValueError) as err:
-            raise SchemaError(
-                f"Column `{col}` of table `{name}`{where} cannot be read as {dtype}: {err}. "
-                f"Check the column for stray text or wrong units."
-            ) from err
+    options = ReadOptions() if options is None else options
+    df = df.reset_index(drop=True)
+    out = pd.DataFrame({
+        col: cast_column(df[col], dtype, table=name, column=col, source=source, options=options, lines=lines)
+        for col, dtype in table.dtypes.items()
+    })
     return out.reset_index(drop=True)
-
-
-def _cast(s: pd.Series, dtype: str) -> pd.Series:
-    if dtype.startswith("datetime64"):
-        utc = "UTC" in dtype
-        values = pd.to_datetime(s, utc=utc)
-        return values.dt.as_unit("s")
-    if dtype == "str":
-        return s.astype("str").where(s.notna())
-    return s.astype(dtype)
 
 
 def data_dictionary() -> str:

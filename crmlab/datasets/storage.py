@@ -1,8 +1,12 @@
-"""Reading and writing a CRM database as a folder of Parquet files.
+"""Reading and writing a CRM database as a folder of files, one per table.
 
 The course's default database is committed in ``datasets/crm/`` (and packaged as
 ``crmlab/datasets/data/crm`` in a wheel): one ``<table>.parquet`` per table and a
-``truth.json`` with the planted truths.
+``truth.json`` with the planted truths. A company's export is a folder of
+``<table>.csv`` or ``<table>.parquet`` files: each is read exactly (CSV files by
+:mod:`.csvfiles`), cast by the schema, and its keys checked (:mod:`.keys`), or the
+load fails with the file, the line and the fix. Advice to run ``make data`` is given
+only for the course's own folder.
 """
 
 from __future__ import annotations
@@ -16,6 +20,9 @@ import pandas as pd
 
 from ..errors import DataFileError, SchemaError
 from .crm import CRM
+from .csvfiles import read_csv_text
+from .keys import check_keys
+from .options import ReadOptions
 from .schema import TABLES, apply_schema
 
 __all__ = ["default_path", "load_crm", "save_crm"]
@@ -60,8 +67,9 @@ def load_crm(
     path: str | os.PathLike | None = None,
     tables: Iterable[str] | None = None,
     columns: Mapping[str, Mapping[str, str]] | None = None,
+    options: ReadOptions | None = None,
 ) -> CRM:
-    """Load the CRM database: every table as a typed DataFrame.
+    """Load the CRM database: every table as a typed DataFrame, every row exactly, or an error.
 
     Parameters
     ----------
@@ -76,11 +84,23 @@ def load_crm(
         ``{"orders": {"OrderNo": "order_id", "Total": "total_cents"}}``. Every table is
         then checked against the schema: a missing column or a value of the wrong type
         is reported with the file, the column and the fix; no row is dropped.
+    options : ReadOptions, optional
+        The export's conventions (encoding, delimiter, date formats, units, time zone...);
+        by default those of the course's database.
 
     Returns
     -------
     CRM
         Table name -> DataFrame; ``crm.truth`` holds the planted truths.
+
+    Raises
+    ------
+    DataFileError
+        A file is missing, present twice (CSV and Parquet), empty, not text, in another
+        encoding or delimiter than the one given, or has rows that are cut or merged.
+    SchemaError
+        A column is missing, named twice, or holds a value its type cannot take; or a
+        primary key repeats, or a foreign key points at a row the tables loaded lack.
 
     Examples
     --------
@@ -93,17 +113,37 @@ def load_crm(
     """
     folder = Path(path) if path is not None else default_path()
     names = _table_names(tables)
+    if options is None:
+        options = ReadOptions()
+    elif not isinstance(options, ReadOptions):
+        raise TypeError(
+            f"The value for `options` must be a ReadOptions, e.g. `ReadOptions(encoding='cp1256')`, "
+            f"but a {type(options).__name__} was passed."
+        )
+    course = _is_course(folder)
     if not folder.is_dir():
         raise DataFileError(
-            folder,
-            "The CRM data folder does not exist",
-            "pass the folder written by `save_crm`, or run `make data` to rebuild the course's database",
+            folder, "The CRM data folder does not exist",
+            "run `make data` to rebuild the course's database" if course else
+            f"check the path: it is read from {Path.cwd()}; pass the folder that holds your export's files",
         )
     mapping = _check_mapping(columns, names)
-    out = {name: _read_table(name, _table_file(folder, name), mapping.get(name, {})) for name in names}
+    out, lines, sources = {}, {}, {}
+    for name in names:
+        file = _table_file(folder, name, course)
+        out[name], lines[name] = _read_table(name, file, mapping.get(name, {}), options, course)
+        sources[name] = str(file)
+    check_keys(out, sources=sources, lines=lines)
     truth_file = folder / "truth.json"
     truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
     return CRM(out, truth=truth)
+
+
+def _is_course(folder: Path) -> bool:
+    try:
+        return folder.resolve() in {default_path().resolve(), _PACKAGED.resolve(), _CHECKOUT.resolve()}
+    except OSError:
+        return False
 
 
 def _table_names(tables) -> list[str]:
@@ -139,38 +179,89 @@ def _check_mapping(columns, names: list[str]) -> dict[str, dict[str, str]]:
                 f"`columns['{table}']` maps to {wrong}, which table `{table}` does not have. "
                 f"Its columns are {list(TABLES[table].dtypes)}."
             )
+        sources: dict[str, list[str]] = {}
+        for theirs, ours in renames.items():
+            sources.setdefault(ours, []).append(theirs)
+        twice = {ours: theirs for ours, theirs in sources.items() if len(theirs) > 1}
+        if twice:
+            shown = "; ".join(f"{theirs} all to {ours!r}" for ours, theirs in twice.items())
+            raise ValueError(
+                f"`columns['{table}']` maps several columns to one: {shown}. Keep one of them in the mapping "
+                f"(a table has each column once)."
+            )
     return {t: dict(m) for t, m in columns.items() if t in names}
 
 
-def _table_file(folder: Path, name: str) -> Path:
-    for suffix in (".parquet", ".csv"):
-        if (folder / f"{name}{suffix}").exists():
-            return folder / f"{name}{suffix}"
-    return folder / f"{name}.parquet"
-
-
-def _read_csv(name: str, file: Path, renames: dict[str, str]) -> pd.DataFrame:
-    """Text columns stay text (a phone "+98..." must not become a number)."""
-    source = {ours: theirs for theirs, ours in renames.items()}
-    text = {source.get(col, col): "str" for col, dtype in TABLES[name].dtypes.items() if dtype == "str"}
-    return pd.read_csv(file, dtype=text)
-
-
-def _read_table(name: str, file: Path, renames: dict[str, str]) -> pd.DataFrame:
-    if not file.exists():
+def _table_file(folder: Path, name: str, course: bool) -> Path:
+    found = [folder / f"{name}{suffix}" for suffix in (".parquet", ".csv") if (folder / f"{name}{suffix}").exists()]
+    if len(found) == 2:
+        dates = ", ".join(f"{f.name} changed {pd.Timestamp(f.stat().st_mtime, unit='s'):%Y-%m-%d %H:%M}" for f in found)
         raise DataFileError(
-            file, f"The CRM table `{name}` is missing (looked for {file.stem}.parquet and {file.stem}.csv)",
-            "run `make data` to regenerate the course's database, restore the file from git, "
-            "or for your own export pass `tables=[...]` with the tables you have",
+            folder, f"The CRM table `{name}` is in two files, {found[0].name} and {found[1].name} ({dates}), "
+            f"and crmlab will not guess which one is current",
+            f"move the out-of-date file out of the folder, so `{name}` has one file",
         )
+    if found:
+        return found[0]
+    file = folder / f"{name}.parquet"
+    if course:
+        fix = "run `make data` to regenerate the course's database, or restore the file from git"
+    else:
+        have = sorted(p.name for p in folder.iterdir() if p.suffix in (".csv", ".parquet"))
+        fix = (f"name the file {name}.csv or {name}.parquet (the folder has {have}), "
+               f"or pass `tables=[...]` with only the tables your export has")
+    raise DataFileError(file, f"The CRM table `{name}` is missing (looked for {name}.parquet and {name}.csv)", fix)
+
+
+def _read_table(
+    name: str, file: Path, renames: dict[str, str], options: ReadOptions, course: bool,
+) -> tuple[pd.DataFrame, pd.Series | None]:
+    if file.suffix == ".csv":
+        source = {ours: theirs for theirs, ours in renames.items()}
+        text = read_csv_text(file, encoding=options.encoding, delimiter=options.delimiter,
+                             expected=tuple(source.get(c, c) for c in TABLES[name].dtypes))
+        df, lines = text.frame, text.lines
+    else:
+        df, lines = _read_parquet(name, file, course), None
+    _check_columns(name, file, list(df.columns), renames)
+    df = df.rename(columns=renames)
+    return apply_schema(name, df, source=str(file), options=options, lines=lines), lines
+
+
+def _read_parquet(name: str, file: Path, course: bool) -> pd.DataFrame:
+    if not course and file.stat().st_size == 0:
+        raise DataFileError(file, f"`{file.name}` is empty (0 bytes)",
+                            "export the table again; a table with no rows still has its columns")
     try:
-        df = _read_csv(name, file, renames) if file.suffix == ".csv" else pd.read_parquet(file)
-    except Exception as err:  # pyarrow and the csv parser raise many types for a damaged file
-        raise DataFileError(file, f"The CRM table `{name}` cannot be read ({type(err).__name__})",
-                            "the file is damaged: run `make data` or `git checkout -- datasets/crm`") from err
-    absent = [c for c in renames if c not in df.columns]
+        df = pd.read_parquet(file)
+    except Exception as err:  # pyarrow raises many types for a damaged file
+        if course:
+            fix = "the file is damaged: run `make data` or `git checkout -- datasets/crm`"
+        else:
+            head = file.read_bytes()[:40]
+            fix = (f"the file starts with {head!r}; if it is CSV text, rename it to {name}.csv, otherwise "
+                   f"export the table again as Parquet or CSV")
+        raise DataFileError(file, f"The CRM table `{name}` cannot be read as Parquet ({type(err).__name__}: {err})",
+                            fix) from err
+    twice = sorted(set(df.columns[df.columns.duplicated()]))
+    if twice:
+        raise DataFileError(file, f"`{file.name}` has columns with the same name: {twice}",
+                            "write the table again with each column once")
+    return df
+
+
+def _check_columns(name: str, file: Path, have: list[str], renames: dict[str, str]) -> None:
+    absent = [c for c in renames if c not in have]
     if absent:
         raise SchemaError(
-            f"`columns['{name}']` renames {absent}, but {file} has no such column. Its columns are {list(df.columns)}."
+            f"`columns['{name}']` renames {absent}, but {file} has no such column. Its columns are {have}."
         )
-    return apply_schema(name, df.rename(columns=renames), source=str(file))
+    clash = {theirs: ours for theirs, ours in renames.items() if ours in have and ours not in renames}
+    if clash:
+        shown = "; ".join(f"`{theirs}` -> `{ours}`" for theirs, ours in clash.items())
+        raise SchemaError(
+            f"`columns['{name}']` maps {shown}, but {file} already has a column named `{next(iter(clash.values()))}`: "
+            f"the table would have it twice. Remove that entry from the mapping, or drop or rename the file's "
+            f"own column so that one column remains."
+        )
+
