@@ -2,7 +2,8 @@
 
 Where things live:
 
-* :mod:`crmlab.datasets` -- the synthetic CRM (``generate_crm``, ``load_crm``) and real
+* :mod:`crmlab.datasets` -- the synthetic CRM (``generate_crm``, ``load_crm``), a company's
+  own export (``load_export``, ``check_export`` with a TOML mapping file) and real
   public datasets (``load_cdnow`` ...), all read from local files;
 * :mod:`crmlab.warehouse` -- ``connect()``, a DuckDB connection over the CRM tables;
 * :mod:`crmlab.conventions` -- a company's clock, currency, calendar, end of data and
@@ -15,8 +16,9 @@ Importing crmlab changes no global setting.
 """
 
 from .conventions import COURSE, Conventions
-from .datasets import generate_crm, load_crm
+from .datasets import check_export, generate_crm, load_crm, load_export
 from .warehouse import connect
 
-__all__ = ["COURSE", "Conventions", "__version__", "connect", "generate_crm", "load_crm"]
+__all__ = ["COURSE", "Conventions", "__version__", "check_export", "connect", "generate_crm", "load_crm",
+           "load_export"]
 __version__ = "0.1.0"

@@ -6,6 +6,7 @@
     crmlab release [--check]      build the student exercise notebooks from their sources
     crmlab generate --out DIR     write the synthetic CRM as Parquet files
     crmlab datadict               print the data dictionary (Markdown)
+    crmlab check MAPPING_OR_FOLDER  check a company's export: what loads, every problem, which lessons run
 """
 
 from __future__ import annotations
@@ -159,6 +160,39 @@ def _datadict(args) -> int:
     return 0
 
 
+def _add_check_arguments(check: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    check.add_argument("source", metavar="MAPPING_OR_FOLDER",
+                       help="a mapping file (.toml, see datasets/examples/mapping.toml) or a folder of "
+                            "<table>.csv / <table>.parquet files")
+    check.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    check.set_defaults(func=_check)
+    return check
+
+
+def _check_main(argv: Sequence[str]) -> int:
+    parser = _OneLineParser(prog="crmlab check", description="Check a company's export against the CRM schema. "
+                            "Exit status: 0 every table loads, 1 problems found, 2 usage error.")
+    return _check(_add_check_arguments(parser).parse_args(argv))
+
+
+def _check(args) -> int:
+    import json
+
+    from .datasets.checkup import check_export
+    from .datasets.mapping import MappingError
+
+    try:
+        report = check_export(args.source)
+    except (MappingError, FileNotFoundError) as exc:
+        print(f"crmlab check: error: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(json.dumps(report.to_dict(), indent=1, ensure_ascii=False, default=str))
+    else:
+        print(report)
+    return 0 if report.ok else 1
+
+
 def _progress(args) -> int:
     from .exercises.cli import progress_main
 
@@ -194,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     dd = sub.add_parser("datadict", help="print the data dictionary of the CRM tables")
     dd.set_defaults(func=_datadict)
+    _add_check_arguments(sub.add_parser("check", help="check a company's export against its mapping"))
     return parser
 
 
@@ -210,6 +245,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _run_main(argv[1:])
     if argv[:1] == ["generate"]:  # errors as one line, exit status 2
         return _generate_main(argv[1:])
+    if argv[:1] == ["check"]:  # errors as one line, exit status 2
+        return _check_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 

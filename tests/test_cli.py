@@ -124,3 +124,24 @@ def test_progress_through_the_main_command(tmp_path, capsys):
     assert _run(["progress", "--dir", str(tmp_path)], capsys) == (0, (
         "lesson  title  score  complete\n00_a           0/0    no\nLessons complete: 0 of 1; points: 0 of 0\n"
         "Lesson 00_a: 1 unreadable line(s) in the log were skipped (crmlab progress 00_a lists them).\n"), "")
+
+
+def test_check_reports_usage_errors_with_status_2(tmp_path, capsys):
+    from crmlab.cli import main
+
+    assert main(["check", str(tmp_path / "nowhere")]) == 2
+    assert "no such mapping file or folder" in capsys.readouterr().err
+    (tmp_path / "m.toml").write_text('folder = "."\n[tables.ordres]\n')
+    assert main(["check", str(tmp_path / "m.toml")]) == 2
+    assert "did you mean `orders`?" in capsys.readouterr().err
+
+
+def test_check_prints_json_on_request(capsys):
+    import json
+
+    from crmlab.cli import main
+    from crmlab.datasets.mapping import EXAMPLE
+
+    assert main(["check", str(EXAMPLE), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [t["rows_loaded"] for t in data["tables"]] == [5, 3] and data["lessons"]["05_rfm"] == []

@@ -120,7 +120,10 @@ def test_table_with_a_renamed_column_is_reported(tmp_path):
     orders = pd.read_parquet(folder / "orders.parquet").rename(columns={"total_cents": "total"})
     orders.to_parquet(folder / "orders.parquet")
     with pytest.raises(SchemaError, match=r"missing columns \['total_cents'\], unexpected columns \['total'\]") as err:
-        load_crm(folder, tables=["orders"])
+        load_crm(folder, tables=["orders"], strict=True)
+    assert "orders.parquet" in str(err.value)
+    with pytest.raises(SchemaError, match=r"lacks the required column\(s\) \['total_cents'\]") as err:
+        load_crm(folder, tables=["orders"])  # an export's contract: total_cents is required
     assert "orders.parquet" in str(err.value)
 
 
@@ -138,10 +141,34 @@ def test_a_company_export_in_csv_with_its_own_column_names(tmp_path):
 
 def test_without_the_mapping_the_error_names_the_fix(tmp_path):
     crm = load_crm(tables=["orders"])
-    crm.orders.rename(columns={"order_id": "OrderNo"}).to_csv(tmp_path / "orders.csv", index=False)
-    with pytest.raises(SchemaError, match=r"missing columns \['order_id'\], unexpected columns \['OrderNo'\]") as err:
+    crm.orders.rename(columns={"customer_id": "Client"}).to_csv(tmp_path / "orders.csv", index=False)
+    with pytest.raises(SchemaError, match=r"lacks the required column\(s\) \['customer_id'\]") as err:
         load_crm(tmp_path, tables=["orders"])
     assert "columns={'orders'" in str(err.value) and "orders.csv" in str(err.value)
+    with pytest.raises(SchemaError, match=r"missing columns \['customer_id'\], unexpected columns \['Client'\]"):
+        load_crm(tmp_path, tables=["orders"], strict=True)
+
+
+def test_an_export_keeps_extra_columns_and_leaves_optional_ones_absent(tmp_path):
+    crm = load_crm(tables=["orders"])
+    theirs = crm.orders.drop(columns=["channel", "rep_id"]).assign(Note="x")
+    theirs.to_csv(tmp_path / "orders.csv", index=False)
+    mine = load_crm(tmp_path, tables=["orders"]).orders
+    kept = [c for c in crm.orders.columns if c not in ("channel", "rep_id")]
+    assert list(mine.columns) == [*kept, "Note"]
+    pd.testing.assert_frame_equal(mine[kept], crm.orders[kept])
+    assert (mine["Note"] == "x").all()
+
+
+def test_key_checks_that_need_an_absent_column_are_skipped(tmp_path):
+    from crmlab.datasets.storage import key_problems
+
+    orders = pd.DataFrame({"customer_id": [1, 1], "ordered_at": [0, 0], "total_cents": [5, 5]})
+    lines = pd.DataFrame({"order_id": [7], "line_no": [1], "product_id": [1], "quantity": [1]})
+    problems, skipped = key_problems({"orders": orders, "order_lines": lines})
+    assert problems == []
+    assert skipped == ["orders.order_id is absent: the check that each order has its own key was skipped",
+                       "orders.order_id is absent: order_lines.order_id could not be checked against it"]
 
 
 @pytest.mark.parametrize(("columns", "error", "match"), [

@@ -2,11 +2,16 @@
 
 ``generate_crm`` makes the course's database; ``load_crm`` reads the committed copy, or a
 company's export read as ``ReadOptions`` say, every value exactly or an error;
+``read_mapping``/``load_export`` read an export described by a TOML mapping file, and
+``check_export`` reports every problem of it and which lessons it can feed;
 the ``load_*`` functions of :mod:`.real` read real public datasets that ship inside
 installed packages. Nothing is ever downloaded.
 """
 
+from .checkup import ExportReport, check_export
 from .crm import CRM
+from .mapping import ExportMapping, MappingError, load_export, read_mapping
+from .needs import LESSON_NEEDS
 from .options import ReadOptions
 from .real import load_bank_calls, load_caravan, load_cdnow, load_charity, load_telco_churn
 from .schema import TABLES, data_dictionary
@@ -15,9 +20,14 @@ from .synthetic import PLANTED, generate_crm
 
 __all__ = [
     "CRM",
+    "ExportMapping",
+    "ExportReport",
+    "LESSON_NEEDS",
+    "MappingError",
     "PLANTED",
     "ReadOptions",
     "TABLES",
+    "check_export",
     "data_dictionary",
     "generate_crm",
     "load_bank_calls",
@@ -25,6 +35,8 @@ __all__ = [
     "load_cdnow",
     "load_charity",
     "load_crm",
+    "load_export",
     "load_telco_churn",
+    "read_mapping",
     "save_crm",
 ]

@@ -11,7 +11,8 @@ class CRM(dict):
     """A dict of table name -> DataFrame that also allows ``crm.orders``.
 
     Like scikit-learn's ``Bunch``; ``truth`` holds the planted truths of a generated
-    database (empty for a company's own export).
+    database (empty for a company's own export); ``conventions`` the company's
+    :class:`~crmlab.conventions.Conventions`, when known (None otherwise).
 
     Examples
     --------
@@ -21,9 +22,10 @@ class CRM(dict):
     [1, 2]
     """
 
-    def __init__(self, tables: dict[str, pd.DataFrame], truth: dict | None = None) -> None:
+    def __init__(self, tables: dict[str, pd.DataFrame], truth: dict | None = None, conventions=None) -> None:
         super().__init__(tables)
         self.truth = truth or {}
+        self.conventions = conventions
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         try:

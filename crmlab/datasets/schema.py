@@ -1,13 +1,15 @@
 """The schema of the CRM database: tables, columns, types, keys and their meaning.
 
-One source for three things: the dtypes every loader returns, the key checks the
-tests run, and the data dictionary in ``datasets/README.md``
-(:func:`data_dictionary`).
+One source for four things: the dtypes every loader returns, the key checks the
+tests run, the data dictionary in ``datasets/README.md`` (:func:`data_dictionary`), and
+the contract for a company's own export: the columns each table *requires*
+(:attr:`Table.required`); the others are optional and may be absent, and extra columns
+are kept (:func:`apply_schema` with ``strict=False``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ from ..errors import SchemaError
 from .options import ReadOptions
 from .values import cast_column
 
-__all__ = ["TABLES", "Table", "apply_schema", "data_dictionary"]
+__all__ = ["TABLES", "ColumnPlan", "Table", "apply_schema", "column_plan", "data_dictionary"]
 
 TS = "datetime64[s, UTC]"  # an instant, stored in UTC
 DATE = "datetime64[s]"  # a local calendar date (Asia/Tehran), at midnight
@@ -24,7 +26,10 @@ DATE = "datetime64[s]"  # a local calendar date (Asia/Tehran), at midnight
 
 @dataclass(frozen=True)
 class Table:
-    """One table: what a row is, its columns ``(name, dtype, meaning)``, and its keys.
+    """One table: what a row is, its columns ``(name, dtype, meaning)``, its keys, and its contract.
+
+    ``required`` lists the columns a company's export must have for this table; the
+    others are optional (the course's own database has them all).
 
     Examples
     --------
@@ -32,6 +37,8 @@ class Table:
     ('order_id',)
     >>> TABLES["orders"].dtypes["ordered_at"]
     'datetime64[s, UTC]'
+    >>> TABLES["orders"].required
+    ('customer_id', 'ordered_at', 'total_cents')
     """
 
     row: str
@@ -39,6 +46,7 @@ class Table:
     primary_key: tuple
     foreign_keys: dict = field(default_factory=dict)  # column -> "table.column"
     truths: str = ""
+    required: tuple = ()  # columns an export must have; empty means all (see _REQUIRED)
 
     @property
     def dtypes(self) -> dict:
@@ -328,6 +336,87 @@ TABLES: dict[str, Table] = {
     ),
 }
 
+# The contract for an analyst's export: what makes each table meaningful. The minimum
+# export is `orders` (who bought, when, for how much), optionally `customers`.
+_REQUIRED = {
+    "customers": ("customer_id",),
+    "channels": ("channel",),
+    "interactions": ("customer_id", "channel", "occurred_at"),
+    "categories": ("category_id", "name"),
+    "products": ("product_id", "name"),
+    "orders": ("customer_id", "ordered_at", "total_cents"),
+    "order_lines": ("order_id", "product_id", "quantity"),
+    "shipments": ("shipment_id", "order_id"),
+    "invoices": ("invoice_id", "customer_id", "issued_date", "amount_cents"),
+    "payments": ("payment_id", "invoice_id", "paid_date", "amount_cents"),
+    "web_registrations": ("customer_id", "registered_at"),
+    "campaigns": ("campaign_id", "starts_on"),
+    "campaign_contacts": ("campaign_id", "customer_id", "responded"),
+    "tickets": ("ticket_id", "customer_id", "created_at"),
+    "opportunities": ("opportunity_id", "customer_id", "created_at", "stage"),
+    "opportunity_stages": ("opportunity_id", "stage", "entered_at"),
+    "reps": ("rep_id",),
+    "rep_activity": ("rep_id", "week_start", "records_entered"),
+    "raw_customers": ("customer_id",),
+    "raw_orders": ("customer_id", "ordered_at", "total_cents"),
+    "raw_tickets": ("ticket_id", "customer_id", "created_at"),
+}
+TABLES = {name: replace(t, required=_REQUIRED[name]) for name, t in TABLES.items()}
+
+
+@dataclass(frozen=True)
+class ColumnPlan:
+    """How the columns of one export table meet the schema.
+
+    Attributes
+    ----------
+    present : tuple of str
+        Schema columns the export has, in the schema's order.
+    absent : tuple of str
+        Optional schema columns the export lacks (they are not added).
+    missing : tuple of str
+        Required schema columns the export lacks: the table cannot load.
+    extra : tuple of str
+        The export's own columns that are not in the schema, in file order (kept as read).
+
+    Examples
+    --------
+    >>> column_plan("customers", ["customer_id", "VIP"]).extra
+    ('VIP',)
+    """
+
+    present: tuple
+    absent: tuple
+    missing: tuple
+    extra: tuple
+
+
+def column_plan(name: str, columns) -> ColumnPlan:
+    """Sort the columns of an export table (after renaming) into present, absent, missing and extra.
+
+    Parameters
+    ----------
+    name : str
+        Table name, a key of :data:`TABLES`.
+    columns : iterable of str
+        The table's column names, already renamed to the schema's names.
+
+    Examples
+    --------
+    >>> plan = column_plan("orders", ["ordered_at", "customer_id", "total_cents", "Country"])
+    >>> plan.present, plan.missing, plan.extra
+    (('customer_id', 'ordered_at', 'total_cents'), (), ('Country',))
+    >>> plan.absent[:3]
+    ('order_id', 'channel', 'rep_id')
+    """
+    table = _lookup(name)
+    have = list(columns)
+    present = tuple(c for c in table.dtypes if c in have)
+    missing = tuple(c for c in table.required if c not in have)
+    absent = tuple(c for c in table.dtypes if c not in have and c not in missing)
+    extra = tuple(c for c in have if c not in table.dtypes)
+    return ColumnPlan(present, absent, missing, extra)
+
 
 def _lookup(name: str) -> Table:
     try:
@@ -345,11 +434,16 @@ def apply_schema(
     source: str = "",
     options: ReadOptions | None = None,
     lines: pd.Series | np.ndarray | None = None,
+    strict: bool = True,
 ) -> pd.DataFrame:
-    """Return ``df`` with exactly the schema's columns, in order, with the schema's dtypes.
+    """Return ``df`` with the schema's columns, in order, with the schema's dtypes.
 
     Every value is cast exactly by :func:`~crmlab.datasets.values.cast_column`, or the
     load fails naming the column, example lines and the read option that fixes it.
+    ``strict=True`` (the course's database) requires exactly the schema's columns;
+    ``strict=False`` (a company's export) requires only :attr:`Table.required`: an absent
+    optional column stays absent (no empty column is invented) and extra columns are
+    kept, unchanged, after the schema's.
 
     Parameters
     ----------
@@ -363,12 +457,15 @@ def apply_schema(
         The export's conventions: units, date formats, time zone, calendar, missing texts.
     lines : array-like of int, optional
         Each row's line in ``source`` (header = line 1); by default row position + 2.
+    strict : bool, default True
+        Require exactly the schema's columns (True), or only the required ones (False).
 
     Raises
     ------
     SchemaError
-        When a column is missing or extra; :class:`~crmlab.errors.ValueLoadError` (a
-        SchemaError) when a value cannot take the column's type unchanged.
+        When a column is missing (or, with ``strict``, extra);
+        :class:`~crmlab.errors.ValueLoadError` (a SchemaError) when a value cannot take the
+        column's type unchanged.
 
     Examples
     --------
@@ -376,18 +473,23 @@ def apply_schema(
     >>> t = apply_schema("categories", pd.DataFrame({"name": ["Phones"], "category_id": [1]}))
     >>> list(t.columns), str(t["category_id"].dtype)
     (['category_id', 'name'], 'int64')
+    >>> own = apply_schema("orders", pd.DataFrame({"Country": ["UK"], "customer_id": ["7"], "total_cents": ["100"],
+    ...     "ordered_at": ["2011-12-09T12:50:00Z"]}), strict=False)
+    >>> list(own.columns)
+    ['customer_id', 'ordered_at', 'total_cents', 'Country']
     """
     table = _lookup(name)
     where = f" in {source}" if source else ""
-    expected = list(table.dtypes)
-    missing = [c for c in expected if c not in df.columns]
-    extra = [c for c in df.columns if c not in table.dtypes]
     doubled = sorted({str(c) for c in df.columns[df.columns.duplicated()]})
     if doubled:
         raise SchemaError(
             f"Table `{name}`{where} has the column(s) {doubled} more than once, so it is unclear which to load. "
             "Check the column mapping: two of your columns are mapped to the same schema column."
         )
+    if not strict:
+        return _apply_contract(name, table, df, source=source, options=options, lines=lines)
+    missing = [c for c in table.dtypes if c not in df.columns]
+    extra = [c for c in df.columns if c not in table.dtypes]
     if missing or extra:
         raise SchemaError(
             f"Table `{name}`{where} does not match the CRM schema: missing columns {missing}, "
@@ -401,6 +503,25 @@ def apply_schema(
         for col, dtype in table.dtypes.items()
     })
     return out.reset_index(drop=True)
+
+
+def _apply_contract(name, table, df, *, source, options, lines) -> pd.DataFrame:
+    plan = column_plan(name, df.columns)
+    if plan.missing:
+        where = f" in {source}" if source else ""
+        raise SchemaError(
+            f"Table `{name}`{where} lacks the required column(s) {list(plan.missing)} (it has {list(df.columns)}). "
+            f"Every `{name}` export needs {list(table.required)}; the other columns are optional. "
+            f"If your export names them differently, map them, e.g. in the mapping file "
+            f"[tables.{name}.columns] \"your column\" = \"{plan.missing[0]}\", "
+            f"or load_crm(folder, columns={{'{name}': {{'your column': '{plan.missing[0]}'}}}})."
+        )
+    options = ReadOptions() if options is None else options
+    df = df.reset_index(drop=True)
+    out = {col: cast_column(df[col], table.dtypes[col], table=name, column=col, source=source, options=options,
+                            lines=lines) for col in plan.present}
+    out.update({col: df[col] for col in plan.extra})
+    return pd.DataFrame(out, index=df.index)
 
 
 def data_dictionary() -> str:
@@ -420,6 +541,8 @@ def data_dictionary() -> str:
             lines.append(f"References: {refs}.")
         if t.truths:
             lines.append(f"Planted: {t.truths}.")
+        lines.append(f"A company's export must have {', '.join(f'`{c}`' for c in t.required)}; "
+                     "the other columns are optional.")
         lines += ["", "| column | type | meaning |", "|---|---|---|"]
         lines += [f"| `{c}` | {d} | {m} |" for c, d, m in t.columns]
         parts.append("\n".join(lines))

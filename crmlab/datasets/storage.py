@@ -3,10 +3,12 @@
 The course's default database is committed in ``datasets/crm/`` (and packaged as
 ``crmlab/datasets/data/crm`` in a wheel): one ``<table>.parquet`` per table and a
 ``truth.json`` with the planted truths. A company's export is a folder of
-``<table>.csv`` or ``<table>.parquet`` files: each is read exactly (CSV files by
-:mod:`.csvfiles`), cast by the schema, and its keys checked (:mod:`.keys`), or the
-load fails with the file, the line and the fix. Advice to run ``make data`` is given
-only for the course's own folder.
+``<table>.csv`` or ``<table>.parquet`` files (or files of any name, passed as
+``files=``): each is read exactly (CSV files by :mod:`.csvfiles`), cast by the schema,
+and its keys checked (:mod:`.keys`), or the load fails with the file, the line and the
+fix. The course's folder must have every column of the schema; an export only the
+required ones (:attr:`.schema.Table.required`), and keeps its extra columns. Advice to
+run ``make data`` is given only for the course's own folder.
 """
 
 from __future__ import annotations
@@ -18,14 +20,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..conventions import COURSE, Conventions
 from ..errors import DataFileError, SchemaError
 from .crm import CRM
 from .csvfiles import read_csv_text
-from .keys import check_keys
+from .keys import duplicate_keys, orphan_keys
 from .options import ReadOptions
 from .schema import TABLES, apply_schema
 
-__all__ = ["default_path", "load_crm", "save_crm"]
+__all__ = ["default_path", "key_problems", "load_crm", "read_table_file", "save_crm", "table_file"]
 
 _PACKAGED = Path(__file__).parent / "data" / "crm"
 _CHECKOUT = Path(__file__).resolve().parents[2] / "datasets" / "crm"
@@ -68,6 +71,10 @@ def load_crm(
     tables: Iterable[str] | None = None,
     columns: Mapping[str, Mapping[str, str]] | None = None,
     options: ReadOptions | None = None,
+    *,
+    files: Mapping[str, str | os.PathLike] | None = None,
+    strict: bool | None = None,
+    conventions: Conventions | None = None,
 ) -> CRM:
     """Load the CRM database: every table as a typed DataFrame, every row exactly, or an error.
 
@@ -87,11 +94,25 @@ def load_crm(
     options : ReadOptions, optional
         The export's conventions (encoding, delimiter, date formats, units, time zone...);
         by default those of the course's database.
+    files : dict, optional
+        Table name -> file name (relative to ``path``, or absolute), for files named
+        otherwise than ``<table>.csv``: ``{"orders": "sales_2011.csv"}``. The name must end
+        in ``.csv`` or ``.parquet``.
+    strict : bool, optional
+        True: every table must have exactly the schema's columns. False: the contract for
+        an export, only the required columns (``TABLES[name].required``); optional columns
+        may be absent (they are not added) and extra columns are kept after the schema's.
+        By default True for the course's own folder and False for any other. Key checks
+        that need an absent column are skipped (:func:`crmlab.datasets.check_export` lists them).
+    conventions : Conventions, optional
+        The company's conventions, kept as ``crm.conventions`` (by default
+        :data:`crmlab.conventions.COURSE` for the course's folder, None otherwise).
 
     Returns
     -------
     CRM
-        Table name -> DataFrame; ``crm.truth`` holds the planted truths.
+        Table name -> DataFrame; ``crm.truth`` holds the planted truths, ``crm.conventions``
+        the conventions.
 
     Raises
     ------
@@ -121,6 +142,10 @@ def load_crm(
             f"but a {type(options).__name__} was passed."
         )
     course = _is_course(folder)
+    if strict is None:
+        strict = course
+    if conventions is None and course:
+        conventions = COURSE
     if not folder.is_dir():
         raise DataFileError(
             folder, "The CRM data folder does not exist",
@@ -128,15 +153,74 @@ def load_crm(
             f"check the path: it is read from {Path.cwd()}; pass the folder that holds your export's files",
         )
     mapping = _check_mapping(columns, names)
+    named = _check_files(files, names)
     out, lines, sources = {}, {}, {}
     for name in names:
-        file = _table_file(folder, name, course)
-        out[name], lines[name] = _read_table(name, file, mapping.get(name, {}), options, course)
+        file = table_file(folder, name, named.get(name), course=course)
+        df, lines[name] = read_table_file(name, file, mapping.get(name, {}), options, course=course)
+        out[name] = apply_schema(name, df, source=str(file), options=options, lines=lines[name], strict=strict)
         sources[name] = str(file)
-    check_keys(out, sources=sources, lines=lines)
+    problems, _skipped = key_problems(out, sources=sources, lines=lines)
+    if problems:
+        raise SchemaError("\n".join(problems))
     truth_file = folder / "truth.json"
     truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
-    return CRM(out, truth=truth)
+    return CRM(out, truth=truth, conventions=conventions)
+
+
+def key_problems(
+    tables: Mapping[str, pd.DataFrame], *, sources: Mapping[str, str] | None = None,
+    lines: Mapping[str, pd.Series | None] | None = None,
+) -> tuple[list[str], list[str]]:
+    """The key problems of tables loaded together, and the key checks an absent column prevents.
+
+    Like :func:`~crmlab.datasets.keys.check_keys`, but for an export under the contract:
+    a primary key or foreign key whose column (or referenced column) is absent is not
+    checked, and said so.
+
+    Returns
+    -------
+    problems : list of str
+        Duplicate primary keys and orphan foreign keys, each a sentence with lines and fix.
+    skipped : list of str
+        One sentence per check that could not run.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> orders = pd.DataFrame({"customer_id": [1, 2]})
+    >>> customers = pd.DataFrame({"customer_id": [1]})
+    >>> problems, skipped = key_problems({"orders": orders, "customers": customers})
+    >>> print(problems[0])  # doctest: +ELLIPSIS
+    Column `orders.customer_id` has 1 value that is not a `customer_id` of table `customers`: 2 on row 2. ...
+    >>> skipped
+    ['orders.order_id is absent: the check that each order has its own key was skipped']
+    """
+    sources, lines = dict(sources or {}), dict(lines or {})
+    problems, skipped, usable = [], [], {}
+    for name, df in tables.items():
+        table = TABLES[name]
+        key = [c for c in table.primary_key if c not in df]
+        if key:
+            what = table.row.split(" (")[0].replace("one ", "each ", 1)
+            skipped.append(f"{name}.{', '.join(key)} {'is' if len(key) == 1 else 'are'} absent: the check that "
+                           f"{what} has its own key was skipped")
+        else:
+            problems += duplicate_keys(name, df, source=sources.get(name, ""), lines=lines.get(name))
+        drop = []
+        for column, ref in table.foreign_keys.items():
+            target, target_column = ref.split(".")
+            if target not in tables:
+                continue
+            if column not in df:
+                drop.append(column)  # nothing to check: no values refer anywhere
+            elif target_column not in tables[target]:
+                drop.append(column)
+                skipped.append(f"{target}.{target_column} is absent: {name}.{column} could not be checked "
+                               f"against it")
+        usable[name] = df.drop(columns=drop) if drop else df
+    problems += orphan_keys(usable, sources=sources, lines=lines)
+    return problems, skipped
 
 
 def _is_course(folder: Path) -> bool:
@@ -192,7 +276,44 @@ def _check_mapping(columns, names: list[str]) -> dict[str, dict[str, str]]:
     return {t: dict(m) for t, m in columns.items() if t in names}
 
 
-def _table_file(folder: Path, name: str, course: bool) -> Path:
+def _check_files(files, names: list[str]) -> dict[str, str | os.PathLike]:
+    if files is None:
+        return {}
+    if not isinstance(files, Mapping):
+        raise TypeError("The value for `files` must be a dict of table name -> file name, e.g. "
+                        f"{{'orders': 'sales.csv'}}, but a {type(files).__name__} was passed.")
+    unknown = [t for t in files if t not in TABLES]
+    if unknown:
+        raise ValueError(f"`files` names tables the schema does not have: {unknown}. Tables: {sorted(TABLES)}.")
+    for table, file in files.items():
+        if not isinstance(file, str | os.PathLike) or Path(file).suffix.lower() not in (".csv", ".parquet"):
+            raise ValueError(f"`files['{table}']` must be a file name ending in .csv or .parquet, "
+                             f"but {file!r} was passed. Save the table as CSV (UTF-8) or Parquet.")
+    return {t: f for t, f in files.items() if t in names}
+
+
+def table_file(folder: Path, name: str, file: str | os.PathLike | None = None, *, course: bool = False) -> Path:
+    """The file of table ``name`` in ``folder``: ``file`` if given, else ``<name>.parquet`` or ``<name>.csv``.
+
+    Raises
+    ------
+    DataFileError
+        The file does not exist, or the table is there both as CSV and as Parquet.
+
+    Examples
+    --------
+    >>> table_file(default_path(), "orders").name
+    'orders.parquet'
+    """
+    folder = Path(folder)
+    if file is not None:
+        path = folder / file
+        if not path.is_file():
+            have = sorted(p.name for p in folder.iterdir() if p.suffix.lower() in (".csv", ".parquet")) \
+                if folder.is_dir() else []
+            raise DataFileError(path, f"The file of table `{name}` does not exist",
+                                f"check its name in the mapping (the folder has {have})")
+        return path
     found = [folder / f"{name}{suffix}" for suffix in (".parquet", ".csv") if (folder / f"{name}{suffix}").exists()]
     if len(found) == 2:
         dates = ", ".join(f"{f.name} changed {pd.Timestamp(f.stat().st_mtime, unit='s'):%Y-%m-%d %H:%M}" for f in found)
@@ -213,19 +334,41 @@ def _table_file(folder: Path, name: str, course: bool) -> Path:
     raise DataFileError(file, f"The CRM table `{name}` is missing (looked for {name}.parquet and {name}.csv)", fix)
 
 
-def _read_table(
-    name: str, file: Path, renames: dict[str, str], options: ReadOptions, course: bool,
+def read_table_file(
+    name: str, file: Path, renames: Mapping[str, str], options: ReadOptions, *, course: bool = False,
 ) -> tuple[pd.DataFrame, pd.Series | None]:
-    if file.suffix == ".csv":
+    """Read one table's file as it is (CSV as text), with its columns renamed; not yet cast.
+
+    Returns
+    -------
+    frame : DataFrame
+        The file's columns, renamed by ``renames`` (their name -> schema name).
+    lines : Series or None
+        File line of each row for CSV (header = line 1); None for Parquet.
+
+    Raises
+    ------
+    DataFileError
+        The file cannot be read exactly.
+    SchemaError
+        ``renames`` names a column the file lacks, or would make a column twice.
+
+    Examples
+    --------
+    >>> df, lines = read_table_file("categories", default_path() / "categories.parquet", {}, ReadOptions())
+    >>> list(df.columns), lines
+    (['category_id', 'name'], None)
+    """
+    file = Path(file)
+    if file.suffix.lower() == ".csv":
         source = {ours: theirs for theirs, ours in renames.items()}
         text = read_csv_text(file, encoding=options.encoding, delimiter=options.delimiter,
                              expected=tuple(source.get(c, c) for c in TABLES[name].dtypes))
         df, lines = text.frame, text.lines
     else:
         df, lines = _read_parquet(name, file, course), None
-    _check_columns(name, file, list(df.columns), renames)
-    df = df.rename(columns=renames)
-    return apply_schema(name, df, source=str(file), options=options, lines=lines), lines
+    _check_columns(name, file, list(df.columns), dict(renames))
+    return df.rename(columns=dict(renames)), lines
 
 
 def _read_parquet(name: str, file: Path, course: bool) -> pd.DataFrame:

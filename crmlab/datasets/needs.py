@@ -1,0 +1,113 @@
+"""What each lesson needs of the data: the tables and columns it reads.
+
+:data:`LESSON_NEEDS` declares, for each lesson of ``notebooks/``, the columns its
+analyses cannot do without; :func:`lesson_verdicts` says which lessons an export can
+feed. Columns a lesson uses only for an optional comparison are not listed. Lessons 05
+to 08 and 13 were read cell by cell; the others are declared from the tables they load
+and are written for the course's own company (00-04, 09-12).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+__all__ = ["LESSON_NEEDS", "lesson_verdicts", "missing_for"]
+
+_PURCHASES = ("customer_id", "ordered_at", "total_cents")
+_BAD_SERVICE = ("ticket_id", "customer_id", "created_at", "first_response_at", "sla_hours", "satisfaction")
+
+#: Lesson id (the notebook's name) -> {table: columns it needs}.
+LESSON_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "00_welcome": {"orders": (*_PURCHASES, "channel"), "customers": ("customer_id", "region")},
+    "01_crm_goals": {
+        "customers": ("customer_id", "segment", "acquisition_channel"), "orders": _PURCHASES,
+        "interactions": ("customer_id", "channel", "occurred_at"), "channels": ("channel", "is_online", "direction"),
+        "tickets": ("ticket_id", "customer_id", "created_at", "first_response_at"),
+        "opportunities": ("opportunity_id", "stage"), "reps": ("rep_id", "team"),
+    },
+    "02_training_users": {
+        "reps": ("rep_id", "region", "training_method", "trained_on"),
+        "rep_activity": ("rep_id", "week_start", "required_fields_total", "required_fields_filled"),
+    },
+    "03_data_quality": {
+        "raw_customers": ("customer_id", "first_name", "last_name", "email", "phone", "segment", "city", "birth_year"),
+        "raw_orders": (*_PURCHASES, "status"), "customers": ("customer_id",), "orders": _PURCHASES,
+    },
+    "04_bi_questions": {
+        "customers": ("customer_id", "segment", "region"), "orders": (*_PURCHASES, "channel", "status"),
+        "tickets": ("ticket_id", "customer_id", "created_at"),
+        "shipments": ("shipment_id", "order_id", "carrier", "promised_date", "delivered_date"),
+        "invoices": ("invoice_id", "customer_id", "due_date", "amount_cents"),
+        "payments": ("payment_id", "invoice_id", "paid_date", "amount_cents"),
+    },
+    "05_rfm": {"orders": _PURCHASES},
+    "06_clusters": {
+        "orders": ("order_id", *_PURCHASES), "order_lines": ("order_id", "product_id", "quantity"),
+        "products": ("product_id", "category_id"), "categories": ("category_id", "name"),
+    },
+    "07_cohorts": {
+        "orders": _PURCHASES, "customers": ("customer_id", "acquisition_channel"),
+        "interactions": ("customer_id", "channel", "occurred_at"), "tickets": _BAD_SERVICE,
+    },
+    "08_clv_churn": {
+        "orders": _PURCHASES, "customers": ("customer_id", "signup_date"),
+        "tickets": _BAD_SERVICE, "interactions": ("customer_id", "channel", "occurred_at"),
+    },
+    "09_experiments": {
+        "campaigns": ("campaign_id", "is_experiment", "starts_on", "ends_on"),
+        "campaign_contacts": ("campaign_id", "customer_id", "group", "responded"),
+        "customers": ("customer_id", "consent_email", "region", "segment"),
+    },
+    "10_service": {
+        "tickets": (*_BAD_SERVICE, "channel", "priority", "resolved_at", "agent_id"),
+        "customers": ("customer_id", "region"), "reps": ("rep_id",),
+    },
+    "11_pipeline": {
+        "opportunities": ("opportunity_id", "customer_id", "rep_id", "created_at", "amount_cents", "stage",
+                          "closed_at"),
+        "opportunity_stages": ("opportunity_id", "stage", "entered_at"), "reps": ("rep_id", "team", "region"),
+    },
+    "12_cross_selling": {
+        "orders": ("order_id", "customer_id"), "order_lines": ("order_id", "product_id"),
+        "products": ("product_id", "category_id"), "categories": ("category_id", "name"),
+    },
+    "13_capstone": {"orders": _PURCHASES},
+}
+
+
+def missing_for(lesson: str, available: Mapping[str, Iterable[str]]) -> list[str]:
+    """The ``table.column`` names ``lesson`` needs that ``available`` lacks (empty: it can run).
+
+    Parameters
+    ----------
+    lesson : str
+        A key of :data:`LESSON_NEEDS`, e.g. ``"05_rfm"``.
+    available : dict
+        Table name -> the columns loaded (only tables that loaded without a problem).
+
+    Examples
+    --------
+    >>> missing_for("05_rfm", {"orders": ["customer_id", "ordered_at", "total_cents"]})
+    []
+    >>> missing_for("12_cross_selling", {"orders": ["customer_id"]})[:3]
+    ['orders.order_id', 'order_lines.order_id', 'order_lines.product_id']
+    """
+    if lesson not in LESSON_NEEDS:
+        raise ValueError(f"The value for `lesson` must be one of {sorted(LESSON_NEEDS)}, but {lesson!r} was passed.")
+    have = {table: set(columns) for table, columns in available.items()}
+    return [f"{table}.{c}" for table, columns in LESSON_NEEDS[lesson].items() for c in columns
+            if c not in have.get(table, ())]
+
+
+def lesson_verdicts(available: Mapping[str, Iterable[str]]) -> dict[str, list[str]]:
+    """For every lesson, what the export lacks for it: ``{lesson: [table.column, ...]}`` (empty: can run).
+
+    Examples
+    --------
+    >>> v = lesson_verdicts({"orders": ["customer_id", "ordered_at", "total_cents"]})
+    >>> v["05_rfm"], v["10_service"][:2]
+    ([], ['tickets.ticket_id', 'tickets.customer_id'])
+    """
+    available = {table: list(columns) for table, columns in available.items()}
+    return {lesson: missing_for(lesson, available) for lesson in LESSON_NEEDS}
+

@@ -1,0 +1,122 @@
+"""The validation report: every problem of a table at once, with its lines; keys; which lessons can run."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crmlab.cli import main
+from crmlab.datasets import LESSON_NEEDS, TABLES, check_export
+from crmlab.datasets.mapping import EXAMPLE
+
+GOOD = (
+    "order_id,customer_id,ordered_at,total_cents,status\n"
+    "1,17850,2011-03-05T09:15:00Z,13912,completed\n"
+    "2,13047,2011-03-06T10:00:00Z,500,completed\n"
+)
+BAD = (
+    "order_id,customer_id,ordered_at,total_cents,status,Region\n"   # line 1
+    "1,17850,2011-03-05T09:15:00Z,13912,completed,North\n"          # line 2
+    "2,abc,2011-03-06T10:00:00Z,500,completed,North\n"              # line 3: customer_id
+    "3,13047,2011-13-45T10:00:00Z,12.50,completed,South\n"          # line 4: ordered_at, total_cents
+    "4,13047,2011-03-08T10:00:00Z,7.5,completed,South\n"            # line 5: total_cents
+    "5,99x,2011-03-09T10:00:00Z,100,completed,East\n"               # line 6: customer_id
+)
+
+
+def test_every_problem_of_a_table_is_listed_with_its_lines(tmp_path):
+    (tmp_path / "orders.csv").write_text(BAD)
+    report = check_export(tmp_path)
+    (orders,) = report.tables
+    assert (orders.table, orders.rows_read, orders.rows_loaded) == ("orders", 5, 0)
+    assert orders.extra == ("Region",) and orders.absent == ("channel", "rep_id", "campaign_id")
+    found = {p.column: p for p in orders.problems}
+    assert sorted(found) == ["customer_id", "ordered_at", "total_cents"]
+    assert found["customer_id"].examples == ((3, "abc"), (6, "99x")) and found["customer_id"].count == 2
+    assert found["total_cents"].examples == ((4, "12.50"), (5, "7.5")) and found["total_cents"].count == 2
+    assert "units={'orders.total_cents': 'major'}" in found["total_cents"].fix
+    assert found["ordered_at"].examples == ((4, "2011-13-45T10:00:00Z"),)
+    assert not report.ok
+    assert not report.can_run("05_rfm")  # the table does not load
+    text = str(report)
+    for shown in ("line 3: 'abc'", "line 6: '99x'", "line 4: '12.50'", "line 5: '7.5'", "line 4: '2011-13-45"):
+        assert shown in text
+    frame = report.problems_frame()
+    assert frame["column"].tolist() == ["customer_id", "ordered_at", "total_cents"]  # schema order
+
+
+def test_a_file_error_stops_only_its_table(tmp_path):
+    (tmp_path / "orders.csv").write_text(GOOD)
+    (tmp_path / "customers.csv").write_bytes(b"")
+    report = check_export(tmp_path)
+    by_name = {t.table: t for t in report.tables}
+    assert by_name["orders"].ok and by_name["orders"].rows_loaded == 2
+    (problem,) = by_name["customers"].problems
+    assert "is empty (0 bytes)" in problem.problem and "header line" in problem.fix
+    assert "orders.customer_id refers to table `customers`, which did not load: not checked" in report.skipped_checks
+
+
+def test_lesson_verdicts_for_an_orders_only_export(tmp_path):
+    (tmp_path / "orders.csv").write_text(GOOD.replace("order_id,", "").replace("\n1,", "\n").replace("\n2,", "\n"))
+    report = check_export(tmp_path)
+    assert report.ok
+    assert report.can_run("05_rfm") and report.can_run("13_capstone")
+    for lesson in ("07_cohorts", "08_clv_churn", "10_service"):  # they need tickets
+        assert not report.can_run(lesson)
+        assert "tickets.ticket_id" in report.lessons[lesson]
+    assert report.lessons["00_welcome"] == ["orders.channel", "customers.customer_id", "customers.region"]
+    verdicts = dict(report.lessons_frame().values.tolist())
+    assert verdicts["05_rfm"] == "can run"
+    assert verdicts["00_welcome"] == "missing: table customers, orders.channel"
+    assert "orders.order_id is absent: the check that each order has its own key was skipped" in report.skipped_checks
+
+
+def test_key_problems_are_reported(tmp_path):
+    (tmp_path / "orders.csv").write_text(GOOD.replace("\n2,", "\n1,"))
+    (tmp_path / "customers.csv").write_text("customer_id\n17850\n")
+    report = check_export(tmp_path)
+    assert all(t.ok for t in report.tables) and not report.ok
+    assert any("key `order_id` is not unique" in k and "lines 2, 3" in k for k in report.key_problems)
+    assert any("`orders.customer_id`" in k and "13047 on line 3" in k for k in report.key_problems)
+
+
+def test_the_report_in_a_notebook_and_as_data():
+    report = check_export(EXAMPLE)
+    frame = report.to_frame()
+    assert frame[["table", "rows read", "rows loaded", "extra (kept)"]].values.tolist() == [
+        ["orders", 5, 5, "Country"], ["customers", 3, 3, "Country"]]
+    assert "<table" in report._repr_html_()
+    data = json.loads(json.dumps(report.to_dict()))
+    assert data["ok"] is True and data["lessons"]["05_rfm"] == []
+
+
+def test_parquet_problems_are_counted_in_rows_and_an_unnamed_folder_is_a_usage_error(tmp_path, capsys):
+    import pandas as pd
+
+    pd.DataFrame({"customer_id": [1, 2, 3], "ordered_at": ["2011-01-02T10:00:00Z"] * 3,
+                  "total_cents": [10.0, 2.5, 7.25]}).to_parquet(tmp_path / "orders.parquet")
+    (problem,) = check_export(tmp_path).tables[0].problems
+    assert (problem.column, problem.where, problem.examples) == ("total_cents", "row", ((2, 2.5), (3, 7.25)))
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "sales.csv").write_text(GOOD)
+    with pytest.raises(FileNotFoundError, match=r"no file is named after a table.*\['sales.csv'\]"):
+        check_export(other)
+    assert main(["check", str(other)]) == 2
+    assert "mapping file" in capsys.readouterr().err
+
+
+def test_lesson_needs_name_real_columns():
+    for lesson, needs in LESSON_NEEDS.items():
+        for table, columns in needs.items():
+            assert set(columns) <= set(TABLES[table].dtypes), (lesson, table)
+    assert LESSON_NEEDS["05_rfm"] == {"orders": ("customer_id", "ordered_at", "total_cents")}
+
+
+@pytest.mark.parametrize(("content", "status"), [(GOOD, 0), (BAD, 1)])
+def test_crmlab_check_exit_status(tmp_path, capsys, content, status):
+    (tmp_path / "orders.csv").write_text(content)
+    assert main(["check", str(tmp_path)]) == status
+    out = capsys.readouterr().out
+    assert "05_rfm" in out and ("Result: every table loads." in out) == (status == 0)
