@@ -84,6 +84,7 @@ data: $(STAMP)  ## regenerate the committed synthetic CRM in datasets/crm
 
 benchmark: $(STAMP)  ## rerun the benchmarks in benchmarks/
 	$(BIN)/python benchmarks/bench_generate.py
+	$(BIN)/python benchmarks/bench_load.py
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache

@@ -31,6 +31,12 @@ _TIME = (r"(?:[T ]+(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))
 _YMD = r"^(?P<a>\d{4})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{1,2})" + _TIME
 _DMY = r"^(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<c>\d{4})" + _TIME
 _NUMBER = r"^[+-]?\d+(?:\.\d+)?$"
+_ISO_DIGITS = {  # length of a fixed ISO 8601 layout -> positions of its digits
+    10: [0, 1, 2, 3, 5, 6, 8, 9],
+    19: [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18],
+    20: [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18],
+    25: [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18, 20, 21, 23, 24],
+}
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _FIRST, _AFTER_LAST = (int(np.datetime64(f"{y}-01-01T00:00:00", "s").astype(np.int64)) for y in (1700, 2201))
 _EXCEL_1970 = 25569  # Excel's serial number of 1970-01-01 (1900 date system)
@@ -135,11 +141,60 @@ def _all_iso(arr: pa.Array, missing: np.ndarray) -> bool:
     return bool((iso | missing).all())
 
 
+def _iso_parts(arr: pa.Array, missing: np.ndarray) -> dict | None:
+    """The parts ``_YMD`` would extract, read by position when every value has one fixed ISO 8601 layout.
+
+    The layouts are 2011-03-05, 2011-03-05T14:30:00 (or a space for T), the same with Z or with an
+    offset such as +03:30. Returns None when any present value has another layout: the regular
+    expression then reads the column (several times slower on a million rows).
+    """
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    values = pc.filter(arr, pa.array(~missing))
+    if not len(values) or values.null_count:
+        return None
+    lengths = np.asarray(pc.binary_length(values))
+    width = int(lengths[0])
+    if width not in _ISO_DIGITS or (lengths != width).any():
+        return None
+    offsets = np.frombuffer(values.buffers()[1], np.int64 if pa.types.is_large_string(values.type) else np.int32)
+    offsets = offsets[values.offset:values.offset + len(values) + 1]
+    data = np.frombuffer(values.buffers()[2], np.uint8)[offsets[0]:offsets[-1]].reshape(-1, width)
+    digit = {i: data[:, i] - np.uint8(48) for i in _ISO_DIGITS[width]}  # a byte not 0-9 wraps round above 9
+    ok = all((v < 10).all() for v in digit.values()) and (data[:, [4, 7]] == ord("-")).all()
+    if width > 10:
+        ok = ok and np.isin(data[:, 10], [ord("T"), ord(" ")]).all() and (data[:, [13, 16]] == ord(":")).all()
+    if width == 20:
+        ok = ok and (data[:, 19] == ord("Z")).all()
+    if width == 25:
+        ok = ok and np.isin(data[:, 19], [ord("+"), ord("-")]).all() and (data[:, 22] == ord(":")).all()
+    if not ok:
+        return None
+    parts = {}
+    for name, places in (("a", (0, 1, 2, 3)), ("b", (5, 6)), ("c", (8, 9)), ("H", (11, 12)), ("M", (14, 15)),
+                         ("S", (17, 18))):
+        full = np.zeros(len(arr), np.int64)
+        if places[0] < width:
+            number = np.zeros(len(values), np.int64)
+            for i in places:
+                number = number * 10 + digit[i]
+            full[~missing] = number
+        parts[name] = full
+    blank = pc.fill_null(pa.nulls(len(arr), pa.string()), "")
+    parts["f"] = blank
+    parts["z"] = pc.if_else(pa.array(missing), "", pc.utf8_slice_codeunits(arr, 19, 25)) if width > 19 else blank
+    return parts
+
+
 def _from_parts(arr: pa.Array, missing: np.ndarray, col: _Column) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    ymd = pc.extract_regex(arr, _YMD)
-    is_ymd = ~missing & _np(pc.is_valid(ymd))
+    iso = _iso_parts(arr, missing)
+    if iso is not None:
+        ymd, is_ymd = None, ~missing
+    else:
+        ymd = pc.extract_regex(arr, _YMD)
+        is_ymd = ~missing & _np(pc.is_valid(ymd))
     dmy = pc.extract_regex(arr, _DMY) if (~missing & ~is_ymd).any() else ymd  # most exports: ISO only
-    is_dmy = ~missing & ~is_ymd & _np(pc.is_valid(dmy))
+    is_dmy = ~missing & ~is_ymd & _np(pc.is_valid(dmy)) if dmy is not None else np.zeros(len(missing), bool)
     other = ~missing & ~is_ymd & ~is_dmy
     if other.any():
         numbers = other & _np(pc.match_substring_regex(arr, _NUMBER))
@@ -153,6 +208,8 @@ def _from_parts(arr: pa.Array, missing: np.ndarray, col: _Column) -> tuple[np.nd
     chosen = pa.array(is_ymd)
 
     def part(name: str, text: bool = False):
+        if iso is not None:
+            return iso[name]
         value = pc.struct_field(ymd, name)
         if is_dmy.any():
             value = pc.if_else(chosen, value, pc.struct_field(dmy, name))
@@ -209,13 +266,20 @@ def _from_parts(arr: pa.Array, missing: np.ndarray, col: _Column) -> tuple[np.nd
 
 
 def _offset(zone: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Hours and minutes of offsets such as ``+03:30``, ``-0500``, ``+03``; 0 for ``Z`` and ``UTC``."""
-    digits = pc.replace_substring_regex(zone, r"^(Z|UTC)$|:", "")
+    """Hours and minutes of offsets such as ``+03:30``, ``-0500``, ``+03``; 0 for ``Z`` and ``UTC``.
+
+    An export has few distinct offsets: each is read once, then spread to its rows.
+    """
+    if isinstance(zone, pa.ChunkedArray):
+        zone = zone.combine_chunks()
+    coded = pc.dictionary_encode(zone)
+    rows = np.asarray(coded.indices.fill_null(0), dtype=np.int64)
+    digits = pc.replace_substring_regex(coded.dictionary, r"^(Z|UTC)$|:", "")
 
     def number(t):
         return np.asarray(pc.cast(pc.if_else(pc.equal(t, ""), "0", t), pa.int64()), dtype=np.int64)
 
-    return number(pc.utf8_slice_codeunits(digits, 1, 3)), number(pc.utf8_slice_codeunits(digits, 3, 5))
+    return number(pc.utf8_slice_codeunits(digits, 1, 3))[rows], number(pc.utf8_slice_codeunits(digits, 3, 5))[rows]
 
 
 def _refuse_ambiguous(col: _Column, is_dmy: np.ndarray, a: np.ndarray, b: np.ndarray) -> None:
