@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from crmlab.conventions import Conventions
 from crmlab.validation import column_arguments
 
 from .segments import SEGMENTS, Segment
@@ -26,6 +27,7 @@ def targeting_list(
     consented_only: bool = True,
     cents: bool = True,
     rules: Sequence[Segment] = SEGMENTS,
+    conventions: Conventions | None = None,
 ) -> pd.DataFrame:
     """One row per customer to contact: segment, priority, contact details, channel, reason, action.
 
@@ -46,6 +48,10 @@ def targeting_list(
         ``total_spend`` is in cents (the course data): the reason shows dollars.
     rules : sequence of Segment
         Where the suggested actions come from; by default :data:`SEGMENTS`.
+    conventions : Conventions, optional
+        The company's conventions: when given, ``total_spend`` is in its minor unit and the
+        reason shows the spend in whole units of its currency, e.g. "GBP 2,500" (``cents``
+        is then ignored).
 
     Returns
     -------
@@ -69,6 +75,10 @@ def targeting_list(
     customer_id
     1                   1      email  8 orders, the last 400 days ago; $2,500 spent
     2                   2        sms    6 orders, the last 380 days ago; $900 spent
+    >>> from crmlab.conventions import from_mapping
+    >>> shop = from_mapping({"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09"})
+    >>> targeting_list(rfm, customers, segments=["At risk"], conventions=shop)["reason"].iloc[0]
+    '8 orders, the last 400 days ago; GBP 2,500 spent'
     """
     column_arguments(rfm, _NEEDED, "rfm")
     needed = {c: c for c in ("customer_id", *CONTACT_COLUMNS, "consent_email", "consent_sms")}
@@ -86,7 +96,7 @@ def targeting_list(
     out = pd.DataFrame({"segment": rows["segment"].astype(str), "priority": _priority(rows)}, index=rows.index)
     out = out.join(people[list(CONTACT_COLUMNS)])
     out["contact_by"] = contact_by
-    out["reason"] = _reasons(rows, cents)
+    out["reason"] = _reasons(rows, cents, conventions)
     out["action"] = out["segment"].map(actions)
     order = {name: i for i, name in enumerate(actions)}
     out = out.sort_values("priority").sort_values("segment", key=lambda s: s.map(order), kind="stable")
@@ -112,9 +122,12 @@ def _priority(rows: pd.DataFrame) -> pd.Series:
     return priority.reindex(rows.index).astype("int64")
 
 
-def _reasons(rows: pd.DataFrame, cents: bool) -> pd.Series:
-    spend = rows["total_spend"] / (100 if cents else 1)
+def _reasons(rows: pd.DataFrame, cents: bool, conventions: Conventions | None) -> pd.Series:
+    if conventions is None:
+        spend, symbol = rows["total_spend"] / (100 if cents else 1), "$"
+    else:
+        spend, symbol = rows["total_spend"] / 10**conventions.minor_unit, f"{conventions.currency} "
     n = rows["n_orders"].astype("int64")
     return (n.astype(str) + np.where(n == 1, " order", " orders") + ", the last "
-            + rows["days_since_last_order"].astype("int64").astype(str) + " days ago; $"
+            + rows["days_since_last_order"].astype("int64").astype(str) + " days ago; " + symbol
             + spend.map("{:,.0f}".format) + " spent")  # fmt: skip
