@@ -341,3 +341,17 @@ def test_jalali_leap_years_match_the_official_calendar():
 
     leap = [y for y in range(1370, 1409) if length(y) == 366]
     assert leap == [1370, 1375, 1379, 1383, 1387, 1391, 1395, 1399, 1403, 1408]
+
+
+def test_a_date_means_the_start_of_its_local_day_even_when_midnight_is_skipped():
+    """Iran's clocks jumped from 00:00 to 01:00 on 22 March 1997: that day starts at 01:00 (+04:30)."""
+    tehran = ZoneInfo("Asia/Tehran")
+    got = cast_column(pd.Series(["1997-03-22", "1997-03-21"]), "datetime64[s, UTC]", table="orders",
+                      column="ordered_at", options=ReadOptions(timezone="Asia/Tehran"))
+    first_instant = dt.datetime(1997, 3, 22, 1, 0, tzinfo=tehran).astimezone(dt.UTC)
+    assert dt.datetime(1997, 3, 22, 0, 0, tzinfo=tehran).utcoffset() != first_instant.astimezone(tehran).utcoffset()
+    assert got[0].to_pydatetime() == first_instant
+    assert got[1].to_pydatetime() == dt.datetime(1997, 3, 21, tzinfo=tehran).astimezone(dt.UTC)
+    with pytest.raises(ValueLoadError, match="occur twice or never"):  # a real time in the gap is still refused
+        cast_column(pd.Series(["1997-03-22 00:30"]), "datetime64[s, UTC]", table="orders", column="ordered_at",
+                    options=ReadOptions(timezone="Asia/Tehran"))

@@ -162,6 +162,24 @@ def _guess_encoding(raw: bytes) -> tuple[str, str]:
     return "Windows-1252 (Western European)", "cp1252"
 
 
+def _utf16_without_mark(head: bytes) -> str | None:
+    """``"utf-16-le"``/``"utf-16-be"`` when ``head`` reads as UTF-16 text lines, else None.
+
+    ASCII text in UTF-16 has a 0 in one byte of each pair; Persian text does not, so the test is
+    whether one byte order gives printable text holding line breaks or delimiters (the other order
+    turns each newline into an unassigned character).
+    """
+    odd, even = head[1::2].count(0) / len(head[1::2] or b"."), head[0::2].count(0) / len(head[0::2] or b".")
+    if max(odd, even) > 0.8 and min(odd, even) < 0.05:
+        return "utf-16-le" if odd > even else "utf-16-be"
+    for codec in ("utf-16-le", "utf-16-be"):
+        sample = head[: len(head) // 2 * 2].decode(codec, "replace")
+        readable = sum(ch.isprintable() or ch in "\t\r\n" for ch in sample)
+        if sample and readable >= 0.95 * len(sample) and any(ch in sample for ch in "\n\t,;|"):
+            return codec
+    return None
+
+
 def _refuse_binary(raw: bytes, file: Path, encoding: str | None) -> None:
     head = raw[:4096]
     for magic, kind, fix in _MAGIC:
@@ -169,9 +187,8 @@ def _refuse_binary(raw: bytes, file: Path, encoding: str | None) -> None:
             raise DataFileError(file, f"`{file.name}` is not a CSV text file: it is {kind}", fix)
     if encoding or b"\x00" not in head:
         return
-    odd, even = head[1::2].count(0) / len(head[1::2] or b"."), head[0::2].count(0) / len(head[0::2])
-    if max(odd, even) > 0.8 and min(odd, even) < 0.05:  # ASCII letters in UTF-16: one byte of each pair is 0
-        codec = "utf-16-le" if odd > even else "utf-16-be"
+    codec = _utf16_without_mark(head)
+    if codec:
         raise DataFileError(
             file, f"`{file.name}` looks like UTF-16 text without a byte-order mark (every other byte is 0)",
             f"{_OPTION.format(f'encoding={codec!r}')}, or save the file again as UTF-8",

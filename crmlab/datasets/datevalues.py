@@ -341,6 +341,17 @@ def _shift(secs: np.ndarray, tz: str, col: _Column, rows: np.ndarray, *, to_utc:
     if to_utc:
         local = values.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
         lost = local.isna().to_numpy()
+        midnight = lost & (secs % 86400 == 0)
+        if midnight.any():
+            # A date without a time (midnight) means the start of that local day. Where a clock
+            # change skips midnight (Iran until 2022: 00:00 -> 01:00) the day starts at the first
+            # instant that exists; where midnight repeats, at its first occurrence. Documented in
+            # ReadOptions, tested in tests/test_load_values.py.
+            starts = values[midnight].dt.tz_localize(tz, ambiguous=np.ones(midnight.sum(), dtype=bool),
+                                                     nonexistent="shift_forward")
+            local = local.copy()
+            local[midnight] = starts.to_numpy()
+            lost = local.isna().to_numpy()
         if lost.any():
             bad = np.zeros(len(rows), dtype=bool)
             bad[np.flatnonzero(rows)[lost]] = True

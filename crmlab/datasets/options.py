@@ -46,7 +46,9 @@ class ReadOptions:
         (seconds or milliseconds since 1970-01-01 UTC) or ``"excel"`` (serial days, 1900 system).
     timezone : str, optional
         IANA zone (``"Asia/Tehran"``) in which times without an offset were recorded. When
-        None such times are refused.
+        None such times are refused. A local time that a daylight-saving change skips or
+        repeats is refused, except midnight: a date without a time means the start of that
+        local day (01:00 where the clock jumps from 00:00 to 01:00).
     calendar : {"gregorian", "jalali"}
         Calendar of the dates in the export; Jalali dates are converted to Gregorian.
     units : dict, optional
