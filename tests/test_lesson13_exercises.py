@@ -290,9 +290,14 @@ def _parameters(path: Path) -> dict:
 
 def test_the_lesson_and_the_exercises_share_their_assumptions():
     lesson_params = _parameters(ROOT / "notebooks" / "13_capstone.ipynb")
-    assert {k: lesson_params[k] for k in ("CALIBRATION_END", "HOLDOUT_END", "MARGIN", "OFFER_LIFT", "COST_PER_CONTACT",
+    # The lesson's dates default to the data's (middle day, last day): on CDNOW, the exercises' dates.
+    assert (lesson_params["CALIBRATION_END"], lesson_params["HOLDOUT_END"]) == (None, None)
+    days = load_cdnow()["date"]
+    assert str((days.min() + (days.max() - days.min()) / 2).floor("D").date()) == l13.CALIBRATION_END
+    assert str(days.max().date()) == l13.HOLDOUT_END
+    assert {k: lesson_params[k] for k in ("MARGIN", "OFFER_LIFT", "COST_PER_CONTACT",
                                           "BUDGET", "LAPSE_QUANTILE", "MONTHS")} == {  # fmt: skip
-        "CALIBRATION_END": l13.CALIBRATION_END, "HOLDOUT_END": l13.HOLDOUT_END, "MARGIN": l13.MARGIN,
+        "MARGIN": l13.MARGIN,
         "OFFER_LIFT": l13.OFFER_LIFT, "COST_PER_CONTACT": l13.COST_PER_CONTACT, "BUDGET": l13.BUDGET,
         "LAPSE_QUANTILE": l13.LAPSE_QUANTILE, "MONTHS": l13.MONTHS,
     }
