@@ -25,9 +25,9 @@ __all__ = ["FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_
 
 #: The features of :func:`churn_features` and what each one means.
 FEATURES = {
-    "recency_days": "days from the customer's last completed order to the cutoff",
-    "n_orders": "completed orders up to the cutoff",
-    "avg_order_usd": "mean value of those orders, US dollars",
+    "recency_days": "days from the customer's last purchase (an order with a purchase status) to the cutoff",
+    "n_orders": "purchases up to the cutoff",
+    "avg_order_usd": "mean value of those purchases, in the currency's major unit (US dollars on the course's data)",
     "tenure_days": "days from sign-up to the cutoff",
     "n_tickets": "support tickets opened up to the cutoff",
     "bad_tickets": "of those, tickets that breached their SLA or scored 1-2 (as known at the cutoff)",

@@ -25,24 +25,31 @@ __all__ = ["calibration_holdout", "holdout_by_frequency", "holdout_predictions",
 
 
 def order_transactions(
-    orders: pd.DataFrame, statuses: Sequence[str] = COURSE.purchase_statuses, tz: str = COURSE.timezone
+    orders: pd.DataFrame,
+    statuses: Sequence[str] | None = COURSE.purchase_statuses,
+    tz: str = COURSE.timezone,
+    minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
-    """The CRM's orders as a purchase log for CLV models: customer, local date, amount in dollars.
+    """The CRM's orders as a purchase log for CLV models: customer, local date, amount in major units.
 
     Parameters
     ----------
     orders : DataFrame
         The ``orders`` table (``customer_id``, ``ordered_at`` in UTC, ``status``, ``total_cents``).
-    statuses : sequence of str
-        Order statuses that count as purchases.
+    statuses : sequence of str or None
+        Order statuses that count as purchases; None: every order counts (for an export
+        without a ``status`` column).
     tz : str
         Time zone whose calendar days count (the company's).
+    minor_unit : int
+        Digits after the decimal point of the currency: ``total_cents`` is divided by
+        ``10 ** minor_unit`` (2: cents to dollars; 0: rials stay rials).
 
     Returns
     -------
     DataFrame
-        ``customer_id``, ``date`` (the local calendar day, no time zone) and ``amount`` (US dollars),
-        one row per order.
+        ``customer_id``, ``date`` (the local calendar day, no time zone) and ``amount`` (in the
+        currency's major unit, dollars on the course's data), one row per order.
 
     Examples
     --------
@@ -53,13 +60,22 @@ def order_transactions(
        customer_id       date  amount
     0            1 2025-03-21  1299.0
     2            2 2025-03-22    25.0
+    >>> order_transactions(orders.drop(columns="status"), None, "America/New_York")["amount"].tolist()
+    [1299.0, 50.0, 25.0]
     """
-    require_table(orders, "orders", ["customer_id", "ordered_at", "status", "total_cents"])
-    kept = orders[orders["status"].isin(list(statuses))]
+    if statuses is None:
+        require_table(orders, "orders", ["customer_id", "ordered_at", "total_cents"])
+        kept = orders
+    else:
+        require_table(orders, "orders", ["customer_id", "ordered_at", "status", "total_cents"])
+        kept = orders[orders["status"].isin(list(statuses))]
+    if isinstance(minor_unit, bool) or not isinstance(minor_unit, int | np.integer) or not 0 <= minor_unit <= 4:
+        raise ValueError(f"The value for `minor_unit` must be the digits after the decimal point, 0 to 4, "
+                         f"but {minor_unit!r} was passed.")  # fmt: skip
     return pd.DataFrame({
         "customer_id": kept["customer_id"],
         "date": local_day(kept["ordered_at"], tz),
-        "amount": kept["total_cents"] / 100,
+        "amount": kept["total_cents"] / 10 ** int(minor_unit),
     })
 
 
