@@ -7,6 +7,7 @@
     crmlab generate --out DIR     write the synthetic CRM as Parquet files
     crmlab datadict               print the data dictionary (Markdown)
     crmlab check MAPPING_OR_FOLDER  check a company's export: what loads, every problem, which lessons run
+    crmlab report LESSON --mapping FILE  a lesson run on a company's export, as an HTML report for managers
 """
 
 from __future__ import annotations
@@ -193,6 +194,44 @@ def _check(args) -> int:
     return 0 if report.ok else 1
 
 
+def _add_report_arguments(report: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    report.add_argument("lesson", metavar="LESSON", help="a lesson with a report, e.g. 05_rfm")
+    report.add_argument("--mapping", required=True, metavar="FILE",
+                        help="the export's mapping file (.toml, see datasets/examples/mapping.toml)")
+    report.add_argument("--out", default="reports", metavar="DIR", help="folder for the page (default: reports)")
+    report.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
+                        help="time limit for the whole lesson (default: 600)")
+    report.set_defaults(func=_report)
+    return report
+
+
+def _report_main(argv: Sequence[str]) -> int:
+    parser = _OneLineParser(prog="crmlab report", description="Run a lesson on a company's export and write "
+                            "its report for managers: one HTML page, no code. Exit status: 0 written, "
+                            "1 no report (the mapping, the lesson or its run failed), 2 usage error.")
+    return _report(_add_report_arguments(parser).parse_args(argv))
+
+
+def _report(args) -> int:
+    from .reports import ReportError, build_report, find_lesson
+
+    try:
+        find_lesson(args.lesson)
+    except ReportError as exc:
+        print(f"crmlab report: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        page = build_report(args.lesson, args.mapping, args.out, timeout=args.timeout)
+    except ReportError as exc:
+        print(f"crmlab report: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:  # the workers have already been stopped with their kernels
+        print("\ncrmlab report: stopped by Ctrl-C; no report was written.", file=sys.stderr)
+        return 130
+    print(f"Wrote the report to {page}")
+    return 0
+
+
 def _progress(args) -> int:
     from .exercises.cli import progress_main
 
@@ -229,6 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
     dd = sub.add_parser("datadict", help="print the data dictionary of the CRM tables")
     dd.set_defaults(func=_datadict)
     _add_check_arguments(sub.add_parser("check", help="check a company's export against its mapping"))
+    _add_report_arguments(sub.add_parser("report", help="a lesson run on a company's export, as an HTML report"))
     return parser
 
 
@@ -247,6 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _generate_main(argv[1:])
     if argv[:1] == ["check"]:  # errors as one line, exit status 2
         return _check_main(argv[1:])
+    if argv[:1] == ["report"]:  # errors as one line, exit status 2
+        return _report_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 
