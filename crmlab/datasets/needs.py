@@ -2,9 +2,10 @@
 
 :data:`LESSON_NEEDS` declares, for each lesson of ``notebooks/``, the columns its
 analyses cannot do without; :func:`lesson_verdicts` says which lessons an export can
-feed. Columns a lesson uses only for an optional comparison are not listed. Lessons 05
-to 08 and 13 were read cell by cell; the others are declared from the tables they load
-and are written for the course's own company (00-04, 09-12).
+feed. Columns a lesson uses only for an optional part are not listed: lessons 05 to 08 and
+13 run on a purchases table alone and say, in one line each, which parts they skip for want
+of other tables. The others are declared from the tables they load and are written for the
+course's own company (00-04, 09-12).
 """
 
 from __future__ import annotations
@@ -41,18 +42,11 @@ LESSON_NEEDS: dict[str, dict[str, tuple[str, ...]]] = {
         "payments": ("payment_id", "invoice_id", "paid_date", "amount_cents"),
     },
     "05_rfm": {"orders": _PURCHASES},
-    "06_clusters": {
-        "orders": ("order_id", *_PURCHASES), "order_lines": ("order_id", "product_id", "quantity"),
-        "products": ("product_id", "category_id"), "categories": ("category_id", "name"),
-    },
-    "07_cohorts": {
-        "orders": _PURCHASES, "customers": ("customer_id", "acquisition_channel"),
-        "interactions": ("customer_id", "channel", "occurred_at"), "tickets": _BAD_SERVICE,
-    },
-    "08_clv_churn": {
-        "orders": _PURCHASES, "customers": ("customer_id", "signup_date"),
-        "tickets": _BAD_SERVICE, "interactions": ("customer_id", "channel", "occurred_at"),
-    },
+    # 06-08 run on purchases alone; their other parts (behaviour features, retention by channel,
+    # the churn model) each print one "Skipped: ..." line when their tables are absent.
+    "06_clusters": {"orders": _PURCHASES},
+    "07_cohorts": {"orders": _PURCHASES},
+    "08_clv_churn": {"orders": _PURCHASES},
     "09_experiments": {
         "campaigns": ("campaign_id", "is_experiment", "starts_on", "ends_on"),
         "campaign_contacts": ("campaign_id", "customer_id", "group", "responded"),

@@ -2,11 +2,12 @@
 
 k-means compares customers by distance, so every feature must be a number on a scale
 where a difference means something. :func:`customer_features` builds them from the
-completed orders, on the company's local calendar:
+purchases (orders with a purchase status; all orders without a status), on the local calendar:
 
 - RFM, the business summary of lesson 05: ``days_since_last_order``, ``n_orders`` and
-  ``total_spend`` (US dollars). They are skewed (a few customers order fifty times), so
-  the model takes their logarithm (:data:`LOG_FEATURES`);
+  ``total_spend`` (in major units of the currency: dollars on the course's data). They are
+  skewed (a few customers order fifty times), so the model takes their logarithm
+  (:data:`LOG_FEATURES`); a company's export without channels or products gets these alone;
 - the **channel mix**: the share of the customer's orders placed on the web, in a store,
   through the call centre and with a field sales rep (``share_web`` ... they add up to 1).
   ``share_web`` against ``share_store`` is the online versus in-store preference;
@@ -124,8 +125,10 @@ def customer_features(
     Parameters
     ----------
     crm : CRM
-        With the tables ``orders``, ``order_lines``, ``products`` and ``categories``
-        (``crmlab.load_crm(tables=[...])``).
+        With ``orders`` (``customer_id``, ``ordered_at``, ``total_cents``); a company's export
+        may lack the rest: without ``orders.status`` every order counts as a purchase, without
+        ``orders.channel`` there is no channel mix (nor ``online_share``), and without
+        ``order_lines``, ``products`` and ``categories`` no ``addon_share``.
     as_of : date-like, optional
         The day of the analysis; default ``conventions.as_of``, the export's last day.
     tz : str, optional
@@ -138,8 +141,9 @@ def customer_features(
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``: :data:`FEATURES` (``total_spend`` in US dollars),
-        then ``online_share`` (web / (web + store); empty without either).
+        Indexed by ``customer_id``: :data:`FEATURES` the data can feed (``total_spend`` in major
+        units of ``conventions.currency``), then ``online_share`` (web / (web + store); empty
+        without either).
 
     Examples
     --------
@@ -153,16 +157,19 @@ def customer_features(
     tz = conventions.timezone if tz is None else tz
     statuses = conventions.purchase_statuses if statuses is None else statuses
     orders = crm.orders
-    needed = ("customer_id", "ordered_at", "status", "total_cents", "channel")
-    column_arguments(orders, {c: c for c in needed}, "orders")
-    bought = orders[orders["status"].isin(statuses)]
+    column_arguments(orders, {c: c for c in ("customer_id", "ordered_at", "total_cents")}, "orders")
+    bought = orders[orders["status"].isin(statuses)] if "status" in orders else orders
     local = bought.assign(ordered_local=bought["ordered_at"].dt.tz_convert(tz))
     summary = customer_summary(local, datetime_col="ordered_local", as_of=as_of)
     out = summary[["days_since_last_order", "n_orders"]].astype(float)
-    out["total_spend"] = summary["total_spend"] / 100
-    out = out.join(channel_mix(bought))
-    mix = category_mix(bought, crm.order_lines, crm.products, crm.categories)
-    out["addon_share"] = mix.reindex(columns=list(ADDON_CATEGORIES), fill_value=0).sum(axis=1).reindex(out.index)
-    both = out["share_web"] + out["share_store"]
-    out["online_share"] = (out["share_web"] / both).where(both > 0)
+    out["total_spend"] = summary["total_spend"] / 10**conventions.minor_unit
+    if "channel" in orders:
+        out = out.join(channel_mix(bought))
+    if all(name in crm for name in ("order_lines", "products", "categories")) and "order_id" in orders:
+        mix = category_mix(bought, crm.order_lines, crm.products, crm.categories)
+        addons = mix.reindex(columns=list(ADDON_CATEGORIES), fill_value=0).sum(axis=1)
+        out["addon_share"] = addons.reindex(out.index)
+    if "channel" in orders:
+        both = out["share_web"] + out["share_store"]
+        out["online_share"] = (out["share_web"] / both).where(both > 0)
     return out
