@@ -192,3 +192,26 @@ def test_a_mapping_without_tables_or_file_is_refused(tmp_path):
     (tmp_path / "m.toml").write_text('folder = "."\n')
     with pytest.raises(MappingError, match=r"(?s)names no table.*\[tables.orders\]"):
         read_mapping(tmp_path / "m.toml")
+
+
+def test_errors_through_a_mapping_say_where_the_option_goes(tmp_path):
+    """The loader's advice names Python options (dayfirst=True); through a mapping file, the error
+    also says where that option goes in the file."""
+    import crmlab.datasets.mapping as mapping_module
+
+    export = tmp_path / "export"
+    export.mkdir()
+    (export / "sales.csv").write_text("Client,When,Paid\n1,05/03/2011,1.50\n", encoding="utf-8")
+    path = tmp_path / "mapping.toml"
+    path.write_text('folder = "export"\n[conventions]\ntimezone = "Europe/London"\ncurrency = "GBP"\n'
+                    'as_of = "2011-12-09"\npurchase_statuses = ["Paid"]\n[tables.orders]\nfile = "sales.csv"\n'
+                    '[tables.orders.columns]\nClient = "customer_id"\nWhen = "ordered_at"\nPaid = "total_cents"\n'
+                    '[tables.orders.units]\ntotal_cents = "major"\n', encoding="utf-8")
+    with pytest.raises(Exception, match="dayfirst") as err:
+        mapping_module.load_export(path)
+    notes = "\n".join(getattr(err.value, "__notes__", []))
+    assert "In mapping.toml, the options named above go under [read] (dayfirst = true" in notes
+    from crmlab.datasets.checkup import check_export, render_text
+
+    text = render_text(check_export(path))
+    assert "line 2: '05/03/2011'" in text and "go under [read] (dayfirst = true" in text

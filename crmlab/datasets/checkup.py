@@ -364,4 +364,8 @@ def render_text(report: ExportReport) -> str:
     out += _table_text([["lesson", "verdict"], *([k, _verdict(v, report)] for k, v in report.lessons.items())])
     out += ["", "Result: every table loads." if report.ok else
             "Result: problems found; fix them in the export or the mapping, then check again."]
+    if not report.ok and str(report.source).endswith(".toml"):
+        from .mapping import in_the_mapping
+
+        out.append(in_the_mapping(report.source))
     return "\n".join(out)

@@ -194,8 +194,27 @@ def load_export(mapping: ExportMapping | str | os.PathLike) -> CRM:
     from .storage import load_crm
 
     m = mapping if isinstance(mapping, ExportMapping) else read_mapping(mapping)
-    return load_crm(m.folder, tables=list(m.tables), columns=m.columns, options=m.options, files=m.files,
-                    strict=False, conventions=m.conventions)
+    try:
+        return load_crm(m.folder, tables=list(m.tables), columns=m.columns, options=m.options, files=m.files,
+                        strict=False, conventions=m.conventions)
+    except CrmlabError as err:  # the advice names Python options: say where they go in this file
+        err.add_note(in_the_mapping(m.source))
+        raise
+
+
+def in_the_mapping(source: str | os.PathLike) -> str:
+    """Where the options an error names go in a mapping file.
+
+    Examples
+    --------
+    >>> print(in_the_mapping("mapping.toml").splitlines()[0])
+    In mapping.toml, the options named above go under [read] (dayfirst = true, timezone = "Europe/London",
+    """
+    return (f"In {Path(source).name}, the options named above go under [read] (dayfirst = true, "
+            'timezone = "Europe/London",\n'
+            'encoding = "cp1256", delimiter = ";", calendar = "jalali", missing = ["", "NA"]); per column, '
+            "date formats go under\n[tables.NAME.dates] (ordered_at = \"%d/%m/%Y\" or \"epoch_s\") and money "
+            'units under [tables.NAME.units] (total_cents = "major").')
 
 
 # -- checking ---------------------------------------------------------------------------------
