@@ -275,6 +275,10 @@ def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, la
     """
     forms = page.locator(".crmlab-quiz")
     page.wait_for_function("n => document.querySelectorAll('.crmlab-quiz').length >= n", arg=len(pairs))
+    # Room below the last form: when a verdict is redrawn at the very end of a page (Voila), the page
+    # shrinks for a moment and the browser clamps the scroll, moving every form above it between our
+    # reading a button's position and clicking it. A person sees the move; this test clicks blind.
+    page.add_style_tag(content="body { padding-bottom: 100vh !important; }")
     assert forms.count() == len(pairs), f"{label}: {forms.count()} quiz forms for {len(pairs)} quizzes"
     assert len({(lid, quiz.id) for lid, quiz in pairs}) == len(pairs), "each quiz is shown once"
     for i, (lesson_id, quiz) in enumerate(pairs):
@@ -286,12 +290,19 @@ def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, la
     for k in range(max(len(quiz.options) for _, quiz in pairs)):
         active = [(i, lid, quiz) for i, (lid, quiz) in enumerate(pairs) if k < len(quiz.options)]
         counts = {lid: len(_progress_lines(progress_dir, lid)) for _, lid, _ in active}
-        for i, _, quiz in reversed(active):  # bottom up: a verdict appearing shifts only forms already done
+        done = Counter()
+        for i, lid, quiz in reversed(active):  # bottom up: a verdict appearing shifts only forms already done
             targets = forms.nth(i).evaluate(_TARGETS)
             clicks = [targets["texts"][k - 1]] if quiz.multiple and k else []  # clear the previous round's box
             clicks += [targets["circles" if (i + k) % 2 else "texts"][k], targets["check"]]
             for x, y in clicks:
                 page.mouse.click(x, y)
+            # Wait for this answer to be recorded before the next form: a verdict being redrawn moves
+            # the page (the last form of a Voila page shrinks it for a moment), and a click aimed
+            # blind at a position read before the move would land elsewhere. A person sees the move.
+            done[lid] += 1
+            wanted = counts[lid] + done[lid]
+            _poll(lambda lid=lid, wanted=wanted: len(_progress_lines(progress_dir, lid)) >= wanted, True)
         recorded = _new_lines(progress_dir, counts, Counter(lid for _, lid, _ in active))
         expected = {}
         for i, lid, quiz in active:
