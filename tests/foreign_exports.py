@@ -180,6 +180,30 @@ def write_cdnow_shop(folder: Path, cdnow: pd.DataFrame) -> Path:
     return mapping
 
 
+def run_lesson(name: str, out: Path, parameters: dict) -> Path:
+    """Execute ``notebooks/<name>`` with papermill into ``out`` as the course runs it: from the
+    notebooks folder, a private progress folder, one BLAS thread, figures kept (no MPLBACKEND)."""
+    import os
+
+    import papermill as pm
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    result = out / name
+    saved = {k: os.environ.get(k) for k in ("CRMLAB_PROGRESS_DIR", "OMP_NUM_THREADS", "MPLBACKEND")}
+    os.environ.update(CRMLAB_PROGRESS_DIR=str(out / "progress"), OMP_NUM_THREADS="1")
+    os.environ.pop("MPLBACKEND", None)
+    try:
+        pm.execute_notebook(str(notebooks / name), str(result), parameters=parameters, cwd=str(notebooks),
+                            kernel_name="python3", progress_bar=False)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+    return result
+
+
 def _write(path: Path, frame: pd.DataFrame, sep: str, encoding: str, bom: bool = False) -> None:
     lines = [sep.join(frame.columns), *(sep.join(row) for row in frame.itertuples(index=False))]
     path.write_bytes(((_BOM if bom else "") + "\r\n".join(lines) + "\r\n").encode(encoding))

@@ -15,11 +15,11 @@ from pathlib import Path
 import nbformat
 import pandas as pd
 import pytest
+from foreign_exports import run_lesson
 
 from crmlab.analysis import rfm
 from crmlab.datasets import load_cdnow, load_export
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 AS_OF = "1998-06-30"  # CDNOW's last day
 MAPPING = f"""
 folder = "export"
@@ -88,16 +88,8 @@ def lifetimes_summary(cdnow):
 
 @pytest.fixture(scope="module")
 def executed(export, tmp_path_factory):
-    import papermill as pm
-
     out = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRMLAB_PROGRESS_DIR", str(out / "progress"))
-        mp.setenv("OMP_NUM_THREADS", "1")
-        mp.delenv("MPLBACKEND", raising=False)
-        pm.execute_notebook(str(NOTEBOOKS / "05_rfm.ipynb"), str(out / "05_rfm.ipynb"),
-                            parameters={"MAPPING": str(export)},
-                            cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)  # fmt: skip
+    run_lesson("05_rfm.ipynb", out, {"MAPPING": str(export)})
     return nbformat.read(out / "05_rfm.ipynb", as_version=4)
 
 

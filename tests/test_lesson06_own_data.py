@@ -10,17 +10,15 @@ the behaviour features skip with one line each and k-means runs on RFM alone.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
-from foreign_exports import write_cdnow_shop
+from foreign_exports import run_lesson, write_cdnow_shop
 
 from crmlab.analysis import clusters
 from crmlab.datasets import load_cdnow, load_export
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 AS_OF = pd.Timestamp("1998-06-30")  # the shop's mapping: CDNOW's last day
 COURSE_WORDS = ("Tehran", "Nima", "completed")
 SKIPS = (
@@ -59,16 +57,8 @@ def mapping(tmp_path_factory, cdnow):
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory, mapping):
-    import papermill as pm
-
     out = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRMLAB_PROGRESS_DIR", str(out / "progress"))
-        mp.setenv("OMP_NUM_THREADS", "1")
-        mp.delenv("MPLBACKEND", raising=False)
-        pm.execute_notebook(str(NOTEBOOKS / "06_clusters.ipynb"), str(out / "06_clusters.ipynb"),
-                            parameters={"MAPPING": str(mapping)},
-                            cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)  # fmt: skip
+    run_lesson("06_clusters.ipynb", out, {"MAPPING": str(mapping)})
     return nbformat.read(out / "06_clusters.ipynb", as_version=4)
 
 

@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import math
 import re
-from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
-from foreign_exports import write_cdnow_shop
+from foreign_exports import run_lesson, write_cdnow_shop
 
 from crmlab.datasets import load_cdnow
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 COURSE_WORDS = ("Tehran", "Nima", "completed", "$")  # CDNOW's money is dollars, but shown as USD, never "$"
 SKIPS = (
     "Skipped: this export has no customers.acquisition_channel; retention by acquisition channel needs "
@@ -54,17 +52,9 @@ def cdnow():
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory, cdnow):
-    import papermill as pm
-
     mapping = write_cdnow_shop(tmp_path_factory.mktemp("shop"), cdnow)
     out = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRMLAB_PROGRESS_DIR", str(out / "progress"))
-        mp.setenv("OMP_NUM_THREADS", "1")
-        mp.delenv("MPLBACKEND", raising=False)
-        pm.execute_notebook(str(NOTEBOOKS / "07_cohorts.ipynb"), str(out / "07_cohorts.ipynb"),
-                            parameters={"MAPPING": str(mapping)},
-                            cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)  # fmt: skip
+    run_lesson("07_cohorts.ipynb", out, {"MAPPING": str(mapping)})
     return nbformat.read(out / "07_cohorts.ipynb", as_version=4)
 
 

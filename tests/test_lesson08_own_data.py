@@ -12,16 +12,14 @@ holdout numbers are checked against plain pandas and against lifetimes on the or
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import nbformat
 import pandas as pd
 import pytest
-from foreign_exports import write_cdnow_shop
+from foreign_exports import run_lesson, write_cdnow_shop
 
 from crmlab.datasets import load_cdnow
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 AS_OF, CALIBRATION_END = "1998-06-30", "1997-06-30"  # CDNOW's last day, and a year before it (the defaults)
 COURSE_WORDS = ("Tehran", "Nima", "completed", "$")
 
@@ -43,17 +41,9 @@ def cdnow():
 
 @pytest.fixture(scope="module")
 def executed(tmp_path_factory, cdnow):
-    import papermill as pm
-
     mapping = write_cdnow_shop(tmp_path_factory.mktemp("shop"), cdnow)
     out = tmp_path_factory.mktemp("run")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRMLAB_PROGRESS_DIR", str(out / "progress"))
-        mp.setenv("OMP_NUM_THREADS", "1")
-        mp.delenv("MPLBACKEND", raising=False)
-        pm.execute_notebook(str(NOTEBOOKS / "08_clv_churn.ipynb"), str(out / "08_clv_churn.ipynb"),
-                            parameters={"MAPPING": str(mapping)},
-                            cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)  # fmt: skip
+    run_lesson("08_clv_churn.ipynb", out, {"MAPPING": str(mapping)})
     return nbformat.read(out / "08_clv_churn.ipynb", as_version=4)
 
 

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from foreign_exports import run_lesson
 
 from crmlab.datasets import load_cdnow
 
-NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 MAPPING = """
 folder = "export"
 
@@ -82,16 +82,7 @@ def _texts(notebook) -> str:
 
 
 def _run(tmp: Path, parameters: dict) -> Path:
-    import papermill as pm
-
-    result = tmp / "13_capstone.ipynb"
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CRMLAB_PROGRESS_DIR", str(tmp / "progress"))
-        mp.setenv("OMP_NUM_THREADS", "1")
-        mp.delenv("MPLBACKEND", raising=False)
-        pm.execute_notebook(str(NOTEBOOKS / "13_capstone.ipynb"), str(result), parameters=parameters,
-                            cwd=str(NOTEBOOKS), kernel_name="python3", progress_bar=False)  # fmt: skip
-    return result
+    return run_lesson("13_capstone.ipynb", tmp, parameters)
 
 
 @pytest.fixture(scope="module")
