@@ -7,8 +7,9 @@ import json
 import pytest
 
 from crmlab.cli import main
-from crmlab.datasets import LESSON_NEEDS, TABLES, check_export
+from crmlab.datasets import LESSON_NEEDS, TABLES, LessonDataError, check_export, load_lesson_data
 from crmlab.datasets.mapping import EXAMPLE
+from crmlab.datasets.needs import MIN_CUSTOMERS, PER_CUSTOMER, customer_problem
 
 GOOD = (
     "order_id,customer_id,ordered_at,total_cents,status\n"
@@ -57,10 +58,17 @@ def test_a_file_error_stops_only_its_table(tmp_path):
     assert "orders.customer_id refers to table `customers`, which did not load: not checked" in report.skipped_checks
 
 
+def _purchases(customers: int, rows: int | None = None, status: str = "completed") -> str:
+    """An orders file without order ids: ``rows`` purchases (one each by default) spread over ``customers`` ids."""
+    rows = customers if rows is None else rows
+    lines = [f"{1000 + i % customers},2011-03-05T09:15:00Z,500,{status}" for i in range(rows)]
+    return "customer_id,ordered_at,total_cents,status\n" + "\n".join(lines) + "\n"
+
+
 def test_lesson_verdicts_for_an_orders_only_export(tmp_path):
-    (tmp_path / "orders.csv").write_text(GOOD.replace("order_id,", "").replace("\n1,", "\n").replace("\n2,", "\n"))
+    (tmp_path / "orders.csv").write_text(_purchases(MIN_CUSTOMERS))
     report = check_export(tmp_path)
-    assert report.ok
+    assert report.ok and report.refused == {}
     for lesson in ("05_rfm", "06_clusters", "07_cohorts", "08_clv_churn", "13_capstone"):  # purchases suffice
         assert report.can_run(lesson)
     assert not report.can_run("10_service")  # it needs tickets
@@ -89,6 +97,7 @@ def test_the_report_in_a_notebook_and_as_data():
     assert "<table" in report._repr_html_()
     data = json.loads(json.dumps(report.to_dict()))
     assert data["ok"] is True and data["lessons"]["05_rfm"] == []
+    assert data["refused"]["05_rfm"] == report.refused["05_rfm"]  # 3 customers: too few
 
 
 def test_parquet_problems_are_counted_in_rows_and_an_unnamed_folder_is_a_usage_error(tmp_path, capsys):
@@ -120,3 +129,46 @@ def test_crmlab_check_exit_status(tmp_path, capsys, content, status):
     assert main(["check", str(tmp_path)]) == status
     out = capsys.readouterr().out
     assert "05_rfm" in out and ("Result: every table loads." in out) == (status == 0)
+
+
+@pytest.mark.parametrize("customers", [1, MIN_CUSTOMERS - 1])
+def test_too_few_customers_is_one_verdict_for_check_and_lessons(tmp_path, capsys, customers):
+    """One function decides: the same sentence in ``crmlab check`` and in the error a lesson raises."""
+    (tmp_path / "orders.csv").write_text(_purchases(customers, rows=200))
+    report = check_export(tmp_path)
+    assert report.ok  # the export loads; the lessons per customer cannot use it
+    why = report.refused["05_rfm"]
+    assert sorted(report.refused) == sorted(PER_CUSTOMER) and set(report.refused.values()) == {why}
+    assert all(not report.can_run(lesson) for lesson in PER_CUSTOMER)
+    found = "all belong to one customer" if customers == 1 else f"belong to {customers} customers"
+    assert f"200 purchases {found}" in why
+    assert "`crmlab check`" in why and "dashboard" in why and "\n" not in why
+    assert main(["check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert out.count(why) == 1 and "cannot run (too few customers, see below)" in out
+    for lesson in PER_CUSTOMER:
+        with pytest.raises(LessonDataError) as raised:
+            load_lesson_data(lesson, data_dir=tmp_path)
+        assert str(raised.value) == why
+
+
+def test_only_purchases_count_and_enough_customers_pass(tmp_path):
+    cancelled = _purchases(MIN_CUSTOMERS, status="cancelled").splitlines(keepends=True)[1:]
+    (tmp_path / "orders.csv").write_text(_purchases(3) + "".join(cancelled))
+    refused = check_export(tmp_path).refused["07_cohorts"]
+    assert "3 purchases belong to 3 customers (customer_id 1000 holds 33%)" in refused
+    (tmp_path / "orders.csv").write_text(_purchases(MIN_CUSTOMERS, rows=4 * MIN_CUSTOMERS))
+    assert check_export(tmp_path).refused == {}
+    crm = load_lesson_data("07_cohorts", data_dir=tmp_path, as_of="2011-03-31", timezone="Europe/London")
+    assert crm.orders["customer_id"].nunique() == MIN_CUSTOMERS
+    assert (crm.conventions.timezone, str(crm.conventions.as_of.date())) == ("Europe/London", "2011-03-31")
+
+
+def test_customer_problem_counts_by_hand():
+    import pandas as pd
+
+    orders = pd.DataFrame({"customer_id": [7, 7, 7, 8], "status": ["paid", "paid", "void", "paid"]})
+    assert "3 purchases belong to 2 customers (customer_id 7 holds 67%)" in customer_problem(orders, ["paid"])
+    assert "4 purchases" in customer_problem(orders)  # no statuses given: every order counts
+    assert "no purchases: 4 orders, none with a purchase status (done)" in customer_problem(orders, ["done"])
+    assert customer_problem(orders.drop(columns="customer_id")) == ""  # a missing column is missing_for's verdict

@@ -10,6 +10,7 @@ installed packages. Nothing is ever downloaded.
 
 from .checkup import ExportReport, check_export
 from .crm import CRM
+from .lessondata import LessonDataError, lesson_conventions, load_lesson_data
 from .mapping import ExportMapping, MappingError, load_export, read_mapping
 from .needs import LESSON_NEEDS
 from .options import ReadOptions
@@ -23,6 +24,7 @@ __all__ = [
     "ExportMapping",
     "ExportReport",
     "LESSON_NEEDS",
+    "LessonDataError",
     "MappingError",
     "PLANTED",
     "ReadOptions",
@@ -35,7 +37,9 @@ __all__ = [
     "load_cdnow",
     "load_charity",
     "load_crm",
+    "lesson_conventions",
     "load_export",
+    "load_lesson_data",
     "load_telco_churn",
     "read_mapping",
     "save_crm",

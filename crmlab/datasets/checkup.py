@@ -5,7 +5,9 @@ instead of stopping at the first error it casts every column on its own and coll
 every problem: a file that cannot be read stops only its table; each column whose
 values cannot load exactly is listed with example lines and values and the fix. Then
 the keys of the tables that loaded are checked (checks that need an absent column are
-listed as skipped), and each lesson gets a verdict from :data:`.needs.LESSON_NEEDS`.
+listed as skipped), and each lesson gets a verdict from :data:`.needs.LESSON_NEEDS`; the
+lessons that analyse customers one by one are refused, as they refuse themselves, when
+:func:`.needs.customer_problem` finds too few customers in the purchases.
 ``crmlab check MAPPING_OR_FOLDER`` prints the same report.
 """
 
@@ -19,9 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ..conventions import COURSE
 from ..errors import DataFileError, SchemaError, ValueLoadError
 from .mapping import ExportMapping, read_mapping
-from .needs import lesson_verdicts
+from .needs import PER_CUSTOMER, customer_problem, lesson_verdicts
 from .options import ReadOptions
 from .schema import TABLES, column_plan
 from .storage import _is_course, key_problems, read_table_file, table_file
@@ -108,7 +111,10 @@ class ExportReport:
     skipped_checks : tuple of str
         Key checks that could not run (an absent column, or a table not in the export).
     lessons : dict
-        Lesson id -> the ``table.column`` it lacks; an empty list means the lesson can run.
+        Lesson id -> the ``table.column`` it lacks; an empty list means the lesson has its columns.
+    refused : dict
+        Lesson id -> why it cannot run although it has its columns (too few customers, the
+        message the lesson itself gives).
     """
 
     source: str
@@ -117,6 +123,7 @@ class ExportReport:
     key_problems: tuple = ()
     skipped_checks: tuple = ()
     lessons: dict = field(default_factory=dict)
+    refused: dict = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -130,7 +137,7 @@ class ExportReport:
 
     def can_run(self, lesson: str) -> bool:
         """Whether the export has what ``lesson`` (e.g. ``"05_rfm"``) needs."""
-        return not self.lessons[lesson]
+        return not self.lessons[lesson] and lesson not in self.refused
 
     def to_frame(self) -> pd.DataFrame:
         """One row per table: file, rows read and loaded, columns, and the number of problems."""
@@ -152,7 +159,7 @@ class ExportReport:
     def lessons_frame(self) -> pd.DataFrame:
         """One row per lesson: can it run on this export, and if not, what it lacks."""
         return pd.DataFrame({"lesson": list(self.lessons),
-                             "verdict": [_verdict(m, self) for m in self.lessons.values()]})
+                             "verdict": [_verdict(m, self, k) for k, m in self.lessons.items()]})
 
     def to_dict(self) -> dict:
         """The report as plain data (for ``--format json``)."""
@@ -172,7 +179,8 @@ class ExportReport:
                 + self.problems_frame().to_html(index=False)
                 + (f"<h4>Keys</h4><ul>{keys}</ul>" if keys else "")
                 + (f"<h4>Checks skipped</h4><ul>{skipped}</ul>" if skipped else "")
-                + "<h4>Lessons</h4>" + self.lessons_frame().to_html(index=False))
+                + "<h4>Lessons</h4>" + self.lessons_frame().to_html(index=False)
+                + "".join(f"<p>{html.escape(r)}</p>" for r in dict.fromkeys(self.refused.values())))
 
 
 def check_export(source: ExportMapping | str | os.PathLike) -> ExportReport:
@@ -201,8 +209,12 @@ def check_export(source: ExportMapping | str | os.PathLike) -> ExportReport:
     >>> report = check_export(EXAMPLE)
     >>> report.ok, [(t.table, t.rows_read, t.rows_loaded, t.extra) for t in report.tables]
     (True, [('orders', 5, 5, ('Country',)), ('customers', 3, 3, ('Country',))])
-    >>> report.can_run("05_rfm"), report.lessons["10_service"][:1]
-    (True, ['tickets.ticket_id'])
+    >>> report.lessons["10_service"][:1]
+    ['tickets.ticket_id']
+    >>> report.lessons["05_rfm"], report.can_run("05_rfm")  # every column, but the purchases of 3 customers
+    ([], False)
+    >>> report.refused["05_rfm"]  # doctest: +ELLIPSIS
+    "Lessons 05_rfm, ... need the purchases of at least 50 distinct customers, but this export's 4 purchases ...
     """
     mapping, folder, names, strict = _resolve(source)
     options = mapping.options if mapping else ReadOptions()
@@ -217,8 +229,10 @@ def check_export(source: ExportMapping | str | os.PathLike) -> ExportReport:
     problems, skipped = key_problems(loaded, sources=sources, lines=lines)
     skipped += _unchecked_references(loaded, names)
     available = {name: [c for c in df.columns if c in TABLES[name].dtypes] for name, df in loaded.items()}
+    conventions = (mapping.conventions if mapping else None) or COURSE  # as the lessons default
+    why = customer_problem(loaded["orders"], conventions.purchase_statuses) if "orders" in loaded else ""
     return ExportReport(str(mapping.source if mapping else folder), str(folder), tuple(reports), tuple(problems),
-                        tuple(skipped), lesson_verdicts(available))
+                        tuple(skipped), lesson_verdicts(available), dict.fromkeys(PER_CUSTOMER, why) if why else {})
 
 
 def _resolve(source) -> tuple[ExportMapping | None, Path, list[str], bool]:
@@ -309,10 +323,11 @@ def _mapped(pair: tuple) -> str:
     return ours if ours == theirs else f"{ours} <- {theirs}"
 
 
-def _verdict(missing: list[str], report: ExportReport) -> str:
-    """'can run', or what is missing: whole tables by name (said when they failed to load), then columns."""
+def _verdict(missing: list[str], report: ExportReport, lesson: str = "") -> str:
+    """'can run', or what is missing: whole tables by name (said when they failed to load), then columns;
+    or why it is refused."""
     if not missing:
-        return "can run"
+        return "cannot run (too few customers, see below)" if lesson in report.refused else "can run"
     loaded, failed = report.loaded, {t.table for t in report.tables if not t.ok}
     tables = list(dict.fromkeys(m.split(".")[0] for m in missing if m.split(".")[0] not in loaded))
     columns = [m for m in missing if m.split(".")[0] in loaded]
@@ -361,7 +376,8 @@ def render_text(report: ExportReport) -> str:
     out += [f"  PROBLEM: {k}" for k in report.key_problems] or ["  no duplicate or orphan keys found"]
     out += [f"  skipped: {k}" for k in report.skipped_checks]
     out += ["", "== lessons (on the tables that load)"]
-    out += _table_text([["lesson", "verdict"], *([k, _verdict(v, report)] for k, v in report.lessons.items())])
+    out += _table_text([["lesson", "verdict"], *([k, _verdict(v, report, k)] for k, v in report.lessons.items())])
+    out += [f"  {reason}" for reason in dict.fromkeys(report.refused.values())]
     out += ["", "Result: every table loads." if report.ok else
             "Result: problems found; fix them in the export or the mapping, then check again."]
     if not report.ok and str(report.source).endswith(".toml"):

@@ -6,13 +6,20 @@ feed. Columns a lesson uses only for an optional part are not listed: lessons 05
 13 run on a purchases table alone and say, in one line each, which parts they skip for want
 of other tables. The others are declared from the tables they load and are written for the
 course's own company (00-04, 09-12).
+
+Columns are not enough for the lessons of :data:`PER_CUSTOMER`: they analyse customers one
+by one, so the purchases must belong to enough distinct customers (:data:`MIN_CUSTOMERS`).
+:func:`customer_problem` says when they do not, for ``crmlab check`` and for the lessons
+alike (through :func:`crmlab.datasets.load_lesson_data`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
-__all__ = ["LESSON_NEEDS", "lesson_verdicts", "missing_for"]
+import pandas as pd
+
+__all__ = ["LESSON_NEEDS", "MIN_CUSTOMERS", "PER_CUSTOMER", "customer_problem", "lesson_verdicts", "missing_for"]
 
 _PURCHASES = ("customer_id", "ordered_at", "total_cents")
 _BAD_SERVICE = ("ticket_id", "customer_id", "created_at", "first_response_at", "sla_hours", "satisfaction")
@@ -105,3 +112,69 @@ def lesson_verdicts(available: Mapping[str, Iterable[str]]) -> dict[str, list[st
     available = {table: list(columns) for table, columns in available.items()}
     return {lesson: missing_for(lesson, available) for lesson in LESSON_NEEDS}
 
+
+
+#: The lessons that analyse customers one by one: segments, clusters, cohorts, lifetime value, the capstone.
+PER_CUSTOMER = ("05_rfm", "06_clusters", "07_cohorts", "08_clv_churn", "13_capstone")
+
+#: The fewest distinct customers with a purchase that the lessons of :data:`PER_CUSTOMER` accept.
+#: Why 50: RFM ranks the customers into five scores on each axis and names the cells of a 5 x 5
+#: grid, k-means compares up to nine clusters and reports their shares in whole percent. With 50
+#: customers a score holds 10 of them and one customer moves a share by 2 points; with fewer, a
+#: "segment" is a handful of people (call them) and the BG/NBD model's four parameters rest on a
+#: handful of histories. What it is there to catch is far below it: a till that books every sale to
+#: one guest account (1 customer) or to a few staff or store accounts.
+MIN_CUSTOMERS = 50
+
+
+def customer_problem(orders: pd.DataFrame, purchase_statuses: Sequence[str] | None = None) -> str:
+    """Why ``orders`` cannot feed the lessons that analyse customers one by one ("" when it can).
+
+    Parameters
+    ----------
+    orders : DataFrame
+        The orders as loaded, with ``customer_id`` (and ``status``, when the export has it).
+    purchase_statuses : sequence of str, optional
+        The statuses that count as a purchase; ignored when ``orders`` has no ``status``
+        (then every order is a purchase).
+
+    Returns
+    -------
+    str
+        One line: the lessons concerned, what the export holds, and what to do; empty when
+        the purchases belong to at least :data:`MIN_CUSTOMERS` customers (or ``customer_id``
+        is absent, which :func:`missing_for` reports).
+
+    Examples
+    --------
+    >>> till = pd.DataFrame({"customer_id": [0, 0, 0]})
+    >>> print(customer_problem(till))  # doctest: +ELLIPSIS
+    Lessons 05_rfm, 06_clusters, 07_cohorts, 08_clv_churn and 13_capstone analyse customers one by one \
+and need the purchases of at least 50 distinct customers, but this export's 3 purchases all belong to one \
+customer (customer_id 0, like a till's guest account). Map ...
+    >>> customer_problem(pd.DataFrame({"customer_id": range(50)}))
+    ''
+    """
+    if "customer_id" not in orders:
+        return ""
+    purchases = orders
+    if "status" in orders and purchase_statuses is not None:
+        purchases = orders[orders["status"].isin(list(purchase_statuses))]
+    buyers = purchases["customer_id"].value_counts()
+    if len(buyers) >= MIN_CUSTOMERS:
+        return ""
+    lessons = f"Lessons {', '.join(PER_CUSTOMER[:-1])} and {PER_CUSTOMER[-1]}"
+    need = f"{lessons} analyse customers one by one and need the purchases of at least {MIN_CUSTOMERS} distinct " \
+           "customers"  # fmt: skip
+    if buyers.empty:
+        statuses = f", none with a purchase status ({', '.join(purchase_statuses)})" if purchases is not orders else ""
+        return (f"{need}, but this export has no purchases: {len(orders):,} orders{statuses}. Check the orders file, "
+                "`as_of` and `purchase_statuses` in the mapping, then run `crmlab check` on it.")
+    first = buyers.index[0].item() if hasattr(buyers.index[0], "item") else buyers.index[0]  # 0, not np.int64(0)
+    if len(buyers) == 1:
+        found = f"all belong to one customer (customer_id {first!r}, like a till's guest account)"
+    else:
+        found = f"belong to {len(buyers)} customers (customer_id {first!r} holds {buyers.iloc[0] / len(purchases):.0%})"
+    return (f"{need}, but this export's {len(purchases):,} purchases {found}. Map the column that identifies each "
+            "buyer (an account or loyalty card number) to orders.customer_id and run `crmlab check` on the export "
+            "again; sales without customers can be followed on the KPI dashboard (`make dashboard`).")
