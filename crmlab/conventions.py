@@ -16,6 +16,8 @@ Examples
 >>> shop = from_mapping({"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09"})
 >>> shop.money(123456)
 'GBP 1,234.56'
+>>> shop.major(123456), shop.money_major(1234.56, decimals=0)
+(1234.56, 'GBP 1,235')
 """
 
 from __future__ import annotations
@@ -24,13 +26,13 @@ import datetime
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["COURSE", "CALENDARS", "Conventions", "from_mapping", "local_day"]
+__all__ = ["COURSE", "CALENDARS", "Conventions", "from_mapping", "local_day", "to_major"]
 
 #: The calendars a company may count its years in; Jalali fiscal years start on 1 Farvardin.
 CALENDARS = ("gregorian", "jalali")
@@ -58,6 +60,25 @@ def _currency(value: object) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
         raise _bad("currency", "an ISO 4217 code of three capital letters such as 'USD' or 'IRR'", value)
     return value
+
+
+def _minor_unit(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value <= 4:
+        raise _bad("minor_unit", "the digits after the decimal point, 0 to 4 (2 for cents, 0 for rial)", value)
+    return int(value)
+
+
+def _decimals(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or not 0 <= value <= 4:
+        raise _bad("decimals", "the digits to show after the decimal point, 0 to 4", value)
+    return int(value)
+
+
+def _money_text(currency: str, amount: Decimal, decimals: int) -> str:
+    """``amount`` rounded half away from zero to ``decimals`` digits, after the currency code."""
+    rounded = amount.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    rounded = rounded.copy_abs() if rounded == 0 else rounded  # never "-0.00"
+    return f"{currency} {rounded:,.{decimals}f}"
 
 
 def _day(value: object, field: str = "as_of") -> pd.Timestamp:
@@ -123,11 +144,7 @@ class Conventions:
     def __post_init__(self) -> None:
         _timezone(self.timezone)
         _currency(self.currency)
-        if isinstance(self.minor_unit, bool) or not isinstance(self.minor_unit, int | np.integer) or not (
-            0 <= self.minor_unit <= 4
-        ):
-            raise _bad("minor_unit", "the digits after the decimal point, 0 to 4 (2 for cents, 0 for rial)",
-                       self.minor_unit)  # fmt: skip
+        _minor_unit(self.minor_unit)
         if self.calendar not in CALENDARS:
             raise _bad("calendar", f"one of {list(CALENDARS)}", self.calendar)
         object.__setattr__(self, "as_of", _day(self.as_of))
@@ -186,15 +203,38 @@ class Conventions:
         local = self.local_date(day, "day") + pd.Timedelta(days=1)
         return local.tz_localize(self.timezone).tz_convert("UTC")
 
-    def money(self, minor_units) -> str:
+    def major(self, minor_units):
+        """Amounts in minor units (cents, rials, fils) as numbers in the major unit (dollars, rials, dinars).
+
+        The one conversion of the money columns (``total_cents``, ``amount_cents``) for
+        calculations and charts: see :func:`to_major`. For text, use :meth:`money`.
+
+        Examples
+        --------
+        >>> COURSE.major(pd.Series([129900, 5])).tolist()
+        [1299.0, 0.05]
+        >>> from_mapping({"timezone": "Asia/Bahrain", "currency": "BHD", "as_of": "2025-12-31"}).major(1234)
+        1.234
+        """
+        return to_major(minor_units, self.minor_unit)
+
+    def money(self, minor_units, decimals: int | None = None) -> str:
         """An amount in minor units (cents, rials) as text with the currency code.
 
         Exact: the amount is divided by ``10 ** minor_unit`` in decimal arithmetic.
 
+        Parameters
+        ----------
+        minor_units : int or whole float
+            The amount in minor units; missing (None, NaN) gives ``""``.
+        decimals : int, optional
+            Digits after the decimal point, rounded half away from zero; default
+            :attr:`minor_unit` (every digit).
+
         Examples
         --------
-        >>> COURSE.money(123456)
-        'USD 1,234.56'
+        >>> COURSE.money(123456), COURSE.money(123456, decimals=0)
+        ('USD 1,234.56', 'USD 1,235')
         >>> from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31"}).money(-1500000)
         'IRR -1,500,000'
         """
@@ -204,9 +244,38 @@ class Conventions:
             raise _bad("minor_units", "a whole number of minor units (e.g. cents)", minor_units)
         if isinstance(minor_units, float | np.floating) and not float(minor_units).is_integer():
             raise _bad("minor_units", f"a whole number of minor units of {self.currency}", minor_units)
-        amount = Decimal(int(minor_units)).scaleb(-self.minor_unit)
-        return f"{self.currency} {amount:,.{self.minor_unit}f}"
+        decimals = self.minor_unit if decimals is None else _decimals(decimals)
+        return _money_text(self.currency, Decimal(int(minor_units)).scaleb(-self.minor_unit), decimals)
 
+    def money_major(self, amount, decimals: int | None = None) -> str:
+        """An amount already in the major unit (dollars, pounds, rials) as text with the currency code.
+
+        For results computed in the major unit (a mean order, a model's lifetime value);
+        amounts read from a money column are in minor units: use :meth:`money`. The number
+        is rounded as it prints (``repr``), half away from zero.
+
+        Parameters
+        ----------
+        amount : int or float
+            The amount in the currency's major unit; missing (None, NaN) gives ``""``.
+        decimals : int, optional
+            Digits after the decimal point; default :attr:`minor_unit`.
+
+        Examples
+        --------
+        >>> COURSE.money_major(1583.475), COURSE.money_major(-1017.5, decimals=0)
+        ('USD 1,583.48', 'USD -1,018')
+        >>> from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31"}).money_major(1299.5)
+        'IRR 1,300'
+        """
+        if amount is None or (not isinstance(amount, str) and pd.isna(amount)):
+            return ""
+        if isinstance(amount, bool) or not isinstance(amount, int | np.integer | float | np.floating) or (
+            isinstance(amount, float | np.floating) and not np.isfinite(amount)
+        ):
+            raise _bad("amount", f"a finite number of {self.currency}", amount)
+        exact = Decimal(int(amount)) if isinstance(amount, int | np.integer) else Decimal(repr(float(amount)))
+        return _money_text(self.currency, exact, self.minor_unit if decimals is None else _decimals(decimals))
 
 def local_day(instants, timezone: str):
     """The local calendar day (naive midnight) of each instant, on the clock of ``timezone``.
@@ -240,6 +309,37 @@ def local_day(instants, timezone: str):
     if stamp.tz is not None:
         stamp = stamp.tz_convert(timezone).tz_localize(None)
     return stamp.normalize()
+
+
+def to_major(minor_units, minor_unit: int):
+    """Amounts in minor units as numbers in the major unit: divided by ``10 ** minor_unit``.
+
+    Works on a number, an array, a Series or a DataFrame. The result is the float nearest
+    to the exact quotient (a power of ten below 10**22 is exact, and division rounds once).
+
+    Parameters
+    ----------
+    minor_units : number, array, Series or DataFrame
+        Whole minor units, e.g. the ``total_cents`` column.
+    minor_unit : int
+        Digits after the decimal point of the currency: 2 for cents, 0 for rial, 3 for fils.
+
+    Returns
+    -------
+    float, array, Series or DataFrame
+        Same shape, in the currency's major unit.
+
+    Examples
+    --------
+    >>> to_major(123456, 2), to_major(123456, 0), to_major(123456, 3)
+    (1234.56, 123456.0, 123.456)
+    >>> to_major(5, 2.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: The value for `minor_unit` must be the digits after the decimal point, 0 to 4 (2 for cents, 0 for \
+rial), but 2.0 was passed.
+    """
+    return minor_units / 10 ** _minor_unit(minor_unit)
 
 
 def from_mapping(values: Mapping) -> Conventions:

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 import crmlab
-from crmlab.conventions import COURSE, Conventions, from_mapping, local_day
+from crmlab.conventions import COURSE, Conventions, from_mapping, local_day, to_major
 
 ZONES = ["Asia/Tehran", "Europe/London", "America/New_York", "Australia/Adelaide", "Asia/Kathmandu", "UTC"]
 
@@ -137,6 +137,77 @@ def test_money_of_missing_is_empty_and_of_a_fraction_an_error():
         COURSE.money(12.5)
     with pytest.raises(ValueError, match="`minor_units`"):
         COURSE.money("12")
+
+
+def _money(currency: str, minor: int) -> Conventions:
+    return from_mapping({"timezone": "UTC", "currency": currency, "minor_unit": minor, "as_of": "2025-01-01"})
+
+
+@pytest.mark.parametrize(("currency", "minor", "value", "decimals", "text"), [
+    ("GBP", 2, 123456, 0, "GBP 1,235"),       # 1,234.56 pounds, rounded half away from zero
+    ("GBP", 2, 123450, 0, "GBP 1,235"),       # exactly half a pound
+    ("GBP", 2, -123450, 0, "GBP -1,235"),
+    ("GBP", 2, -49, 0, "GBP 0"),              # -0.49 rounds to 0, written without a sign
+    ("IRR", 0, 1_500_000, 0, "IRR 1,500,000"),
+    ("IRR", 0, 1_500_000, 2, "IRR 1,500,000.00"),
+    ("BHD", 3, 1_234_567, 0, "BHD 1,235"),    # 1,234.567 dinars
+    ("BHD", 3, 1_234_567, 2, "BHD 1,234.57"),
+    ("BHD", 3, 1_234_565, 2, "BHD 1,234.57"),  # exactly half a hundredth: decimal arithmetic, not float
+])  # fmt: skip
+def test_money_to_fewer_decimals_by_hand(currency, minor, value, decimals, text):
+    assert _money(currency, minor).money(value, decimals=decimals) == text
+
+
+@pytest.mark.parametrize(("currency", "minor", "amount", "decimals", "text"), [
+    ("GBP", 2, 1234.56, None, "GBP 1,234.56"),
+    ("GBP", 2, 1234.565, None, "GBP 1,234.57"),  # rounded as printed (float 1234.565 is a hair below)
+    ("GBP", 2, 1583.5, 0, "GBP 1,584"),
+    ("GBP", 2, -1017.5, 0, "GBP -1,018"),
+    ("GBP", 2, np.float64(0.675), None, "GBP 0.68"),
+    ("GBP", 2, -0.004, None, "GBP 0.00"),
+    ("IRR", 0, 1_299_999.5, None, "IRR 1,300,000"),
+    ("IRR", 0, np.int64(2_500_000), None, "IRR 2,500,000"),
+    ("IRR", 0, 1e20, None, "IRR 100,000,000,000,000,000,000"),
+    ("BHD", 3, 1.2345, None, "BHD 1.235"),
+    ("BHD", 3, 12.5, None, "BHD 12.500"),
+    ("BHD", 3, 1234.5678, 1, "BHD 1,234.6"),
+])  # fmt: skip
+def test_money_major_by_hand(currency, minor, amount, decimals, text):
+    assert _money(currency, minor).money_major(amount, decimals=decimals) == text
+
+
+def test_money_major_agrees_with_money_on_whole_minor_units():
+    for currency, minor in [("GBP", 2), ("IRR", 0), ("BHD", 3)]:
+        c = _money(currency, minor)
+        for minor_units in (0, 7, 123456, -98765, 10**9 + 1):
+            assert c.money_major(minor_units / 10**minor) == c.money(minor_units), (currency, minor_units)
+
+
+def test_money_major_refuses_what_is_not_a_finite_number():
+    assert COURSE.money_major(None) == "" and COURSE.money_major(float("nan")) == ""
+    for bad in (float("inf"), "12", True):
+        with pytest.raises(ValueError, match=f"`amount` must be a finite number of USD, but {bad!r} was passed"):
+            COURSE.money_major(bad)
+    for bad in (-1, 5, 1.0, True):
+        with pytest.raises(ValueError, match=f"`decimals` must be the digits to show.*but {bad!r} was passed"):
+            COURSE.money(100, decimals=bad)
+
+
+@pytest.mark.parametrize(("minor", "values", "expected"), [
+    (2, [123456, 5, -199], [1234.56, 0.05, -1.99]),     # pence to pounds
+    (0, [1_500_000, 7], [1_500_000.0, 7.0]),           # rial has no minor unit
+    (3, [1_234_567, 5, -1], [1234.567, 0.005, -0.001]),  # fils to dinars
+])  # fmt: skip
+def test_major_by_hand(minor, values, expected):
+    c = _money({0: "IRR", 2: "GBP", 3: "BHD"}[minor], minor)
+    series = pd.Series(values, name="total_cents")
+    assert c.major(series).tolist() == expected  # the float nearest to each exact quotient
+    assert [Decimal(v).scaleb(-minor) for v in values] == [Decimal(repr(x)) for x in expected]
+    assert c.major(values[0]) == expected[0] and to_major(np.array(values), minor).tolist() == expected
+    frame = pd.DataFrame({"a": values})
+    pd.testing.assert_frame_equal(c.major(frame), pd.DataFrame({"a": expected}))
+    with pytest.raises(ValueError, match="`minor_unit` must be the digits after the decimal point"):
+        to_major(series, 5)
 
 
 # ---------------------------------------------------------------- from_mapping and bad values
