@@ -277,6 +277,7 @@ class Conventions:
         exact = Decimal(int(amount)) if isinstance(amount, int | np.integer) else Decimal(repr(float(amount)))
         return _money_text(self.currency, exact, self.minor_unit if decimals is None else _decimals(decimals))
 
+
 def local_day(instants, timezone: str):
     """The local calendar day (naive midnight) of each instant, on the clock of ``timezone``.
 
