@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
 from crmlab.analysis.report import ManagerReport, count, money, percent
+from crmlab.conventions import Conventions, from_mapping
 
 
 def _report(**changes):
@@ -25,15 +27,36 @@ def _report(**changes):
 
 
 @pytest.mark.parametrize(("value", "decimals", "text"), [
-    (1583.48, 0, "$1,583"), (-1017.48, 0, "-$1,017"), (2_500_315.63, 0, "$2,500,316"),
-    (0.675, 2, "$0.68"), (-0.004, 2, "$0.00"), (5, 2, "$5.00"),
-])
-def test_money(value, decimals, text):
+    (1583.48, 0, "USD 1,583"), (-1017.48, 0, "USD -1,017"), (2_500_315.63, 0, "USD 2,500,316"),
+    (0.675, 2, "USD 0.68"), (-0.004, 2, "USD 0.00"), (5, 2, "USD 5.00"), (1583.5, 0, "USD 1,584"),
+])  # fmt: skip
+def test_money_in_the_course_currency_by_default(value, decimals, text):
     assert money(value, decimals) == text
 
 
-def test_money_other_currency():
-    assert money(1234.5, currency="€") == "€1,234"
+def _shop(currency: str) -> Conventions:
+    return from_mapping({"timezone": "UTC", "currency": currency, "as_of": "2025-01-01"})
+
+
+@pytest.mark.parametrize(("currency", "value", "decimals", "text"), [
+    ("GBP", 1234.5, 0, "GBP 1,235"),           # pounds: half a pound rounds up
+    ("GBP", -1017.48, 2, "GBP -1,017.48"),
+    ("IRR", 1_500_000, 0, "IRR 1,500,000"),    # rial, no minor unit: whole rials
+    ("IRR", 2_499_999.5, 0, "IRR 2,500,000"),
+    ("BHD", 1234.5675, 3, "BHD 1,234.568"),    # dinar, three decimals (fils)
+    ("BHD", 0.0005, 3, "BHD 0.001"),
+    ("BHD", 1234.5675, 0, "BHD 1,235"),
+])  # fmt: skip
+def test_money_in_the_data_currency_by_hand(currency, value, decimals, text):
+    assert money(value, decimals, conventions=_shop(currency)) == text
+    assert money(value, decimals, currency=currency) == text  # the code alone says the same
+    assert money(value, decimals, currency=f"{currency} ") == text  # as lesson 13 wrote it
+
+
+@pytest.mark.parametrize("sign", ["$", "\u20ac", "US$", "usd", 12])
+def test_money_refuses_a_sign_instead_of_a_currency_code(sign):
+    with pytest.raises(ValueError, match=rf"`currency` must be an ISO 4217 code.*but {re.escape(repr(sign))} was"):
+        money(1234.5, currency=sign)
 
 
 @pytest.mark.parametrize(("share", "decimals", "text"), [
@@ -69,7 +92,7 @@ def test_markdown_has_the_four_parts_in_order():
 
 def test_markdown_table_formats_each_kind_of_number():
     rows = [line for line in _report().to_markdown().splitlines() if line.startswith("| ") and "---" not in line]
-    assert rows == ["| | |", "| letters | 1,594 |", "| cost | \\$1,594 |", "| return per dollar | 0.99 |"]
+    assert rows == ["| | |", "| letters | 1,594 |", "| cost | USD 1,594 |", "| return per dollar | 0.99 |"]
 
 
 def test_markdown_escapes_dollars_pipes_and_html():

@@ -20,8 +20,10 @@ import numbers
 import os
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+
+from crmlab.conventions import COURSE, Conventions
 
 __all__ = ["ManagerReport", "count", "money", "percent"]
 
@@ -42,17 +44,25 @@ def _finite(value: object, argument: str) -> float:
     return float(value)
 
 
-def money(value: float, decimals: int = 0, currency: str = "$") -> str:
-    """An amount of money as a manager reads it: ``$1,583``, ``-$1,017``.
+def money(value: float, decimals: int = 0, currency: str | None = None, *, conventions: Conventions = COURSE) -> str:
+    """An amount of money as a manager reads it, with its currency: ``USD 1,583``, ``GBP -1,018``.
+
+    The amount is in the currency's major unit (dollars, pounds, rials), as an analysis
+    computes it (a mean order, a lifetime value, a budget); an amount read from a money
+    column (``total_cents``) is in minor units: write it with ``conventions.money``. Both
+    write the currency's code, never a sign such as "$" (which dollar?).
 
     Parameters
     ----------
     value : float
-        The amount.
+        The amount, in the major unit of the currency.
     decimals : int, default 0
-        Digits after the decimal point.
-    currency : str, default "$"
-        The sign written before the amount.
+        Digits after the decimal point (0 to 4), rounded half away from zero.
+    currency : str, optional
+        An ISO 4217 code written instead of ``conventions.currency``, e.g. ``"GBP"``;
+        passing ``conventions=`` says the same and more.
+    conventions : Conventions, optional
+        The company's conventions; default :data:`crmlab.conventions.COURSE` (US dollars).
 
     Returns
     -------
@@ -60,12 +70,26 @@ def money(value: float, decimals: int = 0, currency: str = "$") -> str:
 
     Examples
     --------
-    >>> money(1583.48), money(-1017.5), money(0.68, decimals=2)
-    ('$1,583', '-$1,018', '$0.68')
+    >>> money(1583.48), money(-1017.5), money(0.675, decimals=2)
+    ('USD 1,583', 'USD -1,018', 'USD 0.68')
+    >>> from crmlab.conventions import from_mapping
+    >>> shop = from_mapping({"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09"})
+    >>> money(2_500_315.63, conventions=shop), money(12.5, 2, currency="IRR")
+    ('GBP 2,500,316', 'IRR 12.50')
     """
     amount = _finite(value, "value")
-    text = f"{currency}{abs(amount):,.{decimals}f}"
-    return "-" + text if round(amount, decimals) < 0 else text
+    if currency is not None:
+        conventions = _in_currency(conventions, currency)
+    return conventions.money_major(value if isinstance(value, numbers.Integral) else amount, decimals)
+
+
+def _in_currency(conventions: Conventions, currency: object) -> Conventions:
+    code = currency.strip() if isinstance(currency, str) else currency
+    if not isinstance(code, str) or not re.fullmatch(r"[A-Z]{3}", code):
+        raise ValueError(f"The value for `currency` must be an ISO 4217 code such as 'USD', 'GBP' or 'IRR' "
+                         f"(or pass `conventions=`), but {currency!r} was passed: a sign such as '$' does not "
+                         "say which currency.")  # fmt: skip
+    return replace(conventions, currency=code)
 
 
 def percent(share: float, decimals: int = 0) -> str:
@@ -197,14 +221,14 @@ class ManagerReport:
     | | |
     |---|---:|
     | letters | 1,594 |
-    | cost | \\$1,594 |
-    | net | \\$1,584 |
+    | cost | USD 1,594 |
+    | net | USD 1,584 |
     <BLANKLINE>
     **Risks**
     <BLANKLINE>
     - The 20% lift is assumed: keep a control group.
     >>> report.words
-    45
+    47
     """
 
     title: str
