@@ -165,7 +165,7 @@ def _day_not_first(folder: Path) -> dict:
 
 
 @pytest.mark.parametrize(("break_it", "named"), [
-    (_empty_csv, "no purchases up to 1998-06-30 in 0 orders"),
+    (_empty_csv, "this export has no purchases: 0 orders"),
     (_day_not_first, "sales.csv"),
     (lambda folder: {"MAPPING": str(folder / "no_such_mapping.toml")}, "no_such_mapping.toml"),
     (lambda folder: {"DATA_DIR": str(folder / "no_such_folder")}, "no_such_folder"),
