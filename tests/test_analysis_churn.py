@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +11,7 @@ from sklearn.calibration import CalibratedClassifierCV
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from crmlab.analysis import churn
+from crmlab.conventions import COURSE
 from crmlab.datasets.crm import CRM
 
 
@@ -86,6 +89,49 @@ def test_features_by_hand(tiny):
     assert 4 in churn.churn_features(tiny, "2025-06-30", active_days=600).index
 
 
+def _in(currency: str, minor_unit: int):
+    """The course's clock and statuses, with another currency: the money columns hold its minor units."""
+    return dataclasses.replace(COURSE, currency=currency, minor_unit=minor_unit)
+
+
+def _uneven(tiny):
+    """Customer 5 gets two more orders: 1500 + 1001 + 1001 = 3502 minor units in 3 orders, 1167.33 on average."""
+    extra = pd.DataFrame({"order_id": [10, 11], "customer_id": [5, 5], "ordered_at": _utc(["2025-05-06 10:00"] * 2),
+                          "channel": ["web", "web"], "status": ["completed"] * 2, "total_cents": [1001, 1001]})
+    return {**tiny, "orders": pd.concat([tiny["orders"], extra], ignore_index=True)}
+
+
+@pytest.mark.parametrize(("currency", "minor_unit", "expected"), [
+    ("USD", 2, [200.0, 500.0, 11.67]),     # (10000 + 30000) / 2 cents = 200.00 dollars; 1167.33 cents = 11.67
+    ("GBP", 2, [200.0, 500.0, 11.67]),     # pence to pounds, the same digits
+    ("IRR", 0, [20000.0, 50000.0, 1167.0]),  # rial has no minor unit: 20,000 rials, not 200
+    ("BHD", 3, [20.0, 50.0, 1.167]),         # fils to dinars: 40,000 fils / 2 = 20.000 dinars
+])  # fmt: skip
+def test_average_order_is_in_the_major_unit_of_the_data_currency(tiny, currency, minor_unit, expected):
+    f = churn.churn_features(_uneven(tiny), "2025-06-30", conventions=_in(currency, minor_unit))
+    assert f.loc[[1, 2, 5], "avg_order"].tolist() == expected
+    assert f.attrs["currency"] == currency
+    assert churn.churn_dataset(_uneven(tiny), "2025-06-30", 60, conventions=_in(currency, minor_unit)).attrs[
+        "currency"] == currency  # fmt: skip
+
+
+@pytest.mark.parametrize(("currency", "minor_unit", "text"), [
+    ("GBP", 2, "average order GBP 11.67"),
+    ("IRR", 0, "average order IRR 1,167"),
+    ("BHD", 3, "average order BHD 1.167"),
+])  # fmt: skip
+def test_reasons_write_the_average_order_in_the_data_currency(tiny, currency, minor_unit, text):
+    conventions = _in(currency, minor_unit)
+    data = churn.churn_dataset(_uneven(tiny), "2025-06-30", horizon_days=60, conventions=conventions)
+    small = data["avg_order"] < data["avg_order"].mean()  # a small average order: churned, in this data
+    model = churn.churn_model().fit(pd.concat([data] * 3), pd.concat([small] * 3))
+    at_risk = churn.at_risk_list(model, data, top=3, n_reasons=10, conventions=conventions)
+    assert text in at_risk.loc[5, "reasons"].split("; ")
+    assert "$" not in " ".join(at_risk["reasons"])
+    with pytest.raises(ValueError, match=f"`data` holds amounts in {currency} .* but `conventions` are in USD"):
+        churn.at_risk_list(model, data)
+
+
 def test_bad_tickets_are_counted_as_known_at_the_cutoff(tiny):
     """Ticket 2 is answered late, but after the cutoff; ticket 4 scores 1, but after the cutoff."""
     assert churn.churn_features(tiny, "2025-06-30").loc[[1, 2], "bad_tickets"].tolist() == [1, 2]
@@ -106,7 +152,7 @@ def test_labels_by_hand(tiny):
 def test_dataset_and_time_split(tiny):
     data = churn.churn_dataset(tiny, "2025-06-30", horizon_days=60)
     assert data["churned"].tolist() == [False, False, True]
-    assert data.attrs == {"cutoff": "2025-06-30", "horizon_days": 60}
+    assert data.attrs == {"cutoff": "2025-06-30", "horizon_days": 60, "currency": "USD"}
     with pytest.raises(ValueError, match="after the test cutoff 2025-06-30"):
         churn.time_split(tiny, "2025-05-31", "2025-06-30", horizon_days=60)
     train, test = churn.time_split(tiny, "2025-04-30", "2025-06-30", horizon_days=60, active_days=400)
@@ -184,7 +230,7 @@ def test_an_event_before_the_cutoff_does_change_them(crm):
     changed = churn.churn_features(CRM({**dict(crm), "orders": orders}), CUTOFF)
     before = churn.churn_features(crm, CUTOFF)
     customer = orders.loc[first, "customer_id"]
-    assert changed.loc[customer, "avg_order_usd"] > before.loc[customer, "avg_order_usd"]
+    assert changed.loc[customer, "avg_order"] > before.loc[customer, "avg_order"]
 
 
 def test_a_feature_measured_today_leaks(crm):

@@ -15,13 +15,13 @@ the customer's reasons. The steps, one module each:
    each driver, and :func:`planted_drivers`, whether the planted drivers are recovered;
 4. :mod:`.evaluate`: :func:`gains_table`, :func:`lift_at` and :func:`reliability_table`;
 5. :mod:`.reasons`: :func:`driver_contributions` and :func:`at_risk_list`, the customers
-   to call, with the reasons behind each score.
+   to call, with the reasons behind each score (money in the data's currency).
 """
 
 from .evaluate import gains_table, lift_at, reliability_table
 from .features import FEATURES, churn_dataset, churn_features, churn_labels, time_split
 from .model import DRIVERS, FEATURE_LABELS, MODEL_KINDS, churn_model, model_features, odds_ratios, planted_drivers
-from .reasons import REASONS, at_risk_list, driver_contributions
+from .reasons import MONEY_FEATURES, REASONS, at_risk_list, driver_contributions
 from .snapshot import crm_as_of
 
 __all__ = [
@@ -29,6 +29,7 @@ __all__ = [
     "FEATURES",
     "FEATURE_LABELS",
     "MODEL_KINDS",
+    "MONEY_FEATURES",
     "REASONS",
     "at_risk_list",
     "churn_dataset",

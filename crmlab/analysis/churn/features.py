@@ -27,7 +27,7 @@ __all__ = ["FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_
 FEATURES = {
     "recency_days": "days from the customer's last purchase (an order with a purchase status) to the cutoff",
     "n_orders": "purchases up to the cutoff",
-    "avg_order_usd": "mean value of those purchases, in the currency's major unit (US dollars on the course's data)",
+    "avg_order": "mean value of those purchases, in the major unit of the data's currency (dollars for the course)",
     "tenure_days": "days from sign-up to the cutoff",
     "n_tickets": "support tickets opened up to the cutoff",
     "bad_tickets": "of those, tickets that breached their SLA or scored 1-2 (as known at the cutoff)",
@@ -53,12 +53,14 @@ def churn_features(
         A customer is *active* with a completed order in the last ``active_days`` days;
         only active customers can churn.
     conventions : Conventions, optional
-        The company's clock and purchase statuses (default :data:`crmlab.conventions.COURSE`).
+        The company's clock, purchase statuses and currency (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``, the columns of :data:`FEATURES`.
+        Indexed by ``customer_id``, the columns of :data:`FEATURES`; ``avg_order`` in the
+        major unit of ``conventions.currency``, rounded to its minor unit. ``attrs["currency"]``
+        names the currency.
 
     Examples
     --------
@@ -70,7 +72,7 @@ def churn_features(
     >>> features.loc[5]
     recency_days                   127
     n_orders                         1
-    avg_order_usd              1297.98
+    avg_order                  1297.98
     tenure_days                    127
     n_tickets                        1
     bad_tickets                      0
@@ -79,6 +81,8 @@ def churn_features(
     no_email_consent             False
     segment             small_business
     Name: 5, dtype: object
+    >>> features.attrs["currency"]
+    'USD'
     """
     active_days = whole_number("active_days", active_days)
     day = conventions.local_date(cutoff, "cutoff")
@@ -94,7 +98,7 @@ def churn_features(
     out = pd.DataFrame({
         "recency_days": summary["days_since_last_order"].astype("int64"),
         "n_orders": summary["n_orders"].astype("int64"),
-        "avg_order_usd": (summary["total_spend"] / summary["n_orders"] / 100).round(2),
+        "avg_order": conventions.major((summary["total_spend"] / summary["n_orders"]).round()),
         "tenure_days": (day - customers.loc[ids, "signup_date"]).dt.days.astype("int64"),
     }, index=ids)  # fmt: skip
     out["n_tickets"], out["bad_tickets"] = _ticket_counts(past["tickets"], conventions.end_of_day(day), ids)
@@ -102,6 +106,7 @@ def churn_features(
     out["single_channel"] = out["n_channels"] <= 1
     out["no_email_consent"] = ~customers.loc[ids, "consent_email"].astype(bool)
     out["segment"] = customers.loc[ids, "segment"].astype(str)
+    out.attrs["currency"] = conventions.currency
     return out.rename_axis("customer_id")
 
 

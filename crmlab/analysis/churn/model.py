@@ -22,7 +22,7 @@ __all__ = [
 ]
 
 #: Skewed amounts and counts: log(1 + x), then standardised.
-_LOGGED = ["recency_days", "n_orders", "avg_order_usd", "tenure_days", "n_tickets"]
+_LOGGED = ["recency_days", "n_orders", "avg_order", "tenure_days", "n_tickets"]
 #: Kept as they are: a count read "per ticket" and yes/no flags.
 _AS_IS = ["bad_tickets", "single_channel", "no_email_consent"]
 _SEGMENTS = ["consumer", "small_business", "enterprise"]
@@ -34,7 +34,7 @@ MODEL_KINDS = ("logistic", "boosting", "forest")
 FEATURE_LABELS = {
     "recency_days": "days since the last order",
     "n_orders": "number of orders",
-    "avg_order_usd": "average order value",
+    "avg_order": "average order value",
     "tenure_days": "time as a customer",
     "n_tickets": "support tickets",
     "bad_tickets": "bad support tickets",

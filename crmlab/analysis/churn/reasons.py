@@ -12,15 +12,18 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
+from crmlab.conventions import COURSE, Conventions
+
 from .model import _logistic, model_features
 
-__all__ = ["REASONS", "at_risk_list", "driver_contributions"]
+__all__ = ["MONEY_FEATURES", "REASONS", "at_risk_list", "driver_contributions"]
 
-#: How each model input reads as a reason, from the customer's own values (true / false text for flags).
+#: How each model input reads as a reason, from the customer's own values (true / false text for flags);
+#: money (:data:`MONEY_FEATURES`) is filled in already written in the data's currency, e.g. "GBP 1,297.98".
 REASONS = {
     "recency_days": "last order {recency_days} days ago",
     "n_orders": "orders so far: {n_orders}",
-    "avg_order_usd": "average order ${avg_order_usd:,.0f}",
+    "avg_order": "average order {avg_order}",
     "tenure_days": "customer for {tenure_days} days",
     "n_tickets": "support tickets: {n_tickets}",
     "bad_tickets": "bad tickets (SLA breached or scored 1-2): {bad_tickets}",
@@ -29,6 +32,8 @@ REASONS = {
     "segment_small_business": "{segment} segment",
     "segment_enterprise": "{segment} segment",
 }
+#: Inputs that are amounts of money, in the major unit of the data's currency.
+MONEY_FEATURES = ("avg_order",)
 
 
 def driver_contributions(model: Pipeline, data: pd.DataFrame) -> pd.DataFrame:
@@ -64,19 +69,22 @@ def driver_contributions(model: Pipeline, data: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(push, index=data.index, columns=model_features(fitted))
 
 
-def _reason(feature: str, row: pd.Series) -> str:
+def _reason(feature: str, row: pd.Series, conventions: Conventions) -> str:
     template = REASONS.get(feature, feature)
     if isinstance(template, tuple):
         flag = feature if feature in row.index else None
         return template[0] if flag is not None and bool(row[flag]) else template[1]
     values = {k: (int(v) if isinstance(v, (bool, np.bool_, np.integer)) else v) for k, v in row.items()}
+    values.update({k: conventions.money_major(values[k]) for k in MONEY_FEATURES if k in values})
     try:
         return template.format(**values)
     except (KeyError, ValueError, TypeError):
         return feature
 
 
-def at_risk_list(model: Pipeline, data: pd.DataFrame, top: int = 20, n_reasons: int = 3) -> pd.DataFrame:
+def at_risk_list(
+    model: Pipeline, data: pd.DataFrame, top: int = 20, n_reasons: int = 3, *, conventions: Conventions = COURSE
+) -> pd.DataFrame:
     """The ``top`` customers by churn probability, each with the inputs that push their score up most.
 
     Parameters
@@ -89,6 +97,15 @@ def at_risk_list(model: Pipeline, data: pd.DataFrame, top: int = 20, n_reasons: 
         Length of the list.
     n_reasons : int
         At most this many reasons per customer (only inputs that push the score *up*).
+    conventions : Conventions, optional
+        The conventions ``data`` was built with (default :data:`crmlab.conventions.COURSE`):
+        the average order reads in their currency, e.g. "average order GBP 1,297.98".
+
+    Raises
+    ------
+    ValueError
+        When ``data`` says it holds another currency (``data.attrs["currency"]``, set by
+        :func:`churn_features`) than ``conventions``.
 
     Returns
     -------
@@ -106,6 +123,11 @@ def at_risk_list(model: Pipeline, data: pd.DataFrame, top: int = 20, n_reasons: 
     >>> list(at_risk.columns), bool(at_risk["churn_probability"].is_monotonic_decreasing)
     (['churn_probability', 'main_driver', 'reasons'], True)
     """
+    currency = data.attrs.get("currency") if isinstance(data, pd.DataFrame) else None
+    if currency is not None and currency != conventions.currency:
+        raise ValueError(f"`data` holds amounts in {currency} (it was built with those conventions), but "
+                         f"`conventions` are in {conventions.currency}: pass the same conventions, e.g. "
+                         "at_risk_list(model, data, conventions=crm.conventions).")  # fmt: skip
     for name, value in {"top": top, "n_reasons": n_reasons}.items():
         if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
             raise ValueError(f"The value for `{name}` must be a whole number >= 1, but {value!r} was passed.")
@@ -119,6 +141,6 @@ def at_risk_list(model: Pipeline, data: pd.DataFrame, top: int = 20, n_reasons: 
         rows.append({
             "churn_probability": probability[customer],
             "main_driver": ranked.index[0] if len(ranked) else "",
-            "reasons": "; ".join(_reason(f, data.loc[customer]) for f in ranked.index),
+            "reasons": "; ".join(_reason(f, data.loc[customer], conventions) for f in ranked.index),
         })  # fmt: skip
     return pd.DataFrame(rows, index=chosen)
