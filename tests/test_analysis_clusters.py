@@ -3,6 +3,8 @@ preference comes back as clusters, and unscaled features give clusters that foll
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -27,6 +29,8 @@ from crmlab.analysis.clusters import (
     profile_heatmap,
     standardised_profile,
 )
+from crmlab.conventions import COURSE
+from crmlab.datasets.crm import CRM
 
 # ---------------------------------------------------------------- features, by hand
 
@@ -82,6 +86,39 @@ def test_customer_features_on_the_course_data(crm, features):
     summary = rfm.customer_summary(local, datetime_col="ordered_local", as_of="2025-12-31")
     assert (features["days_since_last_order"] == summary["days_since_last_order"]).all()
     assert features[list(FEATURES)].notna().all().all()
+
+
+def _in(currency: str, minor_unit: int):
+    return dataclasses.replace(COURSE, currency=currency, minor_unit=minor_unit)
+
+
+@pytest.mark.parametrize(("currency", "minor_unit", "expected"), [
+    ("GBP", 2, [1234.57, 8.0]),         # 123,457 pence; 500 + 300 pence
+    ("IRR", 0, [123457.0, 800.0]),      # rials have no minor unit: never divided by 100
+    ("BHD", 3, [123.457, 0.8]),         # 123,457 fils
+])  # fmt: skip
+def test_total_spend_is_in_the_major_unit_of_the_data_currency(currency, minor_unit, expected):
+    orders = pd.DataFrame({"customer_id": [1, 2, 2, 2], "ordered_at": pd.to_datetime(
+        ["2025-03-01 10:00", "2025-03-02 10:00", "2025-03-03 10:00", "2025-03-04 10:00"], utc=True),
+        "status": ["completed", "completed", "completed", "cancelled"], "total_cents": [123_457, 500, 300, 9_999]})
+    features = customer_features(CRM({"orders": orders}), conventions=_in(currency, minor_unit))
+    assert features["total_spend"].tolist() == expected
+
+
+@pytest.mark.parametrize(("currency", "minor_unit", "texts"), [
+    ("GBP", 2, ["GBP 1,235", "GBP 8"]),       # 1,234.57 pounds, rounded to the pound
+    ("IRR", 0, ["IRR 123,457", "IRR 800"]),
+    ("BHD", 3, ["BHD 123", "BHD 1"]),          # 123.457 and 0.8 dinars
+])  # fmt: skip
+def test_profile_heatmap_writes_money_in_the_data_currency(currency, minor_unit, texts):
+    orders = pd.DataFrame({"customer_id": [1, 2, 2], "ordered_at": pd.to_datetime(
+        ["2025-03-01 10:00", "2025-03-02 10:00", "2025-03-03 10:00"], utc=True),
+        "status": "completed", "total_cents": [123_457, 500, 300]})
+    conventions = _in(currency, minor_unit)
+    profile = customer_features(CRM({"orders": orders}), conventions=conventions)[["n_orders", "total_spend"]]
+    z = (profile - profile.mean()) / profile.std()
+    ax = profile_heatmap(z, profile, conventions=conventions)
+    assert [t.get_text() for t in ax.texts] == ["1.0", texts[0], "2.0", texts[1]]
 
 
 def test_planted_web_or_store_preference_on_a_big_crm():
@@ -259,6 +296,7 @@ def test_profile_heatmap_prints_business_units(features, fitted):
     assert len(texts) == len(z) * len(FEATURES)
     first = profile.loc[0]
     assert texts[:3] == [f"{first['days_since_last_order']:.0f} d", f"{first['n_orders']:.1f}",
-                         f"${first['total_spend']:,.0f}"]  # fmt: skip
+                         f"USD {first['total_spend']:,.0f}"]  # fmt: skip
+    assert not any("$" in t for t in texts)
     assert texts[3] == f"{first['share_web']:.0%}"
     assert [t.get_text() for t in ax.get_yticklabels()] == names.tolist()

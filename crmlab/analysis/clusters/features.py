@@ -30,6 +30,7 @@ __all__ = [
     "ADDON_CATEGORIES",
     "FEATURES",
     "LOG_FEATURES",
+    "MONEY_FEATURES",
     "PURCHASE_CHANNELS",
     "category_mix",
     "channel_mix",
@@ -40,6 +41,8 @@ PURCHASE_CHANNELS = ("web", "store", "call_centre", "field_sales")
 ADDON_CATEGORIES = ("Accessories", "Ink & Paper", "Software", "Services")
 #: Skewed counts and amounts: log-transformed (``log1p``) before scaling.
 LOG_FEATURES = ("days_since_last_order", "n_orders", "total_spend")
+#: Amounts of money, in the major unit of the data's currency (``conventions.currency``).
+MONEY_FEATURES = ("total_spend",)
 #: The columns the clustering model uses, in order.
 FEATURES = (*LOG_FEATURES, *(f"share_{c}" for c in PURCHASE_CHANNELS), "addon_share")
 
@@ -152,6 +155,9 @@ def customer_features(
     >>> features = customer_features(crm)
     >>> features.shape, features.columns[:4].tolist()
     ((2850, 9), ['days_since_last_order', 'n_orders', 'total_spend', 'share_web'])
+    >>> done = crm.orders[crm.orders["status"] == "completed"]
+    >>> bool(features["total_spend"].sum().round(2) == done["total_cents"].sum() / 100)  # cents to dollars
+    True
     """
     as_of = conventions.as_of if as_of is None else as_of
     tz = conventions.timezone if tz is None else tz
@@ -162,7 +168,7 @@ def customer_features(
     local = bought.assign(ordered_local=bought["ordered_at"].dt.tz_convert(tz))
     summary = customer_summary(local, datetime_col="ordered_local", as_of=as_of)
     out = summary[["days_since_last_order", "n_orders"]].astype(float)
-    out["total_spend"] = summary["total_spend"] / 10**conventions.minor_unit
+    out["total_spend"] = conventions.major(summary["total_spend"])
     if "channel" in orders:
         out = out.join(channel_mix(bought))
     if all(name in crm for name in ("order_lines", "products", "categories")) and "order_id" in orders:

@@ -2,7 +2,7 @@
 
 ``log -> scale -> k-means``: :func:`preprocessor` takes the logarithm of the skewed RFM
 columns (``log1p``, so 0 stays 0) and scales every feature to mean 0 and standard deviation 1,
-so that no feature weighs more just because of its unit (dollars run to thousands, shares to 1).
+so that no feature weighs more just because of its unit (money runs to thousands, shares to 1).
 :func:`cluster_pipeline` adds k-means with a fixed ``random_state`` and an explicit ``n_init``,
 so the same data always gives the same clusters. Both output pandas DataFrames
 (``set_output(transform="pandas")``).
