@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from crmlab.analysis.rfm import customer_summary, rfm_summary
+from crmlab.conventions import COURSE
 from crmlab.datasets import load_cdnow
 
 
@@ -308,7 +311,7 @@ def test_targeting_list_by_hand():
     everyone = targeting_list(rfm, customers, consented_only=False)
     assert everyone.index.tolist() == [3, 4, 1, 2]  # Champions first, then At risk by M score and spend
     assert everyone["priority"].tolist() == [1, 1, 2, 3]
-    assert everyone.loc[4, "reason"] == "1 order, the last 390 days ago; $3,000 spent"
+    assert everyone.loc[4, "reason"] == "1 order, the last 390 days ago; USD 3,000 spent"  # 300,000 cents
     assert everyone["contact_by"].tolist() == ["email", "none", "email", "sms"]
     assert everyone.loc[2, "first_name"] == "Sara"
     assert everyone.loc[1, "action"] == next(s.action for s in SEGMENTS if s.name == "At risk")
@@ -318,6 +321,26 @@ def test_targeting_list_by_hand():
         targeting_list(rfm, customers, segments=["At Risk"])
     with pytest.raises(KeyError, match="`consent_sms` must be a column of `customers`"):
         targeting_list(rfm, customers.drop(columns="consent_sms"))
+
+
+@pytest.mark.parametrize(("currency", "minor_unit", "spent"), [
+    ("GBP", 2, ["GBP 2,500", "GBP 900", "GBP 12"]),        # pence: 250,000 / 100; 1,150 pence = 11.50, rounded up
+    ("IRR", 0, ["IRR 250,000", "IRR 90,000", "IRR 1,150"]),  # rials have no minor unit
+    ("BHD", 3, ["BHD 250", "BHD 90", "BHD 1"]),            # fils: 250,000 / 1,000; 1.150 dinars
+])  # fmt: skip
+def test_targeting_reasons_in_the_data_currency_by_hand(currency, minor_unit, spent):
+    rfm = pd.DataFrame({"segment": ["At risk"] * 3, "m_score": [5, 3, 1], "days_since_last_order": [400, 380, 390],
+                        "n_orders": [8, 6, 1], "total_spend": [250_000, 90_000, 1_150]},
+                       index=pd.Index([1, 2, 3], name="customer_id"))  # fmt: skip
+    customers = pd.DataFrame({"customer_id": [1, 2, 3], "first_name": ["A", "B", "C"], "last_name": ["X", "Y", "Z"],
+                              "company_name": [None] * 3, "email": ["a@x", "b@x", "c@x"], "phone": ["1", "2", "3"],
+                              "consent_email": [True] * 3, "consent_sms": [False] * 3})  # fmt: skip
+    shop = dataclasses.replace(COURSE, currency=currency, minor_unit=minor_unit)
+    reasons = targeting_list(rfm, customers, conventions=shop)["reason"]
+    assert reasons.str.split("; ").str[1].tolist() == [f"{s} spent" for s in spent]
+    in_major = rfm.assign(total_spend=rfm["total_spend"] / 10**minor_unit)  # the same spend, already in major units
+    assert targeting_list(rfm, customers, conventions=shop).equals(
+        targeting_list(in_major, customers, minor_units=False, conventions=shop))
 
 
 def test_targeting_lists_on_the_course_data(course):
@@ -331,7 +354,7 @@ def test_targeting_lists_on_the_course_data(course):
     assert (first == 1).all()
     top = targets.index[0]
     assert table.loc[top, "m_score"] == table.loc[table["segment"] == "Cannot lose", "m_score"].max()
-    assert targets["reason"].str.match(r"\d+ orders?, the last \d+ days ago; \$[\d,]+ spent").all()
+    assert targets["reason"].str.match(r"\d+ orders?, the last \d+ days ago; USD [\d,]+ spent$").all()
 
 
 def test_segment_profile_by_hand_and_on_the_course_data(course):

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab.conventions import Conventions
+from crmlab.conventions import COURSE, Conventions
 from crmlab.validation import column_arguments
 
 from .segments import SEGMENTS, Segment
@@ -25,9 +25,10 @@ def targeting_list(
     customers: pd.DataFrame,
     segments: Sequence[str] | None = None,
     consented_only: bool = True,
-    cents: bool = True,
+    minor_units: bool = True,
     rules: Sequence[Segment] = SEGMENTS,
-    conventions: Conventions | None = None,
+    *,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """One row per customer to contact: segment, priority, contact details, channel, reason, action.
 
@@ -44,14 +45,14 @@ def targeting_list(
     consented_only : bool, default True
         Keep only customers who agreed to marketing by e-mail or text message (priorities
         are counted among them); how many were left out is in ``result.attrs["without_consent"]``.
-    cents : bool, default True
-        ``total_spend`` is in cents (the course data): the reason shows dollars.
+    minor_units : bool, default True
+        ``total_spend`` is in the currency's minor unit (cents, pence; rials have none), as
+        :func:`customer_summary` gives it from ``total_cents``; False: already in the major unit.
     rules : sequence of Segment
         Where the suggested actions come from; by default :data:`SEGMENTS`.
     conventions : Conventions, optional
-        The company's conventions: when given, ``total_spend`` is in its minor unit and the
-        reason shows the spend in whole units of its currency, e.g. "GBP 2,500" (``cents``
-        is then ignored).
+        The company's conventions (default :data:`crmlab.conventions.COURSE`, US dollars): the
+        reason shows the spend in whole units of their currency, e.g. "GBP 2,500".
 
     Returns
     -------
@@ -70,15 +71,20 @@ def targeting_list(
     ...                           "email": ["a@x.ir", "s@x.ir", "r@x.ir"], "phone": ["+98912", "+98913", "+98914"],
     ...                           "consent_email": [True, False, True], "consent_sms": [False, True, False]})
     >>> targets = targeting_list(rfm, customers, segments=["At risk"])
-    >>> targets[["priority", "contact_by", "reason"]]
-                 priority contact_by                                          reason
+    >>> targets[["priority", "contact_by"]]
+                 priority contact_by
     customer_id
-    1                   1      email  8 orders, the last 400 days ago; $2,500 spent
-    2                   2        sms    6 orders, the last 380 days ago; $900 spent
+    1                   1      email
+    2                   2        sms
+    >>> targets["reason"].tolist()
+    ['8 orders, the last 400 days ago; USD 2,500 spent', '6 orders, the last 380 days ago; USD 900 spent']
     >>> from crmlab.conventions import from_mapping
     >>> shop = from_mapping({"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09"})
     >>> targeting_list(rfm, customers, segments=["At risk"], conventions=shop)["reason"].iloc[0]
     '8 orders, the last 400 days ago; GBP 2,500 spent'
+    >>> rial = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31"})
+    >>> targeting_list(rfm, customers, segments=["At risk"], conventions=rial)["reason"].iloc[0]
+    '8 orders, the last 400 days ago; IRR 250,000 spent'
     """
     column_arguments(rfm, _NEEDED, "rfm")
     needed = {c: c for c in ("customer_id", *CONTACT_COLUMNS, "consent_email", "consent_sms")}
@@ -96,7 +102,7 @@ def targeting_list(
     out = pd.DataFrame({"segment": rows["segment"].astype(str), "priority": _priority(rows)}, index=rows.index)
     out = out.join(people[list(CONTACT_COLUMNS)])
     out["contact_by"] = contact_by
-    out["reason"] = _reasons(rows, cents, conventions)
+    out["reason"] = _reasons(rows, minor_units, conventions)
     out["action"] = out["segment"].map(actions)
     order = {name: i for i, name in enumerate(actions)}
     out = out.sort_values("priority").sort_values("segment", key=lambda s: s.map(order), kind="stable")
@@ -122,12 +128,10 @@ def _priority(rows: pd.DataFrame) -> pd.Series:
     return priority.reindex(rows.index).astype("int64")
 
 
-def _reasons(rows: pd.DataFrame, cents: bool, conventions: Conventions | None) -> pd.Series:
-    if conventions is None:
-        spend, symbol = rows["total_spend"] / (100 if cents else 1), "$"
-    else:
-        spend, symbol = rows["total_spend"] / 10**conventions.minor_unit, f"{conventions.currency} "
+def _reasons(rows: pd.DataFrame, minor_units: bool, conventions: Conventions) -> pd.Series:
+    write = conventions.money if minor_units else conventions.money_major
+    spend = rows["total_spend"].map(lambda amount: write(amount, decimals=0))
     n = rows["n_orders"].astype("int64")
     return (n.astype(str) + np.where(n == 1, " order", " orders") + ", the last "
-            + rows["days_since_last_order"].astype("int64").astype(str) + " days ago; " + symbol
-            + spend.map("{:,.0f}".format) + " spent")  # fmt: skip
+            + rows["days_since_last_order"].astype("int64").astype(str) + " days ago; " + spend
+            + " spent")  # fmt: skip
