@@ -189,6 +189,19 @@ def test_order_transactions_uses_the_local_day_and_completed_orders():
         order_transactions(orders.drop(columns="total_cents"))
 
 
+@pytest.mark.parametrize(("minor_unit", "expected"), [
+    (2, [1234.57, 0.05]),      # pence (or cents) to pounds: 123,457 / 100
+    (0, [123457.0, 5.0]),      # rials have no minor unit: never divided by 100
+    (3, [123.457, 0.005]),     # fils to dinars: 123,457 / 1,000
+])  # fmt: skip
+def test_order_transactions_amounts_in_the_major_unit_by_hand(minor_unit, expected):
+    orders = pd.DataFrame({"customer_id": [1, 2], "ordered_at": pd.to_datetime(["2025-03-01", "2025-03-02"], utc=True),
+                           "total_cents": [123_457, 5]})  # fmt: skip
+    assert order_transactions(orders, None, "Europe/London", minor_unit)["amount"].tolist() == expected
+    with pytest.raises(ValueError, match=r"`minor_unit` must be the digits after the decimal point, 0 to 4 .* but 2.0"):
+        order_transactions(orders, None, "Europe/London", 2.0)
+
+
 # ---------------------------------------------------------------- predictions against the holdout
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis.rfm import rfm_summary
-from crmlab.conventions import COURSE, local_day
+from crmlab.conventions import COURSE, local_day, to_major
 from crmlab.validation import require_table
 
 from .models import BetaGeoModel, _as_summary
@@ -42,8 +42,9 @@ def order_transactions(
     tz : str
         Time zone whose calendar days count (the company's).
     minor_unit : int
-        Digits after the decimal point of the currency: ``total_cents`` is divided by
-        ``10 ** minor_unit`` (2: cents to dollars; 0: rials stay rials).
+        Digits after the decimal point of the currency, e.g. ``conventions.minor_unit``:
+        ``total_cents`` is converted by :func:`crmlab.conventions.to_major` (2: cents to
+        dollars; 0: rials stay rials; 3: fils to dinars).
 
     Returns
     -------
@@ -62,6 +63,8 @@ def order_transactions(
     2            2 2025-03-22    25.0
     >>> order_transactions(orders.drop(columns="status"), None, "America/New_York")["amount"].tolist()
     [1299.0, 50.0, 25.0]
+    >>> [order_transactions(orders, minor_unit=digits)["amount"].tolist() for digits in (0, 3)]  # rials, fils
+    [[129900.0, 2500.0], [129.9, 2.5]]
     """
     if statuses is None:
         require_table(orders, "orders", ["customer_id", "ordered_at", "total_cents"])
@@ -69,14 +72,9 @@ def order_transactions(
     else:
         require_table(orders, "orders", ["customer_id", "ordered_at", "status", "total_cents"])
         kept = orders[orders["status"].isin(list(statuses))]
-    if isinstance(minor_unit, bool) or not isinstance(minor_unit, int | np.integer) or not 0 <= minor_unit <= 4:
-        raise ValueError(f"The value for `minor_unit` must be the digits after the decimal point, 0 to 4, "
-                         f"but {minor_unit!r} was passed.")  # fmt: skip
-    return pd.DataFrame({
-        "customer_id": kept["customer_id"],
-        "date": local_day(kept["ordered_at"], tz),
-        "amount": kept["total_cents"] / 10 ** int(minor_unit),
-    })
+    amount = to_major(kept["total_cents"], minor_unit)  # checks minor_unit first
+    return pd.DataFrame({"customer_id": kept["customer_id"], "date": local_day(kept["ordered_at"], tz),
+                         "amount": amount})  # fmt: skip
 
 
 def _day(value, argument: str) -> pd.Timestamp:
