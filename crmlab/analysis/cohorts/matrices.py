@@ -126,7 +126,8 @@ def revenue_matrix(
     Returns
     -------
     DataFrame
-        In the unit of ``amount`` (cents for the CRM); index ``cohort``, columns
+        In the unit of ``amount`` (minor units for the CRM's ``total_cents``:
+        ``conventions.major(matrix)`` gives the currency's major unit); index ``cohort``, columns
         ``months_since_acquisition``; NaN where that month has not happened yet.
 
     Examples
@@ -142,6 +143,11 @@ def revenue_matrix(
     months_since_acquisition       0       1       2
     cohort
     2025-01                   2000.0  2000.0  2250.0
+    >>> from crmlab.conventions import COURSE
+    >>> COURSE.major(revenue_matrix(orders))  # cents to dollars
+    months_since_acquisition     0    1    2
+    cohort
+    2025-01                   40.0  0.0  5.0
     """
     prepared = prepare(orders, customer, time, amount, status, active, tz, end)
     revenue, sizes = _grid(prepared, "revenue", max_age)
