@@ -27,7 +27,7 @@ __all__ = ["FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_
 FEATURES = {
     "recency_days": "days from the customer's last purchase (an order with a purchase status) to the cutoff",
     "n_orders": "purchases up to the cutoff",
-    "avg_order": "mean value of those purchases, in the major unit of the data's currency (dollars for the course)",
+    "avg_order": "mean value of those purchases, in the major unit of the data's currency",
     "tenure_days": "days from sign-up to the cutoff",
     "n_tickets": "support tickets opened up to the cutoff",
     "bad_tickets": "of those, tickets that breached their SLA or scored 1-2 (as known at the cutoff)",
