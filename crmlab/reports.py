@@ -216,7 +216,7 @@ def _data(mapping, data) -> tuple[dict, list[str]]:
             raise ReportError(_one_line(err)) from None
         parameters["MAPPING"] = str(Path(mapping).resolve())
         conventions = export.conventions
-        folder = Path(data) if data is not None else export.folder
+        folder = Path(data).resolve() if data is not None else export.folder
         facts.append(f"**Data source:** {html.escape(export.source.name)}, export folder {html.escape(folder.name)}")
     else:
         facts.append(f"**Data source:** the folder {html.escape(Path(data).resolve().name)}")

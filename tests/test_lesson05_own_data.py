@@ -155,4 +155,4 @@ def test_targeting_reasons_speak_the_data_currency():
     reason = {c.currency: rfm.targeting_list(table, customers, conventions=c)["reason"].iloc[0] for c in (rial, pound)}
     assert reason == {"IRR": "8 orders, the last 400 days ago; IRR 2,500,000 spent",
                       "GBP": "8 orders, the last 400 days ago; GBP 25,000 spent"}  # fmt: skip
-    assert rfm.targeting_list(table, customers)["reason"].iloc[0].endswith("$25,000 spent")  # the old default
+    assert rfm.targeting_list(table, customers)["reason"].iloc[0].endswith("USD 25,000 spent")  # the course default
