@@ -7,7 +7,7 @@
     crmlab generate --out DIR     write the synthetic CRM as Parquet files
     crmlab datadict               print the data dictionary (Markdown)
     crmlab check MAPPING_OR_FOLDER  check a company's export: what loads, every problem, which lessons run
-    crmlab report LESSON --mapping FILE  a lesson run on a company's export, as an HTML report for managers
+    crmlab report LESSON --mapping FILE | --data DIR  a lesson run on a company's data, as an HTML report
 """
 
 from __future__ import annotations
@@ -196,8 +196,10 @@ def _check(args) -> int:
 
 def _add_report_arguments(report: argparse.ArgumentParser) -> argparse.ArgumentParser:
     report.add_argument("lesson", metavar="LESSON", help="a lesson with a report, e.g. 05_rfm")
-    report.add_argument("--mapping", required=True, metavar="FILE",
+    report.add_argument("--mapping", metavar="FILE",
                         help="the export's mapping file (.toml, see datasets/examples/mapping.toml)")
+    report.add_argument("--data", metavar="DIR", help="a folder of tables named like the schema (orders.csv ...); "
+                        "with --mapping, the folder of the mapping's files")
     report.add_argument("--out", default="reports", metavar="DIR", help="folder for the page (default: reports)")
     report.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
                         help="time limit for the whole lesson (default: 600)")
@@ -215,13 +217,17 @@ def _report_main(argv: Sequence[str]) -> int:
 def _report(args) -> int:
     from .reports import ReportError, build_report, find_lesson
 
+    if args.mapping is None and args.data is None:
+        print("crmlab report: error: no data given: --mapping FILE (a company's export) or --data DIR "
+              "(a folder of tables named like the schema)", file=sys.stderr)
+        return 2
     try:
         find_lesson(args.lesson)
     except ReportError as exc:
         print(f"crmlab report: error: {exc}", file=sys.stderr)
         return 2
     try:
-        page = build_report(args.lesson, args.mapping, args.out, timeout=args.timeout)
+        page = build_report(args.lesson, args.mapping, args.data, out_dir=args.out, timeout=args.timeout)
     except ReportError as exc:
         print(f"crmlab report: error: {exc}", file=sys.stderr)
         return 1
