@@ -34,8 +34,9 @@ install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and
 # JupyterLab listens on this machine only; it refuses to run as root without --allow-root.
 LAB_FLAGS := --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# Lab's terminals find `crmlab` (and python, papermill ...) of .venv first.
 lab: $(STAMP)  ## open the course in JupyterLab
-	$(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" \
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/jupyter lab $(LAB_FLAGS) --ServerApp.root_dir="$(CURDIR)" \
 		--LabApp.default_url=/lab/tree/notebooks/00_welcome.ipynb
 
 # The browser tests (tests/test_browser.py) drive Debian's Chromium; the browser file is its own
@@ -62,10 +63,18 @@ course: $(STAMP)  ## execute every lesson and exercise (solution and learner mod
 
 # Voila's own template links Font Awesome from a public CDN; jupyter/voila/templates/crmlab is the
 # same page without it (Voila ships the icons itself). tests/test_browser.py starts Voila the same way.
-dashboard: $(STAMP)  ## the lesson 04 KPI dashboard as an app for managers (Voila)
+# With MAPPING=file (a company's export) or DATA=dir, `crmlab dashboard` serves DASHBOARD (kpi or
+# segments) over that data instead, without any lesson prose.
+DASHBOARD ?= kpi
+
+dashboard: $(STAMP)  ## lesson 04's KPI dashboard (Voila); MAPPING=f.toml [DASHBOARD=segments]: over your export
+ifneq ($(MAPPING)$(DATA),)
+	$(BIN)/crmlab dashboard $(DASHBOARD) $(if $(MAPPING),--mapping "$(MAPPING)") $(if $(DATA),--data "$(DATA)")
+else
 	JUPYTER_PATH="$(CURDIR)/jupyter$${JUPYTER_PATH:+:$$JUPYTER_PATH}" \
 	$(BIN)/voila notebooks/04_bi_questions.ipynb --Voila.ip=127.0.0.1 --template=crmlab \
 		--MappingKernelManager.cull_idle_timeout=30 --MappingKernelManager.cull_interval=10
+endif
 
 release: $(STAMP)  ## rebuild the student exercise notebooks from exercises/source/
 	$(BIN)/crmlab release

@@ -8,6 +8,7 @@
     crmlab datadict               print the data dictionary (Markdown)
     crmlab check MAPPING_OR_FOLDER  check a company's export: what loads, every problem, which lessons run
     crmlab report LESSON --mapping FILE | --data DIR  a lesson run on a company's data, as an HTML report
+    crmlab dashboard kpi|segments [--mapping FILE | --data DIR]  a dashboard for managers, served by Voila
 """
 
 from __future__ import annotations
@@ -238,6 +239,37 @@ def _report(args) -> int:
     return 0
 
 
+def _add_dashboard_arguments(dash: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    from .dashboards import DASHBOARDS
+
+    dash.add_argument("name", choices=list(DASHBOARDS), metavar="NAME",
+                      help="; ".join(f"{k}: {v[1]}" for k, v in DASHBOARDS.items()))
+    dash.add_argument("--mapping", metavar="FILE", help="the export's mapping file (.toml); default: the course's data")
+    dash.add_argument("--data", metavar="DIR", help="a folder of tables named like the schema (orders.csv ...); "
+                      "with --mapping, the folder of the mapping's files")
+    dash.add_argument("--port", type=_whole_number(1, 8866), default=8866, help="port on 127.0.0.1 (default: 8866)")
+    dash.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+    dash.set_defaults(func=_dashboard)
+    return dash
+
+
+def _dashboard_main(argv: Sequence[str]) -> int:
+    parser = _OneLineParser(prog="crmlab dashboard", description="Serve a dashboard for managers over a company's "
+                            "export (or the course's data) with Voila on 127.0.0.1. Exit status: Voila's; "
+                            "1 the data does not load, 2 usage error.")
+    return _dashboard(_add_dashboard_arguments(parser).parse_args(argv))
+
+
+def _dashboard(args) -> int:
+    from .dashboards import DashboardError, serve
+
+    try:
+        return serve(args.name, args.mapping, args.data, port=args.port, browser=not args.no_browser)
+    except DashboardError as exc:
+        print(f"crmlab dashboard: error: {exc}", file=sys.stderr)
+        return 1
+
+
 def _progress(args) -> int:
     from .exercises.cli import progress_main
 
@@ -275,6 +307,7 @@ def build_parser() -> argparse.ArgumentParser:
     dd.set_defaults(func=_datadict)
     _add_check_arguments(sub.add_parser("check", help="check a company's export against its mapping"))
     _add_report_arguments(sub.add_parser("report", help="a lesson run on a company's export, as an HTML report"))
+    _add_dashboard_arguments(sub.add_parser("dashboard", help="a dashboard for managers, served by Voila"))
     return parser
 
 
@@ -295,6 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _check_main(argv[1:])
     if argv[:1] == ["report"]:  # errors as one line, exit status 2
         return _report_main(argv[1:])
+    if argv[:1] == ["dashboard"]:  # errors as one line, exit status 2
+        return _dashboard_main(argv[1:])
     args = build_parser().parse_args(argv)
     return args.func(args)
 

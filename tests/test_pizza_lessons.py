@@ -52,7 +52,7 @@ def test_check_says_which_lessons_cannot_run_and_why(till, why, capsys):
     lessons = dict(line.split(maxsplit=1) for line in out.split("== lessons")[1].splitlines()[1:] if line[:2].isdigit())
     for lesson in PER_CUSTOMER:
         assert lessons[lesson] == "cannot run (too few customers, see below)", lesson
-    assert out.count(why) == 1 and "`crmlab check`" in why and "`make dashboard`" in why
+    assert out.count(why) == 1 and "`crmlab check`" in why and "`crmlab dashboard kpi --mapping FILE`" in why
     assert lessons["12_cross_selling"].startswith("missing: ")  # other lessons keep their own verdicts
 
 

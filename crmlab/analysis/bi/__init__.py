@@ -5,7 +5,8 @@ where do deals get stuck), answered with lesson 01's measures
 (:func:`crmlab.analysis.kpis.data_entry_trend`, :func:`support_quality` built from
 the service KPIs, :func:`crmlab.analysis.kpis.funnel_conversion`), then joins the CRM
 with the finance and logistics systems (invoices, payments, shipments), compares
-regions side by side, and feeds a KPI dashboard. Every function takes CRM tables and
+regions side by side, and feeds a KPI dashboard. :mod:`.purchases` answers the sales
+questions from a purchases table alone, for a company's own export. Every function takes CRM tables and
 returns a tidy table keyed by its natural id (``invoice_id``, ``shipment_id``,
 ``region`` ...).
 
@@ -19,6 +20,7 @@ from crmlab.analysis.kpis import EXPORT_END, FUNNEL, LOCAL_TZ, ticket_sla  # les
 from crmlab.conventions import COURSE
 
 from .overview import KPI_UNITS, kpi_table
+from .purchases import SALES_KPIS, filter_options, monthly_sales, purchases_of, sales_kpis
 from .questions import support_quality, with_customer_columns
 from .regions import HIGHER_IS_BETTER, region_scorecard, relative_to_average, scorecard_heatmap
 from .systems import delivery_quality, invoice_payments, shipment_lateness
@@ -33,11 +35,16 @@ __all__ = [
     "KPI_UNITS",
     "LAST_DAY",
     "LOCAL_TZ",
+    "SALES_KPIS",
     "delivery_quality",
+    "filter_options",
     "invoice_payments",
     "kpi_table",
+    "monthly_sales",
+    "purchases_of",
     "region_scorecard",
     "relative_to_average",
+    "sales_kpis",
     "scorecard_heatmap",
     "shipment_lateness",
     "support_quality",

@@ -1,0 +1,191 @@
+"""The sales dashboard over any company's export: period, region and channel filters, stated in words.
+
+A thin view over :func:`crmlab.analysis.bi.sales_kpis` and :func:`~crmlab.analysis.bi.monthly_sales`:
+the widget collects the filters the data allows (region only when customers have one,
+channel only when orders have one, the period always), states them in one line above the
+numbers, and shows the KPIs next to the same KPIs for the whole data, with a chart of
+revenue per month. Its callbacks never raise: an error is shown instead. ``crmlab dashboard
+sales`` serves it by Voila (:mod:`crmlab.dashboards`).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+from collections.abc import Mapping
+from io import BytesIO
+
+import ipywidgets as widgets
+import pandas as pd
+from matplotlib.figure import Figure
+
+from crmlab.analysis import bi
+from crmlab.conventions import COURSE, Conventions
+
+__all__ = ["SalesDashboard", "stated_filters"]
+
+
+def stated_filters(filters: Mapping[str, object], conventions: Conventions, has: Mapping[str, object]) -> str:
+    """The active filters in one line of words, as the dashboard shows them above its numbers.
+
+    Parameters
+    ----------
+    filters : dict
+        ``region``, ``channel``, ``start``, ``end`` (None: all).
+    conventions : Conventions
+        For the currency, the clock and the end of the data.
+    has : dict
+        The filters the data offers (see :func:`crmlab.analysis.bi.filter_options`); a filter it
+        lacks is stated as not in the data.
+
+    Examples
+    --------
+    >>> f = {"region": None, "channel": "web", "start": pd.Timestamp("2025-01-01"), "end": pd.Timestamp("2025-03-31")}
+    >>> print(stated_filters(f, COURSE, {"channel": ["web"]}).replace(" · ", "\\n"))
+    Showing: 1 Jan 2025 – 31 Mar 2025
+    channel web
+    no regions in this data
+    money in USD
+    data up to 31 Dec 2025 (clock Asia/Tehran)
+    """
+    parts = [f"{_day(filters['start'])} – {_day(filters['end'])}"]
+    for name, plural in (("channel", "channels"), ("region", "regions")):
+        if name not in has:
+            parts.append(f"no {plural} in this data")
+        else:
+            parts.append(f"{name} {filters[name]}" if filters.get(name) is not None else f"all {plural}")
+    parts += [f"money in {conventions.currency}",
+              f"data up to {_day(conventions.as_of)} (clock {conventions.timezone})"]  # fmt: skip
+    return "Showing: " + " · ".join(parts)
+
+
+def _day(day) -> str:
+    return "…" if day is None else f"{pd.Timestamp(day).day} {pd.Timestamp(day):%b %Y}"
+
+
+class SalesDashboard:
+    """Sales KPIs of any export, filtered by period, and by region and channel where the data has them.
+
+    Parameters
+    ----------
+    crm : CRM or dict of DataFrames
+        ``orders`` at least (see :func:`crmlab.analysis.bi.sales_kpis`); ``customers`` with ``region``.
+    conventions : Conventions, optional
+        Default ``crm.conventions`` when it has them, else the course's.
+    title : str
+        Shown above the filters.
+
+    Attributes
+    ----------
+    region, channel : ipywidgets.Dropdown or None
+        The filters the data allows (None when it has no such column).
+    period : ipywidgets.SelectionRangeSlider
+        First and last month.
+    table, overall, months : DataFrame
+        The KPIs of the selection, of the whole data for the same period, and per month.
+    widget : ipywidgets.VBox
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1000, 3050, 999], "channel": ["web", "web", "shop"],
+    ...                   "ordered_at": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-02-11"], utc=True)})
+    >>> dash = SalesDashboard({"orders": o})
+    >>> dash.channel.value = "web"
+    >>> dash.table.loc["Revenue", "text"], dash.region is None
+    ('USD 40.50', True)
+    """
+
+    def __init__(self, crm: Mapping[str, pd.DataFrame], conventions: Conventions | None = None,
+                 title: str = "Sales dashboard") -> None:
+        self.crm = crm
+        self.conventions = conventions or getattr(crm, "conventions", None) or COURSE
+        self.table = self.overall = self.months = None
+        self.options = bi.filter_options(crm)
+        self.region = self._dropdown("region", "Region", "All regions")
+        self.channel = self._dropdown("channel", "Channel", "All channels")
+        days = bi.purchases_of(crm["orders"], self.conventions)["day"]
+        first = days.min() if len(days) else self.conventions.as_of
+        months = [(f"{m:%b %Y}", m) for m in pd.date_range(first.to_period("M").to_timestamp(),
+                                                            self.conventions.as_of, freq="MS")] or [
+            (f"{self.conventions.as_of:%b %Y}", self.conventions.as_of.to_period("M").to_timestamp())]  # fmt: skip
+        self.period = widgets.SelectionRangeSlider(options=months, index=(0, len(months) - 1), description="Period",
+                                                   continuous_update=False, layout=widgets.Layout(width="600px"))
+        self.stated, self.view, self.chart, self.status = (widgets.HTML() for _ in range(4))
+        controls = [c for c in (self.region, self.channel) if c is not None]
+        for control in (*controls, self.period):
+            control.observe(self._on_change, names="value")
+        heading = widgets.HTML(f"<h3>{html.escape(title)}</h3>")
+        self.widget = widgets.VBox([heading, widgets.HBox(controls), self.period, self.stated, self.view,
+                                    self.chart, self.status])  # fmt: skip
+        self.refresh()
+
+    def _dropdown(self, name: str, label: str, everything: str) -> widgets.Dropdown | None:
+        if name not in self.options:
+            return None
+        return widgets.Dropdown(options=[(everything, None)] + [(v, v) for v in self.options[name]], description=label)
+
+    @property
+    def filters(self) -> dict:
+        """The current filters, as keyword arguments of :func:`~crmlab.analysis.bi.sales_kpis`."""
+        first, last = self.period.value
+        return {
+            "region": None if self.region is None else self.region.value,
+            "channel": None if self.channel is None else self.channel.value,
+            "start": first,
+            "end": min(last + pd.offsets.MonthEnd(0), self.conventions.as_of),
+        }
+
+    def refresh(self) -> None:
+        """Recompute and show everything for the current filters; shows an error instead of raising."""
+        try:
+            filters = self.filters
+            table = bi.sales_kpis(self.crm, **filters, conventions=self.conventions)
+            overall = bi.sales_kpis(self.crm, start=filters["start"], end=filters["end"],
+                                    conventions=self.conventions)  # fmt: skip
+            months = bi.monthly_sales(self.crm, **filters, conventions=self.conventions)
+            stated = stated_filters(filters, self.conventions, self.options)
+            chart = _chart(months, self.conventions)
+        except Exception as exc:  # a callback must never raise: say what happened instead
+            self.status.value = ("<p style='color:#b00020'><b>The KPIs could not be computed</b> for these filters: "
+                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>")  # fmt: skip
+            return
+        self.table, self.overall, self.months = table, overall, months
+        self.stated.value = f"<p class='crmlab-filters'><b>{html.escape(stated)}</b></p>"
+        self.view.value = _table_html(table, overall, filters)
+        self.chart.value = chart
+        self.status.value = ""
+
+    def _on_change(self, change) -> None:
+        self.refresh()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    def __repr__(self) -> str:
+        return f"SalesDashboard(filters={self.filters})"
+
+
+def _table_html(table: pd.DataFrame, overall: pd.DataFrame, filters: Mapping[str, object]) -> str:
+    label = " · ".join(str(filters[k]) for k in ("region", "channel") if filters.get(k) is not None) or "All"
+    cell = "style='padding:2px 12px;text-align:{}'"
+    head = (f"<tr><th {cell.format('left')}>KPI</th><th {cell.format('right')}>{html.escape(label)}</th>"
+            f"<th {cell.format('right')}>All customers and channels</th></tr>")  # fmt: skip
+    rows = "".join(
+        f"<tr><td {cell.format('left')}>{html.escape(kpi)}</td>"
+        f"<td {cell.format('right')}><b>{html.escape(table.loc[kpi, 'text'])}</b></td>"
+        f"<td {cell.format('right')}>{html.escape(overall.loc[kpi, 'text'])}</td></tr>"
+        for kpi in table.index
+    )
+    return f"<table class='crmlab-sales'>{head}{rows}</table>"
+
+
+def _chart(months: pd.DataFrame, conventions: Conventions) -> str:
+    ax = Figure(figsize=(8, 2.6)).subplots()
+    ax.bar(months.index, months["revenue"], width=20, color="#4c72b0")
+    ax.set_ylabel(f"revenue ({conventions.currency})")
+    ax.set_title("Revenue per month")
+    ax.figure.autofmt_xdate()
+    buffer = BytesIO()
+    ax.figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
+    data = base64.b64encode(buffer.getvalue()).decode("ascii")
+    return f"<img alt='Revenue per month' src='data:image/png;base64,{data}'/>"

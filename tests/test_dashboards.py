@@ -1,0 +1,220 @@
+"""The managers' dashboards over exports the project did not make, checked against recounts from the raw files.
+
+Two real exports (see tests/foreign_exports.py for sources and licences): CDNOW as a US
+shop's CSV (semicolons, day-first dates, dollars with decimals, a customers file) and a
+year of pizza sales as a Persian till's UTF-16 export with Jalali dates, every sale booked
+to one guest account. The expected numbers are recounted from the written files with the
+csv module and ``decimal`` (or from the source rows), never with crmlab. Region and
+channel filters, which neither export has, are checked on the course's data against a
+plain pandas recount.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import subprocess
+import sys
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from foreign_exports import CDNOW_FILE, load_pizzaplace, pizza_orders, write_cdnow_shop, write_pizza_pos
+
+import crmlab
+from crmlab.analysis import bi
+from crmlab.conventions import COURSE
+from crmlab.dashboards import DATA_VARIABLE, MAPPING_VARIABLE, app, dashboard_data, voila_command
+from crmlab.dashboards.serve import voila_environment
+from crmlab.datasets import load_cdnow
+from crmlab.widgets.sales import SalesDashboard, stated_filters
+from crmlab.widgets.segments import LISTED, SegmentExplorer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory) -> Path:
+    return write_cdnow_shop(tmp_path_factory.mktemp("shop"), load_cdnow())
+
+
+@pytest.fixture(scope="module")
+def shop_rows(shop) -> list[tuple[str, dt.date, Decimal]]:
+    """(customer, day, amount) of every line of the shop's file, read with the csv module."""
+    with open(shop.parent / "export" / CDNOW_FILE, encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=";"))
+    return [(r["Cust. No"], dt.datetime.strptime(r["Order Date"], "%d/%m/%Y").date(), Decimal(r["Amount (USD)"]))
+            for r in rows]
+
+
+@pytest.fixture(scope="module")
+def shop_crm(shop):
+    return dashboard_data(shop)
+
+
+@pytest.fixture(scope="module")
+def pizza() -> pd.DataFrame:
+    return pizza_orders(load_pizzaplace())
+
+
+@pytest.fixture(scope="module")
+def till(tmp_path_factory, pizza) -> Path:
+    return write_pizza_pos(tmp_path_factory.mktemp("till"), pizza)
+
+
+def _exact(value: float) -> Decimal:
+    """The decimal a float prints as (its shortest repr): 40.49, not 40.4900000000000019...."""
+    return Decimal(repr(float(value)))
+
+
+def _recount(rows, first: dt.date, last: dt.date) -> dict[str, object]:
+    inside = [r for r in rows if first <= r[1] <= last]
+    debut: dict[str, dt.date] = {}
+    for customer, day, _ in rows:
+        debut[customer] = min(day, debut.get(customer, day))
+    buyers = {r[0] for r in inside}
+    revenue = sum((r[2] for r in inside), Decimal(0))
+    return {"Orders": len(inside), "Customers who bought": len(buyers), "Revenue": revenue,
+            "Average order": revenue / len(inside), "New customers": sum(first <= debut[c] for c in buyers),
+            "Returning customers": sum(debut[c] < first for c in buyers) / len(buyers)}
+
+
+@pytest.mark.parametrize(("first", "last"), [("1997-03-01", "1997-06-30"), ("1998-01-01", "1998-06-30"),
+                                             ("1997-01-01", "1997-01-01")])
+def test_sales_kpis_of_the_shop_equal_a_recount_of_its_file(shop_crm, shop_rows, first, last):
+    kpis = bi.sales_kpis(shop_crm, start=first, end=last, conventions=shop_crm.conventions)
+    expected = _recount(shop_rows, dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+    for kpi in ("Orders", "Customers who bought", "New customers"):
+        assert kpis.loc[kpi, "value"] == expected[kpi], kpi
+    assert _exact(kpis.loc["Revenue", "value"]) == expected["Revenue"]
+    assert kpis.loc["Revenue", "text"] == f"USD {expected['Revenue']:,.2f}"
+    assert kpis.loc["Average order", "value"] == pytest.approx(float(expected["Average order"]), rel=1e-12)
+    assert kpis.loc["Returning customers", "value"] == pytest.approx(expected["Returning customers"], rel=1e-12)
+    assert kpis.loc["Orders per customer", "value"] == pytest.approx(
+        expected["Orders"] / expected["Customers who bought"], rel=1e-12)
+
+
+def test_monthly_sales_of_the_shop_equal_a_recount(shop_crm, shop_rows):
+    months = bi.monthly_sales(shop_crm, conventions=shop_crm.conventions)
+    by_month: dict[dt.date, list] = defaultdict(list)
+    for row in shop_rows:
+        by_month[row[1].replace(day=1)].append(row)
+    assert len(months) == 18 and months.index[0] == pd.Timestamp("1997-01-01")  # January 1997 to June 1998
+    for month, rows in by_month.items():
+        got = months.loc[pd.Timestamp(month)]
+        assert got["orders"] == len(rows) and got["customers"] == len({r[0] for r in rows})
+        assert _exact(got["revenue"]) == sum((r[2] for r in rows), Decimal(0))
+
+
+def test_the_till_export_gives_its_sales_kpis_and_refuses_segments(till, pizza):
+    crm = dashboard_data(till)
+    assert crm.conventions.calendar == "jalali" and crm.conventions.timezone == "Asia/Tehran"
+    kpis = bi.sales_kpis(crm, conventions=crm.conventions)
+    total = sum((Decimal(int(c)) for c in pizza["cents"]), Decimal(0)) / 100
+    assert kpis.loc["Orders", "value"] == len(pizza) == 21350
+    assert kpis.loc["Customers who bought", "value"] == 1
+    assert _exact(kpis.loc["Revenue", "value"]) == total
+    march = bi.monthly_sales(crm, start="2015-03-01", end="2015-03-31", conventions=crm.conventions)
+    in_march = pizza[pizza["date"].str.startswith("2015-03")]
+    assert march["orders"].tolist() == [len(in_march)]
+    explorer = SegmentExplorer(crm)
+    assert explorer.segment is None and "belong to one customer" in explorer.problem
+    assert "belong to one customer" in explorer.status.value
+
+
+def test_region_and_channel_filters_equal_a_pandas_recount_on_the_course_data():
+    crm = crmlab.load_crm(tables=["orders", "customers"])
+    assert bi.filter_options(crm)["region"] == sorted(crm.customers["region"].unique())
+    kpis = bi.sales_kpis(crm, region="South", channel="web", start="2025-01-01", end="2025-06-30")
+    orders = crm.orders.merge(crm.customers[["customer_id", "region"]], on="customer_id")
+    day = orders["ordered_at"].dt.tz_convert("Asia/Tehran").dt.tz_localize(None).dt.normalize()
+    mine = orders[orders["status"].eq("completed") & orders["region"].eq("South") & orders["channel"].eq("web")
+                  & day.between(pd.Timestamp("2025-01-01"), pd.Timestamp("2025-06-30"))]
+    assert kpis.loc["Orders", "value"] == len(mine) > 0
+    assert kpis.loc["Revenue", "value"] == pytest.approx(mine["total_cents"].sum() / 100, rel=1e-12)
+    with pytest.raises(ValueError, match="`region`"):
+        bi.sales_kpis(crm, region="Atlantis")
+    with pytest.raises(ValueError, match="no orders.channel"):
+        bi.sales_kpis({"orders": crm.orders.drop(columns="channel")}, channel="web")
+
+
+def test_the_sales_dashboard_states_its_filters_and_follows_them(shop_crm, shop_rows):
+    dash = SalesDashboard(shop_crm)
+    assert dash.region is None and dash.channel is None  # the shop's export has neither
+    assert dash.stated.value.count("Showing: 1 Jan 1997 – 30 Jun 1998 · no channels in this data") == 1
+    assert "money in USD" in dash.stated.value and "clock America/New_York" in dash.stated.value
+    dash.period.index = (2, 5)  # March to June 1997
+    expected = _recount(shop_rows, dt.date(1997, 3, 1), dt.date(1997, 6, 30))
+    assert dash.table.loc["Orders", "value"] == expected["Orders"]
+    assert "1 Mar 1997 – 30 Jun 1997" in dash.stated.value
+    assert "crmlab-sales" in dash.view.value and "data:image/png;base64," in dash.chart.value
+
+
+def test_a_dashboard_callback_never_raises(shop_crm):
+    dash = SalesDashboard(shop_crm)
+    dash.conventions = None  # anything a callback could meet
+    dash.refresh()
+    assert "could not be computed" in dash.status.value
+
+
+def test_stated_filters_name_every_choice():
+    f = {"region": "South", "channel": None, "start": pd.Timestamp("2025-01-01"), "end": pd.Timestamp("2025-01-31")}
+    text = stated_filters(f, COURSE, {"region": ["South"], "channel": ["web"]})
+    assert text == ("Showing: 1 Jan 2025 – 31 Jan 2025 · all channels · region South · money in USD · "
+                    "data up to 31 Dec 2025 (clock Asia/Tehran)")
+
+
+def test_the_segment_explorer_counts_every_customer_and_penny(shop_crm, shop_rows):
+    explorer = SegmentExplorer(shop_crm)
+    customers = {r[0] for r in shop_rows}
+    total = sum((r[2] for r in shop_rows), Decimal(0))
+    assert explorer.profile["customers"].sum() == len(customers)
+    assert Decimal(int(explorer.profile["revenue"].sum())) / 100 == total
+    spend: dict[str, Decimal] = defaultdict(Decimal)
+    last: dict[str, dt.date] = {}
+    for customer, day, amount in shop_rows:
+        spend[customer] += amount
+        last[customer] = max(day, last.get(customer, day))
+    table = explorer.table
+    for customer in ("1", "3", "23570"):
+        assert Decimal(int(table.loc[int(customer), "total_spend"])) / 100 == spend[customer]
+        assert table.loc[int(customer), "days_since_last_order"] == (dt.date(1998, 6, 30) - last[customer]).days
+    explorer.segment.value = "At risk"
+    mine = table[table["segment"].eq("At risk")]
+    assert f"segment At risk · {len(mine):,} of {len(customers):,} customers" in explorer.stated.value
+    assert len(explorer.members) == min(LISTED, len(mine))
+    assert explorer.members["total_spend"].tolist() == sorted(mine["total_spend"], reverse=True)[:LISTED]
+    assert "email" not in explorer.detail.value.lower() and "USD" in explorer.detail.value
+    size = explorer.profile.loc["At risk", "customers"]
+    assert "font-weight:bold'><td style='padding:2px 10px;text-align:left'>At risk</td>" in explorer.view.value
+    assert f">{size:,}<" in explorer.view.value  # counts as whole numbers, not 50.0
+
+
+def test_app_shows_one_message_when_the_data_does_not_load(tmp_path):
+    bad = tmp_path / "mapping.toml"
+    bad.write_text('[tables.orders]\nfile = "nothing.csv"\n', encoding="utf-8")
+    widget = app("kpi", {MAPPING_VARIABLE: str(bad)})
+    assert "could not be opened" in widget.value and "nothing.csv" in widget.value
+    assert "Traceback" not in widget.value
+
+
+def test_voila_command_and_environment(shop):
+    command = voila_command("segments", 9123, browser=False)
+    assert command[:3] == [sys.executable, "-m", "voila"] and command[3].endswith("segments.ipynb")
+    assert "--Voila.ip=127.0.0.1" in command and "--no-browser" in command
+    env = voila_environment(shop, None, base={"JUPYTER_PATH": "/x"})
+    assert env[MAPPING_VARIABLE] == str(shop.resolve()) and DATA_VARIABLE not in env
+    assert env["JUPYTER_PATH"].endswith(":/x")
+    assert (Path(env["JUPYTER_PATH"].split(":")[0]) / "voila" / "templates" / "crmlab" / "conf.json").is_file()
+
+
+def test_the_dashboard_command_refuses_data_that_does_not_load_in_one_line(tmp_path):
+    bad = tmp_path / "mapping.toml"
+    bad.write_text('[tables.orders]\nfile = "nothing.csv"\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "crmlab.cli", "dashboard", "kpi", "--mapping", str(bad),
+                           "--no-browser"], capture_output=True, text=True, timeout=60, cwd=ROOT)  # fmt: skip
+    assert done.returncode == 1 and done.stdout == ""
+    assert done.stderr.startswith("crmlab dashboard: error: ") and done.stderr.count("\n") == 1
+    assert "nothing.csv" in done.stderr
