@@ -218,3 +218,39 @@ def test_the_dashboard_command_refuses_data_that_does_not_load_in_one_line(tmp_p
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.startswith("crmlab dashboard: error: ") and done.stderr.count("\n") == 1
     assert "nothing.csv" in done.stderr
+
+
+CD_SHOP = ROOT / "datasets" / "examples" / "cd_shop" / "mapping.toml"
+
+
+def test_the_shipped_example_export_holds_exactly_its_source_rows_and_feeds_everything():
+    """datasets/examples/cd_shop: CDNOW customers 1-500 as written by a shop (see its README)."""
+    from crmlab.datasets import check_export, load_export
+
+    source = load_cdnow()
+    source = source[source["customer_id"] <= 500].reset_index(drop=True)
+    with open(CD_SHOP.parent / "export" / "purchases.csv", encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == len(source) == 1766
+    assert [int(r["Customer"]) for r in rows] == source["customer_id"].tolist()
+    assert [dt.datetime.strptime(r["Date"], "%d/%m/%Y") for r in rows] == source["date"].dt.to_pydatetime().tolist()
+    assert [int(r["Qty"]) for r in rows] == source["quantity"].tolist()
+    assert [Decimal(r["Paid"]) for r in rows] == [Decimal(repr(a)).quantize(Decimal("0.01")) for a in source["amount"]]
+    crm = load_export(CD_SHOP)
+    assert crm.orders["total_cents"].tolist() == [int(Decimal(r["Paid"]) * 100) for r in rows]
+    report = check_export(CD_SHOP)
+    assert all(report.can_run(lesson) for lesson in ("05_rfm", "06_clusters", "07_cohorts", "08_clv_churn",
+                                                       "13_capstone"))
+
+
+def test_check_says_which_reports_and_dashboards_an_export_feeds(till):
+    from crmlab.datasets import check_export
+    from crmlab.datasets.checkup import render_text
+
+    shop = render_text(check_export(CD_SHOP))
+    assert "  crmlab report: 05_rfm, 06_clusters, 07_cohorts, 08_clv_churn, 13_capstone\n" in shop
+    assert "  crmlab dashboard segments: can run\n" in shop
+    pos = render_text(check_export(till))
+    assert "  crmlab report: none (the lessons with reports cannot run)\n" in pos
+    assert "  crmlab dashboard kpi: can run (it needs only purchases)\n" in pos
+    assert "  crmlab dashboard segments: cannot run (see the lessons above)\n" in pos

@@ -79,7 +79,7 @@ def app(name: str, environ: Mapping[str, str] = os.environ):
     >>> type(app("kpi", {})).__name__
     'VBox'
     >>> print(app("nothing", {}).value)  # doctest: +ELLIPSIS
-    <p ...><b>This dashboard could not be opened</b>: ValueError: The value for `name` must be one of [&#x27;kpi&#x27;, ...
+    <p ...><b>This dashboard could not be opened</b>: ValueError: The value for `name` must be one of ...
     """
     try:
         if name not in DASHBOARDS:

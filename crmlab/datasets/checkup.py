@@ -378,6 +378,13 @@ def render_text(report: ExportReport) -> str:
     out += ["", "== lessons (on the tables that load)"]
     out += _table_text([["lesson", "verdict"], *([k, _verdict(v, report, k)] for k, v in report.lessons.items())])
     out += [f"  {reason}" for reason in dict.fromkeys(report.refused.values())]
+    reports = [lesson for lesson in PER_CUSTOMER if report.can_run(lesson)]  # the lessons with a manager's report
+    purchases = not report.lessons.get("05_rfm")  # lesson 05 needs exactly the purchases (LESSON_NEEDS)
+    out += ["", "== reports and dashboards",
+            f"  crmlab report: {', '.join(reports) if reports else 'none (the lessons with reports cannot run)'}",
+            "  crmlab dashboard kpi: " + ("can run (it needs only purchases)" if purchases else
+                                          "cannot run: " + ", ".join(report.lessons.get("05_rfm", [])) + " missing"),
+            "  crmlab dashboard segments: " + ("can run" if reports else "cannot run (see the lessons above)")]
     out += ["", "Result: every table loads." if report.ok else
             "Result: problems found; fix them in the export or the mapping, then check again."]
     if not report.ok and str(report.source).endswith(".toml"):

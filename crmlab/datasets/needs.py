@@ -177,4 +177,5 @@ customer (customer_id 0, like a till's guest account). Map ...
         found = f"belong to {len(buyers)} customers (customer_id {first!r} holds {buyers.iloc[0] / len(purchases):.0%})"
     return (f"{need}, but this export's {len(purchases):,} purchases {found}. Map the column that identifies each "
             "buyer (an account or loyalty card number) to orders.customer_id and run `crmlab check` on the export "
-            "again; sales without customers can be followed on the KPI dashboard (`crmlab dashboard kpi --mapping FILE`).")
+            "again; sales without customers can be followed on the KPI dashboard "
+            "(`crmlab dashboard kpi --mapping FILE`).")
