@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import nbformat
 import numpy as np
 import pandas as pd
 import pytest
@@ -305,3 +308,49 @@ def test_bgnbd_on_the_course_crm_ranks_customers(crm):
     assert np.corrcoef(table["actual"], table["predicted"])[0, 1] > 0.9
     repeat = cal[cal["frequency"] > 0]
     assert repeat["frequency"].corr(pred.loc[repeat.index, "actual"]) > 0.3  # the past predicts the future
+
+
+# ---------------------------------------------------------------- what Gamma-Gamma gives customers left out of its fit
+
+
+def test_gamma_gamma_values_customers_outside_its_fit_as_lifetimes_does():
+    """Lesson 13's model on the whole CDNOW log: one-time buyers get the population average, but a
+    customer whose repeat purchases average 0 gets far less (lifetimes' conditional expectation)."""
+    lifetimes = pytest.importorskip("lifetimes")
+    log = load_cdnow()
+    cal, _ = calibration_holdout(log[~log.duplicated()], "1997-09-30", log["date"].max(), monetary_value_col="amount",
+                                 period_days=7)  # fmt: skip
+    repeat = cal[(cal["frequency"] > 0) & (cal["monetary_value"] > 0)]
+    ours = GammaGammaModel().fit(repeat["frequency"], repeat["monetary_value"])
+    theirs = lifetimes.GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
+    np.testing.assert_allclose([ours.p_, ours.q_, ours.v_], theirs.params_[["p", "q", "v"]], rtol=1e-3)
+    theirs.params_ = pd.Series({"p": ours.p_, "q": ours.q_, "v": ours.v_})  # the same model, to compare the formula
+    x = pd.Series([0.0, 1.0, 2.0, 5.0, 1.0, 0.0])
+    m = pd.Series([0.0, 0.0, 0.0, 0.0, 40.0, 0.0])
+    np.testing.assert_allclose(ours.expected_average_value(x, m), theirs.conditional_expected_average_profit(x, m))
+    population = theirs.params_["p"] * theirs.params_["v"] / (theirs.params_["q"] - 1)
+    assert ours.population_average_ == pytest.approx(population)
+    assert ours.expected_average_value([0], [0.0])[0] == pytest.approx(population)  # x = 0: exactly the average
+    left_out = cal[(cal["frequency"] > 0) & (cal["monetary_value"] == 0)]
+    assert len(left_out) >= 1
+    values = ours.expected_average_value(left_out["frequency"], left_out["monetary_value"])
+    assert (values < 0.35 * population).all()  # not the population average: about 29% of it for x = 1
+    w = ours.weight_on_own_average(left_out["frequency"])
+    np.testing.assert_allclose(values, (1 - w) * population)
+
+
+def test_gamma_gamma_weight_by_hand():
+    model = GammaGammaModel()
+    model.p_, model.q_, model.v_ = 6.25, 3.74, 15.44
+    np.testing.assert_allclose(model.weight_on_own_average([0, 1, 4]), [0, 6.25 / 8.99, 25 / 27.74])
+    with pytest.raises(RuntimeError, match="not fitted"):
+        GammaGammaModel().weight_on_own_average([1])
+
+
+def test_lesson_13_no_longer_gives_the_left_out_customers_the_population_average():
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "13_capstone.ipynb"
+    cells = nbformat.read(path, as_version=4).cells
+    text = " ".join(" ".join(c.source.split()) for c in cells if c.cell_type == "markdown")
+    assert "they still get a value, the population average" not in text
+    assert "does **not** get the population average" in text
+    assert "(`x = 0`) gets exactly the population average" in text

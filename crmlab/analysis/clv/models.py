@@ -246,10 +246,49 @@ class GammaGammaModel:
         self.p_, self.q_, self.v_ = (float(v) for v in params)
         return self
 
-    def expected_average_value(self, frequency, monetary_value) -> np.ndarray:
-        """Expected value per purchase of each customer (the population mean for ``frequency == 0``).
+    @property
+    def population_average_(self) -> float:
+        """The mean value per purchase across customers, ``p * v / (q - 1)``.
 
-        A customer's own average is trusted more the more purchases it rests on.
+        Examples
+        --------
+        >>> model = GammaGammaModel()
+        >>> model.p_, model.q_, model.v_ = 6.25, 3.74, 15.44
+        >>> round(model.population_average_, 2)
+        35.22
+        """
+        self._check_fitted()
+        return self.p_ * self.v_ / (self.q_ - 1)
+
+    def weight_on_own_average(self, frequency) -> np.ndarray:
+        """The weight of each customer's own average in :meth:`expected_average_value`.
+
+        The expected value per purchase is ``(1 - w) * population_average_ + w * own average``
+        with ``w = p * x / (p * x + q - 1)`` for ``x`` repeat purchases. ``w`` is 0 for a
+        customer without a repeat purchase (they get exactly the population average: their
+        first purchase is not in ``monetary_value``) and grows towards 1 with ``x``.
+
+        Examples
+        --------
+        >>> model = GammaGammaModel()
+        >>> model.p_, model.q_, model.v_ = 6.25, 3.74, 15.44
+        >>> model.weight_on_own_average([0, 1, 2, 10]).round(3)
+        array([0.   , 0.695, 0.82 , 0.958])
+        """
+        self._check_fitted()
+        x = _arrays(frequency=frequency)["frequency"]
+        return self.p_ * x / (self.p_ * x + self.q_ - 1)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "p_"):
+            raise RuntimeError("This GammaGammaModel is not fitted yet: call `fit(frequency, monetary_value)` first.")
+
+    def expected_average_value(self, frequency, monetary_value) -> np.ndarray:
+        """Expected value per purchase of each customer: their own average shrunk towards the population's.
+
+        A customer's own average is trusted more the more purchases it rests on (see
+        :meth:`weight_on_own_average`): with no repeat purchase the value is the population
+        average; a customer whose repeat purchases average 0 gets ``(1 - w)`` times it.
 
         Examples
         --------
@@ -258,8 +297,7 @@ class GammaGammaModel:
         >>> model.expected_average_value([0, 1, 10], [0.0, 100.0, 100.0]).round(1)
         array([35.2, 80.3, 97.3])
         """
-        if not hasattr(self, "p_"):
-            raise RuntimeError("This GammaGammaModel is not fitted yet: call `fit(frequency, monetary_value)` first.")
+        self._check_fitted()
         d = _arrays(frequency=frequency, monetary_value=monetary_value)
         x, m = d["frequency"], d["monetary_value"]
         p, q, v = self.p_, self.q_, self.v_
