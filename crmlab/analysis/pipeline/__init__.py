@@ -13,8 +13,9 @@ Every measure is taken **as of a date**, from the stage history known then: the
 - **ageing**: :func:`stage_durations`, :func:`stage_limits`, :func:`ageing_deals` (open
   deals stuck beyond what most past deals needed), :func:`funnel_by` (lesson 01's
   :func:`~crmlab.analysis.kpis.funnel_conversion` per group) and :func:`stall_points`;
-- **forecast**: :func:`win_probability`, :func:`weighted_pipeline`, :func:`run_rate`,
-  :func:`forecast_quarter`, and :func:`won_between` and :func:`backtest` to score it;
+- **forecast**: :func:`win_probability` (ever won), :func:`win_within` (won within the quarter,
+  given the stage and the days in it, from :func:`stage_spells`), :func:`weighted_pipeline`,
+  :func:`run_rate`, :func:`forecast_quarter`, and :func:`won_between` and :func:`backtest` to score it;
 - **closers**: :func:`closing_speed` and :func:`closer_correlation`: do reps who fill in the
   CRM (lesson 02's completeness) close faster?
 
@@ -26,6 +27,7 @@ from .closers import closer_correlation, closing_speed
 from .forecast import backtest, forecast_quarter, run_rate, weighted_pipeline, win_probability, won_between
 from .rates import cycle_days, pipeline_velocity, win_rate
 from .snapshot import CLOSED, LOST, WON, add_months, as_of_instant, history_as_of, label_deals, pipeline_as_of
+from .timing import stage_spells, win_within
 
 __all__ = [
     "CLOSED",
@@ -47,9 +49,11 @@ __all__ = [
     "run_rate",
     "stage_durations",
     "stage_limits",
+    "stage_spells",
     "stall_points",
     "weighted_pipeline",
     "win_probability",
     "win_rate",
+    "win_within",
     "won_between",
 ]

@@ -3,7 +3,11 @@
 ``forecast = weighted pipeline + run-rate baseline``
 
 * the **weighted pipeline**: each deal open on ``as_of`` counts its amount times the chance
-  that a deal in its stage is won, learnt from the history known then (:func:`win_probability`);
+  that it is won *within the quarter*, given its stage and how long it has sat there
+  (:func:`~crmlab.analysis.pipeline.timing.win_within`), learnt from the history known then.
+  The older rule, amount times the chance that a deal in its stage is *ever* won
+  (:func:`win_probability`, ``method="eventual"``), counts wins that come after the quarter
+  and keeps stale deals at full weight: it overstates the quarter;
 * the **run-rate baseline**: deals not opened yet will also be opened *and* won within the
   quarter; estimate them by what the last few quarters brought in that way (:func:`run_rate`).
 
@@ -23,6 +27,9 @@ from crmlab.analysis.kpis.measures import FUNNEL
 from crmlab.conventions import COURSE
 
 from .snapshot import WON, add_months, as_of_instant, history_as_of, pipeline_as_of
+from .timing import win_within
+
+METHODS = ("in_quarter", "eventual")
 
 
 def _local_day(when: pd.Timestamp, tz: str) -> pd.Timestamp:
@@ -75,9 +82,14 @@ def win_probability(
 
 
 def weighted_pipeline(
-    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, tz: str = COURSE.timezone
+    opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, months: int | None = None,
+    min_deals: int = 20, tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
-    """The deals open on ``as_of``, each weighted by its stage's :func:`win_probability`.
+    """The deals open on ``as_of``, each weighted by its chance of being won (within ``months``, if given).
+
+    Without ``months``, the weight is the stage's eventual :func:`win_probability`. With
+    ``months``, it is the chance of being won within that many months of ``as_of``, given the
+    stage and the days in it (:func:`~crmlab.analysis.pipeline.timing.win_within`).
 
     Parameters
     ----------
@@ -85,14 +97,19 @@ def weighted_pipeline(
         The CRM tables.
     as_of : str, date or Timestamp
         The moment.
+    months : int, optional
+        The period the wins must fall in (3 for a quarter); None for "ever".
+    min_deals : int
+        With ``months``: the fewest past deals a chance may rest on (see ``win_within``).
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
     Returns
     -------
     DataFrame
-        Indexed by ``opportunity_id``: ``stage``, ``amount_usd``, ``win_probability`` and
-        ``weighted_usd`` (amount x probability); their sum is the weighted pipeline.
+        Indexed by ``opportunity_id``: ``stage``, ``amount_usd``, ``win_probability`` (eventual);
+        with ``months`` also ``days_in_stage`` and ``win_in_period``; and ``weighted_usd``
+        (amount x the chance used); their sum is the weighted pipeline.
 
     Examples
     --------
@@ -103,13 +120,22 @@ def weighted_pipeline(
     (55, 214060)
     >>> w.groupby("stage")["win_probability"].first().round(3).sort_values().tolist()
     [0.174, 0.249, 0.379, 0.531]
+    >>> q = weighted_pipeline(crm.opportunities, crm.opportunity_stages, "2025-10-01", months=3)
+    >>> round(q["weighted_usd"].sum())
+    209153
     """
-    deals = pipeline_as_of(opportunities, opportunity_stages, as_of, tz=tz)
-    chance = win_probability(opportunity_stages, as_of, tz=tz)["win_probability"]
+    when = as_of_instant(as_of, tz=tz)
+    deals = pipeline_as_of(opportunities, opportunity_stages, when, tz=tz)
+    chance = win_probability(opportunity_stages, when, tz=tz)["win_probability"]
     open_ = deals[deals["is_open"]]
     out = pd.DataFrame({"stage": open_["stage"], "amount_usd": open_["amount_cents"] / 100,
                         "win_probability": open_["stage"].map(chance)})  # fmt: skip
-    return out.assign(weighted_usd=out["amount_usd"] * out["win_probability"])
+    if months is None:
+        return out.assign(weighted_usd=out["amount_usd"] * out["win_probability"])
+    horizon = (add_months(when, months, tz=tz) - when) / pd.Timedelta(days=1)
+    timed = win_within(opportunity_stages, open_, when, horizon, min_deals=min_deals, tz=tz)
+    out = out.assign(days_in_stage=open_["days_in_stage"], win_in_period=timed["win_within"].fillna(0.0))
+    return out.assign(weighted_usd=out["amount_usd"] * out["win_in_period"])
 
 
 def run_rate(
@@ -164,9 +190,14 @@ def run_rate(
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("quarter_start")
 
 
+def _check_method(method: str) -> None:
+    if method not in METHODS:
+        raise ValueError(f"The value for `method` must be one of {list(METHODS)}, but {method!r} was passed.")
+
+
 def forecast_quarter(
     opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4,
-    tz: str = COURSE.timezone,
+    method: str = "in_quarter", tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """Forecast the revenue won in the three months from ``as_of``: weighted pipeline plus run rate.
 
@@ -178,6 +209,10 @@ def forecast_quarter(
         The first day of the quarter, e.g. ``"2025-10-01"``.
     quarters : int
         Past quarters averaged for the run rate (:func:`run_rate`).
+    method : {"in_quarter", "eventual"}
+        How an open deal is weighted: its chance of being won *within the quarter* given its
+        stage and age in it (the default), or its stage's chance of *ever* being won (the
+        older rule, which overstates the quarter).
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
 
@@ -196,13 +231,16 @@ def forecast_quarter(
     as_of                  2025-10-01
     open_deals                   55.0
     pipeline_usd             699883.0
-    weighted_pipeline_usd    214060.0
+    weighted_pipeline_usd    209153.0
     run_rate_usd              86384.0
-    forecast_usd             300444.0
-    expected_wins                23.0
+    forecast_usd             295536.0
+    expected_wins                22.0
     """
+    _check_method(method)
     when = as_of_instant(as_of, tz=tz)
-    weighted = weighted_pipeline(opportunities, opportunity_stages, when, tz=tz)
+    months = 3 if method == "in_quarter" else None
+    weighted = weighted_pipeline(opportunities, opportunity_stages, when, months=months, tz=tz)
+    chance = weighted["win_in_period"] if method == "in_quarter" else weighted["win_probability"]
     base = run_rate(opportunities, opportunity_stages, when, quarters=quarters, tz=tz).mean()
     row = {
         "open_deals": len(weighted),
@@ -210,7 +248,7 @@ def forecast_quarter(
         "weighted_pipeline_usd": weighted["weighted_usd"].sum(),
         "run_rate_usd": base["won_usd"],
         "forecast_usd": weighted["weighted_usd"].sum() + base["won_usd"],
-        "expected_wins": weighted["win_probability"].sum() + base["won_deals"],
+        "expected_wins": chance.sum() + base["won_deals"],
     }
     return pd.DataFrame(row, index=pd.Index([_local_day(when, tz)], name="as_of"))
 
@@ -261,7 +299,7 @@ def won_between(
 
 def backtest(
     opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: Iterable[object], *, quarters: int = 4,
-    tz: str = COURSE.timezone,
+    method: str = "in_quarter", tz: str = COURSE.timezone,
 ) -> pd.DataFrame:
     """Forecasts made on past dates next to what was actually won in the three months after each.
 
@@ -271,7 +309,7 @@ def backtest(
         The CRM tables.
     as_of : iterable of str, date or Timestamp
         The dates forecasts are made on (first days of quarters).
-    quarters : int
+    quarters, method
         See :func:`forecast_quarter`.
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
@@ -280,7 +318,8 @@ def backtest(
     -------
     DataFrame
         Indexed by ``as_of``: the columns of :func:`forecast_quarter`, ``actual_usd``,
-        ``actual_wins``, ``error_usd`` (forecast minus actual) and ``error_pct`` (of the actual).
+        ``actual_wins``, ``actual_pipeline_usd`` (won from deals already open on ``as_of``: what
+        the weighted pipeline predicts), ``error_usd`` (forecast minus actual) and ``error_pct`` (of the actual).
 
     Examples
     --------
@@ -290,15 +329,16 @@ def backtest(
     >>> test[["forecast_usd", "actual_usd", "error_pct"]].round(2)
                 forecast_usd  actual_usd  error_pct
     as_of
-    2025-07-01     212555.17     90983.0       1.34
-    2025-10-01     300443.75    419538.0      -0.28
+    2025-07-01     199042.91     90983.0       1.19
+    2025-10-01     295536.36    419538.0      -0.30
     """
     rows = []
     for date in as_of:
         when = as_of_instant(date, tz=tz)
-        row = forecast_quarter(opportunities, opportunity_stages, when, quarters=quarters, tz=tz)
+        row = forecast_quarter(opportunities, opportunity_stages, when, quarters=quarters, method=method, tz=tz)
         actual = won_between(opportunities, opportunity_stages, when, add_months(when, 3, tz=tz), tz=tz)
-        rows.append(row.assign(actual_usd=actual["amount_usd"].sum(), actual_wins=len(actual)))
+        rows.append(row.assign(actual_usd=actual["amount_usd"].sum(), actual_wins=len(actual),
+                               actual_pipeline_usd=actual.loc[actual["in_pipeline"], "amount_usd"].sum()))
     out = pd.concat(rows)
     out["error_usd"] = out["forecast_usd"] - out["actual_usd"]
     out["error_pct"] = out["error_usd"] / out["actual_usd"]
