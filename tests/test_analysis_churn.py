@@ -401,6 +401,70 @@ def test_evaluation_bad_input(call, match):
         call()
 
 
+def test_brier_difference_by_hand():
+    y = np.array(Y, dtype=float)
+    a, b = np.full(10, 0.4), np.array(SCORE)
+    out = churn.brier_difference(Y, a, b, n_boot=500)
+    assert out["brier_a"] == pytest.approx(brier_score_loss(y, a))
+    assert out["brier_b"] == pytest.approx(np.mean((b - y) ** 2))
+    assert out["difference"] == pytest.approx(out["brier_b"] - out["brier_a"])
+    assert out["low"] <= out["difference"] <= out["high"]
+    with pytest.raises(ValueError, match="`n_boot`"):
+        churn.brier_difference(Y, a, b, n_boot=10)
+    with pytest.raises(ValueError, match="`proba_b` must hold probabilities"):
+        churn.brier_difference(Y, a, b + 1)
+
+
+def test_brier_difference_tells_noise_from_a_real_miscalibration():
+    """Simulated truth: two models equally calibrated (independent noise around the true
+    probability) are told apart in about 5% of test sets only; a model that is really too
+    sure (probabilities pushed to the extremes) is found worse every time."""
+    rng = np.random.default_rng(7)
+    covers, found = 0, 0
+    for _ in range(40):
+        truth = rng.uniform(0.05, 0.6, 1_600)
+        y = rng.random(1_600) < truth
+        one = np.clip(truth + rng.normal(0, 0.05, 1_600), 0.01, 0.99)
+        two = np.clip(truth + rng.normal(0, 0.05, 1_600), 0.01, 0.99)
+        sure = 1 / (1 + np.exp(-3 * np.log(truth / (1 - truth))))  # logit x 3: overconfident
+        same = churn.brier_difference(y, one, two, n_boot=400, seed=1)
+        covers += same["low"] <= 0 <= same["high"]
+        worse = churn.brier_difference(y, one, sure, n_boot=400, seed=1)
+        found += worse["low"] > 0
+    assert covers >= 34  # about 95% of 40
+    assert found == 40
+
+
+def test_lesson_08_quotes_the_calibration_it_computes(split, fitted):
+    """Item 13 of issue 11: the lesson says what its data show, not that boosting is overconfident in general."""
+    import re
+    from pathlib import Path
+
+    import nbformat
+
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "08_clv_churn.ipynb"
+    cells = nbformat.read(path, as_version=4).cells
+    text = " ".join(" ".join(c.source.split()) for c in cells if c.cell_type == "markdown")
+    assert "tends to be overconfident" not in text
+    train, test = split
+    calibrated = CalibratedClassifierCV(churn.churn_model("boosting"), method="sigmoid", cv=3)
+    scores = {"raw": fitted["boosting"].predict_proba(test)[:, 1],
+              "calibrated": calibrated.fit(train, train["churned"]).predict_proba(test)[:, 1],
+              "logistic": fitted["logistic"].predict_proba(test)[:, 1]}  # fmt: skip
+    quoted = re.search(r"([\d.]+) raw, ([\d.]+) calibrated, ([\d.]+) for the logistic model", text)
+    assert quoted, "the lesson no longer quotes the three Brier scores"
+    for number, p in zip(quoted.groups(), scores.values(), strict=True):
+        assert number == f"{brier_score_loss(test['churned'], p):.3f}"
+    gain = churn.brier_difference(test["churned"], scores["raw"], scores["calibrated"])
+    edge = churn.brier_difference(test["churned"], scores["logistic"], scores["raw"])
+    assert f"calibration's gain ({gain['difference']:.4f}) reaches 0" in text
+    assert gain["low"] < 0 < gain["high"]  # as the lesson says: not told apart
+    assert f"advantage over boosting ({edge['difference']:.4f}) is small but clear of 0" in text
+    assert edge["low"] > 0
+    raw_top = churn.reliability_table(test["churned"], scores["raw"], n_bins=5).iloc[-1]
+    assert f"about {raw_top['predicted']:.0%} predicted where {raw_top['observed']:.0%} churned" in text
+
+
 # ---------------------------------------------------------------- reasons
 
 

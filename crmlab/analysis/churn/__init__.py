@@ -13,12 +13,13 @@ the customer's reasons. The steps, one module each:
 3. :mod:`.model`: :func:`churn_model`, scikit-learn pipelines (logistic regression, gradient
    boosting, random forest), and :func:`odds_ratios`, what the logistic model says about
    each driver, and :func:`planted_drivers`, whether the planted drivers are recovered;
-4. :mod:`.evaluate`: :func:`gains_table`, :func:`lift_at` and :func:`reliability_table`;
+4. :mod:`.evaluate`: :func:`gains_table`, :func:`lift_at`, :func:`reliability_table` and
+   :func:`brier_difference` (is one model's calibration really better, or noise?);
 5. :mod:`.reasons`: :func:`driver_contributions` and :func:`at_risk_list`, the customers
    to call, with the reasons behind each score (money in the data's currency).
 """
 
-from .evaluate import gains_table, lift_at, reliability_table
+from .evaluate import brier_difference, gains_table, lift_at, reliability_table
 from .features import FEATURES, churn_dataset, churn_features, churn_labels, time_split
 from .model import DRIVERS, FEATURE_LABELS, MODEL_KINDS, churn_model, model_features, odds_ratios, planted_drivers
 from .reasons import MONEY_FEATURES, REASONS, at_risk_list, driver_contributions
@@ -32,6 +33,7 @@ __all__ = [
     "MONEY_FEATURES",
     "REASONS",
     "at_risk_list",
+    "brier_difference",
     "churn_dataset",
     "churn_features",
     "churn_labels",

@@ -4,6 +4,8 @@
 ... of customers by churn score, what share of the churners do we reach, and how many
 times better than calling at random is that (the *lift*)? :func:`reliability_table`
 checks calibration: among customers given about 30%, do about 30% churn?
+:func:`brier_difference` says whether one model's probabilities are really better than
+another's on the same customers, or only by the noise of a finite test set.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["gains_table", "lift_at", "reliability_table"]
+__all__ = ["brier_difference", "gains_table", "lift_at", "reliability_table"]
 
 
 def _outcomes_and_scores(y_true, score) -> tuple[np.ndarray, np.ndarray]:
@@ -119,3 +121,54 @@ def reliability_table(y_true, proba, n_bins: int = 10) -> pd.DataFrame:
     bins[order] = np.arange(len(y)) * n_bins // len(y) + 1
     frame = pd.DataFrame({"bin": bins, "p": p, "y": y})
     return frame.groupby("bin").agg(customers=("y", "size"), predicted=("p", "mean"), observed=("y", "mean"))
+
+
+def brier_difference(y_true, proba_a, proba_b, n_boot: int = 2_000, seed: int = 0) -> pd.Series:
+    """Brier scores of two models on the same customers, their difference and its 95% interval.
+
+    The Brier score is the mean squared gap between predicted probability and outcome
+    (lower is better). A small difference on one test set may be noise: the interval
+    comes from a paired bootstrap, resampling customers (both models' predictions for
+    the same customers together) ``n_boot`` times.
+
+    Parameters
+    ----------
+    y_true : array-like of bool
+        Whether each customer churned.
+    proba_a, proba_b : array-like of float
+        The two models' churn probabilities for the same customers, in the same order.
+    n_boot : int
+        Bootstrap resamples.
+    seed : int
+        Seed of the resampling, so every run gives the same interval.
+
+    Returns
+    -------
+    Series
+        ``brier_a``, ``brier_b``, ``difference`` (``brier_b - brier_a``: negative when
+        ``b`` is better) and ``low``, ``high`` (its 95% percentile interval). An interval
+        that contains 0 means this test set cannot tell the two models apart.
+
+    Examples
+    --------
+    >>> y = [0, 0, 1, 1, 0, 1, 0, 0]
+    >>> brier_difference(y, [0.5] * 8, [0.1, 0.2, 0.8, 0.7, 0.3, 0.9, 0.2, 0.1], n_boot=200).round(3)
+    brier_a       0.250
+    brier_b       0.041
+    difference   -0.209
+    low          -0.229
+    high         -0.186
+    dtype: float64
+    """
+    y, a = _outcomes_and_scores(y_true, proba_a)
+    _, b = _outcomes_and_scores(y_true, proba_b)
+    for name, p in (("proba_a", a), ("proba_b", b)):
+        if ((p < 0) | (p > 1)).any():
+            raise ValueError(f"`{name}` must hold probabilities between 0 and 1: use `model.predict_proba(X)[:, 1]`.")
+    if isinstance(n_boot, bool) or not isinstance(n_boot, (int, np.integer)) or n_boot < 100:
+        raise ValueError(f"The value for `n_boot` must be a whole number of at least 100, but {n_boot!r} was passed.")
+    gap = (b - y) ** 2 - (a - y) ** 2
+    draws = np.random.default_rng(seed).integers(0, len(y), size=(n_boot, len(y)))
+    low, high = np.percentile(gap[draws].mean(axis=1), [2.5, 97.5])
+    return pd.Series({"brier_a": float(((a - y) ** 2).mean()), "brier_b": float(((b - y) ** 2).mean()),
+                      "difference": float(gap.mean()), "low": float(low), "high": float(high)})  # fmt: skip
