@@ -14,9 +14,11 @@ import math
 import re
 
 import nbformat
+import numpy as np
 import pandas as pd
 import pytest
 from foreign_exports import run_lesson, write_cdnow_shop
+from statsmodels.duration.survfunc import SurvfuncRight
 
 from crmlab.datasets import load_cdnow
 
@@ -103,13 +105,27 @@ def test_month_one_retention_equals_a_hand_count(executed, cdnow):
     assert float(row.split()[2]) == pytest.approx(expected, abs=5e-7)  # month 0 is 1.0, month 1 next
 
 
+def _km_window(days: pd.DataFrame, end: str, share: float = 0.9) -> int:
+    """The lapse window by statsmodels' Kaplan-Meier: every wait after a purchase day, the open ones
+    (to ``end``) censored; the first day by which ``share`` of the returns seen have happened."""
+    following = days.groupby("customer_id")["date"].shift(-1)
+    length = (following.fillna(pd.Timestamp(end)) - days["date"]).dt.days
+    fit = SurvfuncRight(length.to_numpy(), following.notna().to_numpy().astype(int))
+    returned = 1 - fit.surv_prob
+    return int(fit.surv_times[np.argmax(returned / returned[-1] >= share - 1e-12)])
+
+
 def test_lapse_window_equals_a_hand_count(executed, cdnow):
-    """Gaps between a customer's distinct purchase days; the window is their 90th percentile, rounded up."""
+    """Gaps between a customer's distinct purchase days; the window from Kaplan-Meier, open gaps censored,
+    longer than the 90th percentile of the closed gaps alone."""
     days = cdnow[["customer_id", "date"]].drop_duplicates().sort_values(["customer_id", "date"])
     gaps = days.groupby("customer_id")["date"].diff().dt.days.dropna()
-    window = math.ceil(gaps.quantile(0.9))
+    pooled, window = math.ceil(gaps.quantile(0.9)), _km_window(days, "1998-06-30")
+    assert window > pooled
     described = next(c for c in executed.cells if c.get("id") == "l07-24").outputs[0]["data"]["text/plain"]
     assert re.search(rf"^count\s+{len(gaps)}\.0$", described, flags=re.MULTILINE), described
+    said = "\n".join(_texts(executed, before="l07-24c"))
+    assert f"Lapse window: {window} days (the 90% quantile of the closed gaps alone says {pooled})." in said
     by_window = next(c for c in executed.cells if c.get("id") == "l07-27").outputs[0]["data"]["text/plain"]
     windows = [int(line.split()[0]) for line in by_window.splitlines()[2:]]
-    assert windows == [30, 60, 90, 180, window, 365]
+    assert windows == sorted({30, 60, 90, 180, window, 365})

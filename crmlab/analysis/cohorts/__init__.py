@@ -11,6 +11,8 @@ Lesson 07 follows customers from their first order on:
 3. :func:`purchase_gaps`, :func:`lapse_window`, :func:`lapse_status` and
    :func:`churn_by_window`: churn defined as a lapse of N days, N chosen from the gaps
    between orders, and the false churns a short window makes;
+   :func:`purchase_spells`, :func:`next_purchase_survival` and :func:`survival_lapse_window`
+   read the window from the time to the next purchase with the open gaps counted (Kaplan-Meier);
 4. :func:`retention_by_group`, :func:`channels_used`, :func:`bad_service_tickets` and
    :func:`reorders_after`: retention by acquisition channel, by channels used, and
    after bad service.
@@ -27,6 +29,7 @@ from .groups import bad_service_tickets, channels_used, reorders_after, retentio
 from .heatmap import cohort_heatmap
 from .lapse import churn_by_window, lapse_status, lapse_window, purchase_gaps
 from .matrices import retention_matrix, revenue_matrix
+from .survival import next_purchase_survival, purchase_spells, survival_lapse_window
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -41,9 +44,12 @@ __all__ = [
     "cohort_sizes",
     "lapse_status",
     "lapse_window",
+    "next_purchase_survival",
     "purchase_gaps",
+    "purchase_spells",
     "reorders_after",
     "retention_by_group",
     "retention_matrix",
     "revenue_matrix",
+    "survival_lapse_window",
 ]
