@@ -17,7 +17,10 @@ adds what lesson 10 needs on top of them, one module per question:
 - **erlang**: the Erlang C model of a queue of callers: :func:`traffic_erlangs`, :func:`erlang_c`
   (with :func:`erlang_b`), :func:`service_level`, :func:`average_speed_of_answer`, :func:`occupancy`;
 - **staffing**: :func:`agents_needed` for a target, :func:`erlang_table` and
-  :func:`staffing_table` (agents per period of a typical week).
+  :func:`staffing_table` (agents per period of a typical week);
+- **planning**: plan for the busy days, not the average one: :func:`planned_calls` (the mean or a
+  quantile of past days), :func:`plan_outcomes` and :func:`compare_plans` (how often a plan meets
+  its target on real days), :func:`offered_calls` (demand is calls offered, handled + abandoned).
 
 Times are in hours (tickets) or seconds (calls); ticket instants are UTC, shown on the
 company's clock (Asia/Tehran).
@@ -28,6 +31,7 @@ from crmlab.analysis.kpis.measures import EXPORT_END, LOCAL_TZ
 from .alerts import PRIORITIES, STATUSES, agents_with_breaches, alert_counts, alert_report, response_alerts
 from .arrivals import WEEKDAYS, calls_per_period, peak_periods, weekly_pattern
 from .erlang import average_speed_of_answer, erlang_b, erlang_c, occupancy, service_level, traffic_erlangs
+from .planning import compare_plans, offered_calls, plan_outcomes, planned_calls
 from .satisfaction import FACTORS, satisfaction_by, satisfaction_drivers
 from .staffing import agents_needed, erlang_table, staffing_table
 from .tickets import sla_compliance, ticket_factors
@@ -45,11 +49,15 @@ __all__ = [
     "alert_report",
     "average_speed_of_answer",
     "calls_per_period",
+    "compare_plans",
     "erlang_b",
     "erlang_c",
     "erlang_table",
     "occupancy",
+    "offered_calls",
     "peak_periods",
+    "plan_outcomes",
+    "planned_calls",
     "response_alerts",
     "satisfaction_by",
     "satisfaction_drivers",
