@@ -4,7 +4,8 @@ Lesson 01 turns each goal of a CRM into a number computed from the CRM database:
 
 * service -- :func:`response_time`, :func:`resolution_time`, :func:`satisfaction`, and the SLA
   (:func:`ticket_sla`, :func:`sla_breach_rate`);
-* call-centre efficiency -- :func:`first_contact_resolution`, :func:`handling_time`;
+* call-centre efficiency -- :func:`first_contact_resolution`, :func:`answer_to_solution_time` (a lead
+  time in hours, not a call's handling time; :func:`handling_time` is its old name);
 * cross-selling -- :func:`categories_per_buyer`, :func:`multi_category_share`;
 * deal speed -- :func:`sales_cycle_days`;
 * smoother processes -- :func:`funnel_conversion`;
@@ -40,6 +41,7 @@ from .sales import (
 )
 from .scorecard import goal_scorecard
 from .service import (
+    answer_to_solution_time,
     first_contact_resolution,
     handling_time,
     resolution_time,
@@ -53,6 +55,7 @@ __all__ = [
     "EXPORT_END",
     "FUNNEL",
     "LOCAL_TZ",
+    "answer_to_solution_time",
     "categories_per_buyer",
     "channels_per_customer",
     "customer_timeline",

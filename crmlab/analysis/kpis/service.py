@@ -244,13 +244,16 @@ def first_contact_resolution(
                       "first_contact_resolution")  # fmt: skip
 
 
-def handling_time(
+def answer_to_solution_time(
     tickets: pd.DataFrame, *, channel: str | None = None, by: str | Sequence[str] | None = None
 ) -> float | pd.DataFrame:
-    """Median hours from the first answer to the solution of resolved tickets (*call-centre efficiency*).
+    """Median **lead time** in hours from the first answer to the solution of resolved tickets.
 
-    The CRM does not log agents' talk time, so this measures how long a case stays on the
-    agents' desk once they have picked it up: a proxy for handling time.
+    Calendar time a case stays open once the agents have answered it: nights, weekends and
+    days spent waiting for the customer or a spare part all count. It is *not* a handling
+    time. The **average handling time** (AHT) of a call centre is the agent's working time on
+    one contact, in seconds (talk, hold and wrap-up): what Erlang C needs (lesson 10's
+    ``aht_seconds``). The CRM does not log it, and a lead time in hours cannot stand in for it.
 
     Parameters
     ----------
@@ -264,19 +267,51 @@ def handling_time(
     Returns
     -------
     float or DataFrame
-        Hours; with ``by``, a table with ``handling_time`` and ``n``.
+        Hours; with ``by``, a table with ``answer_to_solution_time`` and ``n``.
+
+    See Also
+    --------
+    response_time : hours from opening to the first answer.
+    resolution_time : hours from opening to the solution (response time + this lead time).
 
     Examples
     --------
+    A ticket answered at 09:00 and solved at 13:00 the same day: a lead time of 4 hours,
+    however few minutes an agent spent on it.
+
     >>> t = pd.DataFrame({
     ...     "channel": ["call_centre", "web"],
     ...     "created_at": pd.to_datetime(["2025-01-01 08:00", "2025-01-01 09:00"], utc=True),
     ...     "first_response_at": pd.to_datetime(["2025-01-01 09:00", "2025-01-01 12:00"], utc=True),
     ...     "resolved_at": pd.to_datetime(["2025-01-01 13:00", "2025-01-02 12:00"], utc=True)})
-    >>> handling_time(t, channel="call_centre")
+    >>> answer_to_solution_time(t, channel="call_centre")
     4.0
     """
     t = _channel_tickets(require_table(tickets, "tickets", ["channel", *_TICKET_TIMES]), channel)
-    return aggregate(hours_between(t["resolved_at"], t["first_response_at"]), t, by, "median", "handling_time")
+    return aggregate(hours_between(t["resolved_at"], t["first_response_at"]), t, by, "median",
+                     "answer_to_solution_time")  # fmt: skip
 
 
+def handling_time(
+    tickets: pd.DataFrame, *, channel: str | None = None, by: str | Sequence[str] | None = None
+) -> float | pd.DataFrame:
+    """Old name of :func:`answer_to_solution_time`, kept so existing code runs; prefer the new name.
+
+    The measure is a lead time in hours (first answer to solution), not a handling time: a call
+    centre's average handling time (AHT) is an agent's seconds of work per call. With ``by``, the
+    column is still called ``handling_time``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({
+    ...     "channel": ["call_centre"],
+    ...     "created_at": pd.to_datetime(["2025-01-01 08:00"], utc=True),
+    ...     "first_response_at": pd.to_datetime(["2025-01-01 09:00"], utc=True),
+    ...     "resolved_at": pd.to_datetime(["2025-01-01 13:00"], utc=True)})
+    >>> handling_time(t) == answer_to_solution_time(t)
+    True
+    """
+    out = answer_to_solution_time(tickets, channel=channel, by=by)
+    if isinstance(out, pd.DataFrame):
+        out = out.rename(columns={"answer_to_solution_time": "handling_time"})
+    return out
