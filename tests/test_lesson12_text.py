@@ -1,0 +1,60 @@
+"""Lesson 12's Caravan part names its model for what the data record: holding a policy (a propensity),
+not answering a letter (a response); the mailing's economics wait for a response rate from a holdout."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+
+LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "12_cross_selling.ipynb"
+
+
+def caravan_text(path: Path = LESSON) -> list[str]:
+    """The sentences of Part 2 (Caravan) and the recap's Caravan bullet, markdown only."""
+    cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
+    text = "\n".join(cells)
+    part2 = text[text.index("## Part 2"):text.index("## Part 3")]
+    recap = text[text.index("## Recap"):]
+    return [s.strip() for s in re.split(r"(?<=[.:;])\s+|\n-", part2 + "\n" + recap) if s.strip()]
+
+
+def misnamed(sentences: list[str]) -> list[str]:
+    """Sentences that call the Caravan outcome a purchase answering a letter, or its model a response model."""
+    bad = []
+    for s in sentences:
+        low = s.lower()
+        buyers = re.search(r"\bbuyers?\b|\bbought caravan", low) and "not a" not in low
+        # a response rate may only be named as what a holdout measures, or as what the model does not give
+        response = "response" in low and not any(w in low for w in ("holdout", "never been measured", "not a"))
+        if buyers or response:
+            bad.append(s)
+    return bad
+
+
+def test_the_caravan_part_calls_the_model_a_propensity_not_a_response():
+    sentences = caravan_text()
+    assert misnamed(sentences) == []
+    text = " ".join(sentences).lower()
+    assert "the tool is a **propensity model** on real insurance customers" in text
+    assert "**holds** a caravan insurance policy" in text
+    assert "not a *response* model" in text and "randomised holdout" in text
+
+
+def test_the_old_wording_is_caught(tmp_path):
+    """The check is not vacuous: the lesson's earlier wording fails it."""
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(s) for s in [
+        "## Part 2 · Whom to mail?\n- `Purchase`: \"Yes\" if they bought caravan insurance (the outcome).",
+        "- **precision at k**: the share of buyers among the top k customers, the response rate of a mailing to k.",
+        "## Part 3 · donors", "## Recap\n- Mail down to the depth where the last letter stops paying."]])
+    path = tmp_path / "old.ipynb"
+    nbformat.write(nb, path)
+    assert len(misnamed(caravan_text(path))) == 2
+
+
+@pytest.mark.parametrize("sentence", ["It is not a *response* model (who would answer a letter).",
+                                      "Measure the response rate with a randomised holdout."])
+def test_allowed_mentions_of_response(sentence):
+    assert misnamed([sentence]) == []
