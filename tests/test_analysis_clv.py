@@ -18,6 +18,7 @@ from crmlab.analysis.clv import (
     holdout_predictions,
     lifetime_value,
     order_transactions,
+    retention_budget,
 )
 from crmlab.analysis.rfm import rfm_summary
 from crmlab.datasets import load_cdnow
@@ -354,3 +355,49 @@ def test_lesson_13_no_longer_gives_the_left_out_customers_the_population_average
     assert "they still get a value, the population average" not in text
     assert "does **not** get the population average" in text
     assert "(`x = 0`) gets exactly the population average" in text
+
+
+# ---------------------------------------------------------------- what a retention offer may cost
+
+
+def test_retention_budget_by_hand():
+    revenue = pd.Series([200.0, 50.0, 0.0], index=[3, 1, 2], name="clv")
+    budget = retention_budget(revenue, margin=0.3)
+    assert budget.tolist() == pytest.approx([60.0, 15.0, 0.0])  # 0.3 x 200, 0.3 x 50
+    assert budget.index.tolist() == [3, 1, 2] and budget.name == "offer_budget"
+    assert retention_budget(revenue, margin=0.3, save_rate=0.25).tolist() == pytest.approx([15.0, 3.75, 0.0])
+    for bad in ({"margin": 30}, {"margin": 0}, {"margin": 0.3, "save_rate": 1.5}, {"margin": True}):
+        with pytest.raises(ValueError, match="must be a share between 0 and 1"):
+            retention_budget(revenue, **bad)
+    with pytest.raises(TypeError, match="`clv` must be a Series"):
+        retention_budget(revenue.to_frame(), margin=0.3)
+
+
+def test_budget_from_revenue_clv_equals_the_profit_clv(bgnbd, calibration):
+    """margin x revenue CLV is the CLV computed on profit per purchase: the offer is paid from profit."""
+    repeat = calibration[calibration["frequency"] > 0]
+    gg = GammaGammaModel().fit(repeat["frequency"], repeat["monetary_value"])
+    revenue = lifetime_value(bgnbd, gg, calibration, periods_per_month=4.348)
+    profit = lifetime_value(bgnbd, gg, calibration, periods_per_month=4.348, margin=0.3)
+    pd.testing.assert_series_equal(retention_budget(revenue, margin=0.3), profit.rename("offer_budget"))
+    assert (profit <= revenue).all() and profit.sum() == pytest.approx(0.3 * revenue.sum())
+
+
+def _parameters(name: str) -> dict[str, object]:
+    path = Path(__file__).resolve().parents[1] / "notebooks" / name
+    cell = next(c for c in nbformat.read(path, as_version=4).cells if "parameters" in c.metadata.get("tags", []))
+    values: dict[str, object] = {}
+    exec(cell.source, {}, values)  # the parameters cell holds only assignments of literals
+    return values
+
+
+def test_lesson_08_pays_offers_from_the_margin_of_lesson_13():
+    """Item 4 of issue 11: CLV is revenue; the offer budget is MARGIN x CLV, with lesson 13's margin."""
+    assert _parameters("08_clv_churn.ipynb")["MARGIN"] == _parameters("13_capstone.ipynb")["MARGIN"] == 0.30
+    path = Path(__file__).resolve().parents[1] / "notebooks" / "08_clv_churn.ipynb"
+    cells = nbformat.read(path, as_version=4).cells
+    code = "\n".join(c.source for c in cells if c.cell_type == "code")
+    text = " ".join(" ".join(c.source.split()) for c in cells if c.cell_type == "markdown")
+    assert 'clv.retention_budget(ranking["clv"], margin=MARGIN)' in code
+    assert "That decides how much a retention call or a discount may cost" not in text
+    assert "`MARGIN x clv`" in text and "**revenue**, not profit" in text

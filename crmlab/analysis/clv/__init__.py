@@ -11,12 +11,13 @@ answer. The steps, one module each:
    :func:`calibration_holdout` splits it at a date; :func:`holdout_predictions` and
    :func:`holdout_by_frequency` compare predicted with actual holdout purchases.
 3. :mod:`.value`: :func:`lifetime_value` and :func:`clv_ranking`, the discounted value of
-   each customer over the next months, best first.
+   each customer over the next months, best first; :func:`retention_budget`, the most an
+   offer to keep a customer may cost (margin x value, not the revenue value).
 """
 
 from .holdout import calibration_holdout, holdout_by_frequency, holdout_predictions, order_transactions
 from .models import BetaGeoModel, GammaGammaModel
-from .value import clv_ranking, lifetime_value
+from .value import clv_ranking, lifetime_value, retention_budget
 
 __all__ = [
     "BetaGeoModel",
@@ -27,4 +28,5 @@ __all__ = [
     "holdout_predictions",
     "lifetime_value",
     "order_transactions",
+    "retention_budget",
 ]

@@ -7,7 +7,7 @@ import pandas as pd
 
 from .models import BetaGeoModel, GammaGammaModel, _as_summary
 
-__all__ = ["clv_ranking", "lifetime_value"]
+__all__ = ["clv_ranking", "lifetime_value", "retention_budget"]
 
 
 def lifetime_value(
@@ -34,7 +34,8 @@ def lifetime_value(
     monthly_discount : float
         Discount rate per month (0.01 is about 12.7% a year).
     margin : float
-        Share of revenue that is profit; 1 gives revenue value.
+        Share of revenue that is profit; 1 (the default) gives the value in *revenue*, which
+        is not what an offer may cost (see :func:`retention_budget`).
 
     Returns
     -------
@@ -108,3 +109,45 @@ def clv_ranking(
     out = out.sort_values("clv", ascending=False, kind="stable")
     out.insert(0, "rank", np.arange(1, len(out) + 1))
     return out
+
+
+def retention_budget(clv: pd.Series, margin: float, save_rate: float = 1.0) -> pd.Series:
+    """The most a retention offer may cost per customer before it loses money.
+
+    A revenue CLV (``margin=1`` in :func:`lifetime_value`) is not what an offer may cost:
+    the offer is paid from profit, so the ceiling is ``margin x clv``. And an offer only
+    earns what it changes: if it keeps ``save_rate`` of the customers who would otherwise
+    leave, the ceiling is ``save_rate x margin x clv`` (``save_rate=1``, the default, is the
+    upper bound: an offer that surely keeps a customer who would surely leave).
+
+    Parameters
+    ----------
+    clv : Series
+        Each customer's lifetime value in *revenue* (e.g. ``clv_ranking(...)["clv"]``).
+    margin : float
+        Share of revenue that is profit, in (0, 1].
+    save_rate : float
+        Share of would-be leavers the offer keeps, in (0, 1].
+
+    Returns
+    -------
+    Series
+        ``offer_budget`` per customer, in the money unit of ``clv``.
+
+    Examples
+    --------
+    >>> retention_budget(pd.Series([200.0, 50.0], index=[7, 9]), margin=0.3)
+    7    60.0
+    9    15.0
+    Name: offer_budget, dtype: float64
+    >>> retention_budget(pd.Series([200.0]), margin=0.3, save_rate=0.25).iloc[0]
+    np.float64(15.0)
+    """
+    if not isinstance(clv, pd.Series):
+        raise TypeError(f"`clv` must be a Series of lifetime values, such as ranking['clv'], "
+                        f"but a {type(clv).__name__} was passed.")  # fmt: skip
+    for name, value in (("margin", margin), ("save_rate", save_rate)):
+        if isinstance(value, bool) or not isinstance(value, (int, float, np.number)) or not 0 < value <= 1:
+            raise ValueError(f"The value for `{name}` must be a share between 0 and 1, such as 0.3, "
+                             f"but {value!r} was passed.")  # fmt: skip
+    return (clv * margin * save_rate).rename("offer_budget")
