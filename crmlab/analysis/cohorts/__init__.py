@@ -15,7 +15,8 @@ Lesson 07 follows customers from their first order on:
    read the window from the time to the next purchase with the open gaps counted (Kaplan-Meier);
 4. :func:`retention_by_group`, :func:`channels_used`, :func:`bad_service_tickets` and
    :func:`reorders_after`: retention by acquisition channel, by channels used, and
-   after bad service.
+   after bad service; :func:`purchase_history` and :func:`adjusted_gap` compare like with
+   like (the gap after bad service among customers with the same buying).
 
 Every function takes an orders (or transactions) table and the *names* of its columns
 (``customer``, ``time``, ``amount``, ``status``), so it runs on any export: for a log
@@ -24,6 +25,7 @@ converted to ``tz`` (default ``Asia/Tehran``); times without one are taken as lo
 """
 
 from ._orders import ACTIVE_STATUSES, AGE, LOCAL_TZ
+from .adjust import adjusted_gap, purchase_history
 from .assign import acquisition_cohorts, cohort_activity, cohort_sizes
 from .groups import bad_service_tickets, channels_used, reorders_after, retention_by_group
 from .heatmap import cohort_heatmap
@@ -36,6 +38,7 @@ __all__ = [
     "AGE",
     "LOCAL_TZ",
     "acquisition_cohorts",
+    "adjusted_gap",
     "bad_service_tickets",
     "channels_used",
     "churn_by_window",
@@ -46,6 +49,7 @@ __all__ = [
     "lapse_window",
     "next_purchase_survival",
     "purchase_gaps",
+    "purchase_history",
     "purchase_spells",
     "reorders_after",
     "retention_by_group",
