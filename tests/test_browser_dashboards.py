@@ -142,6 +142,9 @@ def test_the_kpi_dashboard_speaks_pounds_and_follows_its_period(page, shop, rows
         revenue = table.locator("tr", has=page.locator("td", has_text="Revenue")).locator("td").nth(1)
         assert revenue.inner_text() == f"GBP {total:,.2f}"
         assert page.locator("img[alt='Revenue per month']").count() == 1
+        absent = page.locator("ul.crmlab-absent").inner_text()  # the KPIs this export cannot give, and why
+        assert "SLA compliance: not shown, no tickets table in this data" in absent
+        assert "Days to pay: not shown, no invoices table in this data" in absent
         assert not page.locator(".jp-InputArea, .jp-CodeMirrorEditor, pre.cm-content").count()  # no code
 
         # Move the period's first month on by two with the keyboard, as a manager would.
@@ -172,6 +175,7 @@ def test_the_segment_explorer_lists_a_segment_without_contacts(page, shop, rows,
         stated = page.locator(".crmlab-filters").inner_text()
         size = int(re.search(r"\((\d[\d,]*)\)", label).group(1).replace(",", ""))
         assert f"segment At risk · {size:,} of {customers:,} customers" in stated and "money in GBP" in stated
+        assert "equal values split by customer id" in stated
         members = page.locator("table.crmlab-members tr")
         assert members.count() == 1 + min(20, size)
         spend = {}

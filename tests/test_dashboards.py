@@ -19,9 +19,17 @@ from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
-from foreign_exports import CDNOW_FILE, load_pizzaplace, pizza_orders, write_cdnow_shop, write_pizza_pos
+from foreign_exports import (
+    CDNOW_FILE,
+    gregorian_to_jalali,
+    load_pizzaplace,
+    pizza_orders,
+    write_cdnow_shop,
+    write_pizza_pos,
+)
 
 import crmlab
 from crmlab.analysis import bi
@@ -116,12 +124,32 @@ def test_the_till_export_gives_its_sales_kpis_and_refuses_segments(till, pizza):
     assert kpis.loc["Orders", "value"] == len(pizza) == 21350
     assert kpis.loc["Customers who bought", "value"] == 1
     assert _exact(kpis.loc["Revenue", "value"]) == total
-    march = bi.monthly_sales(crm, start="2015-03-01", end="2015-03-31", conventions=crm.conventions)
-    in_march = pizza[pizza["date"].str.startswith("2015-03")]
-    assert march["orders"].tolist() == [len(in_march)]
     explorer = SegmentExplorer(crm)
-    assert explorer.segment is None and "belong to one customer" in explorer.problem
-    assert "belong to one customer" in explorer.status.value
+    assert explorer.segment is None and explorer.problem.startswith("RFM segments need customer ids")
+    assert "all belong to one customer (customer_id 0" in explorer.problem and "Lessons" not in explorer.problem
+    assert explorer.status.value.count("RFM segments need customer ids") == 1
+    assert "Traceback" not in explorer.status.value
+
+
+def test_the_till_is_counted_in_jalali_months(till, pizza):
+    """The till's company counts Jalali months: recounted with the test's own calendar (published Nowruz days)."""
+    crm = dashboard_data(till)
+    months = bi.monthly_sales(crm, conventions=crm.conventions)
+    jalali = pizza["date"].map(lambda d: gregorian_to_jalali(dt.date.fromisoformat(d))[:2])
+    expected = pizza.groupby(jalali.to_numpy())["cents"].agg(["size", "sum"])
+    names = ["Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey",
+             "Bahman", "Esfand"]
+    assert months["label"].tolist() == [f"{names[m - 1]} {y}" for y, m in expected.index]  # Dey 1393 to Dey 1394
+    assert months["orders"].tolist() == expected["size"].tolist()
+    assert [_exact(r) for r in months["revenue"]] == [Decimal(int(c)) / 100 for c in expected["sum"]]
+    assert months.index[0] == pd.Timestamp("2014-12-22") and months.index[3] == pd.Timestamp("2015-03-21")  # Nowruz
+    dash = SalesDashboard(crm)
+    assert [o[0] for o in dash.period.options][:4] == ["Dey 1393", "Bahman 1393", "Esfand 1393", "Farvardin 1394"]
+    dash.period.index = (3, 3)  # Farvardin 1394: 21 March to 20 April 2015
+    in_farvardin = pizza[pizza["date"].between("2015-03-21", "2015-04-20")]
+    assert dash.table.loc["Orders", "value"] == len(in_farvardin)
+    assert "Showing: 1 Farvardin 1394 – 31 Farvardin 1394 · " in dash.stated.value
+    assert "data up to 10 Dey 1394 (clock Asia/Tehran)" in dash.stated.value  # 31 December 2015
 
 
 def test_region_and_channel_filters_equal_a_pandas_recount_on_the_course_data():
@@ -168,6 +196,9 @@ def test_stated_filters_name_every_choice():
 
 def test_the_segment_explorer_counts_every_customer_and_penny(shop_crm, shop_rows):
     explorer = SegmentExplorer(shop_crm)
+    largest = explorer.profile["customers"].idxmax()
+    assert explorer.segment.value == largest and explorer.status.value == ""  # shown at once, no error
+    assert explorer.stated.value.count(f"Showing: segment {largest} · ") == 1
     customers = {r[0] for r in shop_rows}
     total = sum((r[2] for r in shop_rows), Decimal(0))
     assert explorer.profile["customers"].sum() == len(customers)
@@ -254,3 +285,99 @@ def test_check_says_which_reports_and_dashboards_an_export_feeds(till):
     assert "  crmlab report: none (the lessons with reports cannot run)\n" in pos
     assert "  crmlab dashboard kpi: can run (it needs only purchases)\n" in pos
     assert "  crmlab dashboard segments: cannot run (see the lessons above)\n" in pos
+
+
+# -- service, delivery and payment KPIs: shown when the export has the tables, else stated with why ---------------
+
+
+def test_an_export_of_purchases_alone_states_each_absent_kpi(shop_crm):
+    kpis = bi.operations_kpis(shop_crm, conventions=shop_crm.conventions)
+    assert kpis["value"].isna().all()
+    assert kpis["missing"].to_dict() == {
+        "SLA compliance": "no tickets table in this data", "Satisfaction (1-5)": "no tickets table in this data",
+        "Late deliveries": "no shipments table in this data", "Days to pay": "no invoices table in this data"}
+    dash = SalesDashboard(shop_crm)
+    assert dash.operations_view.value.count("not shown, no tickets table in this data") == 2
+    assert "Late deliveries: not shown, no shipments table in this data" in dash.operations_view.value
+    no_sla = {"orders": shop_crm["orders"], "tickets": pd.DataFrame({"ticket_id": [1], "customer_id": [1],
+                                                                     "created_at": shop_crm["orders"]["ordered_at"][:1],
+                                                                     "satisfaction": [4]})}
+    kpis = bi.operations_kpis(no_sla, conventions=shop_crm.conventions)
+    assert kpis.loc["SLA compliance", "missing"] == "tickets have no column first_response_at, sla_hours"
+    assert kpis.loc["Satisfaction (1-5)", "text"] == "4.00"
+
+
+@pytest.fixture(scope="module")
+def course_crm():
+    return crmlab.load_crm(tables=["customers", "orders", "tickets", "shipments", "invoices", "payments"])
+
+
+def test_service_delivery_and_payment_kpis_equal_a_pandas_recount(course_crm):
+    crm, first, last = course_crm, pd.Timestamp("2025-01-01"), pd.Timestamp("2025-06-30")
+    kpis = bi.operations_kpis(crm, region="South", channel="web", start=first, end=last)
+    assert (kpis["missing"] == "").all()
+    south = crm.customers.loc[crm.customers["region"].eq("South"), "customer_id"]
+
+    def local(instants):
+        return instants.dt.tz_convert("Asia/Tehran").dt.tz_localize(None).dt.normalize()
+
+    end = pd.Timestamp("2026-01-01", tz="Asia/Tehran")  # the course's data ends with 31 December 2025
+    t = crm.tickets[crm.tickets["customer_id"].isin(south) & crm.tickets["channel"].eq("web")
+                    & local(crm.tickets["created_at"]).between(first, last)]
+    deadline = t["created_at"] + pd.to_timedelta(t["sla_hours"].astype(int), unit="h")
+    answered = t["first_response_at"].notna()
+    known = answered | (deadline < end)
+    late = (t["first_response_at"].where(answered, end) > deadline)[known]
+    assert len(late) > 20
+    assert kpis.loc["SLA compliance", "value"] == pytest.approx(1 - late.mean(), rel=1e-12)
+    assert kpis.loc["Satisfaction (1-5)", "value"] == pytest.approx(t["satisfaction"].dropna().astype(float).mean())
+
+    o = crm.orders[crm.orders["customer_id"].isin(south) & crm.orders["channel"].eq("web")
+                   & local(crm.orders["ordered_at"]).between(first, last)]
+    s = crm.shipments[crm.shipments["order_id"].isin(o["order_id"])]
+    due = s["promised_date"] <= pd.Timestamp("2025-12-31")
+    late = pd.concat([s.loc[s["delivered_date"].notna(), "delivered_date"] > s["promised_date"],
+                      pd.Series(True, index=s.index[s["delivered_date"].isna() & due])])
+    assert kpis.loc["Late deliveries", "value"] == pytest.approx(late.mean(), rel=1e-12)
+
+    days = []
+    for invoice in crm.invoices[crm.invoices["order_id"].isin(o["order_id"])].itertuples():
+        paid = 0
+        payments = crm.payments[crm.payments["invoice_id"].eq(invoice.invoice_id)]
+        for pay in payments.sort_values("paid_date", kind="stable").itertuples():
+            paid += pay.amount_cents
+            if paid >= invoice.amount_cents:
+                days.append((pay.paid_date - invoice.issued_date).days)
+                break
+    assert len(days) > 20
+    assert kpis.loc["Days to pay", "value"] == pytest.approx(sum(days) / len(days), rel=1e-12)
+
+
+def test_tickets_without_a_channel_cannot_follow_a_channel_filter(course_crm):
+    crm = {**course_crm, "tickets": course_crm["tickets"].drop(columns="channel")}
+    kpis = bi.operations_kpis(crm, channel="web", start="2025-01-01", end="2025-03-31")
+    assert kpis.loc["SLA compliance", "missing"] == "tickets have no channel, so they cannot follow the channel web"
+    assert not np.isnan(kpis.loc["Late deliveries", "value"])
+    with pytest.raises(ValueError, match="`region`"):
+        bi.operations_kpis(crm, region="Atlantis")
+
+
+# -- the segment explorer's scoring option ---------------------------------------------------------------------
+
+
+def test_equal_values_share_a_score_when_asked(shop_crm, shop_rows):
+    explorer = SegmentExplorer(shop_crm)
+    orders: dict[str, int] = defaultdict(int)
+    for customer, _, _ in shop_rows:
+        orders[customer] += 1
+    ones = [int(c) for c, n in orders.items() if n == 1]  # most CDNOW customers bought once
+    assert explorer.table.loc[ones, "f_score"].nunique() > 1  # split by id: equal-sized scores
+    explorer.segment.value = "At risk"
+    explorer.ties.value = "min"
+    assert explorer.table.loc[ones, "f_score"].nunique() == 1
+    assert explorer.table.groupby("n_orders")["f_score"].nunique().eq(1).all()
+    assert explorer.profile["customers"].sum() == len(orders)
+    assert "equal values share a score" in explorer.stated.value
+    assert explorer.notes and "crmlab-note" in explorer.view.value  # the scores left empty are named
+    if "At risk" in explorer.profile.index:
+        assert explorer.segment.value == "At risk"

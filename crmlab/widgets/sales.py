@@ -1,11 +1,13 @@
-"""The sales dashboard over any company's export: period, region and channel filters, stated in words.
+"""The KPI dashboard over any company's export: period, region and channel filters, stated in words.
 
-A thin view over :func:`crmlab.analysis.bi.sales_kpis` and :func:`~crmlab.analysis.bi.monthly_sales`:
-the widget collects the filters the data allows (region only when customers have one,
-channel only when orders have one, the period always), states them in one line above the
-numbers, and shows the KPIs next to the same KPIs for the whole data, with a chart of
-revenue per month. Its callbacks never raise: an error is shown instead. ``crmlab dashboard
-sales`` serves it by Voila (:mod:`crmlab.dashboards`).
+A thin view over :func:`crmlab.analysis.bi.sales_kpis`, :func:`~crmlab.analysis.bi.operations_kpis`
+and :func:`~crmlab.analysis.bi.monthly_sales`: the widget collects the filters the data
+allows (region only when customers have one, channel only when orders have one, the period
+always, in months of the company's calendar), states them in one line above the numbers,
+and shows the sales KPIs next to the same KPIs for the whole data, the service, delivery and
+payment KPIs the export's tables allow (each one it cannot show is listed with the reason),
+and a chart of revenue per month. Its callbacks never raise: an error is shown instead.
+``crmlab dashboard kpi`` serves it by Voila (:mod:`crmlab.dashboards`).
 """
 
 from __future__ import annotations
@@ -48,19 +50,19 @@ def stated_filters(filters: Mapping[str, object], conventions: Conventions, has:
     money in USD
     data up to 31 Dec 2025 (clock Asia/Tehran)
     """
-    parts = [f"{_day(filters['start'])} – {_day(filters['end'])}"]
+    parts = [f"{_day(filters['start'], conventions)} – {_day(filters['end'], conventions)}"]
     for name, plural in (("channel", "channels"), ("region", "regions")):
         if name not in has:
             parts.append(f"no {plural} in this data")
         else:
             parts.append(f"{name} {filters[name]}" if filters.get(name) is not None else f"all {plural}")
     parts += [f"money in {conventions.currency}",
-              f"data up to {_day(conventions.as_of)} (clock {conventions.timezone})"]  # fmt: skip
+              f"data up to {_day(conventions.as_of, conventions)} (clock {conventions.timezone})"]  # fmt: skip
     return "Showing: " + " · ".join(parts)
 
 
-def _day(day) -> str:
-    return "…" if day is None else f"{pd.Timestamp(day).day} {pd.Timestamp(day):%b %Y}"
+def _day(day, conventions: Conventions) -> str:
+    return "…" if day is None else bi.day_label(day, conventions)
 
 
 class SalesDashboard:
@@ -81,8 +83,11 @@ class SalesDashboard:
         The filters the data allows (None when it has no such column).
     period : ipywidgets.SelectionRangeSlider
         First and last month.
-    table, overall, months : DataFrame
-        The KPIs of the selection, of the whole data for the same period, and per month.
+    months : DataFrame
+        The months of the slider (:func:`~crmlab.analysis.bi.calendar_months`).
+    table, overall, operations, monthly : DataFrame
+        The sales KPIs of the selection and of the whole data for the same period, the
+        service, delivery and payment KPIs of the selection, and its sales per month.
     widget : ipywidgets.VBox
 
     Examples
@@ -96,27 +101,27 @@ class SalesDashboard:
     """
 
     def __init__(self, crm: Mapping[str, pd.DataFrame], conventions: Conventions | None = None,
-                 title: str = "Sales dashboard") -> None:
+                 title: str = "KPI dashboard") -> None:
         self.crm = crm
         self.conventions = conventions or getattr(crm, "conventions", None) or COURSE
-        self.table = self.overall = self.months = None
+        self.table = self.overall = self.operations = self.monthly = None
         self.options = bi.filter_options(crm)
         self.region = self._dropdown("region", "Region", "All regions")
         self.channel = self._dropdown("channel", "Channel", "All channels")
         days = bi.purchases_of(crm["orders"], self.conventions)["day"]
-        first = days.min() if len(days) else self.conventions.as_of
-        months = [(f"{m:%b %Y}", m) for m in pd.date_range(first.to_period("M").to_timestamp(),
-                                                            self.conventions.as_of, freq="MS")] or [
-            (f"{self.conventions.as_of:%b %Y}", self.conventions.as_of.to_period("M").to_timestamp())]  # fmt: skip
-        self.period = widgets.SelectionRangeSlider(options=months, index=(0, len(months) - 1), description="Period",
+        first = min(days.min(), self.conventions.as_of) if len(days) else self.conventions.as_of
+        self.months = bi.calendar_months(first, self.conventions.as_of, self.conventions)
+        options = list(zip(self.months["label"], self.months.index, strict=True))
+        self.period = widgets.SelectionRangeSlider(options=options,
+                                                   index=(0, len(self.months) - 1), description="Period",
                                                    continuous_update=False, layout=widgets.Layout(width="600px"))
-        self.stated, self.view, self.chart, self.status = (widgets.HTML() for _ in range(4))
+        self.stated, self.view, self.operations_view, self.chart, self.status = (widgets.HTML() for _ in range(5))
         controls = [c for c in (self.region, self.channel) if c is not None]
         for control in (*controls, self.period):
             control.observe(self._on_change, names="value")
         heading = widgets.HTML(f"<h3>{html.escape(title)}</h3>")
         self.widget = widgets.VBox([heading, widgets.HBox(controls), self.period, self.stated, self.view,
-                                    self.chart, self.status])  # fmt: skip
+                                    self.operations_view, self.chart, self.status])  # fmt: skip
         self.refresh()
 
     def _dropdown(self, name: str, label: str, everything: str) -> widgets.Dropdown | None:
@@ -132,7 +137,7 @@ class SalesDashboard:
             "region": None if self.region is None else self.region.value,
             "channel": None if self.channel is None else self.channel.value,
             "start": first,
-            "end": min(last + pd.offsets.MonthEnd(0), self.conventions.as_of),
+            "end": min(self.months.loc[last, "end"], self.conventions.as_of),
         }
 
     def refresh(self) -> None:
@@ -142,16 +147,18 @@ class SalesDashboard:
             table = bi.sales_kpis(self.crm, **filters, conventions=self.conventions)
             overall = bi.sales_kpis(self.crm, start=filters["start"], end=filters["end"],
                                     conventions=self.conventions)  # fmt: skip
-            months = bi.monthly_sales(self.crm, **filters, conventions=self.conventions)
+            operations = bi.operations_kpis(self.crm, **filters, conventions=self.conventions)
+            monthly = bi.monthly_sales(self.crm, **filters, conventions=self.conventions)
             stated = stated_filters(filters, self.conventions, self.options)
-            chart = _chart(months, self.conventions)
+            chart = _chart(monthly, self.conventions)
         except Exception as exc:  # a callback must never raise: say what happened instead
             self.status.value = ("<p style='color:#b00020'><b>The KPIs could not be computed</b> for these filters: "
                                  f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>")  # fmt: skip
             return
-        self.table, self.overall, self.months = table, overall, months
+        self.table, self.overall, self.operations, self.monthly = table, overall, operations, monthly
         self.stated.value = f"<p class='crmlab-filters'><b>{html.escape(stated)}</b></p>"
         self.view.value = _table_html(table, overall, filters)
+        self.operations_view.value = _operations_html(operations)
         self.chart.value = chart
         self.status.value = ""
 
@@ -179,12 +186,27 @@ def _table_html(table: pd.DataFrame, overall: pd.DataFrame, filters: Mapping[str
     return f"<table class='crmlab-sales'>{head}{rows}</table>"
 
 
+def _operations_html(operations: pd.DataFrame) -> str:
+    shown = operations[operations["missing"].eq("")]
+    cell = "style='padding:2px 12px;text-align:{}'"
+    rows = "".join(f"<tr><td {cell.format('left')}>{html.escape(kpi)}</td>"
+                   f"<td {cell.format('right')}><b>{html.escape(text)}</b></td></tr>"
+                   for kpi, text in shown["text"].items())  # fmt: skip
+    table = f"<table class='crmlab-operations'>{rows}</table>" if rows else ""
+    absent = operations[operations["missing"].ne("")]
+    notes = "".join(f"<li>{html.escape(kpi)}: not shown, {html.escape(why)}</li>"
+                    for kpi, why in absent["missing"].items())  # fmt: skip
+    notes = f"<ul class='crmlab-absent'>{notes}</ul>" if notes else ""
+    return f"<h4>Service, delivery and payment</h4>{table}{notes}"
+
+
 def _chart(months: pd.DataFrame, conventions: Conventions) -> str:
     ax = Figure(figsize=(8, 2.6)).subplots()
-    ax.bar(months.index, months["revenue"], width=20, color="#4c72b0")
+    ax.bar(range(len(months)), months["revenue"], color="#4c72b0")
+    step = max(1, len(months) // 12)
+    ax.set_xticks(range(0, len(months), step), months["label"].iloc[::step], rotation=30, ha="right")
     ax.set_ylabel(f"revenue ({conventions.currency})")
     ax.set_title("Revenue per month")
-    ax.figure.autofmt_xdate()
     buffer = BytesIO()
     ax.figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")

@@ -4,15 +4,18 @@ A thin view over :mod:`crmlab.analysis.rfm` (the scores and named segments of le
 the customers are summarised from the purchases on the company's clock up to its as-of
 day, scored 1 to 5 by quintile and named; the widget shows every segment's size and
 share of revenue, the chosen segment's ranges and its customers (ids and scores only, no
-contact data), and states the active choice in one line. Data whose purchases belong to
-too few customers gets one message saying why (:func:`crmlab.datasets.needs.customer_problem`),
-never a traceback. ``crmlab dashboard segments`` serves it by Voila (:mod:`crmlab.dashboards`).
+contact data), and states the active choice in one line. The one scoring option lesson 05
+offers can be chosen: how equal values are scored (``ties``, see
+:mod:`crmlab.analysis.rfm.scores`). Data whose purchases belong to too few customers gets
+one message saying why (:func:`segment_problem`), never a traceback. ``crmlab dashboard
+segments`` serves it by Voila (:mod:`crmlab.dashboards`).
 """
 
 from __future__ import annotations
 
 import base64
 import html
+import warnings
 from collections.abc import Mapping
 from io import BytesIO
 
@@ -20,18 +23,47 @@ import ipywidgets as widgets
 import pandas as pd
 from matplotlib.figure import Figure
 
-from crmlab.analysis import rfm
+from crmlab.analysis import bi, rfm
 from crmlab.analysis.bi import purchases_of
 from crmlab.conventions import COURSE, Conventions
-from crmlab.datasets.needs import customer_problem
+from crmlab.datasets.needs import MIN_CUSTOMERS, customer_problem
 
-__all__ = ["SegmentExplorer", "segment_table"]
+__all__ = ["TIES_CHOICES", "SegmentExplorer", "segment_problem", "segment_table"]
 
 #: How many of a segment's customers the explorer lists (highest spend first).
 LISTED = 20
+#: The scoring of equal values the explorer offers (see :mod:`crmlab.analysis.rfm.scores`), in words.
+TIES_CHOICES = {
+    "first": "equal values split by customer id (equal-sized scores)",
+    "min": "equal values share a score",
+}
 
 
-def segment_table(orders: pd.DataFrame, conventions: Conventions = COURSE) -> pd.DataFrame:
+def segment_problem(orders: pd.DataFrame, conventions: Conventions = COURSE) -> str:
+    """Why ``orders`` cannot be split into RFM segments, in one sentence for a manager ("" when they can).
+
+    RFM scores customers one by one, so the purchases must carry customer ids of enough
+    distinct buyers (:data:`crmlab.datasets.needs.MIN_CUSTOMERS`); a till that books every
+    sale to a guest account cannot be segmented.
+
+    Examples
+    --------
+    >>> till = pd.DataFrame({"customer_id": [0, 0, 0]})
+    >>> print(segment_problem(till))  # doctest: +ELLIPSIS
+    RFM segments need customer ids: they score customers one by one and need the purchases of at least 50 \
+distinct customers, but this export's 3 purchases all belong to one customer (customer_id 0, ...
+    >>> segment_problem(pd.DataFrame({"customer_id": range(50)}))
+    ''
+    """
+    problem = customer_problem(orders, conventions.purchase_statuses)
+    if not problem:
+        return ""
+    found = problem.split(" customers, but ", 1)[-1]
+    return (f"RFM segments need customer ids: they score customers one by one and need the purchases of at least "
+            f"{MIN_CUSTOMERS} distinct customers, but {found}")
+
+
+def segment_table(orders: pd.DataFrame, conventions: Conventions = COURSE, ties: str = "first") -> pd.DataFrame:
     """One row per customer: the lesson 05 RFM summary, scores and segment, on the company's clock.
 
     Parameters
@@ -40,6 +72,8 @@ def segment_table(orders: pd.DataFrame, conventions: Conventions = COURSE) -> pd
         ``customer_id``, ``ordered_at`` (UTC), ``total_cents`` (minor units); ``status`` optional.
     conventions : Conventions
         Clock, as-of day and purchase statuses.
+    ties : {"first", "min"}
+        How equal values are scored (see :func:`crmlab.analysis.rfm.quantile_score`).
 
     Returns
     -------
@@ -58,7 +92,7 @@ def segment_table(orders: pd.DataFrame, conventions: Conventions = COURSE) -> pd
     purchases = purchases.assign(ordered_local=purchases["ordered_at"].dt.tz_convert(conventions.timezone))
     purchases = purchases[purchases["day"] <= conventions.as_of]
     summary = rfm.customer_summary(purchases, datetime_col="ordered_local", as_of=conventions.as_of)
-    return rfm.rfm_table(summary)
+    return rfm.rfm_table(summary, ties=ties)
 
 
 class SegmentExplorer:
@@ -75,6 +109,8 @@ class SegmentExplorer:
     ----------
     segment : ipywidgets.Dropdown or None
         The segments present, largest first (None when the data cannot be segmented).
+    ties : ipywidgets.Dropdown or None
+        How equal values are scored (:data:`TIES_CHOICES`); changing it rescores the customers.
     table : DataFrame or None
         :func:`segment_table` of the data.
     profile : DataFrame or None
@@ -82,39 +118,55 @@ class SegmentExplorer:
     members : DataFrame or None
         The chosen segment's customers shown, highest spend first.
     problem : str
-        Why the data cannot be segmented ("" when it can).
+        Why the data cannot be segmented ("" when it can, see :func:`segment_problem`).
+    notes : list of str
+        What the scoring warned about (scores left empty when equal values share a score).
     widget : ipywidgets.VBox
 
     Examples
     --------
     >>> o = pd.DataFrame({"customer_id": [0, 0, 0], "total_cents": [100, 200, 300],
     ...                   "ordered_at": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-03-01"], utc=True)})
-    >>> SegmentExplorer({"orders": o}).problem[:60]
-    'Lessons 05_rfm, 06_clusters, 07_cohorts, 08_clv_churn and 13'
+    >>> SegmentExplorer({"orders": o}).problem[:30]
+    'RFM segments need customer ids'
     """
 
     def __init__(self, crm: Mapping[str, pd.DataFrame], conventions: Conventions | None = None,
                  title: str = "Customer segments (RFM)") -> None:
         self.conventions = conventions or getattr(crm, "conventions", None) or COURSE
+        self.orders = crm["orders"]
         self.table = self.profile = self.members = None
-        self.segment = None
+        self.segment = self.ties = None
+        self.notes: list[str] = []
         self.stated, self.view, self.detail, self.chart, self.status = (widgets.HTML() for _ in range(5))
         heading = widgets.HTML(f"<h3>{html.escape(title)}</h3>")
-        self.problem = customer_problem(crm["orders"], self.conventions.purchase_statuses)
+        self.problem = segment_problem(self.orders, self.conventions)
         if self.problem:
             self.status.value = f"<p class='crmlab-problem'><b>{html.escape(self.problem)}</b></p>"
             self.widget = widgets.VBox([heading, self.status])
             return
-        self.table = segment_table(crm["orders"], self.conventions)
+        self.segment = widgets.Dropdown(description="Segment", layout=widgets.Layout(width="360px"))
+        self.ties = widgets.Dropdown(options=[(words, key) for key, words in TIES_CHOICES.items()],
+                                     description="Ties", layout=widgets.Layout(width="420px"))  # fmt: skip
+        self._score()
+        self.segment.observe(self._on_change, names="value")
+        self.ties.observe(self._on_ties, names="value")
+        self.widget = widgets.VBox([heading, widgets.HBox([self.segment, self.ties]), self.stated, self.view,
+                                    self.chart, self.detail, self.status])  # fmt: skip
+        self.refresh()
+
+    def _score(self) -> None:
+        """Score the customers with the chosen ties rule and offer the segments present, largest first."""
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            self.table = segment_table(self.orders, self.conventions, ties=self.ties.value)
+        self.notes = [" ".join(str(w.message).split()) for w in caught if issubclass(w.category, UserWarning)]
         self.profile = rfm.segment_profile(self.table).assign(
             revenue=self.table.groupby("segment", observed=True)["total_spend"].sum().rename(index=str))
         order = self.profile["customers"].sort_values(ascending=False, kind="stable").index
-        self.segment = widgets.Dropdown(options=[(f"{s} ({self.profile.loc[s, 'customers']:,})", s) for s in order],
-                                        description="Segment", layout=widgets.Layout(width="360px"))  # fmt: skip
-        self.segment.observe(self._on_change, names="value")
-        self.widget = widgets.VBox([heading, self.segment, self.stated, self.view, self.chart, self.detail,
-                                    self.status])  # fmt: skip
-        self.refresh()
+        chosen = self.segment.value
+        self.segment.options = [(f"{s} ({self.profile.loc[s, 'customers']:,})", s) for s in order]
+        self.segment.value = chosen if chosen in order else order[0]  # the largest segment at first
 
     def refresh(self) -> None:
         """Show the chosen segment; shows an error instead of raising."""
@@ -125,8 +177,9 @@ class SegmentExplorer:
             mine = self.table[self.table["segment"].astype(str).eq(name)]
             members = mine.sort_values(["total_spend", "n_orders"], ascending=False, kind="stable").head(LISTED)
             stated = (f"Showing: segment {name} · {len(mine):,} of {len(self.table):,} customers · "
-                      f"scores 1-5 by quintile of the customers · money in {self.conventions.currency} · "
-                      f"data up to {self.conventions.as_of.day} {self.conventions.as_of:%b %Y} "
+                      f"scores 1-5 by quintile of the customers, {TIES_CHOICES[self.ties.value]} · "
+                      f"money in {self.conventions.currency} · "
+                      f"data up to {bi.day_label(self.conventions.as_of, self.conventions)} "
                       f"(clock {self.conventions.timezone})")  # fmt: skip
             view = _profile_html(self.profile, name, self.conventions)
             detail = _detail_html(mine, members, name, self.conventions)
@@ -137,7 +190,17 @@ class SegmentExplorer:
             return
         self.members = members
         self.stated.value = f"<p class='crmlab-filters'><b>{html.escape(stated)}</b></p>"
-        self.view.value, self.detail.value, self.chart.value, self.status.value = view, detail, chart, ""
+        notes = "".join(f"<p class='crmlab-note'>{html.escape(n)}</p>" for n in self.notes)
+        self.view.value, self.detail.value, self.chart.value, self.status.value = notes + view, detail, chart, ""
+
+    def _on_ties(self, change) -> None:
+        try:
+            self._score()
+        except Exception as exc:  # a callback must never raise: say what happened instead
+            self.status.value = ("<p style='color:#b00020'><b>The customers could not be scored</b>: "
+                                 f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>")  # fmt: skip
+            return
+        self.refresh()
 
     def _on_change(self, change) -> None:
         self.refresh()

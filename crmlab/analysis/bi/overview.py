@@ -95,7 +95,7 @@ def kpi_table(
     who = customers.set_index("customer_id")
     mine = _select(orders, who, conventions.local_day(orders["ordered_at"]), region, start, end, channel)
     done = mine[mine["status"].isin(conventions.purchase_statuses)]
-    revenue = done["total_cents"].sum() / 100
+    revenue = conventions.major(int(done["total_cents"].sum()))
     my_tickets = _select(tickets, who, conventions.local_day(tickets["created_at"]), region, start, end, channel)
     late = shipment_lateness(crm["shipments"], last_day)
     late = late.loc[late["order_id"].isin(mine["order_id"]), "late"].dropna()

@@ -26,7 +26,10 @@ import pandas as pd
 from crmlab.conventions import COURSE, Conventions
 from crmlab.validation import choice, require_table
 
-__all__ = ["SALES_KPIS", "filter_options", "monthly_sales", "purchases_of", "sales_kpis"]
+from .calendar import calendar_months, month_of
+
+__all__ = ["SALES_KPIS", "filter_options", "monthly_sales", "period_days", "purchases_of", "sales_kpis",
+           "selected_orders"]
 
 #: The KPIs of :func:`sales_kpis` and their units (count, money, share, ratio).
 SALES_KPIS = {
@@ -84,26 +87,69 @@ def filter_options(crm: Mapping[str, pd.DataFrame]) -> dict[str, list[str]]:
     return options
 
 
-def _selected(crm: Mapping[str, pd.DataFrame], region, channel, conventions: Conventions) -> pd.DataFrame:
-    """All purchases of the region's customers through the channel, any day."""
+def selected_orders(crm: Mapping[str, pd.DataFrame], region: str | None = None, channel: str | None = None,
+                    first: pd.Timestamp | None = None, last: pd.Timestamp | None = None,
+                    conventions: Conventions = COURSE, *, purchases_only: bool = True) -> pd.DataFrame:
+    """The orders of the region's customers through the channel on local days ``first`` to ``last``, with ``day``.
+
+    Parameters
+    ----------
+    crm : CRM or dict of DataFrames
+        ``orders``; ``customers`` with ``region`` for a region.
+    region, channel : str, optional
+        A value of :func:`filter_options` (``None``: all); a filter the data lacks is refused.
+    first, last : Timestamp, optional
+        Local days (see :func:`period_days`), both included; None: no bound.
+    conventions : Conventions
+        The clock and the purchase statuses.
+    purchases_only : bool
+        Keep only the purchases (see :func:`purchases_of`); False keeps every status.
+
+    Examples
+    --------
+    >>> o = pd.DataFrame({"customer_id": [1, 2], "total_cents": [100, 200], "channel": ["web", "shop"],
+    ...                   "ordered_at": pd.to_datetime(["2025-03-20 10:00", "2025-03-21 10:00"], utc=True)})
+    >>> selected_orders({"orders": o}, channel="web")["customer_id"].tolist()
+    [1]
+    >>> selected_orders({"orders": o}, region="North")
+    Traceback (most recent call last):
+    ...
+    ValueError: The value for `region` must be None: this data has no customers.region.
+    """
     options = filter_options(crm)
-    purchases = purchases_of(crm["orders"], conventions)
+    orders = crm["orders"]
+    if purchases_only:
+        orders = purchases_of(orders, conventions)
+    else:
+        require_table(orders, "orders", ["customer_id", "ordered_at", "total_cents"])
+        orders = orders.assign(day=conventions.local_day(orders["ordered_at"]))
     if region is not None:
         if "region" not in options:
             raise ValueError("The value for `region` must be None: this data has no customers.region.")
         choice("region", region, options["region"])
         customers = crm["customers"]
         mine = customers.loc[customers["region"].astype(str).eq(region), "customer_id"]
-        purchases = purchases[purchases["customer_id"].isin(mine)]
+        orders = orders[orders["customer_id"].isin(mine)]
     if channel is not None:
         if "channel" not in options:
             raise ValueError("The value for `channel` must be None: this data has no orders.channel.")
         choice("channel", channel, options["channel"])
-        purchases = purchases[purchases["channel"].astype(str).eq(channel)]
-    return purchases
+        orders = orders[orders["channel"].astype(str).eq(channel)]
+    if first is not None:
+        orders = orders[orders["day"] >= first]
+    if last is not None:
+        orders = orders[orders["day"] <= last]
+    return orders
 
 
-def _days(start, end, conventions: Conventions) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+def period_days(start, end, conventions: Conventions = COURSE) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
+    """``start`` and ``end`` as local days (None stays None); a start after the end is refused.
+
+    Examples
+    --------
+    >>> period_days("2025-01-01", pd.Timestamp("2025-01-31 21:00", tz="UTC"))
+    (Timestamp('2025-01-01 00:00:00'), Timestamp('2025-02-01 00:00:00'))
+    """
     first = None if start is None else conventions.local_date(start, "start")
     last = None if end is None else conventions.local_date(end, "end")
     if first is not None and last is not None and first > last:
@@ -149,13 +195,8 @@ def sales_kpis(crm: Mapping[str, pd.DataFrame], region: str | None = None, chann
     Returning customers         50.0%
     Name: text, dtype: str
     """
-    first, last = _days(start, end, conventions)
-    every = _selected(crm, region, channel, conventions)
-    inside = every
-    if first is not None:
-        inside = inside[inside["day"] >= first]
-    if last is not None:
-        inside = inside[inside["day"] <= last]
+    first, last = period_days(start, end, conventions)
+    inside = selected_orders(crm, region, channel, first, last, conventions)
     orders, buyers = len(inside), inside["customer_id"].nunique()
     revenue = int(inside["total_cents"].sum())
     debut = purchases_of(crm["orders"], conventions).groupby("customer_id")["day"].min()
@@ -179,40 +220,37 @@ def _text(value: float, unit: str, conventions: Conventions) -> str:
 
 def monthly_sales(crm: Mapping[str, pd.DataFrame], region: str | None = None, channel: str | None = None,
                   start=None, end=None, *, conventions: Conventions = COURSE) -> pd.DataFrame:
-    """Orders, customers who bought and revenue per local calendar month of the period.
+    """Orders, customers who bought and revenue per month of the company's calendar (Gregorian or Jalali).
 
     Returns
     -------
     DataFrame
-        Indexed by ``month`` (first local day), every month of the period even without a
-        purchase: ``orders``, ``customers``, ``revenue`` (major unit).
+        Indexed by ``month`` (its first local day), every month of the period even without a
+        purchase: ``orders``, ``customers``, ``revenue`` (major unit) and ``label`` (the
+        month's name on the company's calendar, see :func:`~crmlab.analysis.bi.calendar_months`).
 
     Examples
     --------
     >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1000, 3050, 999],
     ...                   "ordered_at": pd.to_datetime(["2025-01-05", "2025-03-10", "2025-03-11"], utc=True)})
     >>> monthly_sales({"orders": o}, conventions=COURSE)
-                orders  customers  revenue
+                orders  customers  revenue     label
     month
-    2025-01-01       1          1    10.00
-    2025-02-01       0          0     0.00
-    2025-03-01       2          2    40.49
+    2025-01-01       1          1    10.00  Jan 2025
+    2025-02-01       0          0     0.00  Feb 2025
+    2025-03-01       2          2    40.49  Mar 2025
     """
-    first, last = _days(start, end, conventions)
-    inside = _selected(crm, region, channel, conventions)
-    if first is not None:
-        inside = inside[inside["day"] >= first]
-    if last is not None:
-        inside = inside[inside["day"] <= last]
-    month = inside["day"].dt.to_period("M").dt.to_timestamp()
-    grouped = inside.groupby(month)
+    first, last = period_days(start, end, conventions)
+    inside = selected_orders(crm, region, channel, first, last, conventions)
+    grouped = inside.groupby(month_of(inside["day"], conventions))
     out = pd.DataFrame({"orders": grouped.size(), "customers": grouped["customer_id"].nunique(),
                         "revenue": grouped["total_cents"].sum()})  # fmt: skip
-    if len(inside) or (first is not None and last is not None):
-        lo = first if first is not None else month.min()
-        hi = last if last is not None else month.max()
-        every = pd.date_range(pd.Timestamp(lo).to_period("M").to_timestamp(), hi, freq="MS")
-        out = out.reindex(every, fill_value=0)
+    lo = first if first is not None else inside["day"].min()
+    hi = last if last is not None else inside["day"].max()
+    months = calendar_months(lo, hi, conventions) if not (pd.isna(lo) or pd.isna(hi)) else None
+    if months is not None:
+        out = out.reindex(months.index, fill_value=0)
     out["revenue"] = conventions.major(out["revenue"].astype("int64")).round(conventions.minor_unit)
+    out["label"] = months["label"] if months is not None else pd.Series(dtype=str)
     out.index.name = "month"
     return out.astype({"orders": "int64", "customers": "int64"})
