@@ -381,3 +381,18 @@ def test_equal_values_share_a_score_when_asked(shop_crm, shop_rows):
     assert explorer.notes and "crmlab-note" in explorer.view.value  # the scores left empty are named
     if "At risk" in explorer.profile.index:
         assert explorer.segment.value == "At risk"
+
+
+def test_on_the_course_data_the_dashboard_shows_lesson_04s_numbers():
+    """Fed the course's six tables, the own-data dashboard agrees with lesson 04's kpi_table on every shared KPI."""
+    dash = SalesDashboard(dashboard_data())
+    dash.region.value, dash.channel.value = "South", "web"
+    labels = [o[0] for o in dash.period.options]
+    dash.period.index = (labels.index("Jan 2025"), labels.index("Jun 2025"))
+    assert "Showing: 1 Jan 2025 – 30 Jun 2025 · channel web · region South · money in USD" in dash.stated.value
+    lesson = bi.kpi_table(dash.crm, region="South", channel="web", start="2025-01-01", end="2025-06-30")["value"]
+    assert dash.table.loc["Orders", "value"] == lesson["Orders"] > 0
+    assert dash.table.loc["Revenue", "value"] == pytest.approx(lesson["Revenue (US$)"], rel=1e-12)
+    for kpi in ("SLA compliance", "Satisfaction (1-5)", "Late deliveries"):
+        assert dash.operations.loc[kpi, "value"] == pytest.approx(lesson[kpi], rel=1e-12), kpi
+    assert (dash.operations["missing"] == "").all() and "crmlab-absent" not in dash.operations_view.value

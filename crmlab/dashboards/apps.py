@@ -13,15 +13,19 @@ from pathlib import Path
 
 import ipywidgets as widgets
 
-__all__ = ["DASHBOARDS", "DATA_VARIABLE", "MAPPING_VARIABLE", "app", "dashboard_data"]
+__all__ = ["DASHBOARDS", "DATA_VARIABLE", "MAPPING_VARIABLE", "TABLES", "app", "dashboard_data"]
 
 #: The environment variable holding the mapping file (TOML) of the export to show.
 MAPPING_VARIABLE = "CRMLAB_DASHBOARD_MAPPING"
 #: The environment variable holding a folder of tables (in the course's layout, or the mapping's files).
 DATA_VARIABLE = "CRMLAB_DASHBOARD_DATA"
+#: The tables a dashboard reads from a folder (or the course's data) when present: purchases, customers,
+#: and those of the service, delivery and payment KPIs (:func:`crmlab.analysis.bi.operations_kpis`).
+TABLES = ("orders", "customers", "tickets", "shipments", "invoices", "payments")
 #: Dashboard name -> (notebook in this folder, what it shows).
 DASHBOARDS = {
-    "kpi": ("kpi.ipynb", "sales KPIs by period, region and channel"),
+    "kpi": ("kpi.ipynb", "sales KPIs by period, region and channel; service, delivery and payment KPIs "
+                         "when the data has those tables"),
     "segments": ("segments.ipynb", "RFM segments and their customers"),
 }
 
@@ -35,7 +39,7 @@ def dashboard_data(mapping: str | os.PathLike | None = None, data: str | os.Path
         A mapping file (TOML): every table it names is loaded, with its conventions.
     data : path-like, optional
         With ``mapping``, the folder of its files; alone, a folder of tables named like the
-        schema (``orders`` and, when present, ``customers``), read with the course's conventions.
+        schema (``orders`` and those of :data:`TABLES` present), read with the course's conventions.
 
     Returns
     -------
@@ -46,7 +50,7 @@ def dashboard_data(mapping: str | os.PathLike | None = None, data: str | os.Path
     --------
     >>> crm = dashboard_data()
     >>> sorted(crm), crm.conventions.currency
-    (['customers', 'orders'], 'USD')
+    (['customers', 'invoices', 'orders', 'payments', 'shipments', 'tickets'], 'USD')
     """
     from crmlab.conventions import COURSE
     from crmlab.datasets import load_crm, load_export
@@ -59,10 +63,10 @@ def dashboard_data(mapping: str | os.PathLike | None = None, data: str | os.Path
             export = replace(export, folder=Path(data).resolve())
         crm = load_export(export)
     elif data:
-        present = [t for t in ("orders", "customers") if t == "orders" or any(Path(data).glob(f"{t}.*"))]
+        present = [t for t in TABLES if t == "orders" or any(Path(data).glob(f"{t}.*"))]
         crm = load_crm(data, tables=present)
     else:
-        crm = load_crm(tables=["orders", "customers"])
+        crm = load_crm(tables=list(TABLES))
     if "orders" not in crm:
         raise ValueError("The dashboards need an orders table (customer, time, amount): map it in the mapping "
                          "file as [tables.orders].")  # fmt: skip
