@@ -129,6 +129,9 @@ def test_the_till_export_gives_its_sales_kpis_and_refuses_segments(till, pizza):
     assert "all belong to one customer (customer_id 0" in explorer.problem and "Lessons" not in explorer.problem
     assert explorer.status.value.count("RFM segments need customer ids") == 1
     assert "Traceback" not in explorer.status.value
+    page = app("segments", {MAPPING_VARIABLE: str(till)})  # what Voila shows: the heading and the one message
+    assert [type(w).__name__ for w in page.children] == ["HTML", "HTML"]
+    assert page.children[1].value == explorer.status.value
 
 
 def test_the_till_is_counted_in_jalali_months(till, pizza):
