@@ -11,6 +11,8 @@ Three parts, one question each (lesson 02):
   finds reps whose data entry fades after their training (lesson 01's measure),
   :func:`completeness_by_week` draws the curve around the training day,
   :func:`randomise_methods` makes the next comparison an experiment;
+  :func:`calendar_time_effect` measures each method's effect on calendar time, trained reps
+  against reps not yet trained in the same weeks, with a bootstrap interval over reps;
 - **choice**: :func:`recommend_method`, a small decision aid with its reasons, and
   :func:`value_for_money`, cost per point of completeness gained.
 
@@ -20,6 +22,7 @@ Completeness is the share of required fields filled in,
 """
 
 from .adoption import adoption_by_rep, completeness_by_week, disengaged_reps, gain_by_method, randomise_methods
+from .calendar_time import calendar_time_effect
 from .choice import LEVELS, Recommendation, recommend_method, value_for_money
 from .cost import COMPONENTS, METHODS, TrainingPlan, TrainingPlanError, cost_by_method
 
@@ -31,6 +34,7 @@ __all__ = [
     "TrainingPlan",
     "TrainingPlanError",
     "adoption_by_rep",
+    "calendar_time_effect",
     "completeness_by_week",
     "cost_by_method",
     "disengaged_reps",
