@@ -255,7 +255,7 @@ _STATES = """() => [...document.querySelectorAll('.crmlab-quiz')].map(f => {
 
 def _new_lines(progress_dir: Path, counts: dict[str, int], wanted: Counter) -> dict[tuple[str, str], dict]:
     """The answers recorded since ``counts``, once ``wanted[lesson]`` lines per lesson have come."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 45
     while True:
         lines = {lid: _progress_lines(progress_dir, lid)[counts[lid]:] for lid in wanted}
         if all(len(lines[lid]) >= n for lid, n in wanted.items()) or time.monotonic() > deadline:
@@ -302,7 +302,8 @@ def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, la
             # blind at a position read before the move would land elsewhere. A person sees the move.
             done[lid] += 1
             wanted = counts[lid] + done[lid]
-            _poll(lambda lid=lid, wanted=wanted: len(_progress_lines(progress_dir, lid)) >= wanted, True)
+            # Generous: on a loaded machine (CI installing beside it) a round trip has taken over 10 s.
+            _poll(lambda lid=lid, wanted=wanted: len(_progress_lines(progress_dir, lid)) >= wanted, True, seconds=45)
         recorded = _new_lines(progress_dir, counts, Counter(lid for _, lid, _ in active))
         expected = {}
         for i, lid, quiz in active:
