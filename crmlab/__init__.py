@@ -2,7 +2,8 @@
 
 Where things live:
 
-* :mod:`crmlab.datasets` -- the synthetic CRM (``generate_crm``, ``load_crm``), a company's
+* :mod:`crmlab.datasets` -- the synthetic CRM (``generate_crm``, ``load_crm``; ``practice_crm``,
+  the sister company the exercises are set on), a company's
   own export (``load_export``, ``check_export`` with a TOML mapping file) and real
   public datasets (``load_cdnow`` ...), all read from local files;
 * :mod:`crmlab.warehouse` -- ``connect()``, a DuckDB connection over the CRM tables;
@@ -16,9 +17,9 @@ Importing crmlab changes no global setting.
 """
 
 from .conventions import COURSE, Conventions
-from .datasets import check_export, generate_crm, load_crm, load_export
+from .datasets import check_export, generate_crm, load_crm, load_export, practice_crm
 from .warehouse import connect
 
 __all__ = ["COURSE", "Conventions", "__version__", "check_export", "connect", "generate_crm", "load_crm",
-           "load_export"]
+           "load_export", "practice_crm"]
 __version__ = "0.1.0"

@@ -1,6 +1,7 @@
 """Datasets: the synthetic CRM (generated or loaded from ``datasets/crm``) and real data.
 
-``generate_crm`` makes the course's database; ``load_crm`` reads the committed copy, or a
+``generate_crm`` makes the course's database; ``practice_crm`` its sister company, on which
+exercises are set; ``load_crm`` reads the committed copy, or a
 company's export read as ``ReadOptions`` say, every value exactly or an error;
 ``read_mapping``/``load_export`` read an export described by a TOML mapping file, and
 ``check_export`` reports every problem of it and which lessons it can feed;
@@ -14,6 +15,7 @@ from .lessondata import LessonDataError, lesson_conventions, load_lesson_data
 from .mapping import ExportMapping, MappingError, load_export, read_mapping
 from .needs import LESSON_NEEDS
 from .options import ReadOptions
+from .practice import PRACTICE_SEED, practice_crm
 from .real import load_bank_calls, load_caravan, load_cdnow, load_charity, load_telco_churn
 from .schema import TABLES, data_dictionary
 from .storage import load_crm, save_crm
@@ -27,6 +29,7 @@ __all__ = [
     "LessonDataError",
     "MappingError",
     "PLANTED",
+    "PRACTICE_SEED",
     "ReadOptions",
     "TABLES",
     "check_export",
@@ -41,6 +44,7 @@ __all__ = [
     "load_export",
     "load_lesson_data",
     "load_telco_churn",
+    "practice_crm",
     "read_mapping",
     "save_crm",
 ]
