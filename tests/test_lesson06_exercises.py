@@ -25,7 +25,7 @@ LOG = list(clusters.LOG_FEATURES)
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm(tables=["orders", "order_lines", "products", "categories"])
+    return crmlab.practice_crm(tables=["orders", "order_lines", "products", "categories"])
 
 
 @pytest.fixture(scope="module")

@@ -17,7 +17,7 @@ DAY = pd.Timedelta(days=1)
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm(tables=["opportunities", "opportunity_stages", "customers", "reps"])
+    return crmlab.practice_crm(tables=["opportunities", "opportunity_stages", "customers", "reps"])
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from sklearn.preprocessing import StandardScaler
 from threadpoolctl import threadpool_limits
 
 from crmlab.analysis import clusters
-from crmlab.datasets import load_crm
+from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
@@ -36,7 +36,7 @@ _ROWS = CompareOptions(rtol=1e-3, allow_extra_columns=True, ignore_column_case=T
 
 @cache
 def _crm():
-    return load_crm(tables=["orders", "order_lines", "products", "categories"])
+    return practice_crm(tables=["orders", "order_lines", "products", "categories"])
 
 
 @cache

@@ -16,14 +16,14 @@ import pandas as pd
 
 from crmlab.analysis import service
 from crmlab.analysis.kpis import ticket_sla
-from crmlab.datasets import load_bank_calls, load_crm
+from crmlab.datasets import load_bank_calls, practice_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
 TITLE = "Service and the call centre"
 LOCAL = "Asia/Tehran"
 #: Question 2's moment, as the support lead reads it on the office clock.
-MOMENT = "2025-11-12 14:00"
+MOMENT = "2025-11-27 11:00"
 #: Question 3: calls per half hour, handling time, agents, answer-time target.
 Q3_CALLS, Q3_AHT, Q3_AGENTS = 360, 240, 55
 #: Question 4: calls per half hour and handling time; the target is 80% within 20 seconds.
@@ -33,7 +33,7 @@ _TABLES = CompareOptions(allow_extra_columns=True, ignore_column_case=True)
 
 @cache
 def _crm():
-    return load_crm(tables=["tickets"])
+    return practice_crm(tables=["tickets"])
 
 
 @cache
@@ -229,19 +229,19 @@ QUESTIONS = [
         expected=lambda: _at_risk(),
         prepare=_ids,
         hints=[
-            "Write the moment with its time zone: `pd.Timestamp('2025-11-12 14:00', tz='Asia/Tehran')`; the "
+            "Write the moment with its time zone: `pd.Timestamp('2025-11-27 11:00', tz='Asia/Tehran')`; the "
             "CRM's instants are UTC, and pandas compares instants correctly across zones.",
             "Waiting at the moment: `created_at <= moment` and not `first_response_at <= moment` (an answer that "
             "came later did not exist yet). Hours left: `(deadline - moment) / pd.Timedelta(hours=1)`.",
             "At risk: `0 <= hours_left < 0.25 * sla_hours`. Or use "
             "`service.response_alerts(crm.tickets, moment)` and keep `status == 'at_risk'`.",
         ],
-        solution="moment = pd.Timestamp('2025-11-12 14:00', tz='Asia/Tehran')\n"
+        solution="moment = pd.Timestamp('2025-11-27 11:00', tz='Asia/Tehran')\n"
         "alerts = service.response_alerts(crm.tickets, moment)\n"
         "at_risk = alerts.index[alerts['status'] == 'at_risk'].tolist()",
         mistakes=[
             Mistake("Your moment is 14:00 in UTC, which is 17:30 in Tehran. The lead read 14:00 on the office "
-                    "clock: write `pd.Timestamp('2025-11-12 14:00', tz='Asia/Tehran')`.",
+                    "clock: write `pd.Timestamp('2025-11-27 11:00', tz='Asia/Tehran')`.",
                     expected=lambda: _at_risk(tz="UTC")),  # fmt: skip
             Mistake("Your list includes tickets that have already breached their SLA (less than 25% left includes "
                     "a negative time left). At risk means not breached *yet*: keep `hours_left >= 0`.",

@@ -10,7 +10,7 @@ from functools import cache
 import pandas as pd
 
 from crmlab.analysis import kpis, pipeline
-from crmlab.datasets import load_crm
+from crmlab.datasets import practice_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
@@ -29,7 +29,7 @@ _TODAY = ("These are the deals stuck *today*, at the end of the export, not on t
 
 @cache
 def _crm():
-    return load_crm(tables=["opportunities", "opportunity_stages", "customers", "reps"])
+    return practice_crm(tables=["opportunities", "opportunity_stages", "customers", "reps"])
 
 
 @cache
