@@ -15,7 +15,7 @@ from crmlab.exercises.feedback import Status
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm()
+    return crmlab.practice_crm()
 
 
 @pytest.fixture

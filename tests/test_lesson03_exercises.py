@@ -16,7 +16,7 @@ QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm()
+    return crmlab.practice_crm()
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from functools import cache
 
 import pandas as pd
 
-from crmlab.datasets import load_crm
+from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection, chart_data
 from crmlab.exercises.lessons import shown_by
 
@@ -17,7 +17,7 @@ LOCAL = "Asia/Tehran"
 
 @cache
 def _crm():
-    return load_crm(tables=["customers", "orders", "tickets"])
+    return practice_crm(tables=["customers", "orders", "tickets"])
 
 
 def _completed() -> pd.DataFrame:

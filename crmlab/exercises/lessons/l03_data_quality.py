@@ -8,7 +8,7 @@ from functools import cache
 
 import pandas as pd
 
-from crmlab.datasets import load_crm
+from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
@@ -18,7 +18,7 @@ _TABLES = ["raw_customers", "raw_orders", "customers", "orders"]
 
 @cache
 def _crm():
-    return load_crm(tables=_TABLES)
+    return practice_crm(tables=_TABLES)
 
 
 def _raw() -> pd.DataFrame:

@@ -223,7 +223,7 @@ QUESTIONS = [
     ),
     Question(
         "q2",
-        "The support lead looks at the desk on 12 November 2025 at 14:00, Tehran time. Which tickets are *at "
+        "The support lead looks at the desk on 27 November 2025 at 11:00, Tehran time. Which tickets are *at "
         "risk* then: waiting for a first answer (opened before that moment, not answered by it), not breached "
         "yet, but with less than 25% of their SLA hours left? Give their `ticket_id`s as a list.",
         expected=lambda: _at_risk(),
@@ -240,7 +240,7 @@ QUESTIONS = [
         "alerts = service.response_alerts(crm.tickets, moment)\n"
         "at_risk = alerts.index[alerts['status'] == 'at_risk'].tolist()",
         mistakes=[
-            Mistake("Your moment is 14:00 in UTC, which is 17:30 in Tehran. The lead read 14:00 on the office "
+            Mistake("Your moment is 11:00 in UTC, which is 14:30 in Tehran. The lead read 11:00 on the office "
                     "clock: write `pd.Timestamp('2025-11-27 11:00', tz='Asia/Tehran')`.",
                     expected=lambda: _at_risk(tz="UTC")),  # fmt: skip
             Mistake("Your list includes tickets that have already breached their SLA (less than 25% left includes "
