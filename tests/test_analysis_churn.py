@@ -14,6 +14,9 @@ from crmlab.analysis import churn
 from crmlab.conventions import COURSE
 from crmlab.datasets.crm import CRM
 
+#: The course's generator sets consent and segment at sign-up and never changes them: declared stable.
+STABLE = ["consent_email", "segment"]
+
 
 def _utc(values):
     """Instants written in UTC."""
@@ -80,7 +83,7 @@ def test_crm_as_of_by_hand(tiny):
 
 
 def test_features_by_hand(tiny):
-    f = churn.churn_features(tiny, "2025-06-30")
+    f = churn.churn_features(tiny, "2025-06-30", stable_fields=STABLE)
     assert list(f.index) == [1, 2, 5]  # 3 not yet a customer, 4 inactive for 537 days
     assert list(f.columns) == list(churn.FEATURES)
     assert f.loc[1].tolist() == [0, 2, 200.0, 180, 2, 1, 2, False, False, "consumer"]
@@ -152,7 +155,8 @@ def test_labels_by_hand(tiny):
 def test_dataset_and_time_split(tiny):
     data = churn.churn_dataset(tiny, "2025-06-30", horizon_days=60)
     assert data["churned"].tolist() == [False, False, True]
-    assert data.attrs == {"cutoff": "2025-06-30", "horizon_days": 60, "currency": "USD"}
+    assert data.attrs == {"cutoff": "2025-06-30", "horizon_days": 60, "currency": "USD",
+                          "left_out": ["no_email_consent", "segment"]}
     with pytest.raises(ValueError, match="after the test cutoff 2025-06-30"):
         churn.time_split(tiny, "2025-05-31", "2025-06-30", horizon_days=60)
     train, test = churn.time_split(tiny, "2025-04-30", "2025-06-30", horizon_days=60, active_days=400)
@@ -250,7 +254,7 @@ def test_a_feature_measured_today_leaks(crm):
 def split():
     from crmlab.datasets import generate_crm
 
-    return churn.time_split(generate_crm(), "2023-12-31", "2024-12-31")
+    return churn.time_split(generate_crm(), "2023-12-31", "2024-12-31", stable_fields=STABLE)
 
 
 @pytest.fixture(scope="module")
@@ -319,7 +323,8 @@ def test_odds_ratios_table(fitted):
 def big_odds():
     from crmlab.datasets import generate_crm
 
-    train, _ = churn.time_split(generate_crm(n_customers=20_000, seed=11), "2023-12-31", "2024-12-31")
+    train, _ = churn.time_split(generate_crm(n_customers=20_000, seed=11), "2023-12-31", "2024-12-31",
+                                stable_fields=STABLE)
     model = churn.churn_model().fit(train, train["churned"])
     return churn.odds_ratios(model), train
 
@@ -506,3 +511,108 @@ def test_reasons_read_the_customers_own_values(tiny):
         churn.at_risk_list(model, data, top=0)
     with pytest.raises(TypeError, match="logistic pipeline"):
         churn.at_risk_list(churn.churn_model("forest").fit(data, [True, False, True]), data)
+
+
+# ---------------------------------------------------------------- fields overwritten in place (issue 11, item 14)
+
+
+def _overwritten(tiny, changed_on: str | None = None):
+    """Customer 5 unsubscribes on 2025-08-01, after the cutoff 2025-06-30: the export shows today's False.
+
+    With ``changed_on``, the export also has the stamp `consent_email_changed_at` on that day."""
+    customers = tiny["customers"].copy()
+    customers.loc[customers["customer_id"] == 5, "consent_email"] = False
+    if changed_on is not None:
+        customers["consent_email_changed_at"] = pd.NaT
+        customers.loc[customers["customer_id"] == 5, "consent_email_changed_at"] = pd.Timestamp(changed_on)
+    return {**tiny, "customers": customers}
+
+
+def test_the_default_leaves_the_overwritable_fields_out(tiny):
+    f = churn.churn_features(tiny, "2025-06-30")
+    assert list(f.columns) == [c for c in churn.FEATURES if c not in ("no_email_consent", "segment")]
+    assert f.attrs["left_out"] == ["no_email_consent", "segment"]
+    assert list(churn.AS_OF_RISKS.values()) == f.attrs["left_out"]
+    only_consent = churn.churn_features(tiny, "2025-06-30", stable_fields=["consent_email"])
+    assert "no_email_consent" in only_consent and "segment" not in only_consent
+    assert only_consent.attrs["left_out"] == ["segment"]
+
+
+def test_an_overwrite_after_the_cutoff_cannot_reach_the_default_features(tiny):
+    """Customer 5 leaves after the cutoff and unsubscribes: the default features do not see it; declared, they do."""
+    before, after = tiny, _overwritten(tiny)
+    pd.testing.assert_frame_equal(churn.churn_features(before, "2025-06-30"), churn.churn_features(after, "2025-06-30"))
+    declared = churn.churn_features(after, "2025-06-30", stable_fields=STABLE)  # the control: the leak path exists
+    assert declared.loc[5, "no_email_consent"] and not churn.churn_features(
+        before, "2025-06-30", stable_fields=STABLE).loc[5, "no_email_consent"]  # fmt: skip
+
+
+def test_a_recorded_change_after_the_cutoff_is_refused(tiny):
+    later = _overwritten(tiny, changed_on="2025-08-01")
+    refused = (r"`consent_email` is declared stable, but `customers.consent_email_changed_at` "
+               r"shows 1 customer\(s\) whose value changed after the cutoff 2025-06-30")
+    with pytest.raises(ValueError, match=refused):
+        churn.churn_features(later, "2025-06-30", stable_fields=["consent_email"])
+    assert "no_email_consent" not in churn.churn_features(later, "2025-06-30")  # not declared: left out, no error
+    earlier = _overwritten(tiny, changed_on="2025-06-30")  # changed on the cutoff day: known at its end
+    f = churn.churn_features(earlier, "2025-06-30", stable_fields=["consent_email"])
+    assert f.loc[5, "no_email_consent"]
+
+
+@pytest.mark.parametrize(("stable", "error", "match"), [
+    ("segment", TypeError, r"list of field names, e.g. \['segment'\]"),
+    (["region"], ValueError, r"must be among \['consent_email', 'segment'\], but \['region'\]"),
+])  # fmt: skip
+def test_stable_fields_bad_input(tiny, stable, error, match):
+    with pytest.raises(error, match=match):
+        churn.churn_features(tiny, "2025-06-30", stable_fields=stable)
+    no_segment = {**tiny, "customers": tiny["customers"].drop(columns="segment")}
+    with pytest.raises(KeyError, match=r"no such column: leave \['segment'\] out"):
+        churn.churn_features(no_segment, "2025-06-30", stable_fields=["segment"])
+    assert len(churn.churn_features(no_segment, "2025-06-30")) == 3  # not needed unless declared
+
+
+@pytest.fixture(scope="module")
+def stored():
+    """The course's database as stored (datasets/crm), read once."""
+    from crmlab.datasets import load_crm
+
+    return load_crm(tables=["customers", "orders", "tickets", "interactions"])
+
+
+def test_models_take_the_safe_features(stored):
+    train, test = churn.time_split(stored, "2023-12-31", "2024-12-31")
+    model = churn.churn_model().fit(train, train["churned"])
+    assert churn.model_features(model) == ["recency_days", "n_orders", "avg_order", "tenure_days", "n_tickets",
+                                           "bad_tickets", "single_channel"]  # fmt: skip
+    assert churn.driver_contributions(model, test).shape == (len(test), 7)
+    with pytest.raises(KeyError, match="stable_fields"):
+        churn.planted_drivers(churn.odds_ratios(model))
+
+
+@pytest.fixture(scope="module")
+def leak(stored):
+    crm = stored
+    return crm, churn.overwrite_leak(crm, "2023-12-31", "2024-12-31", share=0.5, seed=0)
+
+
+def test_a_planted_overwrite_inflates_the_backtest(leak):
+    """Half of the leavers unsubscribe after their cutoff. Declared stable, today's consent inflates the backtest's
+    AUC above the model without it, while the same model in use (consent as of the cutoff) does worse than both."""
+    _, auc = leak
+    backtest, in_use, left_out = auc.to_numpy()
+    assert backtest > left_out + 0.03
+    assert in_use < left_out - 0.02
+    assert auc.attrs["overwritten"] > 200
+
+
+def test_the_leak_check_can_fail(leak):
+    """The control: with no overwrite the backtest is exactly what the model gets in use, and recomputed by hand."""
+    crm, _ = leak
+    auc = churn.overwrite_leak(crm, "2023-12-31", "2024-12-31", share=0.0)
+    assert auc["backtest, today's value"] == auc["in use, value at the cutoff"]
+    assert auc.attrs["overwritten"] == 0
+    train, test = churn.time_split(crm, "2023-12-31", "2024-12-31", stable_fields=["consent_email"])
+    model = churn.churn_model().fit(train, train["churned"])
+    by_hand = roc_auc_score(test["churned"], model.predict_proba(test)[:, 1])
+    assert auc["backtest, today's value"] == pytest.approx(by_hand)

@@ -9,7 +9,9 @@ the customer's reasons. The steps, one module each:
 2. :mod:`.features`: :func:`churn_features` (what was known at the cutoff, described in
    :data:`FEATURES`), :func:`churn_labels` (no completed order in the next ``horizon_days``),
    :func:`churn_dataset` (both) and :func:`time_split` (train on an earlier cutoff, test on
-   a later one);
+   a later one); customer fields a CRM overwrites in place (consent, segment) are used only
+   when declared unchanged since the cutoff (``stable_fields``, :data:`AS_OF_RISKS`), and
+   :mod:`.leaks` shows what today's value does to a backtest (:func:`overwrite_leak`);
 3. :mod:`.model`: :func:`churn_model`, scikit-learn pipelines (logistic regression, gradient
    boosting, random forest), and :func:`odds_ratios`, what the logistic model says about
    each driver, and :func:`planted_drivers`, whether the planted drivers are recovered;
@@ -20,12 +22,14 @@ the customer's reasons. The steps, one module each:
 """
 
 from .evaluate import brier_difference, gains_table, lift_at, reliability_table
-from .features import FEATURES, churn_dataset, churn_features, churn_labels, time_split
+from .features import AS_OF_RISKS, FEATURES, churn_dataset, churn_features, churn_labels, time_split
+from .leaks import overwrite_field, overwrite_leak
 from .model import DRIVERS, FEATURE_LABELS, MODEL_KINDS, churn_model, model_features, odds_ratios, planted_drivers
 from .reasons import MONEY_FEATURES, REASONS, at_risk_list, driver_contributions
 from .snapshot import crm_as_of
 
 __all__ = [
+    "AS_OF_RISKS",
     "DRIVERS",
     "FEATURES",
     "FEATURE_LABELS",
@@ -44,6 +48,8 @@ __all__ = [
     "lift_at",
     "model_features",
     "odds_ratios",
+    "overwrite_field",
+    "overwrite_leak",
     "planted_drivers",
     "reliability_table",
     "time_split",

@@ -2,6 +2,8 @@
 
 The question "who will stop buying?" is asked on a given day, the *cutoff*. Features
 describe each active customer with what was known that day (see :func:`crm_as_of`);
+customer fields that a CRM overwrites in place (e-mail consent, segment) are used only when
+the caller declares them unchanged since the cutoff (``stable_fields``, see :data:`AS_OF_RISKS`);
 the label says whether they placed no completed order in the ``horizon_days`` after it.
 A model is trained on an earlier cutoff and tested on a later one, never on a random
 split of customers, which would let it learn from the future it is asked to predict.
@@ -9,7 +11,7 @@ split of customers, which would let it learn from the future it is asked to pred
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -21,7 +23,7 @@ from crmlab.validation import require_table, require_tables, whole_number
 
 from .snapshot import NEEDED, crm_as_of
 
-__all__ = ["FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_split"]
+__all__ = ["AS_OF_RISKS", "FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_split"]
 
 #: The features of :func:`churn_features` and what each one means.
 FEATURES = {
@@ -37,9 +39,46 @@ FEATURES = {
     "segment": "consumer, small_business or enterprise",
 }
 
+#: Customer fields an export holds with *today's* value only (a CRM overwrites them in place), and the
+#: feature each one feeds. Their value on a past cutoff is unknown unless the field never changes, so
+#: :func:`churn_features` leaves those features out unless the caller names the field in ``stable_fields``.
+AS_OF_RISKS = {"consent_email": "no_email_consent", "segment": "segment"}
+
+
+def _stable_fields(stable_fields, customers: pd.DataFrame, day: pd.Timestamp) -> tuple[str, ...]:
+    """Check the declared fields: known names, present in the export, and no recorded change after ``day``."""
+    if isinstance(stable_fields, str):
+        raise TypeError(f"`stable_fields` must be a list of field names, e.g. [{stable_fields!r}], "
+                        f"but the string {stable_fields!r} was passed.")  # fmt: skip
+    fields = tuple(stable_fields)
+    unknown = [f for f in fields if f not in AS_OF_RISKS]
+    if unknown:
+        raise ValueError(f"The values of `stable_fields` must be among {list(AS_OF_RISKS)}, but {unknown} "
+                         f"was passed.")  # fmt: skip
+    absent = [f for f in fields if f not in customers.columns]
+    if absent:
+        raise KeyError(f"`stable_fields` names {absent}, but the customers table has no such column: "
+                       f"leave {absent} out of `stable_fields`.")  # fmt: skip
+    for field in fields:
+        stamp = f"{field}_changed_at"
+        if stamp in customers.columns:
+            changed = pd.to_datetime(customers[stamp]).dt.tz_localize(None).dt.normalize() > day
+            if changed.any():
+                raise ValueError(
+                    f"`{field}` is declared stable, but `customers.{stamp}` shows {int(changed.sum()):,} "
+                    f"customer(s) whose value changed after the cutoff {day.date()}: the export holds their new "
+                    f"value, not the one known at the cutoff. Leave `{field}` out of `stable_fields`."
+                )
+    return fields
+
 
 def churn_features(
-    crm: Mapping[str, pd.DataFrame], cutoff, active_days: int = 365, *, conventions: Conventions = COURSE
+    crm: Mapping[str, pd.DataFrame],
+    cutoff,
+    active_days: int = 365,
+    *,
+    stable_fields: Iterable[str] = (),
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """One row per active customer with what the company knew about them at the end of ``cutoff``.
 
@@ -52,21 +91,29 @@ def churn_features(
     active_days : int
         A customer is *active* with a completed order in the last ``active_days`` days;
         only active customers can churn.
+    stable_fields : iterable of str, optional
+        Customer fields (keys of :data:`AS_OF_RISKS`: ``"consent_email"``, ``"segment"``) you know
+        did not change between the cutoff and the export, e.g. because the CRM never changes them
+        after sign-up or its audit log says so. Only these feed a feature. The default, none, is
+        the safe one: an export holds today's consent and segment, which may have been overwritten
+        *because* the customer left (an unsubscribe), a leak. A field with a ``<field>_changed_at``
+        column that shows a change after the cutoff is refused.
     conventions : Conventions, optional
         The company's clock, purchase statuses and currency (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``, the columns of :data:`FEATURES`; ``avg_order`` in the
-        major unit of ``conventions.currency``, rounded to its minor unit. ``attrs["currency"]``
-        names the currency.
+        Indexed by ``customer_id``, the columns of :data:`FEATURES` (``no_email_consent`` and
+        ``segment`` only from ``stable_fields``); ``avg_order`` in the major unit of
+        ``conventions.currency``, rounded to its minor unit. ``attrs["currency"]`` names the
+        currency, ``attrs["left_out"]`` the features left out as not known at the cutoff.
 
     Examples
     --------
     >>> from crmlab.datasets import load_crm
     >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
-    >>> features = churn_features(crm, "2024-12-31")
+    >>> features = churn_features(crm, "2024-12-31", stable_fields=["consent_email", "segment"])
     >>> len(features), bool(features["recency_days"].max() < 365)
     (1623, True)
     >>> features.loc[5]
@@ -83,10 +130,13 @@ def churn_features(
     Name: 5, dtype: object
     >>> features.attrs["currency"]
     'USD'
+    >>> churn_features(crm, "2024-12-31").attrs["left_out"]  # the safe default: today's values are not used
+    ['no_email_consent', 'segment']
     """
     active_days = whole_number("active_days", active_days)
     day = conventions.local_date(cutoff, "cutoff")
     past = crm_as_of(crm, day, conventions=conventions)
+    stable = _stable_fields(stable_fields, past["customers"], day)
     orders = past["orders"]
     completed = orders[orders["status"].isin(conventions.purchase_statuses)]
     local = completed.assign(ordered_at=completed["ordered_at"].dt.tz_convert(conventions.timezone))
@@ -104,9 +154,12 @@ def churn_features(
     out["n_tickets"], out["bad_tickets"] = _ticket_counts(past["tickets"], conventions.end_of_day(day), ids)
     out["n_channels"] = _channel_counts(orders, past["interactions"], ids)
     out["single_channel"] = out["n_channels"] <= 1
-    out["no_email_consent"] = ~customers.loc[ids, "consent_email"].astype(bool)
-    out["segment"] = customers.loc[ids, "segment"].astype(str)
+    if "consent_email" in stable:
+        out["no_email_consent"] = ~customers.loc[ids, "consent_email"].astype(bool)
+    if "segment" in stable:
+        out["segment"] = customers.loc[ids, "segment"].astype(str)
     out.attrs["currency"] = conventions.currency
+    out.attrs["left_out"] = [feature for field, feature in AS_OF_RISKS.items() if field not in stable]
     return out.rename_axis("customer_id")
 
 
@@ -184,19 +237,22 @@ def churn_dataset(
     horizon_days: int = 365,
     active_days: int = 365,
     *,
+    stable_fields: Iterable[str] = (),
     conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """Features as of ``cutoff`` and the label after it: one row per active customer.
+
+    ``stable_fields`` is passed to :func:`churn_features`.
 
     Examples
     --------
     >>> from crmlab.datasets import load_crm
     >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
-    >>> data = churn_dataset(crm, "2024-12-31")
+    >>> data = churn_dataset(crm, "2024-12-31", stable_fields=["consent_email", "segment"])
     >>> data.shape, round(float(data["churned"].mean()), 3)
     ((1623, 11), 0.296)
     """
-    features = churn_features(crm, cutoff, active_days, conventions=conventions)
+    features = churn_features(crm, cutoff, active_days, stable_fields=stable_fields, conventions=conventions)
     orders = require_tables(crm, ["orders"], NEEDED)["orders"]
     out = features.assign(churned=churn_labels(orders, features.index, cutoff, horizon_days, conventions=conventions))
     out.attrs.update(cutoff=str(conventions.local_date(cutoff, "cutoff").date()), horizon_days=horizon_days)
@@ -210,12 +266,14 @@ def time_split(
     horizon_days: int = 365,
     active_days: int = 365,
     *,
+    stable_fields: Iterable[str] = (),
     conventions: Conventions = COURSE,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """A training set at an earlier cutoff and a test set at a later one.
 
     The training labels must be known by the test cutoff: otherwise the model would be
-    trained on orders that, on the test day, had not happened yet.
+    trained on orders that, on the test day, had not happened yet. ``stable_fields`` is
+    passed to :func:`churn_features` (both sets: they must have the same columns).
 
     Returns
     -------
@@ -243,5 +301,6 @@ def time_split(
             f"the model would learn from the period it is tested on. Move `train_cutoff` back to "
             f"{(test_day - pd.Timedelta(days=horizon_days)).date()} or earlier, or shorten `horizon_days`."
         )
-    return (churn_dataset(crm, train_day, horizon_days, active_days, conventions=conventions),
-            churn_dataset(crm, test_day, horizon_days, active_days, conventions=conventions))  # fmt: skip
+    stable = tuple(stable_fields) if not isinstance(stable_fields, str) else stable_fields
+    return tuple(churn_dataset(crm, day, horizon_days, active_days, stable_fields=stable, conventions=conventions)
+                 for day in (train_day, test_day))  # fmt: skip

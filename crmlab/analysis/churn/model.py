@@ -9,6 +9,8 @@ yes/no flags and the bad-ticket count as they are, and one-hot encodes the segme
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pandas as pd
 from sklearn.compose import ColumnTransformer
@@ -45,14 +47,20 @@ FEATURE_LABELS = {
 }
 
 
+def _present(names: list[str], data: pd.DataFrame) -> list[str]:
+    """The columns of ``names`` that ``data`` has: features left out as not known at the cutoff are skipped."""
+    return [name for name in names if name in data.columns]
+
+
 def _preprocess() -> ColumnTransformer:
     logged = make_pipeline(FunctionTransformer(np.log1p, feature_names_out="one-to-one"), StandardScaler())
     return ColumnTransformer(
         [
             ("logged", logged, _LOGGED),
             ("as_is", FunctionTransformer(lambda x: np.asarray(x, dtype=float), feature_names_out="one-to-one"),
-             _AS_IS),
-            ("segment", OneHotEncoder(categories=[_SEGMENTS], drop="first", handle_unknown="ignore"), ["segment"]),
+             partial(_present, _AS_IS)),
+            ("segment", OneHotEncoder(categories=[_SEGMENTS], drop="first", handle_unknown="ignore"),
+             partial(_present, ["segment"])),
         ],
         verbose_feature_names_out=False,
     )
@@ -74,13 +82,15 @@ def churn_model(kind: str = "logistic", random_state: int = 0) -> Pipeline:
     -------
     Pipeline
         Steps ``prepare`` (a ColumnTransformer) and ``model``; ``fit(X, y)`` with ``X``
-        the churn dataset (extra columns such as ``churned`` are ignored).
+        the churn dataset (extra columns such as ``churned`` are ignored). The e-mail consent
+        flag and the segment are used when ``X`` has them (see ``stable_fields`` of
+        :func:`~crmlab.analysis.churn.churn_features`).
 
     Examples
     --------
     >>> from crmlab.datasets import load_crm
     >>> from crmlab.analysis.churn import time_split
-    >>> train, test = time_split(load_crm(), "2023-12-31", "2024-12-31")
+    >>> train, test = time_split(load_crm(), "2023-12-31", "2024-12-31", stable_fields=["consent_email", "segment"])
     >>> model = churn_model("logistic").fit(train, train["churned"])
     >>> model.predict_proba(test)[:, 1].round(2)[:3]
     array([0.41, 0.25, 0.5 ])
@@ -134,7 +144,7 @@ def odds_ratios(model: Pipeline) -> pd.DataFrame:
     --------
     >>> from crmlab.datasets import load_crm
     >>> from crmlab.analysis.churn import time_split
-    >>> train, _ = time_split(load_crm(), "2023-12-31", "2024-12-31")
+    >>> train, _ = time_split(load_crm(), "2023-12-31", "2024-12-31", stable_fields=["consent_email", "segment"])
     >>> table = odds_ratios(churn_model().fit(train, train["churned"]))
     >>> table.loc["bad_tickets", "unit"]
     'per bad ticket'
@@ -197,7 +207,8 @@ def planted_drivers(odds: pd.DataFrame, factor: float = 1.5, bad_ticket_min: flo
         raise TypeError("`odds` must be the table of `odds_ratios(model)`, with an `odds_ratio` column.")
     missing = [d for d in DRIVERS if d not in odds.index]
     if missing:
-        raise KeyError(f"`odds` lacks the driver(s) {missing}: fit `churn_model('logistic')` on the churn dataset.")
+        raise KeyError(f"`odds` lacks the driver(s) {missing}: fit `churn_model('logistic')` on the churn dataset "
+                       "built with stable_fields=['consent_email', 'segment'] (the planted drivers need them).")
     ratio = odds.loc[list(DRIVERS), "odds_ratio"].astype(float)
     planted = pd.Series(DRIVERS, dtype=float)
     log_gap = np.abs(np.log(ratio) - np.log(planted))

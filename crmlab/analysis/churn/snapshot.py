@@ -17,9 +17,10 @@ from crmlab.validation import require_tables
 
 __all__ = ["NEEDED", "crm_as_of"]
 
-#: The columns each table needs, for the churn features and labels.
+#: The columns each table needs, for the churn features and labels (``consent_email`` and ``segment``
+#: only when declared stable, see :func:`~crmlab.analysis.churn.churn_features`).
 NEEDED = {
-    "customers": ("customer_id", "segment", "signup_date", "consent_email"),
+    "customers": ("customer_id", "signup_date"),
     "orders": ("order_id", "customer_id", "ordered_at", "channel", "status", "total_cents"),
     "tickets": ("ticket_id", "customer_id", "created_at", "first_response_at", "resolved_at", "sla_hours",
                 "contacts_to_resolve", "satisfaction"),  # fmt: skip
