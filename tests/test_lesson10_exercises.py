@@ -28,8 +28,14 @@ def crm():
 
 
 @pytest.fixture(scope="module")
-def calls():
+def all_calls():
     return load_bank_calls()
+
+
+@pytest.fixture(scope="module")
+def calls(all_calls):
+    """Question 5's month, August 2003: not the eight months the lesson charted."""
+    return all_calls[(all_calls["timestamp"] >= "2003-08-01") & (all_calls["timestamp"] < "2003-09-01")]
 
 
 @pytest.fixture
@@ -124,7 +130,7 @@ def test_the_answers_are_the_lessons_findings(right):
     assert right["q2"] == [3188, 3192]  # snapshot of the practice company
     assert round(right["q3"], 4) == 0.2387
     assert right["q4"] == 26
-    assert right["q5"] == "Monday 10:00"
+    assert right["q5"] == "Monday 10:30"
 
 
 def test_solution_variants_pass(ex, crm, right):
@@ -137,9 +143,9 @@ def test_solution_variants_pass(ex, crm, right):
     assert ex.q2.check(alerts).status is Status.CORRECT  # the table of the tickets, with a ticket_id column
     assert ex.q3.check(np.float64(right["q3"])).status is Status.CORRECT
     assert ex.q4.check(float(right["q4"])).status is Status.CORRECT
-    assert ex.q5.check("  monday   10:00 ").status is Status.CORRECT
-    assert ex.q5.check(("Monday", "10:00")).status is Status.CORRECT
-    assert ex.q5.check(("Monday", pd.Timestamp("2003-03-03 10:00").time())).status is Status.CORRECT
+    assert ex.q5.check("  monday   10:30 ").status is Status.CORRECT
+    assert ex.q5.check(("Monday", "10:30")).status is Status.CORRECT
+    assert ex.q5.check(("Monday", pd.Timestamp("2003-03-03 10:30").time())).status is Status.CORRECT
 
 
 def _open_as_breaches(crm):
@@ -210,12 +216,20 @@ def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
 @pytest.mark.parametrize(("wrong", "message"), [
     (lambda calls: _busiest(calls, freq="5min"), "5-minute interval"),
     (lambda calls: _busiest(calls, how="median"), "*median*"),
-    (lambda calls: "Monday 11:00", "a single day"),
+    (lambda calls: "Monday 10:00", "the lesson's peak"),  # by hand: the busiest Monday of August, 10:00
 ])  # fmt: skip
 def test_q5_mistakes(ex, calls, wrong, message):
     feedback = ex.q5.check(wrong(calls))
     assert feedback.status is Status.INCORRECT, str(feedback)
     assert message in feedback.message
+
+
+def test_q5_is_not_the_lessons_answer(ex, all_calls, calls):
+    """The lesson charted all eight months; August's typical week peaks elsewhere."""
+    assert _busiest(all_calls) == "Monday 10:00" != _busiest(calls)
+    feedback = ex.q5.check(_busiest(all_calls))
+    assert feedback.status is Status.INCORRECT, str(feedback)
+    assert "the lesson's peak" in feedback.message
 
 
 def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, right):

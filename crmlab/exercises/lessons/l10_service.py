@@ -36,9 +36,18 @@ def _crm():
     return practice_crm(tables=["tickets"])
 
 
+#: Question 5's month: the lesson found the peak of all eight months (Monday 10:00); August's differs.
+MONTH = "2003-08"
+
+
 @cache
-def _calls() -> pd.DataFrame:
+def _all_calls() -> pd.DataFrame:
     return load_bank_calls()
+
+
+def _calls(month: str | None = MONTH) -> pd.DataFrame:
+    calls = _all_calls()
+    return calls if month is None else calls[calls["timestamp"].dt.strftime("%Y-%m") == month]
 
 
 # ---------------------------------------------------------------- q1: SLA compliance by priority
@@ -155,8 +164,8 @@ def _label(peaks: pd.DataFrame) -> str:
     return f"{peaks.loc[0, 'weekday']} {peaks.loc[0, 'period']}"
 
 
-def _busiest(how: str = "mean", freq: str = "30min") -> str:
-    return _label(service.peak_periods(service.weekly_pattern(_calls(), freq=freq, how=how), n=1))
+def _busiest(how: str = "mean", freq: str = "30min", month: str | None = MONTH) -> str:
+    return _label(service.peak_periods(service.weekly_pattern(_calls(month), freq=freq, how=how), n=1))
 
 
 def _busiest_single_day() -> str:
@@ -308,23 +317,28 @@ QUESTIONS = [
     ),
     Question(
         "q5",
-        "In the bank's call data (`load_bank_calls()`), which half-hour of the week is the busiest on average? "
-        "Sum the 5-minute counts into half-hours, average each weekday and half-hour over the weeks, and give "
-        "the busiest as text, e.g. 'Tuesday 14:30'.",
+        "In the bank's call data (`load_bank_calls()`), which half-hour of the week was the busiest on average "
+        "in August 2003? Keep August's counts, sum the 5-minute counts into half-hours, average each weekday "
+        "and half-hour over August's weeks, and give the busiest as text, e.g. 'Tuesday 14:30'.",
         expected=_text(_busiest),
         prepare=_half_hour_text,
         hints=[
-            "`calls['timestamp'].dt.floor('30min')` gives each count's half-hour; sum the calls per half-hour "
-            "of each day first.",
+            "August first: `calls[calls['timestamp'].dt.month == 8]`. Then `calls['timestamp'].dt.floor('30min')` "
+            "gives each count's half-hour; sum the calls per half-hour of each day.",
             "Then group by weekday (`.dt.day_name()`) and time of day (`.dt.strftime('%H:%M')`) and take the mean.",
             "Or: `service.peak_periods(service.weekly_pattern(calls), n=1)`.",
         ],
         solution="calls = load_bank_calls()\n"
-        "peaks = service.peak_periods(service.weekly_pattern(calls), n=1)\n"
+        "august = calls[calls['timestamp'].dt.month == 8]\n"
+        "peaks = service.peak_periods(service.weekly_pattern(august), n=1)\n"
         "busiest = f\"{peaks.loc[0, 'weekday']} {peaks.loc[0, 'period']}\"",
         mistakes=[
-            Mistake("That is the busiest half-hour of a single day (one Monday in July). A staffing plan needs the "
-                    "typical week: average each weekday and half-hour over all the weeks.",
+            Mistake("That is the lesson's peak, over all eight months (and also the busiest half-hour of one single "
+                    "August day). The question asks for August's typical week: keep August, then average each "
+                    "weekday and half-hour over its weeks.",
+                    expected=_text(lambda: _busiest(month=None))),  # fmt: skip
+            Mistake("That is the busiest half-hour of a single day. A staffing plan needs the typical week: average "
+                    "each weekday and half-hour over all the weeks.",
                     expected=_text(_busiest_single_day)),  # fmt: skip
             Mistake("That is a 5-minute interval: sum the counts into half-hours first (`dt.floor('30min')`).",
                     expected=_text(lambda: _busiest(freq="5min"))),  # fmt: skip
