@@ -98,7 +98,7 @@ def test_expected_values_are_what_the_lesson_says(cdnow, crm, churned):
     right = _right_answers(cdnow, crm, churned)
     assert right["q1"] == pytest.approx(0.364, abs=0.001)  # a frequent buyer, silent for ten weeks
     assert right["q2"] == pytest.approx(1653, abs=1)  # Fader, Hardie & Lee's holdout: 1,882 happened
-    assert 1.5 < right["q4"] < 2.5  # the riskiest tenth churns about twice as often (a range: the data may be regenerated)
+    assert 1.5 < right["q4"] < 2.5  # the riskiest tenth churns about twice as often (a range: data may be regenerated)
     assert right["q5"] == "bad_tickets"
 
 
