@@ -134,33 +134,102 @@ def test_quantile_score_by_hand():
     assert quantile_score(values, bins=2).value_counts().to_dict() == {1: 5, 2: 5}
 
 
+def test_ties_min_by_hand():
+    """Equal values share a score: 1 + floor(bins * customers with a smaller value / customers)."""
+    orders = pd.Series([4, 1, 9, 2, 1, 3, 5, 2, 1, 4], index=[17, 12, 20, 14, 11, 16, 19, 15, 13, 18], name="n")
+    # below: 1 -> 0 customers, 2 -> 3, 3 -> 5, 4 -> 6, 5 -> 8, 9 -> 9; score = 1 + 5 * below // 10
+    expected = {1: 1, 2: 1 + 15 // 10, 3: 1 + 25 // 10, 4: 1 + 30 // 10, 5: 1 + 40 // 10, 9: 1 + 45 // 10}
+    assert expected == {1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 9: 5}
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # every score is used: no warning
+        scores = quantile_score(orders)
+    assert scores.index.equals(orders.index) and scores.to_dict() == {i: expected[v] for i, v in orders.items()}
+    # recency: fewer days is better; three customers tie on 10 days and share the score of their block
+    days = pd.Series([10, 10, 10, 500], index=[1, 2, 3, 4], name="days")
+    with pytest.warns(UserWarning, match=r"scores \[3, 4\] hold no customer: 3 of the 4 customers share one value"):
+        assert quantile_score(days, bins=4, higher_is_better=False).to_dict() == {1: 2, 2: 2, 3: 2, 4: 1}
+
+
+def _smaller_count_scores(values: pd.Series, bins: int = 5, higher_is_better: bool = True) -> pd.Series:
+    """The oracle, without ranks: count for each customer the customers with a strictly worse value."""
+    v = values.to_numpy() if higher_is_better else -values.to_numpy()
+    below = (v[None, :] < v[:, None]).sum(axis=1)
+    return pd.Series(1 + bins * below // len(v), index=values.index)
+
+
+def test_default_scores_do_not_depend_on_row_order_or_customer_ids(course):
+    """Shuffle the rows and renumber the customers: every customer keeps their scores and segment."""
+    _, summary, table = course
+    for column, better in [("days_since_last_order", False), ("n_orders", True), ("total_spend", True)]:
+        score = {"days_since_last_order": "r_score", "n_orders": "f_score", "total_spend": "m_score"}[column]
+        assert table[score].equals(_smaller_count_scores(summary[column], higher_is_better=better)), score
+        assert table.groupby(column)[score].nunique().eq(1).all()  # equal values, one score
+    rng = np.random.default_rng(11)
+    for _ in range(3):
+        rows = rng.permutation(len(summary))
+        new_ids = rng.permutation(summary.index.to_numpy()) + 10_000
+        renumbered = summary.iloc[rows].set_axis(pd.Index(new_ids, name="customer_id"))
+        again = rfm_table(renumbered)
+        back = again.set_axis(summary.index[rows]).sort_index()  # each row back under its customer's old id
+        assert back["segment"].astype(str).equals(table["segment"].astype(str))
+        assert back["rfm_code"].equals(table["rfm_code"])
+
+
+def test_ties_first_moves_customers_when_only_the_ids_change(course):
+    """The old rule: equal customers are split by id, so renumbering moves them (the reason it is not the default)."""
+    from crmlab.analysis.rfm import id_order_moves
+
+    _, summary, _ = course
+    campaign = ["New", "Cannot lose", "At risk"]
+    moves = id_order_moves(summary, "first", campaign=campaign, repeats=5, seed=1)
+    assert (moves["moved"] > 0).all() and (moves["campaign_changed"] > 0).all()
+    assert (moves["campaign_changed"] <= moves["moved"]).all()  # entering or leaving means changing segment
+    # the same count by hand for one renumbering: reversing the ids
+    with pytest.warns(UserWarning, match="ties='first'"):
+        first = rfm_table(summary, ties="first")["segment"].astype(str)
+        flipped = rfm_table(summary.set_axis(pd.Index(summary.index[::-1], name="customer_id")), ties="first")
+    flipped_back = flipped["segment"].astype(str).set_axis(summary.index)
+    assert (flipped_back != first).sum() > 0
+    steady = id_order_moves(summary, campaign=campaign, repeats=5, seed=1)
+    assert steady["moved"].eq(0).all() and steady["campaign_changed"].eq(0).all()
+    with pytest.raises(ValueError, match="`repeats` must be a whole number of at least 1, but 0"):
+        id_order_moves(summary, repeats=0)
+
+
 def test_ties_first_breaks_ties_by_customer_id_whatever_the_row_order():
-    orders = pd.Series([1, 1, 1, 1, 2, 3], index=[13, 16, 14, 15, 12, 11])
-    scores = quantile_score(orders, bins=3)
+    orders = pd.Series([1, 1, 1, 1, 2, 3], index=[13, 16, 14, 15, 12, 11], name="n_orders")
+    with pytest.warns(UserWarning, match=r"'n_orders', ties='first'\): 4 of the 6 customers got a score decided"):
+        scores = quantile_score(orders, bins=3, ties="first")
     assert scores.to_dict() == {13: 1, 14: 1, 15: 2, 16: 2, 12: 3, 11: 3}  # lower id, lower score
     shuffled = orders.sample(frac=1.0, random_state=5)
-    assert quantile_score(shuffled, bins=3).sort_index().equals(scores.sort_index())
+    with pytest.warns(UserWarning):
+        assert quantile_score(shuffled, bins=3, ties="first").sort_index().equals(scores.sort_index())
     # for recency (fewer days is better) the lower id also gets the lower score among equals
     days = pd.Series([10, 10, 10, 500], index=[1, 2, 3, 4])
-    assert quantile_score(days, bins=4, higher_is_better=False).to_dict() == {1: 2, 2: 3, 3: 4, 4: 1}
+    with pytest.warns(UserWarning, match="3 of the 4 customers"):
+        assert quantile_score(days, bins=4, higher_is_better=False, ties="first").to_dict() == {1: 2, 2: 3, 3: 4, 4: 1}
 
 
 def test_ties_min_shares_scores_and_says_which_are_empty():
     orders = pd.Series([3, 2, 1, 1, 1, 1], index=[11, 12, 13, 14, 15, 16], name="n_orders")
-    with pytest.warns(UserWarning, match=r"scores \[2\] hold no customer.*ties='first'"):
+    with pytest.warns(UserWarning, match=r"scores \[2\] hold no customer: 4 of the 6") as caught:
         scores = quantile_score(orders, bins=3, ties="min")
+    assert "ties='first'" not in str(caught[0].message)  # no advice to let the ids decide
     assert scores.tolist() == [3, 3, 1, 1, 1, 1]
     spread = pd.Series([1, 2, 3, 4, 5, 6])
     import warnings
 
     with warnings.catch_warnings():
-        warnings.simplefilter("error")  # no tie, no warning
+        warnings.simplefilter("error")  # no tie, no warning, with either rule
         assert quantile_score(spread, bins=3, ties="min").tolist() == [1, 1, 2, 2, 3, 3]
+        assert quantile_score(spread, bins=3, ties="first").tolist() == [1, 1, 2, 2, 3, 3]
 
 
 @pytest.mark.parametrize(("args", "error", "match"), [
     (([1, 2, 3],), TypeError, r"`values` must be a pandas Series.*but a list"),
-    ((pd.Series([1, 2]), 5, "average"), ValueError, r"`ties` must be one of \['first', 'min'\], but 'average'"),
+    ((pd.Series([1, 2]), 5, "average"), ValueError, r"`ties` must be one of \['min', 'first'\], but 'average'"),
     ((pd.Series([1, 2]), 1), ValueError, r"`bins` must be a whole number of at least 2, but 1"),
     ((pd.Series([1, None, 3], name="spend"),), ValueError, r"'spend'.*none missing"),
     ((pd.Series(["a", "b"]),), ValueError, "must hold numbers"),
@@ -179,15 +248,16 @@ def test_cdnow_ties_break_qcut_but_not_our_scores(cdnow):
         pd.qcut(frequency, 5)
     dropped = pd.qcut(frequency, 5, duplicates="drop")
     assert dropped.cat.categories.size == 3  # silently fewer bins: the trap
-    scores = quantile_score(frequency)
-    assert scores.value_counts().to_dict() == {1: 4714, 2: 4714, 3: 4714, 4: 4714, 5: 4714}
-    assert scores.groupby(frequency).nunique().loc[0] == 3  # the price: frequency 0 spans scores 1-3
-    assert (scores.groupby(scores).min().diff().dropna() >= 0).all()
-    assert frequency.groupby(scores).max().is_monotonic_increasing  # a higher score never means fewer purchases
     with pytest.warns(UserWarning, match=r"scores \[2\] hold no customer"):
-        shared = quantile_score(frequency, ties="min")
+        shared = quantile_score(frequency)  # the default: equal values share a score
     assert shared[frequency == 0].unique().tolist() == [1]
     assert sorted(shared.unique()) == [1, 3, 4, 5]
+    assert shared.equals(_smaller_count_scores(frequency))
+    assert frequency.groupby(shared).max().is_monotonic_increasing  # a higher score never means fewer purchases
+    with pytest.warns(UserWarning, match="ties='first'"):
+        split = quantile_score(frequency, ties="first")
+    assert split.value_counts().to_dict() == {1: 4714, 2: 4714, 3: 4714, 4: 4714, 5: 4714}
+    assert split.groupby(frequency).nunique().loc[0] == 3  # the price: frequency 0 spans scores 1-3, by id
 
 
 def test_rfm_scores_by_hand():
@@ -199,8 +269,8 @@ def test_rfm_scores_by_hand():
     out = rfm_scores(summary)
     assert out.columns.tolist() == ["r_score", "f_score", "m_score", "rfm_code"]
     assert out["r_score"].tolist() == [5, 2, 4, 3, 1]  # fewest days since the last order scores highest
-    assert out["f_score"].tolist() == [5, 1, 4, 3, 2]  # customers 2 and 5 tie on one order: id 2 first
-    assert out["rfm_code"].tolist() == ["555", "212", "444", "333", "121"]
+    assert out["f_score"].tolist() == [5, 1, 4, 3, 1]  # customers 2 and 5 tie on one order: both score 1
+    assert out["rfm_code"].tolist() == ["555", "212", "444", "333", "111"]
     with pytest.raises(KeyError, match=r"`frequency` must be a column of `summary`, but 'orders' was passed"):
         rfm_scores(summary, frequency="orders")
 
@@ -275,14 +345,17 @@ def test_local_dates_change_the_summary(course):
 
 def test_rfm_table_on_the_course_data(course):
     crm, summary, table = course
-    assert len(table) == summary.shape[0] == 2850
+    buyers = crm.orders.loc[crm.orders["status"] == "completed", "customer_id"].nunique()
+    assert len(table) == summary.shape[0] == buyers
     sizes = table["segment"].value_counts()
-    assert sizes.sum() == 2850 and (sizes > 0).all()
+    assert sizes.sum() == buyers and (sizes > 0).all()
     for score in ["r_score", "f_score", "m_score"]:
-        assert table[score].value_counts().between(569, 571).all()  # five equal groups despite ties
+        assert sorted(table[score].unique()) == [1, 2, 3, 4, 5]  # the five scores survive the ties
+        assert table[score].value_counts().max() < 0.4 * len(table)
+    assert (table.loc[table["n_orders"] == 1, "f_score"] == 1).all()  # one-time buyers always score F 1
     medians = table.groupby("segment", observed=True)[["days_since_last_order", "n_orders"]].median()
     assert medians.loc["Champions", "days_since_last_order"] < 60 < 365 < medians.loc["Lost", "days_since_last_order"]
-    assert medians.loc["Champions", "n_orders"] >= 8 > 1 == medians.loc["New", "n_orders"]
+    assert medians.loc["Champions", "n_orders"] >= 8 > 2 >= medians.loc["New", "n_orders"]
     assert medians.loc["Cannot lose", "n_orders"] > medians.loc["At risk", "n_orders"] > medians.loc["Lost", "n_orders"]
 
 

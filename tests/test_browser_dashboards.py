@@ -175,7 +175,7 @@ def test_the_segment_explorer_lists_a_segment_without_contacts(page, shop, rows,
         stated = page.locator(".crmlab-filters").inner_text()
         size = int(re.search(r"\((\d[\d,]*)\)", label).group(1).replace(",", ""))
         assert f"segment At risk · {size:,} of {customers:,} customers" in stated and "money in GBP" in stated
-        assert "equal values split by customer id" in stated
+        assert "equal values share a score" in stated
         members = page.locator("table.crmlab-members tr")
         assert members.count() == 1 + min(20, size)
         spend = {}

@@ -368,20 +368,25 @@ def test_tickets_without_a_channel_cannot_follow_a_channel_filter(course_crm):
 # -- the segment explorer's scoring option ---------------------------------------------------------------------
 
 
-def test_equal_values_share_a_score_when_asked(shop_crm, shop_rows):
+def test_equal_values_share_a_score_unless_asked_to_split_them_by_id(shop_crm, shop_rows):
     explorer = SegmentExplorer(shop_crm)
     orders: dict[str, int] = defaultdict(int)
     for customer, _, _ in shop_rows:
         orders[customer] += 1
     ones = [int(c) for c, n in orders.items() if n == 1]  # most CDNOW customers bought once
-    assert explorer.table.loc[ones, "f_score"].nunique() > 1  # split by id: equal-sized scores
-    explorer.segment.value = "At risk"
-    explorer.ties.value = "min"
-    assert explorer.table.loc[ones, "f_score"].nunique() == 1
+    assert explorer.ties.value == "min"  # the default: segments do not depend on the customer ids
+    assert explorer.table.loc[ones, "f_score"].unique().tolist() == [1]
     assert explorer.table.groupby("n_orders")["f_score"].nunique().eq(1).all()
-    assert explorer.profile["customers"].sum() == len(orders)
     assert "equal values share a score" in explorer.stated.value
     assert explorer.notes and "crmlab-note" in explorer.view.value  # the scores left empty are named
+    shared = explorer.table["segment"].astype(str)
+    explorer.segment.value = "At risk"
+    explorer.ties.value = "first"
+    assert explorer.table.loc[ones, "f_score"].nunique() > 1  # split by id: equal-sized scores
+    assert explorer.profile["customers"].sum() == len(orders)
+    assert "equal values split by customer id" in explorer.stated.value
+    assert any("decided by their id" in note for note in explorer.notes)  # the explorer says what the ids decided
+    assert (explorer.table["segment"].astype(str) != shared).any()
     if "At risk" in explorer.profile.index:
         assert explorer.segment.value == "At risk"
 

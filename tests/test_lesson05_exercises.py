@@ -59,6 +59,13 @@ def _table(summary):
     return rfm.rfm_table(summary)
 
 
+def _shared_scores(values, bins=5):
+    """By hand, without ranks: 1 + floor(bins * customers with strictly fewer orders / customers)."""
+    v = values.to_numpy()
+    fewer = (v[None, :] < v[:, None]).sum(axis=1)
+    return pd.Series(1 + bins * fewer // len(v), index=values.index)
+
+
 def _cell(tmp_path, writer):
     path = tmp_path / "signup.csv"
     writer(pd.DataFrame({"first_name": [HOSTILE_NAME], "phone": ["+989121234567"]}), path)
@@ -78,7 +85,7 @@ def right(crm, tmp_path_factory):
     return {
         "q1": _days(p).groupby(p["customer_id"]).nunique() - 1,
         "q2": repeat.groupby(level="customer_id").mean().reindex(ids, fill_value=0),
-        "q3": pd.qcut(summary["n_orders"].rank(method="first"), 5, labels=False) + 1,
+        "q3": _shared_scores(summary["n_orders"]),
         "q4": int((_table(summary)["segment"] == "At risk").sum()),
         "q5": _cell(tmp_path_factory.mktemp("q5"), to_safe_csv),
     }
@@ -100,6 +107,10 @@ def test_solution_variants_pass(ex, crm, right):
     assert ex.q2.check(model["monetary_value"].sample(frac=1, random_state=1)).status is Status.CORRECT
     summary = rfm.customer_summary(p, datetime_col="ordered_local", as_of="2025-12-31")
     assert ex.q3.check(rfm.quantile_score(summary["n_orders"])).status is Status.CORRECT
+    formula = 1 + (summary["n_orders"].rank(method="min") - 1) * 5 // len(summary)  # floats, as pandas gives them
+    assert ex.q3.check(formula).status is Status.CORRECT
+    shuffled = summary.sample(frac=1.0, random_state=4)  # rows in another order: the same scores
+    assert ex.q3.check(rfm.quantile_score(shuffled["n_orders"])).status is Status.CORRECT
     assert ex.q4.check(float(right["q4"])).status is Status.CORRECT
     assert right["q5"] == "'" + HOSTILE_NAME  # neutralised: a single quote in front
 
@@ -117,9 +128,15 @@ def _nan_for_one_timers(crm, right):
     return right["q2"].where(right["q1"].reindex(right["q2"].index) > 0)
 
 
-def _qcut_values(crm):
-    summary = _summary(_purchases(crm))
-    return pd.qcut(summary["n_orders"], 5, labels=False, duplicates="drop") + 1
+def _formula(crm, method, ascending=True):
+    orders = _summary(_purchases(crm))["n_orders"]
+    return 1 + (orders.rank(method=method, ascending=ascending) - 1) * 5 // len(orders)
+
+
+def _split_by_row_order(crm):
+    """Ties broken by a shuffled row order: equal customers get different scores."""
+    orders = _summary(_purchases(crm))["n_orders"].sample(frac=1.0, random_state=9)
+    return (1 + (orders.rank(method="first") - 1) * 5 // len(orders)).sort_index()
 
 
 def _lifetimes_recency(crm):
@@ -145,7 +162,11 @@ def _raw_to_csv(tmp_path):
         ("q2", lambda crm, right: _all_days_mean(crm), "the first one included"),
         ("q2", _nan_for_one_timers, "NaN in your Series; lifetimes gives them 0"),
         ("q2", lambda crm, right: right["q2"] / 100, "look like dollars"),
-        ("q3", lambda crm, right: _qcut_values(crm), "five groups are not of equal size"),
+        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="first"), 5,
+                                          labels=False) + 1, "by their customer id (`rank(method='first')`)"),
+        ("q3", lambda crm, right: _split_by_row_order(crm), "something other than their orders decided"),
+        ("q3", lambda crm, right: _formula(crm, "average"), "`rank(method='average')`"),
+        ("q3", lambda crm, right: _formula(crm, "max"), "`rank(method='max')`"),
         ("q3", lambda crm, right: 6 - right["q3"], "wrong way"),
         ("q3", lambda crm, right: right["q3"].clip(upper=3), "fewer than five values"),
         ("q4", lambda crm, right: _lifetimes_recency(crm), "You scored lifetimes' `recency`"),
@@ -160,11 +181,11 @@ def _raw_to_csv(tmp_path):
          "every order, the first one included"),
         ("q2", lambda crm, right: _without_first_order(crm, right), "first *order* rather than their first *day*"),
         # 1 = best instead of 5 = best, and bins instead of scores
-        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="first", ascending=False),
-                                          5, labels=False) + 1, "1 went to the customers with the most orders"),
-        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="first"), 5),
+        ("q3", lambda crm, right: _formula(crm, "min", ascending=False),
+         "1 went to the customers with the most orders"),
+        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="min"), 5),
          "pandas Intervals"),
-        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="first"), 5).astype(object),
+        ("q3", lambda crm, right: pd.qcut(_summary(_purchases(crm))["n_orders"].rank(method="min"), 5).astype(object),
          "pandas Intervals"),
         ("q3", lambda crm, right: right["q3"] - 1, "from 0 to 4"),
     ],
@@ -191,13 +212,24 @@ def test_a_segment_spelled_differently_is_named(ex, crm, spelling):
 
 def test_interval_advice_works(ex, crm, right):
     """The advice given for bins, followed literally, gives the right answer (pd.to_numeric would not)."""
-    ranks = _summary(_purchases(crm))["n_orders"].rank(method="first")
-    message = ex.q3.check(pd.qcut(ranks, 5)).message
-    assert "labels=False" in message and "to_numeric" not in message
-    assert ex.q3.check(pd.qcut(ranks, 5, labels=False) + 1).status is Status.CORRECT
-    assert ex.q3.check(pd.qcut(ranks, 5, labels=[1, 2, 3, 4, 5])).status is Status.CORRECT
+    orders = _summary(_purchases(crm))["n_orders"]
+    message = ex.q3.check(pd.qcut(orders.rank(method="min"), 5)).message
+    assert "rank(method='min') - 1" in message and "to_numeric" not in message
+    fewer = orders.rank(method="min") - 1
+    assert ex.q3.check(1 + fewer * 5 // len(orders)).status is Status.CORRECT
     with pytest.raises((TypeError, ValueError)):
-        pd.to_numeric(pd.qcut(ranks, 5))
+        pd.to_numeric(pd.qcut(orders.rank(method="min"), 5))
+
+
+def test_the_id_split_is_caught_whatever_the_id_order(ex, crm, right):
+    """Equal-sized groups split by id are wrong in either id order, and the answer moves with the ids."""
+    orders = _summary(_purchases(crm))["n_orders"]
+    by_id = pd.qcut(orders.rank(method="first"), 5, labels=False) + 1
+    flipped = (pd.qcut(orders.iloc[::-1].rank(method="first"), 5, labels=False) + 1).reindex(orders.index)
+    assert (by_id != flipped).sum() > 0  # the ids decide
+    for wrong in (by_id, flipped):
+        feedback = ex.q3.check(wrong)
+        assert feedback.status is Status.INCORRECT and "Equal values must share a score" in feedback.message
 
 
 def test_writing_with_plain_to_csv_is_the_targeted_mistake(ex, tmp_path):
@@ -241,8 +273,8 @@ def test_quizzes(ex, qid, answer, status, text):
 
 def test_hints_get_more_specific_and_solution_is_recorded(ex):
     first, third = str(ex.q3.hint()), str(ex.q3.hint(3))
-    assert "cuts at values" in first and "rank(method='first')" in third
-    assert "qcut" in str(ex.q3.solution())
+    assert "interpolated quantiles" in first and "rank(method='min')" in third
+    assert "rank(method='min')" in str(ex.q3.solution())
     assert "q3" in str(ex.progress())
 
 

@@ -32,10 +32,10 @@ __all__ = ["TIES_CHOICES", "SegmentExplorer", "segment_problem", "segment_table"
 
 #: How many of a segment's customers the explorer lists (highest spend first).
 LISTED = 20
-#: The scoring of equal values the explorer offers (see :mod:`crmlab.analysis.rfm.scores`), in words.
+#: The scoring of equal values the explorer offers (see :mod:`crmlab.analysis.rfm.scores`), in words, default first.
 TIES_CHOICES = {
-    "first": "equal values split by customer id (equal-sized scores)",
     "min": "equal values share a score",
+    "first": "equal values split by customer id (equal-sized scores that move when ids change)",
 }
 
 
@@ -63,7 +63,7 @@ distinct customers, but this export's 3 purchases all belong to one customer (cu
             f"{MIN_CUSTOMERS} distinct customers, but {found}")
 
 
-def segment_table(orders: pd.DataFrame, conventions: Conventions = COURSE, ties: str = "first") -> pd.DataFrame:
+def segment_table(orders: pd.DataFrame, conventions: Conventions = COURSE, ties: str = "min") -> pd.DataFrame:
     """One row per customer: the lesson 05 RFM summary, scores and segment, on the company's clock.
 
     Parameters
@@ -72,8 +72,9 @@ def segment_table(orders: pd.DataFrame, conventions: Conventions = COURSE, ties:
         ``customer_id``, ``ordered_at`` (UTC), ``total_cents`` (minor units); ``status`` optional.
     conventions : Conventions
         Clock, as-of day and purchase statuses.
-    ties : {"first", "min"}
-        How equal values are scored (see :func:`crmlab.analysis.rfm.quantile_score`).
+    ties : {"min", "first"}
+        How equal values are scored (see :func:`crmlab.analysis.rfm.quantile_score`); by
+        default they share a score, so the segments do not depend on the customer ids.
 
     Returns
     -------
@@ -110,7 +111,8 @@ class SegmentExplorer:
     segment : ipywidgets.Dropdown or None
         The segments present, largest first (None when the data cannot be segmented).
     ties : ipywidgets.Dropdown or None
-        How equal values are scored (:data:`TIES_CHOICES`); changing it rescores the customers.
+        How equal values are scored (:data:`TIES_CHOICES`, shared scores first); changing it
+        rescores the customers.
     table : DataFrame or None
         :func:`segment_table` of the data.
     profile : DataFrame or None
@@ -120,7 +122,8 @@ class SegmentExplorer:
     problem : str
         Why the data cannot be segmented ("" when it can, see :func:`segment_problem`).
     notes : list of str
-        What the scoring warned about (scores left empty when equal values share a score).
+        What the scoring warned about: scores left empty when equal values share a score, or
+        the customers whose score their id decided when equal values are split by id.
     widget : ipywidgets.VBox
 
     Examples

@@ -59,7 +59,7 @@ SEGMENTS: tuple[Segment, ...] = (
             "Cross-sell and upsell what goes with their last purchase; invite them to the loyalty programme."),
     Segment("Promising", (4, 5), (2, 2), "bought recently, a few orders so far",
             "Recommend the next product; a bundle or membership offer to build the habit."),
-    Segment("New", (4, 5), (1, 1), "placed their first order lately",
+    Segment("New", (4, 5), (1, 1), "bought lately, with the fewest orders so far",
             "Welcome series: getting started, service contacts, a reason to come back within 30 days."),
     Segment("Needs attention", (3, 3), (1, 2), "a few orders, some time ago",
             "A time-limited offer based on what they bought, before they drift away."),
@@ -151,7 +151,7 @@ def rfm_segments(scores: pd.DataFrame, segments: Sequence[Segment] = SEGMENTS) -
     return pd.Series(names, index=scores.index, name="segment").astype(categories)
 
 
-def rfm_table(summary: pd.DataFrame, bins: int = 5, ties: str = "first", **columns: str) -> pd.DataFrame:
+def rfm_table(summary: pd.DataFrame, bins: int = 5, ties: str = "min", **columns: str) -> pd.DataFrame:
     """The summary with its R, F, M scores, code and segment: one row per customer.
 
     Parameters
@@ -159,7 +159,8 @@ def rfm_table(summary: pd.DataFrame, bins: int = 5, ties: str = "first", **colum
     summary : DataFrame
         From :func:`customer_summary` (or with the columns named in ``columns``).
     bins, ties
-        Passed to :func:`rfm_scores`.
+        Passed to :func:`rfm_scores`; by default equal values share a score, so the segments
+        do not depend on the row order or the customer ids.
     **columns : str
         ``recency=``, ``frequency=``, ``monetary=`` when the summary names them differently.
 
@@ -175,7 +176,7 @@ def rfm_table(summary: pd.DataFrame, bins: int = 5, ties: str = "first", **colum
     2                212      Hibernating
     3                444        Champions
     4                333            Loyal
-    5                121             Lost
+    5                111             Lost
     """
     scores = rfm_scores(summary, bins=bins, ties=ties, **columns)
     return summary.join(scores).assign(segment=rfm_segments(scores))

@@ -58,7 +58,7 @@ def targeting_list(
     -------
     DataFrame
         Indexed by customer id, sorted by segment then ``priority`` (1 = contact first:
-        highest M score, then highest spend): ``segment``, ``priority``, the contact columns,
+        highest M score, then highest spend, then lowest id): ``segment``, ``priority``, the contact columns,
         ``contact_by`` ("email", "sms" or "none"), ``reason`` and ``action``.
 
     Examples
@@ -122,8 +122,11 @@ def _chosen(segments: Sequence[str] | None, actions: dict[str, str]) -> list[str
 
 
 def _priority(rows: pd.DataFrame) -> pd.Series:
-    """1 for the customer to contact first in each segment: highest M score, then highest spend."""
-    ranked = rows.sort_values(["m_score", "total_spend"], ascending=False, kind="stable")
+    """1 for the customer to contact first in each segment: highest M score, then highest spend, then lowest id.
+
+    The last key makes the priorities independent of the order of the rows.
+    """
+    ranked = rows.sort_index(kind="stable").sort_values(["m_score", "total_spend"], ascending=False, kind="stable")
     priority = ranked.groupby(ranked["segment"].astype(str), sort=False).cumcount() + 1
     return priority.reindex(rows.index).astype("int64")
 

@@ -127,9 +127,38 @@ def _f_score() -> pd.Series:
     return rfm.quantile_score(_summary()["n_orders"])
 
 
-def _f_score_qcut_values() -> pd.Series:
+def _scored_ranks(method: str) -> pd.Series:
+    """The question's formula on another rank: 1 + floor(5 * (rank - 1) / n)."""
     orders = _summary()["n_orders"]
-    return pd.qcut(orders, 5, labels=False, duplicates="drop") + 1
+    return (1 + (orders.rank(method=method) - 1) * 5 // len(orders)).astype("int64")
+
+
+def _f_score_by_id() -> pd.Series:
+    """The old rule: equal numbers of orders split across scores by customer id (equal-sized groups)."""
+    return pd.qcut(_summary()["n_orders"].rank(method="first"), 5, labels=False) + 1
+
+
+def _f_score_by_reversed_id() -> pd.Series:
+    """The same split with the customer ids in the other order: other customers move up."""
+    orders = _summary()["n_orders"]
+    flipped = orders.iloc[::-1].rank(method="first")
+    return (pd.qcut(flipped, 5, labels=False) + 1).reindex(orders.index)
+
+
+def _f_score_by_row_order() -> pd.Series:
+    """Equal numbers of orders split by the order of shuffled rows, then the question's formula."""
+    orders = _summary()["n_orders"]
+    shuffled = orders.sample(frac=1.0, random_state=0)
+    return (1 + (shuffled.rank(method="first") - 1) * 5 // len(orders)).astype("int64").reindex(orders.index)
+
+
+def _split_by_id(answer) -> bool:
+    """Customers with the same number of orders got different scores: something other than the value decided."""
+    if not isinstance(answer, pd.Series) or not pd.api.types.is_numeric_dtype(answer):
+        return False
+    orders = _summary()["n_orders"]
+    mine = answer.reindex(orders.index)
+    return bool(mine.notna().all() and mine.groupby(orders).nunique().gt(1).any())
 
 
 def _f_score_qcut_values_three() -> pd.Series:
@@ -142,8 +171,9 @@ def _f_score_reversed() -> pd.Series:
 
 
 def _f_score_ranked_descending() -> pd.Series:
-    """1 = best: the customers ranked from the most orders down, then cut into five groups."""
-    return pd.qcut(_summary()["n_orders"].rank(method="first", ascending=False), 5, labels=False) + 1
+    """1 = best: the customers ranked from the most orders down, ties sharing the rank."""
+    orders = _summary()["n_orders"]
+    return (1 + (orders.rank(method="min", ascending=False) - 1) * 5 // len(orders)).astype("int64")
 
 
 def _f_score_from_zero() -> pd.Series:
@@ -164,7 +194,7 @@ def _intervals(answer) -> bool:
 
 
 def _f_score_bins() -> pd.Series:
-    return pd.qcut(_summary()["n_orders"].rank(method="first"), 5)
+    return pd.qcut(_summary()["n_orders"].rank(method="min"), 5)
 
 
 # ---------------------------------------------------------------- q4: segment size
@@ -284,39 +314,63 @@ QUESTIONS = [
     ),
     Question(
         "q3",
-        "F scores with ties handled: a Series indexed by `customer_id` with a score from 1 to 5 for "
-        "`summary['n_orders']`, five groups of equal size, more orders scoring higher; equal numbers of orders "
-        "are ordered by customer id (pandas' `rank(method='first')` on the summary sorted by `customer_id`).",
+        "F scores that do not depend on the customer ids: a Series indexed by `customer_id` scoring "
+        "`summary['n_orders']` from 1 to 5, more orders scoring higher, equal numbers of orders sharing one "
+        "score: a customer's score is 1 + floor(5 x k / n), where k is the number of customers with *fewer* "
+        "orders and n the number of customers (`rfm.quantile_score`'s default rule).",
         expected=_f_score,
         hints=[
-            "`pd.qcut(summary['n_orders'], 5)` cuts at values: all customers with the same number of orders land "
-            "in one bin, so the bins cannot be of equal size.",
-            "Rank first: `summary['n_orders'].rank(method='first')` gives every customer a different rank.",
-            "`pd.qcut(summary['n_orders'].rank(method='first'), 5, labels=False) + 1`, or "
+            "`pd.qcut(summary['n_orders'], 5)` cuts at interpolated quantiles of the values, and stops when "
+            "edges collide; `rank(method='first')` splits equal customers by their id. Neither is the rule.",
+            "The number of customers with fewer orders is the rank where a block of equal values starts, "
+            "minus 1: `summary['n_orders'].rank(method='min') - 1`.",
+            "`1 + (summary['n_orders'].rank(method='min') - 1) * 5 // len(summary)`, or "
             "`rfm.quantile_score(summary['n_orders'])`.",
         ],
-        solution="f_score = pd.qcut(summary['n_orders'].rank(method='first'), 5, labels=False) + 1",
+        solution="fewer = summary['n_orders'].rank(method='min') - 1  # customers with fewer orders\n"
+        "f_score = (1 + fewer * 5 // len(summary)).astype(int)",
         mistakes=[
-            Mistake("Your five groups are not of equal size: `pd.qcut` cut the *values*, and customers with the "
-                    "same number of orders all land in one bin. Rank them first with `rank(method='first')`.",
-                    expected=_f_score_qcut_values),  # fmt: skip
+            Mistake("Your scores split customers with the same number of orders by their customer id "
+                    "(`rank(method='first')`): five equal groups, but renumber the customers and some of them "
+                    "change score, and segment, for no reason of their own. Equal values must share a score: "
+                    "count the customers with *fewer* orders, `rank(method='min') - 1`.",
+                    expected=_f_score_by_id),  # fmt: skip
+            Mistake("Your scores split customers with the same number of orders by their customer id, the other "
+                    "way round: the ids decide who moves up. Equal values must share a score: count the "
+                    "customers with *fewer* orders, `rank(method='min') - 1`.",
+                    expected=_f_score_by_reversed_id),  # fmt: skip
+            Mistake("You placed each block of equal values at its middle (`rank(method='average')`): the rule "
+                    "counts the customers with *fewer* orders, which is where the block starts: "
+                    "`rank(method='min')`.",
+                    expected=lambda: _scored_ranks("average")),  # fmt: skip
+            Mistake("You placed each block of equal values at its end (`rank(method='max')`), so one-time buyers "
+                    "do not all score 1. The rule counts the customers with *fewer* orders: `rank(method='min')`.",
+                    expected=lambda: _scored_ranks("max")),  # fmt: skip
+            Mistake("`rank(method='dense')` counts distinct *values* below, not customers: the rule needs the "
+                    "number of customers with fewer orders, `rank(method='min') - 1`.",
+                    expected=lambda: _scored_ranks("dense")),  # fmt: skip
             Mistake("Your scores use fewer than five values: ties collapsed some bins (`duplicates='drop'` "
                     "merges them silently). Score the ranks, not the values.",
                     when=shown_by(_fewer_scores, example=_f_score_qcut_values_three)),  # fmt: skip
             Mistake("Your scores run the wrong way: more orders must give a *higher* F score.",
                     expected=_f_score_reversed),  # fmt: skip
             Mistake("Your ranking runs the wrong way: 1 went to the customers with the most orders. In RFM, 5 is "
-                    "the best score: rank with `rank(method='first')` (ascending, the default), so that more "
-                    "orders score higher.",
+                    "the best score: rank ascending (the default), so that more orders score higher.",
                     expected=_f_score_ranked_descending),  # fmt: skip
-            Mistake("Your scores run from 0 to 4: `labels=False` numbers the five groups from 0. Add 1.",
+            Mistake("Your scores run from 0 to 4: add 1.",
                     expected=_f_score_from_zero),  # fmt: skip
             Mistake("Your values are bins, pandas Intervals written `(low, high]`, not scores: `pd.qcut` returns "
-                    "them unless you say how to label them. Pass `labels=False` and add 1, or "
-                    "`labels=[1, 2, 3, 4, 5]`.",
+                    "them unless you say how to label them, and cutting ranks into bins is not the rule anyway. "
+                    "Count the customers with fewer orders, `rank(method='min') - 1`, and turn the count into a "
+                    "score with the formula.",
                     when=shown_by(_intervals, example=_f_score_bins)),  # fmt: skip
+            Mistake("Customers with the same number of orders got different scores: something other than their "
+                    "orders decided (their id, or the order of the rows). Equal values must share a score: "
+                    "`rank(method='min')`.",
+                    when=shown_by(_split_by_id, example=_f_score_by_row_order)),  # fmt: skip
         ],
         compare=_SERIES,
+        correct_message="Renumber the customers or sort the rows differently: nobody's score moves.",
     ),
     Question(
         "q4",
