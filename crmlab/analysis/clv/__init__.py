@@ -10,11 +10,16 @@ answer. The steps, one module each:
 2. :mod:`.holdout`: :func:`order_transactions` turns the CRM's orders into a purchase log;
    :func:`calibration_holdout` splits it at a date; :func:`holdout_predictions` and
    :func:`holdout_by_frequency` compare predicted with actual holdout purchases.
-3. :mod:`.value`: :func:`lifetime_value` and :func:`clv_ranking`, the discounted value of
+3. :mod:`.diagnostics`: Fader and Hardie's own checks of a fit: :func:`period_transactions`
+   (customers by repeat purchases, actual against expected), :func:`cumulative_tracking`
+   (the cohort's repeat purchases period by period over calibration and holdout) and
+   :func:`frequency_recency_matrix` (P(alive) or expected purchases by frequency and recency).
+4. :mod:`.value`: :func:`lifetime_value` and :func:`clv_ranking`, the discounted value of
    each customer over the next months, best first; :func:`retention_budget`, the most an
    offer to keep a customer may cost (margin x value, not the revenue value).
 """
 
+from .diagnostics import cumulative_tracking, frequency_recency_matrix, period_transactions
 from .holdout import calibration_holdout, holdout_by_frequency, holdout_predictions, order_transactions
 from .models import BetaGeoModel, GammaGammaModel
 from .value import clv_ranking, lifetime_value, retention_budget
@@ -24,9 +29,12 @@ __all__ = [
     "GammaGammaModel",
     "calibration_holdout",
     "clv_ranking",
+    "cumulative_tracking",
+    "frequency_recency_matrix",
     "holdout_by_frequency",
     "holdout_predictions",
     "lifetime_value",
     "order_transactions",
+    "period_transactions",
     "retention_budget",
 ]

@@ -184,6 +184,39 @@ class BetaGeoModel:
         first = (a + b + x - 1) / (a - 1) * (1 - ((alpha + t) / (alpha + t + horizon)) ** (r + x) * hyp)
         return first * self.probability_alive(x, tx, t)
 
+    def probability_of_purchases(self, n: int, t) -> np.ndarray:
+        """Probability of exactly ``n`` repeat purchases in the first ``t`` periods after the first purchase.
+
+        Fader, Hardie & Lee (2005), equation 8: the customer may still be alive after ``n``
+        purchases (first term) or have dropped out right after the ``n``-th (second term).
+        Summed over customers with their own ``T``, it gives the expected histogram of the
+        calibration period (see :func:`crmlab.analysis.clv.period_transactions`).
+
+        Examples
+        --------
+        >>> model = BetaGeoModel.from_params(r=0.243, alpha=4.414, a=0.793, b=2.426)
+        >>> model.probability_of_purchases(0, [38.86, 1e-9]).round(3)
+        array([0.574, 1.   ])
+        >>> round(float(sum(model.probability_of_purchases(n, 38.86)[0] for n in range(200))), 6)
+        1.0
+        """
+        self._check_fitted()
+        if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+            raise ValueError(f"The value for `n` must be a whole number >= 0, but {n!r} was passed.")
+        t = _arrays(t=t)["t"]
+        r, alpha, a, b = self.r_, self.alpha_, self.a_, self.b_
+        share = t / (alpha + t)
+        log_first = (special.betaln(a, b + n) - special.betaln(a, b) + special.gammaln(r + n) - special.gammaln(r)
+                     - special.gammaln(n + 1) + r * np.log(alpha / (alpha + t)) + special.xlogy(n, share))  # fmt: skip
+        if n == 0:
+            return np.exp(log_first)
+        j = np.arange(n)[:, None]
+        terms = np.exp(special.gammaln(r + j) - special.gammaln(r) - special.gammaln(j + 1) + special.xlogy(j, share))
+        second = np.exp(special.betaln(a + 1, b + n - 1) - special.betaln(a, b)) * (
+            1 - (alpha / (alpha + t)) ** r * terms.sum(axis=0)
+        )
+        return np.exp(log_first) + second
+
     def expected_purchases_new_customer(self, horizon: float) -> float:
         """Expected purchases in ``horizon`` periods of a customer just acquired.
 
