@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.duration.survfunc import SurvfuncRight
 
 import crmlab
 from crmlab.analysis import cohorts as co
@@ -36,8 +38,35 @@ def _completed(crm):
     return crm.orders[crm.orders["status"] == "completed"]
 
 
+def _purchase_days(orders):
+    """Distinct local purchase days of the completed orders, per customer, sorted."""
+    done = orders[orders["status"] == "completed"]
+    day = done["ordered_at"].dt.tz_convert(TZ).dt.tz_localize(None).dt.normalize()
+    days = pd.DataFrame({"customer_id": done["customer_id"], "day": day}).drop_duplicates()
+    return days.sort_values(["customer_id", "day"]).reset_index(drop=True)
+
+
+def _km_window(orders, share=0.9, censor_open=True):
+    """The learner's way with statsmodels' Kaplan-Meier: each wait from a purchase day to the next one, the
+    last one open to the end of the data (censored); the first day by which ``share`` of the returns seen
+    have happened."""
+    days = _purchase_days(orders)
+    following = days.groupby("customer_id")["day"].shift(-1)
+    length = (following.fillna(pd.Timestamp(END)) - days["day"]).dt.days
+    returned = following.notna() if censor_open else pd.Series(True, index=days.index)
+    fit = SurvfuncRight(length.to_numpy(), returned.to_numpy().astype(int))
+    share_returned = 1 - fit.surv_prob
+    return int(fit.surv_times[np.argmax(share_returned / share_returned[-1] >= share - 1e-12)])
+
+
+def _pooled(orders):
+    """The 90th percentile of the closed gaps only, as the lesson used to teach."""
+    gaps = _purchase_days(orders).groupby("customer_id")["day"].diff().dt.days.dropna()
+    return math.ceil(gaps.quantile(0.9))
+
+
 def _window(crm):
-    return co.lapse_window(co.purchase_gaps(crm.orders, end=END))
+    return _km_window(crm.orders)
 
 
 def _lapsed_share(crm, orders, window=None):
@@ -52,12 +81,11 @@ def _lapsed_share(crm, orders, window=None):
 def _right_answers(crm):
     done = _completed(crm)
     mine = done[done["customer_id"] == 2921]
-    gaps = done.sort_values("ordered_at").groupby("customer_id")["ordered_at"].diff().dt.days
     return {
         "q1": mine["ordered_at"].min().tz_convert(TZ).strftime("%Y-%m"),
         "q2": co.cohort_sizes(crm.orders, end=END)[pd.Period("2024-10", "M")],
         "q3": co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3],
-        "q4": math.ceil(gaps.quantile(0.9)),
+        "q4": _km_window(crm.orders),
         "q5": _lapsed_share(crm, done),
     }
 
@@ -76,7 +104,8 @@ def test_solution_variants_pass(ex, crm):
     first = done.groupby("customer_id")["ordered_at"].min()
     by_hand = int((_local_month(first.to_frame()) == pd.Period("2024-10", "M")).sum())
     assert ex.q2.check(by_hand).status is Status.CORRECT
-    assert ex.q4.check(_window(crm)).status is Status.CORRECT
+    spells = co.purchase_spells(crm.orders, end=END)
+    assert ex.q4.check(co.survival_lapse_window(co.next_purchase_survival(spells))).status is Status.CORRECT
     status = co.lapse_status(crm.orders, _window(crm), end=END)
     channel = crm.customers.set_index("customer_id")["acquisition_channel"]
     helper = status["lapsed"].groupby(channel).mean().rename("lapsed_share").to_frame()
@@ -122,9 +151,11 @@ MISTAKES = [
     ("q3", lambda crm: 100 * co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3],
      "not a percentage"),
     ("q4", lambda crm: _completed(crm)["ordered_at"].diff().dt.days.quantile(0.9), "within* each customer"),
-    ("q4", lambda crm: math.ceil(crm.orders.sort_values("ordered_at").groupby("customer_id")["ordered_at"]
-                                 .diff().dt.days.quantile(0.9)), "include cancelled and returned"),
-    ("q4", lambda crm: co.purchase_gaps(crm.orders, end=END)["gap_days"].median(), "median"),
+    ("q4", lambda crm: _pooled(crm.orders), "closed gaps only"),
+    ("q4", lambda crm: co.lapse_window(co.purchase_gaps(crm.orders, end=END)), "closed gaps only"),
+    ("q4", lambda crm: _km_window(crm.orders, censor_open=False), "counted every open gap as a return"),
+    ("q4", lambda crm: _km_window(crm.orders.assign(status="completed")), "include cancelled and returned"),
+    ("q4", lambda crm: _km_window(crm.orders, share=0.5), "*half* of the returns"),
     ("q5", lambda crm: _lapsed_share(crm, crm.orders), "include cancelled and returned"),
     ("q5", lambda crm: _lapsed_share(crm, _completed(crm)).assign(lapsed_share=lambda d: 1 - d["lapsed_share"]),
      "still active, not lapsed"),
@@ -147,6 +178,23 @@ def test_never_buyers_counted_as_lapsed(ex, crm):
     wrong = everyone.groupby(customers["acquisition_channel"]).mean().rename("lapsed_share").reset_index()
     feedback = ex.q5.check(wrong)
     assert feedback.status is Status.INCORRECT and "never completed an order" in feedback.message
+
+
+def test_the_censored_window_is_longer_than_the_closed_gaps_alone(crm):
+    """The reasoning q4 practises: leaving the open gaps out biases the window short, on this data by more than
+    the question's tolerance; counting open gaps as returns is a different, wrong answer."""
+    right, pooled = _km_window(crm.orders), _pooled(crm.orders)
+    assert right > pooled + 3
+    assert abs(_km_window(crm.orders, censor_open=False) - right) > 3
+
+
+def test_the_quiz_on_kaplan_meier_by_hand_agrees_with_the_estimator(ex):
+    """q10's four waits: the chance of still waiting after 20 days is 0.375 by the package and by statsmodels."""
+    spells = pd.DataFrame({"days": [10, 20, 15, 30], "returned": [True, True, False, True]})
+    ours = co.next_purchase_survival(spells).loc[20, "survival"]
+    theirs = SurvfuncRight(spells["days"].to_numpy(), spells["returned"].to_numpy().astype(int))
+    assert ours == pytest.approx(0.375) == theirs.surv_prob[list(theirs.surv_times).index(20)]
+    assert "0.375" in str(ex.quiz("q10", answer="c"))
 
 
 def test_the_prompted_cases_really_differ(crm):
@@ -190,14 +238,20 @@ def test_learner_code_that_raises_is_explained(ex, crm):
 
 
 def test_reflection_is_recorded_unchecked(ex):
-    assert ex.q6.check("Too many false churns; use the gap distribution.").status is Status.UNCHECKED
+    assert ex.q6.check("Too many false churns; use the Kaplan-Meier window.").status is Status.UNCHECKED
 
 
 @pytest.mark.parametrize(("qid", "answer", "status", "text"), [
     ("q7", "b", Status.CORRECT, "March 2026"),
     ("q7", "a", Status.INCORRECT, "real 0%"),
-    ("q8", "c", Status.CORRECT, "90th percentile"),
-    ("q8", "a", Status.INCORRECT, "between two orders"),
+    ("q8", "b", Status.CORRECT, "too short"),
+    ("q8", "a", Status.INCORRECT, "only unfinished"),
+    ("q8", "c", Status.INCORRECT, "longer, not shorter"),
+    ("q8", "d", Status.INCORRECT, "pulls the window down"),
+    ("q10", "c", Status.CORRECT, "0.375"),
+    ("q10", "a", Status.INCORRECT, "only watched for 15 days"),
+    ("q10", "b", Status.INCORRECT, "drops the open wait"),
+    ("q10", "d", Status.INCORRECT, "as a return on day 15"),
     ("q9", "b", Status.CORRECT, "no later cohort"),
     ("q9", "a", Status.INCORRECT, "three rows"),
 ])
@@ -208,6 +262,6 @@ def test_quizzes(ex, qid, answer, status, text):
 
 def test_hints_get_more_specific_and_solution_is_recorded(ex):
     first, third = str(ex.q4.hint()), str(ex.q4.hint(3))
-    assert "within each customer" in first and "quantile(0.9)" in third
-    assert "lapse_window" in str(ex.q4.solution())
+    assert "open wait" in first and "survival_lapse_window" in third
+    assert "next_purchase_survival" in str(ex.q4.solution())
     assert "q4" in str(ex.progress())

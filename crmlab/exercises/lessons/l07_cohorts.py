@@ -1,4 +1,4 @@
-"""Exercises of lesson 07, *Cohorts and retention*: cohorts, retention, the lapse window, channels.
+"""Exercises of lesson 07, *Cohorts and retention*: cohorts, retention, the censored lapse window, channels.
 
 Expected values are computed from the course's database with :mod:`crmlab.analysis.cohorts`
 on the first check, never typed in; each known mistake is the same computation done the
@@ -115,11 +115,32 @@ def _is_percent(answer) -> bool:
     return 1 < float(answer) <= 100 and abs(float(answer) / 100 - _retention()) < 1e-6
 
 
-# ---------------------------------------------------------------- q4: the lapse window
+# ---------------------------------------------------------------- q4: the lapse window, open gaps censored
 
 
-def _window(quantile: float = 0.9, **kwargs) -> int:
-    return co.lapse_window(co.purchase_gaps(_orders(), end=END, **kwargs), quantile)
+def _spells(**kwargs) -> pd.DataFrame:
+    return co.purchase_spells(_orders(), end=END, **kwargs)
+
+
+def _window(share: float = 0.9, spells: pd.DataFrame | None = None, **kwargs) -> int:
+    """The Kaplan-Meier lapse window: the day by which ``share`` of the returns seen have happened."""
+    spells = _spells(**kwargs) if spells is None else spells
+    return co.survival_lapse_window(co.next_purchase_survival(spells), share)
+
+
+def _days(share: float = 0.9, **kwargs) -> float:
+    """The window as a float, so that the question's tolerance applies (whole numbers compare exactly)."""
+    return float(_window(share, **kwargs))
+
+
+def _pooled_days(quantile: float = 0.9) -> float:
+    """The old answer: the 90th percentile of the closed gaps only, open gaps and one-time buyers left out."""
+    return float(co.lapse_window(co.purchase_gaps(_orders(), end=END), quantile))
+
+
+def _open_gaps_as_returns() -> float:
+    """Every open gap counted as if the customer had come back on the last day."""
+    return float(_window(spells=_spells().assign(returned=True)))
 
 
 def _days_across_customers() -> float:
@@ -127,15 +148,6 @@ def _days_across_customers() -> float:
     orders = _orders()
     done = orders[orders["status"] == "completed"].sort_values("ordered_at")
     return float(math.ceil(done["ordered_at"].diff().dt.days.quantile(0.9)))
-
-
-def _days(quantile: float = 0.9, **kwargs) -> float:
-    """The window as a float, so that the question's tolerance applies (whole numbers compare exactly)."""
-    return float(_window(quantile, **kwargs))
-
-
-def _mean_gap() -> float:
-    return float(co.purchase_gaps(_orders(), end=END)["gap_days"].mean())
 
 
 # ---------------------------------------------------------------- q5: lapsed share by acquisition channel
@@ -245,38 +257,52 @@ QUESTIONS = [
     ),
     Question(
         "q4",
-        "The lapse window: the 90th percentile of the gaps, in days, between a customer's consecutive "
-        "completed orders (all customers' gaps together), rounded up to whole days.",
+        "The lapse window, with the open gaps counted: every wait for a next completed purchase, from a purchase "
+        "day to the next one (a return) or, for each customer's last purchase, to 2025-12-31 (still open: "
+        "censored). From the Kaplan-Meier estimate of these waits, the first day by which 90% of the returns "
+        "seen in the data have happened, in whole days.",
         expected=_days,
         hints=[
-            "Sort the completed orders by time and, *within each customer*, take the difference between "
-            "one order and the one before.",
-            "`completed.sort_values('ordered_at').groupby('customer_id')['ordered_at'].diff().dt.days` gives the "
-            "gaps; a customer's first order has none (NaN).",
-            "`math.ceil(gaps.quantile(0.9))`, or `co.lapse_window(co.purchase_gaps(crm.orders))`.",
+            "Each customer has one open wait, from their last purchase day to the end of the data, and one-time "
+            "buyers have nothing else. `co.purchase_spells(crm.orders, end='2025-12-31')` lists every wait, its "
+            "`days` and whether it `returned`.",
+            "Kaplan-Meier counts an open wait for as long as it was watched: on each day, the share of the waits "
+            "still going that end with a return, multiplied up day after day. "
+            "`co.next_purchase_survival(spells)` does it.",
+            "The window is the first day whose `share_of_returns` reaches 0.9: "
+            "`co.survival_lapse_window(survival, share=0.9)`.",
         ],
-        solution="gaps = co.purchase_gaps(crm.orders, end='2025-12-31')\n"
-        "window = co.lapse_window(gaps, quantile=0.9)",
+        solution="spells = co.purchase_spells(crm.orders, end='2025-12-31')\n"
+        "survival = co.next_purchase_survival(spells)\n"
+        "window = co.survival_lapse_window(survival, share=0.9)",
         mistakes=[
-            Mistake("Your gaps run from one customer's order to another customer's: take the difference "
-                    "*within* each customer, with `.groupby('customer_id')` before `.diff()`.",
+            Mistake("That is the 90th percentile of the closed gaps only. It leaves out every open gap (last "
+                    "purchase to the end of the data), and with them every one-time buyer; and a long wait has had "
+                    "less time to end inside the data than a short one, so the closed gaps are mostly the short "
+                    "ones. The window comes out too short. Count the open gaps as censored waits: "
+                    "`co.purchase_spells` then `co.next_purchase_survival`.",
+                    expected=_pooled_days),  # fmt: skip
+            Mistake("You counted every open gap as a return on the last day: a customer still waiting has not come "
+                    "back yet. Keep `returned` False for the open waits, so Kaplan-Meier counts them as censored, "
+                    "not as returns.", expected=_open_gaps_as_returns),  # fmt: skip
+            Mistake("Your gaps run from one customer's order to another customer's: take the waits *within* each "
+                    "customer, from one of their purchase days to their next.",
                     when=shown_by(lambda w: 0 <= float(w) < 5, example=_days_across_customers)),  # fmt: skip
-            Mistake("Your gaps include cancelled and returned orders, which were not purchases: keep "
+            Mistake("Your waits include cancelled and returned orders, which were not purchases: keep "
                     "`status == 'completed'`.", expected=lambda: _days(status=None)),  # fmt: skip
-            Mistake("That is the median gap (the 50th percentile): half of all returns take longer. The window "
-                    "should cover nine returns in ten: `quantile(0.9)`.",
-                    expected=lambda: _days(0.5)),  # fmt: skip
-            Mistake("That is the mean gap. Gaps are skewed (a few are very long), and the window should cover "
-                    "nine returns in ten: `quantile(0.9)`.", expected=_mean_gap),  # fmt: skip
+            Mistake("That is the day by which *half* of the returns have happened: the window should cover nine "
+                    "returns in ten, `share=0.9`.", expected=lambda: _days(0.5)),  # fmt: skip
         ],
         compare=CompareOptions(atol=3, rtol=0),
-        correct_message="A customer silent for longer than this is unusual: nine returns in ten come sooner.",
+        correct_message="A customer silent for longer than this is unusual: nine returns in ten come sooner, "
+        "counting the waits that have not ended yet.",
     ),
     Question(
         "q5",
         "Lapsed share by acquisition channel: a table with one row per `acquisition_channel` and a column "
         "`lapsed_share`: among the customers with at least one completed order, the share whose last "
-        "completed order was more than `window` days (question 4) before the export's last day, 2025-12-31.",
+        "completed order was more than `window` days (question 4, the Kaplan-Meier window) before the export's "
+        "last day, 2025-12-31.",
         expected=_lapsed_share,
         hints=[
             "`co.lapse_status(crm.orders, window, end='2025-12-31')` gives each customer's days since their "
@@ -305,11 +331,14 @@ QUESTIONS = [
     ),
     Reflection(
         "q6",
-        "A colleague wants a 30-day lapse window for the monthly churn report, 'to react fast'. In two or "
-        "three sentences: what would the report show, and what would you propose?",
+        "A colleague wants a 30-day lapse window for the monthly churn report, 'to react fast'; another proposes "
+        "the 90th percentile of the gaps between orders. In two or three sentences: what would each report show, "
+        "and what would you propose?",
         solution="With 30 days most customers would count as churned every month, and most of them would come "
-        "back: the report would be full of false churns (the 30-day row of churn_by_window). Use the gap "
-        "distribution: a window near the 90th percentile of the gaps for the churn report, and, if speed "
-        "matters, a shorter 'at risk' warning that triggers a reminder rather than a churn count.",
+        "back: the report would be full of false churns (the 30-day row of churn_by_window). The 90th percentile "
+        "of the closed gaps is too short as well: it leaves out the open gaps and the one-time buyers, and long "
+        "waits have had less time to end. Read the window from the time to the next purchase with the open gaps "
+        "censored (Kaplan-Meier, survival_lapse_window), and if speed matters, add a shorter 'at risk' warning "
+        "that triggers a reminder rather than a churn count.",
     ),
 ]
