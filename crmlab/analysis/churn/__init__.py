@@ -18,9 +18,12 @@ the customer's reasons. The steps, one module each:
 4. :mod:`.evaluate`: :func:`gains_table`, :func:`lift_at`, :func:`reliability_table` and
    :func:`brier_difference` (is one model's calibration really better, or noise?);
 5. :mod:`.reasons`: :func:`driver_contributions` and :func:`at_risk_list`, the customers
-   to call, with the reasons behind each score (money in the data's currency).
+   to call, with the reasons behind each score (money in the data's currency);
+6. :mod:`.contractual`: where a contract makes churn an observed cancellation,
+   :func:`tenure_survival` (Kaplan-Meier retention by group) and :func:`retention_at`.
 """
 
+from .contractual import retention_at, tenure_survival
 from .evaluate import brier_difference, gains_table, lift_at, reliability_table
 from .features import AS_OF_RISKS, FEATURES, churn_dataset, churn_features, churn_labels, time_split
 from .leaks import overwrite_field, overwrite_leak
@@ -52,5 +55,7 @@ __all__ = [
     "overwrite_leak",
     "planted_drivers",
     "reliability_table",
+    "retention_at",
+    "tenure_survival",
     "time_split",
 ]

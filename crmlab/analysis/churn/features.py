@@ -249,8 +249,8 @@ def churn_dataset(
     >>> from crmlab.datasets import load_crm
     >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
     >>> data = churn_dataset(crm, "2024-12-31", stable_fields=["consent_email", "segment"])
-    >>> data.shape, round(float(data["churned"].mean()), 3)
-    ((1623, 11), 0.296)
+    >>> data.shape[1], data["churned"].dtype.name, data.attrs["left_out"]
+    (11, 'bool', [])
     """
     features = churn_features(crm, cutoff, active_days, stable_fields=stable_fields, conventions=conventions)
     orders = require_tables(crm, ["orders"], NEEDED)["orders"]
