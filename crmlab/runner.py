@@ -49,6 +49,8 @@ __all__ = [
 MODES = ("lesson", "solution", "learner")
 _STILL_RUNNING = "cell {cell} was still running"
 DEFAULT_TIMEOUT = 600.0
+_KERNEL_STARTS = 3  # attempts to start a kernel that dies before it answers (see _execute)
+_NO_KERNEL_INFO = "Kernel died before replying to kernel_info"
 """Seconds a whole notebook may run before it is stopped (``crmlab run --timeout``)."""
 
 
@@ -297,11 +299,20 @@ def _execute(job: Job, source: Path, output: Path, parameters: dict | None, html
         _mode_env(job.mode, progress_dir), drop=["MPLBACKEND"]  # Agg would silently drop every figure
     ):
         try:
-            pm.execute_notebook(
-                str(source), str(output), parameters=parameters or {}, cwd=str(source.parent),
-                progress_bar=False, log_output=False, kernel_name="python3", execution_timeout=timeout,
-                kernel_manager_class=kernel_manager_class(),
-            )
+            for attempt in range(_KERNEL_STARTS):
+                try:
+                    pm.execute_notebook(
+                        str(source), str(output), parameters=parameters or {}, cwd=str(source.parent),
+                        progress_bar=False, log_output=False, kernel_name="python3", execution_timeout=timeout,
+                        kernel_manager_class=kernel_manager_class(),
+                    )
+                    break
+                except RuntimeError as err:
+                    # A kernel that dies before its first reply ran no cell of the notebook: most often two
+                    # kernels started at once picked the same free port (jupyter_client chooses ports before
+                    # the kernel binds them). Start another; a kernel that cannot start at all fails again.
+                    if _NO_KERNEL_INFO not in str(err) or attempt == _KERNEL_STARTS - 1:
+                        raise
         except pm.PapermillExecutionError as err:
             error = "" if err.ename == "SystemExit" else f"cell {err.exec_count}: {err.ename}: {err.evalue}"
         except CellTimeoutError:

@@ -459,3 +459,39 @@ def test_cli_progress_and_release_parse_their_own_options(capsys, tmp_path):
     assert "No progress recorded yet." in capsys.readouterr().out
     assert main(["release", "--check"]) == 0
     assert "Student copies are up to date." in capsys.readouterr().out
+
+
+# --- a kernel that dies before it answers ----------------------------------------------------------------------------
+
+
+def _dies_at_start(times: int):
+    """papermill's execute_notebook whose first ``times`` kernels die before replying, as jupyter_client reports it."""
+    import papermill
+
+    real, calls = papermill.execute_notebook, []
+
+    def execute(*args, **kwargs):
+        calls.append(1)
+        if len(calls) <= times:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        return real(*args, **kwargs)
+
+    return execute, calls
+
+
+def test_a_kernel_that_dies_before_answering_is_started_again(tmp_path, monkeypatch):
+    notebook = _write(tmp_path / "nb", "00_ok.ipynb", "print('ran')")
+    execute, calls = _dies_at_start(times=1)
+    monkeypatch.setattr("papermill.execute_notebook", execute)
+    result = run_notebook(notebook, tmp_path / "out", cwd=tmp_path)
+    assert (result.ok, len(calls)) == (True, 2)
+    assert "ran" in result.output.read_text()
+
+
+def test_a_kernel_that_never_starts_fails_with_jupyters_message(tmp_path, monkeypatch):
+    notebook = _write(tmp_path / "nb", "00_ok.ipynb", "print('ran')")
+    execute, calls = _dies_at_start(times=99)
+    monkeypatch.setattr("papermill.execute_notebook", execute)
+    result = run_notebook(notebook, tmp_path / "out", cwd=tmp_path)
+    assert len(calls) == 3 and not result.ok
+    assert result.error == "RuntimeError: Kernel died before replying to kernel_info"
