@@ -304,6 +304,10 @@ def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, la
             wanted = counts[lid] + done[lid]
             # Generous: on a loaded machine (CI installing beside it) a round trip has taken over 10 s.
             _poll(lambda lid=lid, wanted=wanted: len(_progress_lines(progress_dir, lid)) >= wanted, True, seconds=45)
+            # And for its verdict to be drawn: the answer is logged before the page shows it, and the redraw
+            # moves what is around it.
+            verdict = f"{quiz.id} · {quiz.evaluate(list(quiz.options)[k]).headline}"
+            _poll(lambda i=i: forms.nth(i).evaluate(_FEEDBACK_HEADLINE), verdict, seconds=45)
         recorded = _new_lines(progress_dir, counts, Counter(lid for _, lid, _ in active))
         expected = {}
         for i, lid, quiz in active:
