@@ -85,6 +85,9 @@ class Feedback:
         A few rows of the learner's answer that differ, already rendered as text.
     question : str
         The question id, e.g. ``"q1"``.
+    rubric : tuple of str
+        For a reflection the learner has answered: what a good answer does, shown
+        under the message so the learner can judge their own text.
 
     Examples
     --------
@@ -102,6 +105,7 @@ class Feedback:
     checks: tuple[Check, ...] = ()
     rows: str = ""
     question: str = ""
+    rubric: tuple[str, ...] = ()
 
     @property
     def passed(self) -> bool:
@@ -127,6 +131,9 @@ class Feedback:
             lines.append(f"{self.summary()}: " + "; ".join(str(c) for c in self.checks))
         if self.rows:
             lines.append(self.rows)
+        if self.rubric:
+            lines.append(_RUBRIC_TITLE)
+            lines.extend(f"- {item}" for item in self.rubric)
         return "\n".join(lines)
 
     __repr__ = __str__
@@ -155,8 +162,17 @@ class Feedback:
             )
         if self.rows:
             parts.append(f'<pre style="margin:0.3em 0">{html.escape(self.rows)}</pre>')
+        if self.rubric:
+            items = "".join(f"<li>{_inline_code(item)}</li>" for item in self.rubric)
+            parts.append(
+                f'<div class="crmlab-rubric" style="margin-top:0.4em"><b>{html.escape(_RUBRIC_TITLE)}</b>'
+                f'<ul style="margin:0.2em 0">{items}</ul></div>'
+            )
         parts.append("</div>")
         return "".join(parts)
+
+
+_RUBRIC_TITLE = "Rubric, a good answer:"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ import numbers
 import types
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -314,16 +314,40 @@ class Question:
 
 @dataclass
 class Reflection(Question):
-    """A free-text question: the answer is recorded, not checked.
+    """A free-text question: the answer is recorded, not checked, then judged by the learner.
+
+    Parameters
+    ----------
+    rubric : sequence of str
+        What a good answer does, one point per item ("Names the planted cause."). The
+        learner sees it only after writing an answer, with the feedback, to judge their
+        own text; it is course text, not a secret, and it is not recorded.
+    **kwargs
+        As for :class:`Question` (``id``, ``prompt``, ``hints``, ``solution``...).
 
     Examples
     --------
-    >>> r = Reflection("q9", "Why might recent customers matter more?", solution="...")
-    >>> r.evaluate("Because they are still active.").status.value
-    'unchecked'
+    >>> r = Reflection("q9", "Why might recent customers matter more?", solution="...",
+    ...                rubric=["Says recent buyers are likelier to buy again."])
+    >>> fb = r.evaluate("Because they are still active.")
+    >>> fb.status.value, fb.rubric
+    ('unchecked', ('Says recent buyers are likelier to buy again.',))
+    >>> r.evaluate("").rubric  # nothing written yet: no rubric
+    ()
     """
 
     expected: None = None
+    rubric: Sequence[str] = ()
+
+    def _reflect(self, answer: Any) -> Feedback:
+        feedback = super()._reflect(answer)
+        if feedback.status is not Status.UNCHECKED or not self.rubric:
+            return feedback
+        message = (
+            "Your answer is recorded. Judge it against the rubric below, then read the discussion: "
+            f"`ex.{self.id}.solution()`."
+        )
+        return replace(feedback, message=message, rubric=tuple(str(item) for item in self.rubric))
 
 
 class _Missing:

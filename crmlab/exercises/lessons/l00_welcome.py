@@ -155,5 +155,10 @@ QUESTIONS = [
         "and for which pandas?",
         solution="SQL reads well for joining, filtering and aggregating tables, the way BI tools "
         "talk to a warehouse; pandas is handy for what follows: reshaping, charts and models.",
+        rubric=[
+            "Names a step for SQL: joining, filtering or aggregating tables (where the data live, as BI tools do).",
+            "Names a step for pandas: reshaping, a chart or a model on the result.",
+            "Gives a reason for each choice, not only a preference.",
+        ],
     ),
 ]

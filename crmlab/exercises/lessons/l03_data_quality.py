@@ -312,5 +312,11 @@ QUESTIONS = [
         "with its own attributes, because its id is the one other systems have used longest. Filling a "
         "gap from the duplicate (coalescing) is tempting, but the duplicate's values are often the "
         "variants (a +tag, upper case); take them only after a check, and log every value you take.",
+        rubric=[
+            "States a fixed, written rule for which record survives (e.g. the one created first) and why.",
+            "Says what happens to the duplicate's id: it maps to the survivor, so no order or ticket is lost.",
+            "Treats a differing attribute with care: taken from the duplicate only after a check, never silently.",
+            "Keeps a log of the merge so it can be repeated or undone.",
+        ],
     ),
 ]

@@ -255,5 +255,10 @@ QUESTIONS = [
         solution="Store shoppers: 'Shop-floor regulars'. They place over 80% of their orders in a store, so an "
         "e-mail coupon for the web shop misses them: invite them by text message to an in-store event or a "
         "store-only offer on accessories for the devices they bought.",
+        rubric=[
+            "The name describes the cluster's behaviour (what, how often, where they buy), not a number.",
+            "The channel follows from the data: where the cluster's customers place their orders.",
+            "The offer fits what they buy (or do not buy yet), with a reason from the cluster's profile.",
+        ],
     ),
 ]

@@ -356,5 +356,10 @@ QUESTIONS = [
         "priority rule, and staff it at the hours e-mails arrive. Run the monitor every hour: the number of "
         "breached and at-risk e-mail tickets (and the SLA compliance of mail) should fall within weeks; if "
         "it does not, look at which agents hold the open breaches.",
+        rubric=[
+            "Proposes a concrete change to how e-mails are handled (queue, priority, acknowledgement, staffing hours).",
+            "Uses the monitor with a number to watch: breached or at-risk e-mail tickets, or mail's SLA compliance.",
+            "Says how often to look and what result would show the change worked (or what to do if it did not).",
+        ],
     ),
 ]

@@ -282,5 +282,11 @@ QUESTIONS = [
         "rep who closes fast has fewer stale records to fill in. To find out, run an experiment: make the "
         "required fields easier to fill (or coach data entry) for a random half of the reps, and compare the "
         "change in their cycles with the other half's.",
+        rubric=[
+            "Names a third factor that could drive both (the rep's organisation or experience, easier accounts).",
+            "Or names reverse causation: a fast close leaves fewer stale fields to fill in.",
+            "Proposes a way to find out that rules these out: a randomised test over reps (lesson 09), "
+            "not a bigger correlation.",
+        ],
     ),
 ]
