@@ -137,7 +137,7 @@ def test_solution_variants_pass(ex, lines, caravan):
         ("q4", lambda li, ca: _auc(ca, on="train"), "training customers"),
         ("q4", lambda li, ca: _auc(ca, column=0), "below 0.5"),
         ("q4", lambda li, ca: _auc(ca, hard=True), "yes/no predictions"),
-        ("q5", lambda li, ca: int(_profit(ca)[1].argmax() + 1), "highest response rate"),
+        ("q5", lambda li, ca: int(_profit(ca)[1].argmax() + 1), "highest share of holders per letter"),
         ("q5", lambda li, ca: _depth(ca) - 1, "One short"),
         ("q5", lambda li, ca: len(ca[4]), "Mailing everyone"),
         ("q5", lambda li, ca: int((ca[0].predict_proba(ca[2])[:, 1] > 5 / 60).sum()), "break-even"),

@@ -58,3 +58,32 @@ def test_the_old_wording_is_caught(tmp_path):
                                       "Measure the response rate with a randomised holdout."])
 def test_allowed_mentions_of_response(sentence):
     assert misnamed([sentence]) == []
+
+
+def _sentences(text: str) -> list[str]:
+    return [s.strip() for s in re.split(r"(?<=[.:;?])\s+|\n-", text) if s.strip()]
+
+
+def exercise_caravan_text() -> list[str]:
+    """What the exercises say about Caravan: q4, q5 and their quizzes, and the notebook's Caravan cells."""
+    from crmlab.exercises import lesson
+
+    ex = lesson("12_cross_selling")
+    parts = []
+    for qid in ("q4", "q5"):
+        q = ex.items[[i.id for i in ex.items].index(qid)]
+        parts += [q.prompt, *q.hints, q.correct_message, *(m.message for m in q.mistakes)]
+    for qid in ("q6", "q8"):
+        quiz = ex.items[[i.id for i in ex.items].index(qid)]
+        parts += [quiz.prompt, quiz.explanation, *quiz.options.values(), *quiz.why.values()]
+    source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "12_cross_selling_exercises.ipynb"
+    cells = nbformat.read(source, as_version=4).cells
+    parts += [c.source for c in cells if c.cell_type == "markdown" and ("Caravan" in c.source or "proba" in c.source)]
+    return [s for part in parts for s in _sentences(part)]
+
+
+def test_the_exercises_call_caravan_holders_not_buyers_or_responders():
+    sentences = exercise_caravan_text()
+    assert misnamed(sentences) == []
+    text = " ".join(sentences)
+    assert "propensity" in text and "what-if" in text and "randomised holdout" in text

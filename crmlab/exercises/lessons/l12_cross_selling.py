@@ -2,7 +2,9 @@
 
 Expected values are computed on the first check with :mod:`crmlab.analysis.crosssell`
 (the course's CRM and the real Caravan data), never typed in; each known mistake is
-computed the wrong way.
+computed the wrong way. Caravan's ``Purchase`` records *holding* a policy, so its model is a
+propensity model (who holds it, or looks like those who do), never a response model: q5's
+mailing is the lesson's what-if, and only a randomised holdout measures what a letter sells.
 """
 
 from functools import cache
@@ -209,11 +211,12 @@ QUESTIONS = [
     ),
     Question(
         "q4",
-        "The AUC of `model` (logistic, fitted on the Caravan training customers) on the TEST customers.",
+        "The AUC of `model` (a logistic propensity model, fitted on the Caravan training customers) on the "
+        "TEST customers: how well it ranks the holders of a caravan policy above the others.",
         expected=lambda: _auc(),
         hints=[
-            "AUC needs a score for each test customer: the probability of buying.",
-            "`model.predict_proba(X_test)[:, 1]` is the probability of the class 1 (a buyer).",
+            "AUC needs a score for each test customer: the model's probability that they hold a policy.",
+            "`model.predict_proba(X_test)[:, 1]` is the probability of the class 1 (a holder).",
             "`roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])`",
         ],
         solution="auc = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])",
@@ -221,10 +224,10 @@ QUESTIONS = [
             Mistake("That is the AUC on the training customers, whose answers the model has seen: it flatters the "
                     "model. Use `X_test` and `y_test`.",
                     expected=lambda: _auc(on="train")),  # fmt: skip
-            Mistake("Your AUC is below 0.5: you scored with the probability of NOT buying (column 0), which ranks "
+            Mistake("Your AUC is below 0.5: you scored with the probability of NOT holding (column 0), which ranks "
                     "the list upside down. Take column 1: `predict_proba(X_test)[:, 1]`.",
                     expected=lambda: _auc(column=0)),  # fmt: skip
-            Mistake("You ranked with yes/no predictions (`model.predict`). With 6% buyers they are almost all 'no', "
+            Mistake("You ranked with yes/no predictions (`model.predict`). With 6% holders they are almost all 'no', "
                     "so the ranking is lost. Use the probabilities: `predict_proba(X_test)[:, 1]`.",
                     expected=lambda: _auc(hard=True)),  # fmt: skip
         ],
@@ -232,30 +235,35 @@ QUESTIONS = [
     ),
     Question(
         "q5",
-        f"Mail the test customers from the highest `proba` down. A letter costs €{LETTER_COST}; each buyer brings "
-        f"€{MARGIN} of margin. How many customers should be mailed for the highest profit?",
+        f"The lesson's what-if: suppose a letter sells a policy to exactly the holders it reaches (€{MARGIN} of "
+        f"margin each) and costs €{LETTER_COST}. Mailing the test customers from the highest `proba` down, how "
+        "many should be mailed for the highest what-if profit? (`Purchase` records holding a policy, not "
+        "answering a letter: only a randomised holdout can say what a letter really sells.)",
         expected=_best_depth,
         hints=[
-            "Sort the test customers by `proba`, highest first, and count the buyers cumulatively.",
-            f"Profit after mailing the first k customers: {MARGIN} x buyers so far - {LETTER_COST} x k.",
+            "Sort the test customers by `proba`, highest first, and count the holders cumulatively.",
+            f"What-if profit after mailing the first k customers: {MARGIN} x holders so far - {LETTER_COST} x k.",
             "With a NumPy array of profits, the best k is `profit.argmax() + 1` (positions count from 0).",
         ],
         solution="ranked = y_test.to_numpy()[np.argsort(-proba, kind='stable')]\n"
         f"profit = {MARGIN} * ranked.cumsum() - {LETTER_COST} * np.arange(1, len(ranked) + 1)\n"
         "depth = profit.argmax() + 1",
         mistakes=[
-            Mistake("That depth has the highest response rate, not the highest profit. The first letters respond "
-                    "best, but the letters after them still earn more than they cost: maximise the profit.",
+            Mistake("That depth has the highest share of holders per letter, not the highest profit. The top of "
+                    "the list holds the most holders per letter, but in the what-if the letters after it still "
+                    "earn more than they cost: maximise the profit.",
                     expected=lambda: int(_profit()["response_rate"].idxmax())),  # fmt: skip
             Mistake("One short: the position of the maximum counts from 0, the number of customers from 1. Add 1.",
                     expected=lambda: _best_depth() - 1),  # fmt: skip
-            Mistake("Mailing everyone loses money: most letters go to customers who will not buy.",
+            Mistake("Mailing everyone loses money, even in the what-if: most letters go to customers who do not "
+                    "hold the policy and look nothing like those who do.",
                     expected=lambda: len(_profit())),  # fmt: skip
             Mistake("That is the number of customers whose probability beats the break-even (cost / margin): the "
-                    "rule for a new list. Here the outcomes are known: find the depth where the profit peaks.",
+                    "what-if's rule for a new list. Here the holders are known: find the depth where the profit "
+                    "peaks.",
                     when=shown_by(lambda a: a == _above_break_even() != _best_depth(),
                                   example=_above_break_even)),  # fmt: skip
-            Mistake("You sorted the customers from the lowest probability up: mail the likeliest buyers first "
+            Mistake("You sorted the customers from the lowest probability up: mail the likeliest holders first "
                     "(sort with `-proba`, or `ascending=False`).",
                     expected=_depth_sorted_ascending),  # fmt: skip
         ],
@@ -269,5 +277,11 @@ QUESTIONS = [
         "laptop, so Software -> Laptops has a high confidence, but a customer who bought software alone probably "
         "owns a laptop already. Ask the sales reps, and test the offer: send it to a random half of those customers "
         "and compare purchases with the other half (lesson 09) before rolling it out.",
+        rubric=[
+            "Does not send the offers blindly: a rule describes baskets, it does not say the offer will sell.",
+            "Notices the direction: software bought without a laptop suggests the customer owns one already.",
+            "Proposes a check before rolling out: ask the sales reps, and test the offer on a random half of "
+            "those customers against the other half (lesson 09).",
+        ],
     ),
 ]
