@@ -11,7 +11,7 @@ from crmlab.datasets import load_cdnow
 from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
-CHECKED = ["q1", "q2", "q3", "q4", "q5"]
+CHECKED = ["q1", "q2", "q3", "q4", "q5"]  # q10 has its own tests below
 
 
 @pytest.fixture
@@ -218,3 +218,56 @@ def test_hints_get_more_specific_and_solution_is_recorded(ex):
 def test_reflection_is_recorded_unchecked(ex):
     feedback = ex.q7.check("Support calls the customer and fixes the ticket.")
     assert feedback.status is Status.UNCHECKED
+
+
+# ---------------------------------------------------------------- q10: contractual churn on the telco data
+
+
+@pytest.fixture(scope="module")
+def telco():
+    from crmlab.datasets import load_telco_churn
+
+    return load_telco_churn()
+
+
+def _km_by_hand(telco, payment="Electronic check", months=24):
+    """Kaplan-Meier in plain pandas: the product over tenures up to ``months`` of 1 - cancellations / still there."""
+    part = telco[telco["payment_method"] == payment]
+    retained = 1.0
+    for tenure in sorted(part.loc[part["churn"] == "Yes", "tenure"].unique()):
+        if tenure > months:
+            break
+        at_risk = (part["tenure"] >= tenure).sum()
+        left = ((part["tenure"] == tenure) & (part["churn"] == "Yes")).sum()
+        retained *= 1 - left / at_risk
+    return retained
+
+
+def test_q10_right_answer_is_kaplan_meier_by_hand(ex, telco):
+    right = _km_by_hand(telco)
+    assert 0.55 < right < 0.7
+    assert ex.q10.check(right).status is Status.CORRECT
+    curves = churn.tenure_survival(telco, "payment_method")
+    assert ex.q10.check(churn.retention_at(curves, [24]).loc["Electronic check", 24]).status is Status.CORRECT
+
+
+def test_q10_is_not_the_lessons_answer(ex, telco):
+    """The lesson reads retention by contract at 12, 24, 48 and 72 months: none of its numbers answers q10."""
+    lesson_table = churn.retention_at(churn.tenure_survival(telco, "contract"), [12, 24, 48, 72])
+    for value in lesson_table.to_numpy().ravel():
+        assert ex.q10.check(float(value)).status is Status.INCORRECT
+
+
+@pytest.mark.parametrize(("wrong", "message"), [
+    (lambda t, e: (e["churn"] == "No").mean(), "ignores time"),
+    (lambda t, e: (e["tenure"] > 24).mean(), "counts everyone who joined less than 24 months ago as gone"),
+    (lambda t, e: (e.loc[e["churn"] == "Yes", "tenure"] > 24).mean(), "kept only the customers who cancelled"),
+    (lambda t, e: 1 - _km_by_hand(t), "(1 - retention)"),
+    (lambda t, e: churn.retention_at(churn.tenure_survival(t, None), [24]).iloc[0, 0], "all customers together"),
+    (lambda t, e: _km_by_hand(t, "Mailed check"), "not the Kaplan-Meier retention of these customers"),
+])  # fmt: skip
+def test_q10_known_mistakes(ex, telco, wrong, message):
+    paying = telco[telco["payment_method"] == "Electronic check"]
+    feedback = ex.q10.check(float(wrong(telco, paying)))
+    assert feedback.status is Status.INCORRECT
+    assert message in feedback.message, feedback.message

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis import churn, clv
-from crmlab.datasets import load_cdnow, load_crm
+from crmlab.datasets import load_cdnow, load_crm, load_telco_churn
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
@@ -25,6 +25,8 @@ STABLE = ["consent_email", "segment"]
 _NUMBER = CompareOptions(rtol=1e-3)
 _SERIES = CompareOptions(rtol=1e-6, atol=0.005)
 _TEXT = CompareOptions(ignore_text_case=True)
+PAYMENT = "Electronic check"  # the lesson's optional part groups by contract; q10 by payment method
+MONTHS = 24
 
 
 # ---------------------------------------------------------------- q1, q2: BG/NBD on CDNOW
@@ -194,6 +196,24 @@ def _not_a_driver(answer) -> bool:
     return any(_is(answer, name) for name in others)
 
 
+# ---------------------------------------------------------------- q10: contractual churn (telco)
+
+
+@cache
+def _telco() -> pd.DataFrame:
+    return load_telco_churn()
+
+
+def _retained(group: str | None = "payment_method", months: int = MONTHS) -> float:
+    table = churn.retention_at(churn.tenure_survival(_telco(), group), [months])
+    return float(table.iloc[0, 0] if group is None else table.loc[PAYMENT, months])
+
+
+def _paying() -> pd.DataFrame:
+    telco = _telco()
+    return telco[telco["payment_method"] == PAYMENT]
+
+
 QUESTIONS = [
     Question(
         "q1",
@@ -350,6 +370,48 @@ QUESTIONS = [
         ],
         compare=_TEXT,
         correct_message="Bad service is the strongest driver: alerts on SLA breaches are churn alerts.",
+    ),
+    Question(
+        "q10",
+        f"Contractual churn on the (fictional) telco data: what share of the customers paying by "
+        f"'{PAYMENT}' are still customers after {MONTHS} months, by the Kaplan-Meier estimate "
+        "(customers still there censored)?",
+        expected=lambda: _retained(),
+        hints=[
+            "`churn.tenure_survival(telco, group)` gives one retention curve per value of `group`.",
+            "Group by the payment method, not the contract; then read the curve at 24 months.",
+            f"`churn.retention_at(churn.tenure_survival(telco, 'payment_method'), [{MONTHS}])"
+            f".loc['{PAYMENT}', {MONTHS}]`",
+        ],
+        solution="curves = churn.tenure_survival(telco, 'payment_method')\n"
+        f"retained_24 = churn.retention_at(curves, [{MONTHS}]).loc['{PAYMENT}', {MONTHS}]",
+        mistakes=[
+            Mistake("That is the share of these customers who never cancelled, whatever their tenure: it ignores "
+                    "time. Someone who joined last month and is still there has not proved anything yet. "
+                    "Read the Kaplan-Meier curve at 24 months instead.",
+                    expected=lambda: float((_paying()["churn"] == "No").mean())),  # fmt: skip
+            Mistake("That is the share of these customers with a tenure above 24 months: it counts everyone who "
+                    "joined less than 24 months ago as gone, though most are still customers (censored). "
+                    "Kaplan-Meier counts them while they are observed.",
+                    expected=lambda: float((_paying()["tenure"] > MONTHS).mean())),  # fmt: skip
+            Mistake("You kept only the customers who cancelled: the ones still there were dropped, so everyone in "
+                    "your sample has left by definition. Keep them, censored: `tenure_survival` does that.",
+                    expected=lambda: float((_paying().query("churn == 'Yes'")["tenure"] > MONTHS).mean())),
+            Mistake("That is the share who had *left* by 24 months (1 - retention). The question asks who is still "
+                    "a customer.",
+                    expected=lambda: 1 - _retained()),  # fmt: skip
+            Mistake("That is the retention of all customers together. Group the curves by `payment_method` and "
+                    f"read the row '{PAYMENT}'.",
+                    expected=lambda: _retained(None)),  # fmt: skip
+            Mistake("A share between 0 and 1, but not the Kaplan-Meier retention of these customers at 24 months: "
+                    "group the curves by `payment_method` (not the contract), keep every customer (those still "
+                    "there are censored, not dropped) and read the curve at 24 months.",
+                    when=shown_by(_is_probability, example=lambda: float(churn.retention_at(
+                        churn.tenure_survival(_telco(), "contract"), [MONTHS]).loc["Month-to-month", MONTHS]))),
+        ],
+        compare=_NUMBER,
+        correct_message="Over a third of electronic-check payers are gone within two years; automatic payers stay "
+        "far longer (an association: who chooses which way to pay is not random).",
     ),
     Reflection(
         "q7",
