@@ -134,8 +134,11 @@ def test_self_selected_newsletter_shows_a_spurious_gap(big_crm):
 
 
 def test_seasonality(big_crm):
-    month = big_crm.orders["ordered_at"].dt.tz_convert("Asia/Tehran").dt.month
-    counts = month[big_crm.orders["ordered_at"].dt.year.isin([2024, 2025])].value_counts()
+    c = big_crm.campaign_contacts
+    offer = c.loc[c["campaign_id"] == big_crm.truth["upgrade_campaign_id"], "order_id"].dropna()
+    orders = big_crm.orders[~big_crm.orders["order_id"].isin(offer)]  # the October offer's extra orders
+    month = orders["ordered_at"].dt.tz_convert("Asia/Tehran").dt.month
+    counts = month[orders["ordered_at"].dt.year.isin([2024, 2025])].value_counts()
     season = PLANTED.month_seasonality
     # neighbouring months, so that the growth of the customer base hardly matters
     assert counts[12] / counts[11] == pytest.approx(season[11] / season[10] * 31 / 30, rel=0.08)
@@ -387,3 +390,82 @@ def test_the_bytes_per_customer_estimate_covers_a_measured_peak():
 
     measured = float(done.stdout)
     assert 3_000 < measured <= synthetic.BYTES_PER_CUSTOMER
+
+
+# ---------------------------------------------------------------- launches, holdout, uplift, e-mails
+
+EMAIL_RULE = r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}"  # name@domain.tld, written here independently of crmlab
+
+
+def _local_day(at):
+    return at.dt.tz_convert("Asia/Tehran").dt.tz_localize(None).dt.normalize()
+
+
+def test_nothing_sells_before_its_launch(crm):
+    lines = crm.order_lines.merge(crm.orders[["order_id", "ordered_at"]]).merge(crm.products)
+    assert (_local_day(lines["ordered_at"]) >= lines["launched_on"]).all()
+    start = _local_day(crm.orders["ordered_at"]).min()
+    inside = crm.products[crm.products["launched_on"] > start]
+    assert sorted(inside["product_id"]) == sorted(crm.truth["launches"].values())
+    assert inside["name"].tolist() == list(PLANTED.launches)
+
+
+def test_launches_take_their_planted_share_of_the_category(big_crm):
+    """Plateau share of each launch's category lines (days 120+ after launch) against the planted peak."""
+    lines = big_crm.order_lines.merge(big_crm.orders[["order_id", "ordered_at"]]).merge(big_crm.products,
+                                                                                        on="product_id")
+    for name, spec in PLANTED.launches.items():
+        product = big_crm.products.set_index("name").loc[name]
+        mine = lines[lines["category_id"] == product["category_id"]]
+        days = (_local_day(mine["ordered_at"]) - product["launched_on"]).dt.days
+        plateau = mine[days >= 120]
+        share = (plateau["product_id"] == product["product_id"]).mean()
+        expected = spec["peak_share"] * (1 - np.exp(-120 / spec["ramp_days"]))
+        assert expected - 0.02 < share < spec["peak_share"] + 0.02, (name, share)
+        early = mine[(days >= 0) & (days < 7)]
+        assert (early["product_id"] == product["product_id"]).mean() < share  # a ramp, not a step
+
+
+def test_the_newsletter_members_were_held_out_at_random(big_crm):
+    c = big_crm.campaign_contacts
+    loyal = c[c["campaign_id"] == big_crm.truth["loyalty_campaign_id"]]
+    members = loyal[loyal["group"] != "not_opted_in"]
+    held = members["group"] == "held_out"
+    assert abs(held.mean() - PLANTED.loyalty_holdout_share) < 0.04
+    assert members.loc[held, "contacted_at"].isna().all() and members.loc[~held, "contacted_at"].notna().all()
+    rates = members.groupby("group")["responded"].mean()
+    assert abs(rates["opted_in"] - rates["held_out"] - PLANTED.loyalty_true_effect) < 0.05
+    coded = big_crm.orders.set_index("order_id")["campaign_id"].reindex(members["order_id"].dropna())
+    assert coded.notna().sum() == (members["responded"] & ~held).sum()  # held-out orders carry no campaign code
+
+
+def test_the_upgrade_offer_plants_four_kinds_of_customer(big_crm):
+    """Response rate per planted kind and group, recomputed with plain pandas, against PLANTED.uplift_types."""
+    c = big_crm.campaign_contacts
+    offer = c[c["campaign_id"] == big_crm.truth["upgrade_campaign_id"]]
+    kinds = big_crm.truth["upgrade_kinds"]
+    kind = pd.Series({i: k for k, ids in kinds.items() for i in ids})
+    assert sorted(kind.index) == sorted(offer["customer_id"])
+    cells = offer.groupby([offer["customer_id"].map(kind), "group"])["responded"]
+    rates, sizes = cells.mean(), cells.size()
+    for name, (control, treatment) in PLANTED.uplift_types.items():
+        for group, p in [("control", control), ("treatment", treatment)]:
+            three_se = 3 * np.sqrt(p * (1 - p) / sizes[name, group])
+            assert rates[name, group] == pytest.approx(p, abs=three_se), (name, group)
+    recent = offer["customer_id"].map(
+        big_crm.customers.set_index("customer_id")["signup_date"]) > pd.Timestamp("2025-10-01") - pd.Timedelta(
+        days=540)  # fmt: skip
+    assert (offer["customer_id"].map(kind)[recent.to_numpy()] == "persuadable").mean() > 0.5
+    consent = offer["customer_id"].map(big_crm.customers.set_index("customer_id")["consent_email"])
+    assert (offer["customer_id"].map(kind)[~consent.to_numpy()] == "sleeping_dog").mean() > 0.6
+
+
+def test_the_raw_export_has_the_planted_malformed_emails(crm):
+    bad = pd.Series(crm.truth["malformed_emails"]).rename(index=int)
+    assert len(bad) == round(3000 * PLANTED.n_malformed_emails / 1000) == 18
+    raw = crm.raw_customers.set_index("customer_id")["email"]
+    assert (raw.loc[bad.index] == bad).all()
+    fails = ~raw.dropna().str.fullmatch(EMAIL_RULE)
+    assert sorted(fails[fails].index) == sorted(bad.index)  # the rule finds them all, and nothing else
+    clean = crm.customers.set_index("customer_id")["email"].loc[bad.index]
+    assert clean.str.fullmatch(EMAIL_RULE).all()  # the clean table keeps the real address

@@ -49,8 +49,8 @@ Two layers:
 * the **raw export** (`raw_customers`, `raw_orders`, `raw_tickets`): the same data as
   the CRM exported it, with duplicate customers, test records and messy values, for
   the data-quality lesson. Cleaning it correctly gives back the clean orders and tickets,
-  and the clean customers except for what the export lost (some e-mails are missing,
-  some birth years impossible): cleaning can only empty those values, not recover them.
+  and the clean customers except for what the export lost (some e-mails are missing or
+  mistyped, some birth years impossible): cleaning cannot recover those values.
 
 """
 
@@ -65,6 +65,9 @@ noise, so checks use tolerances.
 |---|---|---|
 | randomised campaign uplift | +{uplift_points:g} percentage points on a {base:.0%} base response rate; {split} | `campaign_contacts` of campaign {exp_id} (`is_experiment`) |
 | self-selection trap | the loyalty newsletter has **no** effect, yet members respond far more | campaign {loyal_id}, groups `opted_in` / `not_opted_in` |
+| member holdout | {holdout:.0%} of the newsletter's members were held back at random: mailed against held-out members measures its true effect ({loyal_effect:+g}) | campaign {loyal_id}, groups `opted_in` / `held_out` |
+| uplift differs by customer | randomised upgrade offer; response (control, treatment): {kinds} | `campaign_contacts` of campaign {upgrade_id}; kinds per customer in `truth.json` |
+| launches | {launches}; nothing sells before its `launched_on` | `products`, `order_lines` |
 | churn drivers | a ticket that breaches its SLA or scores 1-2 makes {bad:.0%} of customers leave (about 45 days later); hazard ratios: {hazards} | `tickets`, `orders`, `interactions`, `customers` |
 | weak support region | bad service is commoner in the {weak} region | `tickets` joined with `customers.region` |
 | satisfaction drivers | a ticket's score falls by {sat_breach:g} points with an SLA breach and {sat_contact:g} per extra contact | `tickets` |
@@ -76,6 +79,7 @@ noise, so checks use tolerances.
 | late deliveries | far regions (South, East) and the Post carrier deliver late more often | `shipments` |
 | duplicates | {n_dup} duplicate customer records (name and e-mail variants; same phone) | `raw_customers`, with orders and tickets split across both records |
 | test records | {n_test} test customers ("Test", "asdf", example.com) with {n_test_orders} test orders | `raw_customers`, `raw_orders` |
+| malformed e-mails | {n_bad_email} e-mails that break `name@domain.tld` (no dot in the domain, a comma, no ending) | `raw_customers.email` |
 
 """
 
@@ -134,5 +138,14 @@ def render_readme(truth: dict) -> str:
         "n_dup": len(truth["duplicates"]),
         "n_test": len(truth["test_customer_ids"]),
         "n_test_orders": len(truth["test_order_ids"]),
+        "holdout": p.get("loyalty_holdout_share", 0),
+        "loyal_effect": p["loyalty_true_effect"],
+        "kinds": "; ".join(f"{k.replace('_', ' ')}s {r['control']:.0%} / {r['treatment']:.0%}"
+                           for k, r in p.get("uplift_types", {}).items()),  # fmt: skip
+        "upgrade_id": truth.get("upgrade_campaign_id", "-"),
+        "launches": "; ".join(f"{name} ({spec['kind']}, launched {spec['launched_on']}, up to {spec['peak_share']:.0%} "
+                              f"of its category's lines, ramp {spec['ramp_days']} days)"
+                              for name, spec in p.get("launches", {}).items()),  # fmt: skip
+        "n_bad_email": len(truth.get("malformed_emails", {})),
     }
     return _INTRO.format(**values) + _TRUTHS.format(**values) + _REAL + data_dictionary()

@@ -238,7 +238,8 @@ TABLES: dict[str, Table] = {
         (
             ("campaign_id", "int64", "Campaign."),
             ("customer_id", "int64", "Customer."),
-            ("group", "str", "contacted; treatment / control (experiment); opted_in / not_opted_in (self-selected)."),
+            ("group", "str", "contacted; treatment / control (experiment); opted_in / not_opted_in (self-selected); "
+                             "held_out (joined the newsletter, held back at random)."),
             ("contacted_at", TS, "When the message went out (UTC); empty for control and not_opted_in."),
             (
                 "responded", "bool",

@@ -15,6 +15,10 @@ The parts, one question each:
   holdout would read if the treatment did nothing;
 - **power**: how big must the next test be? :func:`sample_size_per_group`,
   :func:`sample_size_table`, :func:`power_curve`, :func:`minimum_detectable_effect`;
+- **targeting**: whom to contact? :class:`TwoModelUplift` predicts each customer's uplift
+  from a randomised campaign (one response model per group), :func:`qini_curve` and
+  :func:`qini_coefficient` judge the ranking, :func:`uplift_by_group` reads the
+  observed uplift within groups (persuadables, sure things, sleeping dogs, lost causes);
 - **launches**: is a new product on track? :func:`launched_products`,
   :func:`launch_phases` and :func:`judge_launches`, a go / continue / stop rule per phase;
 - **charts**: :func:`draw_intervals` and :func:`draw_launch_board`.
@@ -28,12 +32,14 @@ from .frames import campaign_frame, campaign_groups, customer_history
 from .launches import DECISIONS, judge_launches, launch_phases, launched_products
 from .power import minimum_detectable_effect, power_curve, sample_size_per_group, sample_size_table
 from .randomisation import SampleRatioCheck, balance_table, random_split, sample_ratio_test
+from .targeting import TwoModelUplift, qini_coefficient, qini_curve, uplift_by_group
 from .uplift import compare_periods, holdout_gaps, response_rates, uplift_test
 
 __all__ = [
     "DECISIONS",
     "DECISION_COLOURS",
     "SampleRatioCheck",
+    "TwoModelUplift",
     "balance_table",
     "campaign_frame",
     "campaign_groups",
@@ -47,10 +53,13 @@ __all__ = [
     "launched_products",
     "minimum_detectable_effect",
     "power_curve",
+    "qini_coefficient",
+    "qini_curve",
     "random_split",
     "response_rates",
     "sample_ratio_test",
     "sample_size_per_group",
     "sample_size_table",
+    "uplift_by_group",
     "uplift_test",
 ]

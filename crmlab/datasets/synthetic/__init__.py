@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..crm import CRM
-from . import commerce, engagement, fulfilment, marketing, people, pipeline, raw, service
+from . import commerce, engagement, fulfilment, launches, marketing, people, pipeline, raw, service, upgrade
 from .truths import END, PLANTED, START, TIMEZONE
 
 __all__ = ["generate_crm", "PLANTED", "START", "END", "TIMEZONE"]
@@ -185,87 +185,144 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED)
     pop = people.make_population(_rng(seed, "customers"), int(n_customers))
     staff = people.make_staff(_rng(seed, "reps"), int(n_customers))
     t = {"customers": pop.customers, "reps": staff.reps, "channels": engagement.make_channels()}
-    t["categories"], t["products"] = commerce.make_catalogue(_rng(seed, "products"))
+    t["categories"], catalogue = commerce.make_catalogue(_rng(seed, "products"))
+    t["products"] = launches.add_launches(catalogue)
     t["tickets"] = service.make_tickets(_rng(seed, "tickets"), pop, staff)  # first: it ends lifetimes
 
     t["campaigns"] = marketing.make_campaigns()
-    contacts, resp = marketing.make_contacts(_rng(seed, "campaigns"), pop)
-    _add_orders(t, seed, pop, staff, resp, contacts)
+    contacts, resp = marketing.make_contacts(_rng(seed, "campaigns"), pop, _rng(seed, "loyalty_holdout"))
+    n_main = _add_orders(t, seed, pop, staff, catalogue, resp, contacts)
 
-    region = pop.region_idx[t["orders"]["customer_id"].to_numpy() - 1]
-    business = (pop.customers["segment"].to_numpy() != "consumer")[t["orders"]["customer_id"].to_numpy() - 1]
-    t["shipments"] = fulfilment.make_shipments(_rng(seed, "shipments"), t["orders"], region)
-    t["invoices"], t["payments"] = fulfilment.make_invoices(
-        _rng(seed, "invoices"), t["orders"], t["orders"]["total_cents"].to_numpy(), business
-    )
+    orders = t["orders"]
+    main, extra = orders.iloc[:n_main], orders.iloc[n_main:]
+    t["shipments"], t["invoices"], t["payments"] = _fulfilment(_rng(seed, "shipments"), _rng(seed, "invoices"),
+                                                               pop, main)  # fmt: skip
+    more = _fulfilment(_rng(seed, "upgrade_shipments"), _rng(seed, "upgrade_invoices"), pop, extra)
+    _append_fulfilment(t, *more)
     t["orders"] = t["orders"].drop(columns="_day")
     t["interactions"] = engagement.make_interactions(_rng(seed, "interactions"), pop, staff)
     t["web_registrations"] = engagement.make_web_registrations(_rng(seed, "web"), pop)
     t["opportunities"], t["opportunity_stages"] = pipeline.make_opportunities(_rng(seed, "pipeline"), pop, staff)
     t["rep_activity"] = pipeline.make_rep_activity(_rng(seed, "activity"), staff)
-    truth = _add_raw_layer(t, seed)
+    truth = _add_raw_layer(t, seed, n_main)
     truth.update(_truth_counts(t, pop, staff, seed, n_customers))
     from ..schema import apply_schema
 
     return CRM({name: apply_schema(name, df) for name, df in sorted(t.items())}, truth=truth)
 
 
-def _add_orders(t, seed, pop, staff, resp, contacts) -> None:
-    """Regular and campaign orders, their lines and totals; contacts get their order ids."""
+def _fulfilment(ship_rng, invoice_rng, pop, orders):
+    """Shipments, invoices and payments of ``orders``."""
+    owner = orders["customer_id"].to_numpy() - 1
+    business = pop.customers["segment"].to_numpy()[owner] != "consumer"
+    shipments = fulfilment.make_shipments(ship_rng, orders, pop.region_idx[owner])
+    invoices, payments = fulfilment.make_invoices(invoice_rng, orders, orders["total_cents"].to_numpy(), business)
+    return shipments, invoices, payments
+
+
+def _append_fulfilment(t, shipments, invoices, payments) -> None:
+    """Append the upgrade offer's shipments, invoices and payments, numbered after the others."""
+    shipments = shipments.assign(shipment_id=shipments["shipment_id"] + len(t["shipments"]))
+    invoices = invoices.assign(invoice_id=invoices["invoice_id"] + len(t["invoices"]))
+    payments = payments.assign(payment_id=payments["payment_id"] + len(t["payments"]),
+                               invoice_id=payments["invoice_id"] + len(t["invoices"]))  # fmt: skip
+    for name, extra in [("shipments", shipments), ("invoices", invoices), ("payments", payments)]:
+        t[name] = pd.concat([t[name], extra], ignore_index=True)
+
+
+def _make_orders(seed, prefix, pop, staff, catalogue, owner, day, campaign, forced, completed):
+    """Orders (numbered from 1, time order) and their lines; and the order row of each event."""
+    orders = commerce.make_orders(_rng(seed, f"{prefix}orders"), pop, staff, owner, day, campaign, completed)
+    event = orders.pop("_event").to_numpy()
+    business = (pop.customers["segment"].to_numpy() != "consumer")[owner[event]]
+    lines = commerce.make_order_lines(_rng(seed, f"{prefix}order_lines"), orders, catalogue, business,
+                                      forced[event])  # fmt: skip
+    orders["total_cents"] = commerce.order_totals(orders, lines)
+    row_of_event = np.empty(len(event), dtype="int64")
+    row_of_event[event] = np.arange(len(event))
+    return orders, lines, row_of_event
+
+
+def _add_orders(t, seed, pop, staff, catalogue, resp, contacts) -> int:
+    """Regular and campaign orders, then the upgrade offer's; contacts get their order ids.
+
+    Returns the number of orders before the upgrade offer's, which are numbered after
+    them. The launched products then take over their share of the lines.
+    """
     owner, day = commerce.order_events(_rng(seed, "order_events"), pop)
     n_regular = len(owner)
     owner = np.concatenate([owner, resp.owner])
     day = np.concatenate([day, resp.day])
     campaign = np.concatenate([np.zeros(n_regular, dtype="int64"), np.where(resp.attributed, resp.campaign_id, 0)])
     forced = np.concatenate([np.full(n_regular, -1), resp.category])
-    orders = commerce.make_orders(_rng(seed, "orders"), pop, staff, owner, day, campaign)
-    event = orders.pop("_event").to_numpy()
-    business = (pop.customers["segment"].to_numpy() != "consumer")[owner[event]]
-    lines = commerce.make_order_lines(_rng(seed, "order_lines"), orders, t["products"], business, forced[event])
-    orders["total_cents"] = commerce.order_totals(orders, lines)
+    completed = np.concatenate([np.zeros(n_regular, dtype=bool), resp.completed])
+    orders, lines, row = _make_orders(seed, "", pop, staff, catalogue, owner, day, campaign, forced, completed)
+    done = orders["status"].to_numpy() == "completed"
+    owners, days = orders["customer_id"].to_numpy()[done] - 1, orders["_day"].to_numpy()[done]
+    up_contacts, up_resp = upgrade.make_upgrade_contacts(_rng(seed, "upgrade"), pop, owners, days)
+    up_campaign = np.where(up_resp.attributed, up_resp.campaign_id, 0)
+    up_orders, up_lines, up_row = _make_orders(seed, "upgrade_", pop, staff, catalogue, up_resp.owner, up_resp.day,
+                                               up_campaign, up_resp.category, up_resp.completed)  # fmt: skip
+    n_main = len(orders)
+    up_orders["order_id"] += n_main
+    up_lines["order_id"] += n_main
+    orders = pd.concat([orders, up_orders], ignore_index=True)
+    lines = pd.concat([lines, up_lines], ignore_index=True)
+    order_day = orders["_day"].to_numpy()[lines["order_id"].to_numpy() - 1]
+    lines = launches.take_over_lines(_rng(seed, "launches"), lines, order_day, t["products"])
     t["orders"], t["order_lines"] = orders, lines
 
-    order_of_event = np.empty(len(event), dtype="int64")
-    order_of_event[event] = orders["order_id"].to_numpy()
     resp_orders = pd.DataFrame({
-        "campaign_id": resp.campaign_id,
-        "_owner": resp.owner,
-        "order_id": order_of_event[n_regular:],
-        "_day": resp.day,
+        "campaign_id": np.concatenate([resp.campaign_id, up_resp.campaign_id]),
+        "_owner": np.concatenate([resp.owner, up_resp.owner]),
+        "order_id": orders["order_id"].to_numpy()[np.concatenate([row[n_regular:], n_main + up_row])],
     })
+    t["_upgrade_kinds"] = up_contacts[["customer_id", "_kind"]]
+    contacts = pd.concat([contacts, up_contacts.drop(columns="_kind")], ignore_index=True)
     contacts = contacts.merge(resp_orders, on=["campaign_id", "_owner"], how="left", validate="one_to_one")
     contacts["responded_at"] = orders.set_index("order_id")["ordered_at"].reindex(contacts["order_id"]).array
     contacts["order_id"] = contacts["order_id"].astype("Int64")
     t["campaign_contacts"] = contacts[
         ["campaign_id", "customer_id", "group", "contacted_at", "responded", "responded_at", "order_id"]
     ]
-    cost = marketing.CAMPAIGNS
     reached = contacts["contacted_at"].notna().groupby(contacts["campaign_id"]).sum()
-    t["campaigns"]["cost_cents"] = [int(reached.get(i + 1, 0)) * c[-1] for i, c in enumerate(cost)]
+    t["campaigns"]["cost_cents"] = [int(reached.get(i + 1, 0)) * c[-1] for i, c in enumerate(marketing.ALL_CAMPAIGNS)]
+    return n_main
 
 
-def _add_raw_layer(t, seed) -> dict:
+def _add_raw_layer(t, seed, n_main) -> dict:
     rng = _rng(seed, "raw")
     customers = t["customers"]
     dup = raw.make_duplicates(rng, customers)
     test = raw.make_test_records(rng, customers, first_id=len(customers) + len(dup) + 1)
     real = raw.messy_customers(rng, pd.concat([customers, dup.drop(columns="duplicate_of")], ignore_index=True))
     raw_customers = pd.concat([real, test], ignore_index=True)
-    orders = raw.reassign(rng, t["orders"], "ordered_at", dup)
-    test_orders = raw.make_test_orders(rng, t["orders"], test)
+    main, extra = t["orders"].iloc[:n_main], t["orders"].iloc[n_main:]
+    orders = raw.reassign(rng, main, "ordered_at", dup)
+    test_orders = raw.make_test_orders(rng, main, test, first_id=int(t["orders"]["order_id"].max()) + 1)
     t["raw_customers"] = raw_customers.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
-    t["raw_orders"] = pd.concat([orders, test_orders], ignore_index=True)
+    extra = raw.reassign(_rng(seed, "raw_upgrade"), extra.reset_index(drop=True), "ordered_at", dup)
+    t["raw_orders"] = pd.concat([orders, extra, test_orders], ignore_index=True)
     t["raw_tickets"] = raw.reassign(rng, t["tickets"], "created_at", dup)
+    t["raw_customers"], malformed = raw.malform_emails(_rng(seed, "raw_emails"), t["raw_customers"], len(customers),
+                                                         dup["duplicate_of"].to_numpy())
     return {
         "duplicates": {str(d): int(m) for d, m in zip(dup["customer_id"], dup["duplicate_of"], strict=True)},
         "test_customer_ids": [int(i) for i in test["customer_id"]],
         "test_order_ids": [int(i) for i in test_orders["order_id"]],
+        "malformed_emails": malformed,
     }
 
 
 def _truth_counts(t, pop, staff, seed, n_customers) -> dict:
     exp = t["campaign_contacts"][t["campaign_contacts"]["campaign_id"] == marketing.EXPERIMENT]
+    kinds = t.pop("_upgrade_kinds")
+    new_products = t["products"].set_index("name").loc[list(PLANTED.launches), "product_id"]
     return {
+        "launches": {PLANTED.launches[name]["kind"]: int(i) for name, i in new_products.items()},
+        "loyalty_holdout_group": "held_out",
+        "upgrade_campaign_id": marketing.UPGRADE_ID,
+        "upgrade_kinds": {k: [int(i) for i in kinds.loc[kinds["_kind"] == k, "customer_id"]] for k in upgrade.KINDS},
         "seed": int(seed),
         "n_customers": int(n_customers),
         "planted": PLANTED.to_dict(),

@@ -29,7 +29,10 @@ HOURS = {"web": (0, 24), "store": (10, 21), "call_centre": (8, 20), "field_sales
 
 
 def make_catalogue(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return the ``categories`` and ``products`` tables."""
+    """Return the ``categories`` and ``products`` tables (all launched before the data begin).
+
+    The products launched inside the window are added by :mod:`.launches`.
+    """
     categories = pd.DataFrame({
         "category_id": np.arange(1, len(CATEGORIES) + 1, dtype="int64"),
         "name": CATEGORIES,
@@ -42,6 +45,7 @@ def make_catalogue(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame
     products.insert(0, "product_id", np.arange(1, len(products) + 1, dtype="int64"))
     products.insert(1, "sku", [f"SKU-{i:05d}" for i in products["product_id"] * 37 + 10_000])
     launched = rng.integers(-900, 600, size=len(products))
+    launched = np.where(launched >= 0, launched - 900, launched)  # on sale before the data begin
     products["launched_on"] = pd.Timestamp("2022-01-01") + pd.to_timedelta(launched, unit="D")
     products["launched_on"] = products["launched_on"].dt.as_unit("s")
     return categories, products
@@ -94,8 +98,13 @@ def make_orders(
     owner: np.ndarray,
     day: np.ndarray,
     campaign_id: np.ndarray,
+    completed: np.ndarray | None = None,
 ) -> pd.DataFrame:
-    """Build the ``orders`` table (totals are filled in from the lines later)."""
+    """Build the ``orders`` table (totals are filled in from the lines later).
+
+    Orders flagged ``completed`` (by default those with a campaign) are completed.
+    """
+    completed = campaign_id > 0 if completed is None else completed
     channel = purchase_channel(rng, pop, owner)
     time = np.empty(len(owner))
     for code, name in enumerate(PURCHASE_CHANNELS):
@@ -103,14 +112,15 @@ def make_orders(
         time[mask] = business_hours(rng, mask.sum(), *HOURS[name])
     at = day + time
     sort = np.argsort(at, kind="stable")
-    owner, channel, at, campaign_id = owner[sort], channel[sort], at[sort], campaign_id[sort]
+    owner, channel, at = owner[sort], channel[sort], at[sort]
+    campaign_id, completed = campaign_id[sort], completed[sort]
     region = pop.region_idx[owner]
     rep = np.full(len(owner), -1, dtype="int64")
     for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
         mask = channel == PURCHASE_CHANNELS.index(chan)
         rep[mask] = assign_reps(rng, staff, team, region[mask])
     status = rng.choice(3, size=len(owner), p=STATUS_SHARES)
-    status[campaign_id > 0] = 0  # campaign orders count as completed
+    status[completed] = 0  # campaign orders count as completed
     return pd.DataFrame({
         "order_id": np.arange(1, len(owner) + 1, dtype="int64"),
         "customer_id": owner + 1,

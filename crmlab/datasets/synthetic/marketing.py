@@ -4,7 +4,12 @@
   are split at random into treatment and control; the treatment raises the 30-day
   response rate by exactly ``PLANTED.experiment_uplift``.
 * ``Loyalty club newsletter 2024`` is self-selected: frequent buyers opt in, so members
-  respond far more often although the newsletter itself does nothing.
+  respond far more often than non-members although the newsletter itself does nothing.
+  A random ``PLANTED.loyalty_holdout_share`` of the members is held back (group
+  ``held_out``, drawn from its own random stream): mailed against held-out members
+  measures the newsletter's true effect.
+* ``Upgrade offer autumn 2025`` (:mod:`.upgrade`) is randomised, and its uplift differs
+  between customers: persuadables, sure things, sleeping dogs and lost causes.
 """
 
 from __future__ import annotations
@@ -28,6 +33,10 @@ CAMPAIGNS = [
     ("Ink reminder 2025", "mail", "Ink & Paper", "2025-09-01", "2025-09-30", False, 30),
 ]
 EXPERIMENT, LOYALTY = 4, 3
+#: The randomised campaign whose uplift differs between customers (see :mod:`.upgrade`).
+UPGRADE = ("Upgrade offer autumn 2025", "mail", None, "2025-10-01", "2025-10-31", True, 80)
+UPGRADE_ID = len(CAMPAIGNS) + 1
+ALL_CAMPAIGNS = [*CAMPAIGNS, UPGRADE]
 
 
 @dataclass
@@ -39,6 +48,7 @@ class Responses:
     campaign_id: np.ndarray  # the campaign, for the contacts table
     attributed: np.ndarray  # bool: the order carries the campaign code
     category: np.ndarray  # index into CATEGORIES, or -1
+    completed: np.ndarray  # bool: the order counts as completed (sent, or held back from a mailing they joined)
 
 
 def _day(text: str) -> float:
@@ -49,7 +59,7 @@ def make_campaigns() -> pd.DataFrame:
     """The ``campaigns`` table (cost is filled in once the contacts are known)."""
     rows = [
         (i, name, chan, None if cat is None else CATEGORIES.index(cat) + 1, start, end, exp)
-        for i, (name, chan, cat, start, end, exp, _) in enumerate(CAMPAIGNS, start=1)
+        for i, (name, chan, cat, start, end, exp, _) in enumerate(ALL_CAMPAIGNS, start=1)
     ]
     out = pd.DataFrame(rows, columns=["campaign_id", "name", "channel", "target_category_id",
                                       "starts_on", "ends_on", "is_experiment"])
@@ -64,8 +74,14 @@ def _active(pop: Population, day: float) -> np.ndarray:
     return (pop.signup_day < day) & (pop.active_until > day + 30)
 
 
-def make_contacts(rng: np.random.Generator, pop: Population) -> tuple[pd.DataFrame, Responses]:
-    """Who each campaign reached (or held back), who responded, and the orders that follow."""
+def make_contacts(
+    rng: np.random.Generator, pop: Population, holdout_rng: np.random.Generator
+) -> tuple[pd.DataFrame, Responses]:
+    """Who each campaign reached (or held back), who responded, and the orders that follow.
+
+    ``holdout_rng`` draws the newsletter members held back, apart from ``rng`` so that
+    the other draws do not move.
+    """
     consent = pop.customers["consent_email"].to_numpy()
     frames, resp = [], []
     for cid, (_, _, cat, start, end, _, _) in enumerate(CAMPAIGNS, start=1):
@@ -80,10 +96,12 @@ def make_contacts(rng: np.random.Generator, pop: Population) -> tuple[pd.DataFra
             who = np.flatnonzero(_active(pop, s) & consent)
             rate = pop.purchase_rate[who] * 365.25
             joined = rng.random(len(who)) < 1 / (1 + np.exp(-(rate - 4.0)))
-            group = np.where(joined, "opted_in", "not_opted_in")
+            held = holdout_rng.random(len(who)) < PLANTED.loyalty_holdout_share
+            group = np.where(joined, np.where(held, "held_out", "opted_in"), "not_opted_in")
             contact_day = np.full(len(who), s)
             window = 60.0
-            p = 1 - np.exp(-pop.purchase_rate[who] * window * 0.6) + PLANTED.loyalty_true_effect * joined
+            mailed = joined & ~held
+            p = 1 - np.exp(-pop.purchase_rate[who] * window * 0.6) + PLANTED.loyalty_true_effect * mailed
         elif cid == EXPERIMENT:  # a postal mailing: no e-mail consent needed
             who = np.flatnonzero(_active(pop, s))
             treated = rng.random(len(who)) < PLANTED.experiment_treatment_share
@@ -105,8 +123,9 @@ def make_contacts(rng: np.random.Generator, pop: Population) -> tuple[pd.DataFra
             "responded": responded,
         }))
         r = np.flatnonzero(responded)
+        completed = reached | (group == "held_out")
         resp.append((who[r], resp_day[r], np.full(len(r), cid), reached[r],
-                     np.full(len(r), -1 if cat is None else CATEGORIES.index(cat))))
+                     np.full(len(r), -1 if cat is None else CATEGORIES.index(cat)), completed[r]))
     contacts = pd.concat(frames, ignore_index=True)
     contacts["customer_id"] = contacts["_owner"].to_numpy() + 1
     contacts["contacted_at"] = to_utc(contacts["_contact_day"].fillna(0).to_numpy()).where(

@@ -3,7 +3,8 @@
 It holds duplicate customers (name and e-mail variants of a real customer, who then
 placed some orders and tickets under the second record), test records ("Test",
 "asdf", example.com addresses, with test orders), inconsistent spellings, phone
-numbers in several formats, missing e-mails and impossible birth years.
+numbers in several formats, missing e-mails, malformed e-mails (no dot in the domain, a
+comma for it, no ending: drawn from their own random stream, so nothing else moves) and impossible birth years.
 """
 
 from __future__ import annotations
@@ -109,10 +110,12 @@ def reassign(rng: np.random.Generator, table: pd.DataFrame, time_col: str, dup: 
     return out
 
 
-def make_test_orders(rng: np.random.Generator, orders: pd.DataFrame, test: pd.DataFrame) -> pd.DataFrame:
-    """Two small completed orders per test record, placed after the real ones."""
+def make_test_orders(
+    rng: np.random.Generator, orders: pd.DataFrame, test: pd.DataFrame, first_id: int | None = None
+) -> pd.DataFrame:
+    """Two small completed orders per test record, at times of real orders, numbered after them."""
     n = 2 * len(test)
-    first = int(orders["order_id"].max()) + 1
+    first = int(orders["order_id"].max()) + 1 if first_id is None else first_id
     at = orders["ordered_at"].iloc[rng.integers(0, len(orders), size=n)].array
     return pd.DataFrame({
         "order_id": np.arange(first, first + n, dtype="int64"),
@@ -124,3 +127,33 @@ def make_test_orders(rng: np.random.Generator, orders: pd.DataFrame, test: pd.Da
         "status": "completed",
         "total_cents": rng.choice([100, 1, 9999], size=n).astype("int64"),
     })
+
+
+#: How an address gets broken when typed: each breaks the rule ``name@domain.tld`` but keeps its
+#: ``@``, so a matching key can still be read from it.
+_MALFORMED = (
+    lambda e: e[: e.rindex(".")] + e[e.rindex(".") + 1 :],  # the domain's dot forgotten
+    lambda e: e[: e.rindex(".")] + "," + e[e.rindex(".") + 1 :],  # a comma for the dot
+    lambda e: e[: e.rindex(".")],  # the ending cut off
+)
+
+
+def malform_emails(
+    rng: np.random.Generator, raw_customers: pd.DataFrame, n_customers: int, masters: np.ndarray
+) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Break ``PLANTED.n_malformed_emails`` per 1,000 addresses of real customers (ids up to ``n_customers``).
+
+    Customers with a duplicate record (``masters``) keep theirs, so duplicates stay variants of their
+    master. Returns the table and ``{customer_id: malformed address}`` for the answer key.
+    """
+    n_bad = max(1, round(n_customers * PLANTED.n_malformed_emails / 1000))
+    ids = raw_customers["customer_id"].to_numpy()
+    ok = (ids <= n_customers) & raw_customers["email"].notna().to_numpy() & ~np.isin(ids, masters)
+    pool = np.sort(ids[ok])
+    chosen = np.sort(rng.choice(pool, size=n_bad, replace=False))
+    kind = rng.integers(0, len(_MALFORMED), size=n_bad)
+    out = raw_customers.copy()
+    row = pd.Series(np.arange(len(out)), index=ids)[chosen].to_numpy()
+    emails = [_MALFORMED[k](e) for k, e in zip(kind, out["email"].to_numpy()[row], strict=True)]
+    out.loc[out.index[row], "email"] = emails
+    return out, {str(i): e for i, e in zip(chosen, emails, strict=True)}

@@ -65,6 +65,24 @@ class Planted:
     satisfaction_effects : dict
         How a ticket's survey score (1-5, before rounding and noise) is made: a base, minus
         the cost of an SLA breach, of each contact beyond the first, and of bad service luck.
+    loyalty_holdout_share : float
+        Share of the newsletter's members held back at random (group ``held_out``): they
+        joined but were not sent it, so mailed members against held-out members measure
+        the newsletter's true effect (``loyalty_true_effect``).
+    launches : dict
+        The two products launched inside the data window, by name: category, list price
+        (dollars), launch day, kind (``hit`` or ``flop``) and ramp-up curve. After launch a
+        line of the category goes to the new product with chance
+        ``peak_share * (1 - exp(-days_since_launch / ramp_days))``; nothing sells before
+        its launch day.
+    n_malformed_emails : int
+        E-mails in the raw export that break the address rule ``name@domain.tld`` (no dot
+        in the domain, a comma for it, no ending), per 1,000 customers. Only the raw export
+        has them; the clean table keeps the address.
+    uplift_types : dict
+        The randomised autumn upgrade offer's response rates (control, treatment) for each
+        kind of customer: persuadables buy only when mailed, sure things buy anyway,
+        sleeping dogs are put off by the letter, lost causes do not buy either way.
     """
 
     experiment_uplift: float = 0.04
@@ -106,11 +124,31 @@ class Planted:
         default_factory=lambda: {"base": 4.4, "sla_breach": -1.3, "extra_contact": -0.45, "bad_service": -0.5}
     )
 
+    loyalty_holdout_share: float = 0.5
+    launches: dict = field(
+        default_factory=lambda: {
+            "Phones model E": {"category": "Phones", "list_price": 549, "launched_on": "2024-05-01",
+                               "kind": "hit", "peak_share": 0.45, "ramp_days": 21},
+            "Laptops model F": {"category": "Laptops", "list_price": 1099, "launched_on": "2024-09-01",
+                                "kind": "flop", "peak_share": 0.03, "ramp_days": 45},
+        }
+    )  # fmt: skip
+    n_malformed_emails: int = 6
+    uplift_types: dict = field(
+        default_factory=lambda: {
+            "persuadable": (0.04, 0.34),
+            "sure_thing": (0.45, 0.45),
+            "sleeping_dog": (0.15, 0.03),
+            "lost_cause": (0.03, 0.03),
+        }
+    )
+
     def to_dict(self) -> dict:
         """Return the parameters as plain JSON-ready values."""
         out = asdict(self)
         out["affinities"] = {f"{a} -> {b}": p for (a, b), p in self.affinities.items()}
         out["month_seasonality"] = list(self.month_seasonality)
+        out["uplift_types"] = {k: {"control": c, "treatment": t} for k, (c, t) in self.uplift_types.items()}
         return out
 
 

@@ -20,7 +20,6 @@ from crmlab.exercises.lessons import shown_by
 
 TITLE = "Controlled experiments"
 EXPERIMENT, LOYALTY = 4, 3  # the randomised spring mailing; the self-selected loyalty newsletter
-LAUNCH, EARLIER = 11, 10  # Accessories model B, and the category's earlier launch, Accessories model A
 MDE = 0.02  # the uplift the next test must be able to find (question 4)
 Z95 = stats.norm.ppf(0.975)
 
@@ -44,6 +43,12 @@ def _loyalty() -> pd.DataFrame:
 def _phases() -> pd.DataFrame:
     crm = _crm()
     return experiments.launch_phases(crm.products, crm.orders, crm.order_lines)
+
+
+def _launch() -> int:
+    """The first product launched inside the data window (question 6)."""
+    crm = _crm()
+    return int(experiments.launched_products(crm.products, crm.orders, crm.order_lines).index[0])
 
 
 def _groups() -> pd.DataFrame:
@@ -115,12 +120,16 @@ def _fleiss() -> float:
     return (za * math.sqrt(2 * bar * (1 - bar)) + zb * math.sqrt(p0 * (1 - p0) + p1 * (1 - p1))) ** 2 / MDE**2
 
 
-def _gaps(before: str = "bought_recently", relative: bool = False, frame=None) -> dict:
+def _gaps(before: str = "bought_recently", relative: bool = False, frame=None, mailed_only: bool = False) -> dict:
+    """Members (mailed or held out: all who joined) minus the others, during and before the newsletter."""
     frame = _loyalty() if frame is None else frame
+    if mailed_only:
+        frame = frame[frame["group"] != "held_out"]
+    member = frame["group"] != "not_opted_in"
     out = {}
     for key, column in [("during", "responded"), ("before", before)]:
-        rates = frame.groupby("group")[column].mean()
-        members, others = rates["opted_in"], rates["not_opted_in"]
+        rates = frame.groupby(member)[column].mean()
+        members, others = rates[True], rates[False]
         out[key] = members / others - 1 if relative else members - others
     return {k: float(v) for k, v in out.items()}
 
@@ -133,17 +142,15 @@ def _gaps_year() -> dict:
     return _gaps(frame=frame)
 
 
-def _share(product: int, phases: list[int]) -> float:
-    rows = _phases().loc[product].loc[phases]
-    return rows["orders"].sum() / rows["category_orders"].sum()
+def _launch_ratio(phases: tuple[int, ...] = (1, 2, 3), others: int = 0) -> float:
+    """The launch's share of its category's orders over ``phases``, over an average product's.
 
-
-def _launch_ratio(phases: tuple[int, ...] = (1, 2, 3), against: str = "earlier") -> float:
-    mine = _share(LAUNCH, list(phases))
-    if against == "earlier":
-        return float(mine / _share(EARLIER, list(phases)))
-    rows = _phases().loc[LAUNCH].loc[list(phases)]
-    fair = (rows["category_orders"] / rows["products_on_sale"]).sum() / rows["category_orders"].sum()
+    An average product's share is one over the products on sale (the launch included);
+    ``others=1`` reproduces the slip of leaving the launch itself out of that count.
+    """
+    rows = _phases().loc[_launch()].loc[list(phases)]
+    mine = rows["orders"].sum() / rows["category_orders"].sum()
+    fair = (rows["category_orders"] / (rows["products_on_sale"] - others)).sum() / rows["category_orders"].sum()
     return float(mine / fair)
 
 
@@ -284,20 +291,25 @@ QUESTIONS = [
     ),
     Question(
         "q5",
-        "The loyalty newsletter (campaign 3): the gap between members (`opted_in`) and the others "
-        "(`not_opted_in`) in the share who bought, **during** the campaign (`responded`) and in the 60 days "
-        "**before** it (`bought_recently`), members minus others, as shares: "
-        "`gaps = {'during': ..., 'before': ...}`.",
+        "The loyalty newsletter (campaign 3): the gap between members and the others (`not_opted_in`) in "
+        "the share who bought, **during** the campaign (`responded`) and in the 60 days **before** it "
+        "(`bought_recently`), members minus others, as shares: `gaps = {'during': ..., 'before': ...}`. "
+        "Members are everyone who joined: those mailed (`opted_in`) and those held back (`held_out`).",
         expected=_gaps,
         hints=[
-            "Group `loyalty` by `group` and take the mean of `responded`, then of `bought_recently`.",
-            "Each gap is the `opted_in` rate minus the `not_opted_in` rate.",
-            "`rates = loyalty.groupby('group')[['responded', 'bought_recently']].mean()`",
+            "Flag the members first: `member = loyalty['group'] != 'not_opted_in'`.",
+            "Group `loyalty` by that flag and take the mean of `responded`, then of `bought_recently`.",
+            "`rates = loyalty.groupby(member)[['responded', 'bought_recently']].mean()`; members are the "
+            "row `True`, the others `False`.",
         ],
-        solution="rates = loyalty.groupby('group')[['responded', 'bought_recently']].mean()\n"
-        "gaps = {'during': rates.loc['opted_in', 'responded'] - rates.loc['not_opted_in', 'responded'],\n"
-        "        'before': rates.loc['opted_in', 'bought_recently'] - rates.loc['not_opted_in', 'bought_recently']}",
+        solution="member = loyalty['group'] != 'not_opted_in'\n"
+        "rates = loyalty.groupby(member)[['responded', 'bought_recently']].mean()\n"
+        "gaps = {'during': rates.loc[True, 'responded'] - rates.loc[False, 'responded'],\n"
+        "        'before': rates.loc[True, 'bought_recently'] - rates.loc[False, 'bought_recently']}",
         mistakes=[
+            Mistake("You compared only the mailed members (`opted_in`). The claim is about everyone who joined: "
+                    "count the held-out members (`held_out`) as members too.",
+                    expected=lambda: _gaps(mailed_only=True)),  # fmt: skip
             Mistake("Those are relative gaps (members' rate divided by the others', minus 1). Give the "
                     "differences of the two shares.",
                     expected=lambda: _gaps(relative=True)),  # fmt: skip
@@ -316,21 +328,24 @@ QUESTIONS = [
     ),
     Question(
         "q6",
-        "Accessories model B (product 11) after **weeks 1-12**: its share of its category's orders over "
-        "weeks 1-12, divided by the share that the category's earlier launch, Accessories model A "
-        "(product 10), had over its own weeks 1-12. One number in `ratio_11` (1.0 = typical).",
+        "Phones model E, the first product launched inside the data (`launches.index[0]`), after "
+        "**weeks 1-12**: its share of its category's orders over weeks 1-12, divided by the share an "
+        "average product of the category had in the same weeks (one over `products_on_sale`, the new "
+        "product included). One number in `ratio_e` (1.0 = typical).",
         expected=_launch_ratio,
         hints=[
-            "`phases.loc[11]` holds product 11's phases; phases 1, 2 and 3 are weeks 1-4, 5-8 and 9-12.",
+            "`phases.loc[launches.index[0]]` holds its phases; phases 1, 2 and 3 are weeks 1-4, 5-8 and 9-12.",
             "A share over several phases is a ratio of sums: orders summed over the phases, divided by "
-            "category orders summed over the same phases.",
-            "`b = phases.loc[11].loc[[1, 2, 3]]`; `b['orders'].sum() / b['category_orders'].sum()`; the same "
-            "for product 10; then divide.",
+            "category orders summed over the same phases. An average product would have sold "
+            "`category_orders / products_on_sale` orders in each phase.",
+            "`e = phases.loc[launches.index[0]].loc[[1, 2, 3]]`; "
+            "`(e['orders'].sum() / e['category_orders'].sum()) / "
+            "((e['category_orders'] / e['products_on_sale']).sum() / e['category_orders'].sum())`",
         ],
-        solution="b = phases.loc[11].loc[[1, 2, 3]]\na = phases.loc[10].loc[[1, 2, 3]]\n"
-        "share_b = b['orders'].sum() / b['category_orders'].sum()\n"
-        "share_a = a['orders'].sum() / a['category_orders'].sum()\n"
-        "ratio_11 = share_b / share_a",
+        solution="e = phases.loc[launches.index[0]].loc[[1, 2, 3]]\n"
+        "share = e['orders'].sum() / e['category_orders'].sum()\n"
+        "average = (e['category_orders'] / e['products_on_sale']).sum() / e['category_orders'].sum()\n"
+        "ratio_e = share / average",
         mistakes=[
             Mistake("You compared weeks 9-12 alone. The rule judges sales to date: weeks 1 to 12 together.",
                     expected=lambda: _launch_ratio(phases=(3,))),  # fmt: skip
@@ -338,14 +353,14 @@ QUESTIONS = [
                     expected=lambda: _launch_ratio(phases=(1,))),  # fmt: skip
             Mistake("That is the ratio after weeks 1-8; add the weeks 9-12 (phase 3).",
                     expected=lambda: _launch_ratio(phases=(1, 2))),  # fmt: skip
-            Mistake("Your ratio is upside down: divide product 11's share by product 10's.",
+            Mistake("Your ratio is upside down: divide the launch's share by an average product's.",
                     expected=lambda: 1 / _launch_ratio()),  # fmt: skip
-            Mistake("You compared with an average product of the category. Compare with the earlier launch, "
-                    "Accessories model A (product 10), over its own first weeks.",
-                    expected=lambda: _launch_ratio(against="fair")),  # fmt: skip
+            Mistake("You left the new product out of the products on sale. It is one of them: an average "
+                    "product's share is one over `products_on_sale` as given.",
+                    expected=lambda: _launch_ratio(others=1)),  # fmt: skip
         ],
         compare=CompareOptions(rtol=1e-6),
-        correct_message="The lesson's `judge_launches` gives the same ratio for phase 3.",
+        correct_message="About twice a typical product's share: the lesson's board backs it (go).",
     ),
     Reflection(
         "q9",
