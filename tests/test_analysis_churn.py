@@ -266,8 +266,8 @@ def fitted(split):
 def test_split_sizes(split):
     train, test = split
     assert (len(train), len(test)) == (1008, 1623)
-    assert train["churned"].mean() == pytest.approx(0.289, abs=0.001)
-    assert test["churned"].mean() == pytest.approx(0.296, abs=0.001)
+    assert 0.25 < train["churned"].mean() < 0.33  # snapshot ranges: the generator is being changed (issue 11)
+    assert 0.25 < test["churned"].mean() < 0.33
     assert not set(train.columns) ^ set(test.columns)
 
 
@@ -440,34 +440,36 @@ def test_brier_difference_tells_noise_from_a_real_miscalibration():
     assert found == 40
 
 
-def test_lesson_08_quotes_the_calibration_it_computes(split, fitted):
-    """Item 13 of issue 11: the lesson says what its data show, not that boosting is overconfident in general."""
+def test_lesson_08_reads_calibration_from_its_data(split, fitted):
+    """Item 13 of issue 11: the lesson says what its data show, not that boosting is overconfident in general.
+
+    The Brier gaps and their intervals are printed by the lesson's code (the data may be regenerated), so the
+    prose states only what holds on the course's data, checked here, and the printed verdict follows the interval."""
     import re
     from pathlib import Path
 
     import nbformat
 
     path = Path(__file__).resolve().parents[1] / "notebooks" / "08_clv_churn.ipynb"
-    cells = nbformat.read(path, as_version=4).cells
-    text = " ".join(" ".join(c.source.split()) for c in cells if c.cell_type == "markdown")
+    cells = {c.id: c for c in nbformat.read(path, as_version=4).cells}
+    text = " ".join(" ".join(c.source.split()) for c in cells.values() if c.cell_type == "markdown")
     assert "tends to be overconfident" not in text
+    assert not re.search(r"0\.\d{3,4} (raw|calibrated|for the logistic)", text)  # no Brier score typed in
     train, test = split
     calibrated = CalibratedClassifierCV(churn.churn_model("boosting"), method="sigmoid", cv=3)
     scores = {"raw": fitted["boosting"].predict_proba(test)[:, 1],
               "calibrated": calibrated.fit(train, train["churned"]).predict_proba(test)[:, 1],
               "logistic": fitted["logistic"].predict_proba(test)[:, 1]}  # fmt: skip
-    quoted = re.search(r"([\d.]+) raw, ([\d.]+) calibrated, ([\d.]+) for the logistic model", text)
-    assert quoted, "the lesson no longer quotes the three Brier scores"
-    for number, p in zip(quoted.groups(), scores.values(), strict=True):
-        assert number == f"{brier_score_loss(test['churned'], p):.3f}"
-    gain = churn.brier_difference(test["churned"], scores["raw"], scores["calibrated"])
-    edge = churn.brier_difference(test["churned"], scores["logistic"], scores["raw"])
-    assert f"calibration's gain ({gain['difference']:.4f}) reaches 0" in text
-    assert gain["low"] < 0 < gain["high"]  # as the lesson says: not told apart
-    assert f"advantage over boosting ({edge['difference']:.4f}) is small but clear of 0" in text
-    assert edge["low"] > 0
-    raw_top = churn.reliability_table(test["churned"], scores["raw"], n_bins=5).iloc[-1]
-    assert f"about {raw_top['predicted']:.0%} predicted where {raw_top['observed']:.0%} churned" in text
+    # what the prose says: logistic close to the diagonal, raw boosting too sure at the top, calibration
+    # bringing the top back and overshooting the lowest fifth
+    tables = {k: churn.reliability_table(test["churned"], p, n_bins=5) for k, p in scores.items()}
+    assert (tables["logistic"]["predicted"] - tables["logistic"]["observed"]).abs().max() < 0.05
+    assert tables["raw"].iloc[-1]["predicted"] > tables["raw"].iloc[-1]["observed"] + 0.05
+    assert abs(tables["calibrated"].iloc[-1]["predicted"] - tables["calibrated"].iloc[-1]["observed"]) < 0.03
+    assert tables["calibrated"].iloc[0]["predicted"] > tables["calibrated"].iloc[0]["observed"] + 0.02
+    # the printed verdict follows the interval, whichever side of 0 it falls
+    code = cells["l08-40a"].source
+    assert 'gap["low"] <= 0 <= gap["high"]' in code and "cannot tell them apart" in code
 
 
 # ---------------------------------------------------------------- reasons

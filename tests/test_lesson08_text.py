@@ -33,8 +33,11 @@ def test_own_exports_assume_no_field_stable(cells, data_dir, mapping, declared, 
 
 
 def test_every_churn_dataset_of_the_lesson_passes_the_declaration(cells):
-    calls = [c.source for c in cells.values() if c.cell_type == "code" and ("churn_features(" in c.source
-                                                                              or "time_split(" in c.source)]
+    calls = [
+        c.source
+        for c in cells.values()
+        if c.cell_type == "code" and ("churn_features(" in c.source or "time_split(" in c.source)
+    ]
     assert len(calls) >= 4
     assert all("stable_fields=stable" in source for source in calls)
 
@@ -49,8 +52,32 @@ def test_the_leak_section_says_what_overwrite_leak_measures(cells):
 
 
 def test_optional_parts_are_marked_and_timed(cells):
-    header = cells["l08-00"].source
-    assert "about 45 minutes for Parts 1 and 2" in header and "optional parts at the end add about 10 minutes" in header
+    import tempfile
+
+    from crmlab.exercises import timing
+
+    header = " ".join(cells["l08-00"].source.split())
+    ids = list(cells)
+    parts = {
+        "part 1": ids[: ids.index("l08-27")],
+        "part 2": ids[ids.index("l08-27") : ids.index("l08-60")],
+        "checks": ids[ids.index("l08-60") : ids.index("l08-70")],
+        "contracts": ids[ids.index("l08-70") : ids.index("l08-76")],
+    }
+    minutes = {}
+    for name, keep in parts.items():  # each part timed by the course's rule (docs/timing.md)
+        path = Path(tempfile.mkdtemp()) / "99_part.ipynb"
+        nbformat.write(nbformat.v4.new_notebook(cells=[cells[i] for i in keep]), path)
+        minutes[name] = timing.lesson_estimate(path).minutes
+    core = timing.lesson_estimate(PATH).minutes - minutes["checks"] - minutes["contracts"]
+    minutes = {name: timing.rounded(value) for name, value in minutes.items()}
+    assert f"about {timing.rounded(core)} minutes by the course's timing rule" in header
+    assert f"Part 1 (lifetime value, about {minutes['part 1']} minutes)" in header
+    assert f"Part 2 (churn, about {minutes['part 2']} minutes)" in header
+    assert (
+        f"add about {minutes['checks']} minutes (Fader" in header
+        and f"{minutes['contracts']} minutes (contractual" in header
+    )
     assert cells["l08-60"].source.startswith("## Optional · Fader and Hardie's own checks")
     assert cells["l08-70"].source.startswith("## Optional · When customers sign a contract")
     assert "fictional" in cells["l08-70"].source
