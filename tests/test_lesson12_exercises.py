@@ -97,13 +97,16 @@ def test_solution_passes(ex, lines, caravan, qid):
     assert feedback.status is Status.CORRECT, str(feedback)
 
 
-def test_expected_values_are_what_the_lesson_says(lines, caravan):
+def test_expected_values_planted_and_snapshot(lines, caravan):
+    """q1 against the generator's planted chance (40% of phone orders add an accessory; the course
+    data may be regenerated, so a sampling tolerance); the rest are snapshots of our own output
+    (q4, q5 on the fixed, real Caravan data)."""
     right = _right_answers(lines, caravan)
-    assert right["q1"] == pytest.approx(0.409, abs=0.001)  # planted: 40%
-    assert right["q2"] == pytest.approx(1.25, abs=0.01)
-    assert right["q3"] == "Software"
-    assert right["q4"] == pytest.approx(0.752, abs=0.001)
-    assert right["q5"] == 460
+    assert right["q1"] == pytest.approx(0.40, abs=0.03)  # planted: 40%
+    assert right["q2"] == pytest.approx(1.25, abs=0.05)  # snapshot
+    assert right["q3"] == "Software"  # snapshot
+    assert right["q4"] == pytest.approx(0.752, abs=0.001)  # snapshot, real data
+    assert right["q5"] == 460  # snapshot, real data
 
 
 def test_solution_variants_pass(ex, lines, caravan):

