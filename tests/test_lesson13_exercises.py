@@ -5,12 +5,14 @@ about the CDNOW log hold."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pandas as pd
 import pytest
+from statsmodels.duration.survfunc import SurvfuncRight
 
 from crmlab.analysis import clv
 from crmlab.analysis import cohorts as co
@@ -62,6 +64,29 @@ def weeks(summary):
     return summary.assign(recency=summary["recency"] / 7, T=summary["T"] / 7)
 
 
+def _km_window(clean, share=0.9):
+    """Lesson 07's lapse window by statsmodels' Kaplan-Meier: every wait after a purchase day, the last one
+    open to the end of the log (censored); the first day by which ``share`` of the returns seen have happened."""
+    days = clean[["customer_id", "date"]].drop_duplicates().sort_values(["customer_id", "date"])
+    following = days.groupby("customer_id")["date"].shift(-1)
+    length = (following.fillna(clean["date"].max()) - days["date"]).dt.days
+    fit = SurvfuncRight(length.to_numpy(), following.notna().to_numpy().astype(int))
+    returned = 1 - fit.surv_prob
+    return int(fit.surv_times[np.argmax(returned / returned[-1] >= share - 1e-12)])
+
+
+def _pooled_window(clean):
+    """The 90th percentile of the closed gaps alone, which lesson 07 shows is biased short."""
+    days = clean[["customer_id", "date"]].drop_duplicates().sort_values(["customer_id", "date"])
+    return math.ceil(days.groupby("customer_id")["date"].diff().dt.days.dropna().quantile(0.9))
+
+
+def _lapsed(clean, window):
+    """Silent for more than ``window`` days on the log's last day."""
+    last = clean.groupby("customer_id")["date"].max()
+    return (clean["date"].max() - last).dt.days > window
+
+
 @pytest.fixture(scope="module")
 def pool(clean, weeks):
     """The lapsed customers with their 12-month profit value and the expected net of a letter."""
@@ -69,10 +94,8 @@ def pool(clean, weeks):
     bgnbd = clv.BetaGeoModel().fit(weeks["frequency"], weeks["recency"], weeks["T"])
     spend = clv.GammaGammaModel().fit(repeat["frequency"], repeat["monetary_value"])
     ranking = clv.clv_ranking(bgnbd, spend, weeks, months=12, periods_per_month=365.25 / 12 / 7, margin=MARGIN)
-    window = co.lapse_window(co.purchase_gaps(clean, **CDNOW), quantile=0.9)
-    status = co.lapse_status(clean, window, **CDNOW)
-    everyone = ranking.assign(net=LIFT * ranking["clv"] - COST, lapsed=status["lapsed"])
-    return everyone
+    everyone = ranking.assign(net=LIFT * ranking["clv"] - COST, lapsed=_lapsed(clean, _km_window(clean)))
+    return everyone.assign(lapsed_pooled=_lapsed(clean, _pooled_window(clean)))
 
 
 def _plan(pool, lapsed_only=True, positive=True):
@@ -119,8 +142,8 @@ def test_the_right_answers_are_the_real_numbers(right):
     assert right["q4"] == pytest.approx(0.5114, abs=1e-4)
     assert right["q5"] == pytest.approx(0.0924, abs=1e-4)
     assert right["q6"] == pytest.approx(2.763, abs=2e-3)
-    assert right["q7"] == 1594
-    assert right["q8"] == pytest.approx(1583.5, abs=1.0)
+    assert right["q7"] == 1053  # snapshot: with the Kaplan-Meier lapse window of 232 days
+    assert right["q8"] == pytest.approx(831.4, abs=1.0)  # snapshot
 
 
 @pytest.mark.parametrize("answer", ["1998-06-30", " 1998-06-30", pd.Timestamp("1998-06-30 18:00"),
@@ -141,6 +164,11 @@ def _p_alive(calibrated):
     cal, _, model = calibrated
     c = cal.loc[15011]
     return model.probability_alive(c["frequency"], c["recency"], c["T"])[0]
+
+
+def _pooled(pool):
+    """The pool with the lapsed customers of the closed-gap percentile window."""
+    return pool.assign(lapsed=pool["lapsed_pooled"])
 
 
 def _p_alive_net(pool, n, tie_order):
@@ -177,9 +205,11 @@ WRONG = [
     ("q7", lambda d: int(BUDGET // COST), "ceiling, not a target"),
     ("q7", lambda d: len(_plan(d["pool"], lapsed_only=False)), "ceiling, not a target"),
     ("q7", lambda d: int(((LIFT * MARGIN * d["pool"]["clv"] - COST > 0) & d["pool"]["lapsed"]).sum()), "margin twice"),
-    ("q8", lambda d: _p_alive_net(d["pool"], 1594, "clv"), "probability of being alive"),
-    ("q8", lambda d: _p_alive_net(d["pool"], 1594, "customer_id"), "probability of being alive"),
-    ("q8", lambda d: _p_alive_net(d["pool"], 1594, "T"), "probability of being alive"),
+    ("q7", lambda d: len(_plan(_pooled(d["pool"]))), "90th percentile of the closed gaps"),
+    ("q8", lambda d: _plan(_pooled(d["pool"]))["net"].sum(), "90th percentile of the closed gaps"),
+    ("q8", lambda d: _p_alive_net(d["pool"], len(_plan(d["pool"])), "clv"), "probability of being alive"),
+    ("q8", lambda d: _p_alive_net(d["pool"], len(_plan(d["pool"])), "customer_id"), "probability of being alive"),
+    ("q8", lambda d: _p_alive_net(d["pool"], len(_plan(d["pool"])), "T"), "probability of being alive"),
     ("q8", lambda d: (LIFT * _plan(d["pool"])["clv"]).sum(), "before the letters are paid for"),
     ("q8", lambda d: _plan(d["pool"], positive=False)["net"].sum(), "as many lapsed customers as the budget"),
     ("q8", lambda d: _plan(d["pool"], lapsed_only=False)["net"].sum(), "You included active customers"),
@@ -212,7 +242,7 @@ def test_known_mistakes_get_their_message(ex, data, qid, wrong, message):
 def test_wrong_answers_never_show_the_expected_value(ex, right):
     feedback = ex.q7.check(1234)
     assert feedback.status is Status.INCORRECT
-    assert str(right["q7"]) not in str(feedback) and "1,594" not in str(feedback)
+    assert str(right["q7"]) not in str(feedback) and f"{right['q7']:,}" not in str(feedback)
 
 
 def test_q3_explains_a_whole_column(ex, clean):
@@ -272,10 +302,20 @@ def test_the_facts_behind_the_feedback_hold(raw, summary, retention):
     assert retention.loc[pd.Period("1997-02", "M"), 3] < 0.1  # "fewer than one in ten"
 
 
+def test_the_lapse_window_is_lesson_07s_censored_one(clean, pool):
+    """The capstone's lapsed customers come from the Kaplan-Meier window (statsmodels here), which is longer
+    than the closed-gap percentile, so fewer customers count as lapsed and the mailing changes."""
+    window, pooled = _km_window(clean), _pooled_window(clean)
+    assert window == l13._window() and pooled == l13._pooled_window() and window > pooled
+    assert l13._lapsed().sort_index().equals(pool["lapsed"].sort_index())
+    assert pool["lapsed"].sum() < pool["lapsed_pooled"].sum()
+    assert not (pool["lapsed"] & ~pool["lapsed_pooled"]).any()  # a longer window only removes customers
+
+
 def test_p_alive_targets_are_one_time_buyers(pool):
     """q8's message: among lapsed customers the most 'alive' are the one-time buyers, with p_alive 1."""
     lapsed = pool[pool["lapsed"]]
-    top = lapsed.sort_values("p_alive", ascending=False).head(1594)
+    top = lapsed.sort_values("p_alive", ascending=False).head(len(_plan(pool)))
     assert (top["frequency"] == 0).all() and np.allclose(top["p_alive"], 1.0)
     assert (top["net"] < 0).all()
 

@@ -257,6 +257,17 @@ def test_capstone_report_counts_the_customers_and_purchase_days_of_the_file(runs
     actual = ((days["day"] > middle) & (firsts <= middle)).sum()
     assert f"purchases where {actual:,} happened" in text
     assert "of the GBP 2,500 budget" in text and "letters at GBP 1.00 each" in text
+    # Lapsed as in lesson 07: Kaplan-Meier (statsmodels) over every wait, the open ones censored at the end.
+    from statsmodels.duration.survfunc import SurvfuncRight
+
+    waits = days.sort_values(["customer", "day"])
+    following = waits.groupby("customer")["day"].shift(-1)
+    fit = SurvfuncRight((following.fillna(pd.Timestamp(AS_OF)) - waits["day"]).dt.days.to_numpy(),
+                        following.notna().to_numpy().astype(int))  # fmt: skip
+    returned = 1 - fit.surv_prob
+    window = int(fit.surv_times[(returned / returned[-1] >= 0.9 - 1e-12).argmax()])
+    silent = (pd.Timestamp(AS_OF) - waits.groupby("customer")["day"].max()).dt.days > window
+    assert re.search(rf"lapsed customers {silent.sum():,}\b", text) and f"over {window} days" in text
 
 
 def test_a_folder_in_the_course_layout_is_read_with_data(runs, folder, sales):

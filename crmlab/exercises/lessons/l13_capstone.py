@@ -32,7 +32,7 @@ CUSTOMER = 15011  # q6: four repeat purchases in the calibration period
 COHORT = "1997-02"  # q5
 MONTH = 3  # q5: months since acquisition
 COLUMNS = {"customer": "customer_id", "time": "date", "status": None}  # CDNOW for the cohort helpers
-LAPSE_QUANTILE = 0.9
+LAPSE_QUANTILE = 0.9  # the lapse window: by then, this share of the customers who come back have come back
 MONTHS = 12  # CLV horizon
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 MARGIN = 0.30  # share of revenue that is profit
@@ -218,14 +218,26 @@ def _ranking(margin: float = MARGIN) -> pd.DataFrame:
 
 
 @cache
-def _lapsed() -> pd.Series:
-    window = co.lapse_window(co.purchase_gaps(_clean(), **COLUMNS), quantile=LAPSE_QUANTILE)
-    return co.lapse_status(_clean(), window, **COLUMNS)["lapsed"]
+def _window() -> int:
+    """Lesson 07's lapse window: from the time to the next purchase, each customer's open gap censored."""
+    spells = co.purchase_spells(_clean(), **COLUMNS)
+    return co.survival_lapse_window(co.next_purchase_survival(spells), share=LAPSE_QUANTILE)
 
 
-def _pool(lapsed_only: bool = True, margin: float = MARGIN) -> pd.DataFrame:
+@cache
+def _pooled_window() -> int:
+    """The window lesson 07 warns against: the 90th percentile of the closed gaps only (biased short)."""
+    return co.lapse_window(co.purchase_gaps(_clean(), **COLUMNS), quantile=LAPSE_QUANTILE)
+
+
+@cache
+def _lapsed(window: int | None = None) -> pd.Series:
+    return co.lapse_status(_clean(), _window() if window is None else window, **COLUMNS)["lapsed"]
+
+
+def _pool(lapsed_only: bool = True, margin: float = MARGIN, window: int | None = None) -> pd.DataFrame:
     ranking = _ranking(margin)
-    pool = ranking[_lapsed().reindex(ranking.index).to_numpy()] if lapsed_only else ranking
+    pool = ranking[_lapsed(window).reindex(ranking.index).to_numpy()] if lapsed_only else ranking
     return pool.assign(net=OFFER_LIFT * pool["clv"] - COST_PER_CONTACT)
 
 
@@ -263,6 +275,14 @@ def _p_alive_range() -> tuple[float, float]:
 def _by_p_alive(answer) -> bool:
     low, high = _p_alive_range()
     return isinstance(answer, (int, float, np.number)) and low - 0.5 <= float(answer) <= high + 0.5
+
+
+_POOLED_WINDOW = (
+    "Your lapsed customers come from the 90th percentile of the closed gaps between purchases. That window leaves "
+    "out each customer's open gap (last purchase to the end of the data), so it is too short: customers still "
+    "inside a normal wait count as lapsed. Use lesson 07's window, with the open gaps censored: "
+    "`co.survival_lapse_window(co.next_purchase_survival(co.purchase_spells(clean, **CDNOW)))`."
+)
 
 
 def _double_margin() -> int:
@@ -465,6 +485,7 @@ QUESTIONS = [
             Mistake("You applied the margin twice: `clv` is already profit (the ranking was computed with "
                     "`margin=MARGIN`). The extra profit of a letter is OFFER_LIFT * clv.",
                     expected=_double_margin),  # fmt: skip
+            Mistake(_POOLED_WINDOW, expected=lambda: _n_target(window=_pooled_window())),
         ],
         compare=_COUNT,
     ),
@@ -480,6 +501,7 @@ QUESTIONS = [
         ],
         solution="expected_net = targets['net'].sum()",
         mistakes=[
+            Mistake(_POOLED_WINDOW, expected=lambda: _net(window=_pooled_window())),
             Mistake("You chose the customers by their probability of being alive. Among lapsed customers the "
                     "most 'alive' are the one-time buyers (BG/NBD gives them 1 by construction), and they are "
                     "worth little: the mailing loses money. Rank by value (`clv`, or the expected net), "
