@@ -202,6 +202,9 @@ def test_learner_code_that_raises_is_explained(ex, crm):
     ("q8", "a", Status.INCORRECT, "not a bug"),
     ("q9", "a", Status.CORRECT, "contains the label"),
     ("q9", "c", Status.INCORRECT, "does not fix a leak"),
+    ("q11", "b", Status.CORRECT, "today's value"),
+    ("q11", "a", Status.INCORRECT, "may come from the future"),
+    ("q11", "c", Status.INCORRECT, "the problem is the feature's date"),
 ])
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)
