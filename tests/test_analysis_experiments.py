@@ -523,3 +523,25 @@ def test_uplift_model_finds_the_planted_persuadables(crm):
     top_propensity = propensity.rank(method="first", ascending=False) <= len(frame) / 10
     assert planted_uplift[top_propensity].mean() < planted_uplift[decile == 1].mean()
     assert (kind[top_propensity] == "sure_thing").mean() > (top == "sure_thing").mean()
+
+
+def test_what_the_lesson_says_about_whom_to_target(course):
+    """Snapshot of the numbers lesson 09's uplift section quotes (our own output, pinned so the prose cannot drift)."""
+    offer = X.campaign_frame(course, course.truth["upgrade_campaign_id"])
+    average = X.uplift_test(offer)
+    assert (round(100 * average["uplift"], 1), round(100 * average["ci_low"], 1), round(100 * average["ci_high"], 1)) \
+        == (6.5, 3.5, 9.5)  # fmt: skip
+    model = X.TwoModelUplift().fit(offer, FEATURES)
+    uplift, propensity = model.predict(offer), model.propensity(offer)
+    decile = pd.qcut(uplift.rank(method="first", ascending=False), 10, labels=range(1, 11))
+    observed = X.uplift_by_group(offer, decile)["uplift"]
+    assert round(100 * observed[1]) == 35 and (observed[[1, 2, 3, 4, 5]] > 0.11).all()
+    assert -0.16 < observed[9] < -0.15 and -0.10 < observed[10] < -0.09
+    curve = X.qini_curve(offer, uplift)
+    best = curve["incremental"].idxmax()
+    assert (round(curve.loc[best, "incremental"]), round(curve.loc[best, "share"], 2)) == (110, 0.52)
+    assert round(curve["incremental"].iloc[-1]) == 68
+    kind = pd.Series({i: k for k, ids in course.truth["upgrade_kinds"].items() for i in ids}).reindex(offer.index)
+    top_propensity = propensity.rank(method="first", ascending=False) <= round(len(offer) / 10)
+    assert ((kind[top_propensity] == "sure_thing").sum(), (kind[decile == 1] == "sure_thing").sum()) == (56, 39)
+    assert round((kind == "persuadable").mean(), 2) == 0.29

@@ -137,7 +137,7 @@ class Planted:
     uplift_types: dict = field(
         default_factory=lambda: {
             "persuadable": (0.04, 0.34),
-            "sure_thing": (0.45, 0.45),
+            "sure_thing": (0.60, 0.60),
             "sleeping_dog": (0.15, 0.03),
             "lost_cause": (0.03, 0.03),
         }
