@@ -556,6 +556,12 @@ def test_a_recorded_change_after_the_cutoff_is_refused(tiny):
     with pytest.raises(ValueError, match=refused):
         churn.churn_features(later, "2025-06-30", stable_fields=["consent_email"])
     assert "no_email_consent" not in churn.churn_features(later, "2025-06-30")  # not declared: left out, no error
+    utc = _overwritten(tiny, changed_on="2025-06-30")
+    utc["customers"]["consent_email_changed_at"] = pd.to_datetime(["2025-06-30 21:00"] * 5, utc=True)  # 00:30 Tehran
+    with pytest.raises(ValueError, match="4 customer"):  # customer 3 signed up after the cutoff
+        churn.churn_features(utc, "2025-06-30", stable_fields=["consent_email"])
+    utc["customers"]["consent_email_changed_at"] = pd.to_datetime(["2025-06-30 20:00"] * 5, utc=True)  # 23:30
+    assert "no_email_consent" in churn.churn_features(utc, "2025-06-30", stable_fields=["consent_email"])
     earlier = _overwritten(tiny, changed_on="2025-06-30")  # changed on the cutoff day: known at its end
     f = churn.churn_features(earlier, "2025-06-30", stable_fields=["consent_email"])
     assert f.loc[5, "no_email_consent"]

@@ -45,7 +45,9 @@ FEATURES = {
 AS_OF_RISKS = {"consent_email": "no_email_consent", "segment": "segment"}
 
 
-def _stable_fields(stable_fields, customers: pd.DataFrame, day: pd.Timestamp) -> tuple[str, ...]:
+def _stable_fields(
+    stable_fields, customers: pd.DataFrame, day: pd.Timestamp, conventions: Conventions
+) -> tuple[str, ...]:
     """Check the declared fields: known names, present in the export, and no recorded change after ``day``."""
     if isinstance(stable_fields, str):
         raise TypeError(f"`stable_fields` must be a list of field names, e.g. [{stable_fields!r}], "
@@ -62,7 +64,10 @@ def _stable_fields(stable_fields, customers: pd.DataFrame, day: pd.Timestamp) ->
     for field in fields:
         stamp = f"{field}_changed_at"
         if stamp in customers.columns:
-            changed = pd.to_datetime(customers[stamp]).dt.tz_localize(None).dt.normalize() > day
+            stamps = pd.to_datetime(customers[stamp])
+            if stamps.dt.tz is not None:  # an instant: its day on the company's calendar
+                stamps = stamps.dt.tz_convert(conventions.timezone).dt.tz_localize(None)
+            changed = stamps.dt.normalize() > day
             if changed.any():
                 raise ValueError(
                     f"`{field}` is declared stable, but `customers.{stamp}` shows {int(changed.sum()):,} "
@@ -136,7 +141,7 @@ def churn_features(
     active_days = whole_number("active_days", active_days)
     day = conventions.local_date(cutoff, "cutoff")
     past = crm_as_of(crm, day, conventions=conventions)
-    stable = _stable_fields(stable_fields, past["customers"], day)
+    stable = _stable_fields(stable_fields, past["customers"], day, conventions)
     orders = past["orders"]
     completed = orders[orders["status"].isin(conventions.purchase_statuses)]
     local = completed.assign(ordered_at=completed["ordered_at"].dt.tz_convert(conventions.timezone))
