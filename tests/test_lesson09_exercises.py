@@ -16,7 +16,7 @@ from crmlab.analysis import experiments
 from crmlab.exercises import ____, lesson
 from crmlab.exercises.feedback import Status
 
-QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6"]
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6", "q12"]
 
 
 @pytest.fixture(scope="module")
@@ -29,13 +29,15 @@ def data(crm):
     """What the exercise notebook gives the learner, and the learner's own steps, the solutions' way."""
     exp = experiments.campaign_frame(crm, 4)
     loyalty = experiments.campaign_frame(crm, 3)
+    offer = experiments.campaign_frame(crm, 6)
     phases = experiments.launch_phases(crm.products, crm.orders, crm.order_lines)
     launch = int(experiments.launched_products(crm.products, crm.orders, crm.order_lines).index[0])
     sizes = exp["group"].value_counts()
     rate = exp.groupby("group")["responded"].mean()
     responders = exp.groupby("group")["responded"].sum()
-    return {"exp": exp, "loyalty": loyalty, "phases": phases, "launch": launch, "n_t": int(sizes["treatment"]),
-            "n_c": int(sizes["control"]), "rate_t": rate["treatment"], "rate_c": rate["control"],
+    return {"exp": exp, "loyalty": loyalty, "offer": offer, "phases": phases, "launch": launch,
+            "n_t": int(sizes["treatment"]), "n_c": int(sizes["control"]),
+            "rate_t": rate["treatment"], "rate_c": rate["control"],
             "x_t": int(responders["treatment"]), "x_c": int(responders["control"])}  # fmt: skip
 
 
@@ -85,6 +87,14 @@ def _ratio(d, phases=(1, 2, 3), others=0):
     return (e["orders"].sum() / e["category_orders"].sum()) / average
 
 
+def _offer_uplift(d, consent=False, relative=False):
+    """The learner's way: rows without consent, rates per group, treatment minus control."""
+    offer = d["offer"] if consent is None else d["offer"][d["offer"]["consent_email"] == consent]
+    rates = offer.groupby("group")["responded"].mean()
+    diff = rates["treatment"] - rates["control"]
+    return diff / rates["control"] if relative else diff
+
+
 def _right_answers(d):
     return {
         "q1": stats.chisquare([d["n_t"], d["n_c"]]).pvalue,
@@ -93,6 +103,7 @@ def _right_answers(d):
         "q4": math.ceil(_n(d)),
         "q5": _gaps(d["loyalty"]),
         "q6": _ratio(d),
+        "q12": _offer_uplift(d),
     }
 
 
@@ -111,6 +122,7 @@ def test_the_expected_answers_are_the_planted_ones(data):
     assert right["q4"] == 2251
     assert right["q5"]["before"] > right["q5"]["during"] > 0.1  # the gap predates the newsletter
     assert right["q6"] > 1.5  # the planted hit sells well above an average product
+    assert right["q12"] < 0 < _offer_uplift(data, consent=True)  # the planted sleeping dogs lack consent
     assert data["launch"] == data["phases"].index.get_level_values(0)[0]
 
 
@@ -128,6 +140,8 @@ def test_solution_variants_pass(ex, data):
     assert ex.q5.check(periods["gap"].to_dict()).status is Status.CORRECT
     judged = experiments.judge_launches(data["phases"])  # the first launch of its category: against an average
     assert ex.q6.check(judged.loc[(data["launch"], 3), "ratio"]).status is Status.CORRECT
+    by_consent = experiments.uplift_by_group(data["offer"], "consent_email")
+    assert ex.q12.check(by_consent.loc[False, "uplift"]).status is Status.CORRECT
 
 
 def _relative_gaps(frame):
@@ -190,6 +204,10 @@ def _fleiss(d):
         ("q6", lambda crm, d: _ratio(d, phases=(1, 2)), "after weeks 1-8"),
         ("q6", lambda crm, d: 1 / _ratio(d), "upside down"),
         ("q6", lambda crm, d: _ratio(d, others=1), "left the new product out"),
+        ("q12", lambda crm, d: _offer_uplift(d, consent=True), "**with** e-mail consent"),
+        ("q12", lambda crm, d: _offer_uplift(d, consent=None), "average uplift over everyone"),
+        ("q12", lambda crm, d: -_offer_uplift(d), "wrong sign"),
+        ("q12", lambda crm, d: _offer_uplift(d, relative=True), "relative uplift"),
     ],
 )
 def test_known_mistakes_get_their_message(ex, crm, data, qid, wrong, message):

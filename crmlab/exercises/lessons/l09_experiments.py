@@ -19,7 +19,7 @@ from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
 TITLE = "Controlled experiments"
-EXPERIMENT, LOYALTY = 4, 3  # the randomised spring mailing; the self-selected loyalty newsletter
+EXPERIMENT, LOYALTY, UPGRADE = 4, 3, 6  # spring mailing (randomised); loyalty newsletter; upgrade offer (randomised)
 MDE = 0.02  # the uplift the next test must be able to find (question 4)
 Z95 = stats.norm.ppf(0.975)
 
@@ -37,6 +37,20 @@ def _exp() -> pd.DataFrame:
 @cache
 def _loyalty() -> pd.DataFrame:
     return experiments.campaign_frame(_crm(), LOYALTY)
+
+
+@cache
+def _offer() -> pd.DataFrame:
+    return experiments.campaign_frame(_crm(), UPGRADE)
+
+
+def _offer_uplift(consent: bool | None = False, relative: bool = False) -> float:
+    """The upgrade offer's observed uplift among customers with this ``consent_email`` (None: everyone)."""
+    offer = _offer()
+    if consent is None:
+        return float(experiments.uplift_test(offer)["relative_uplift" if relative else "uplift"])
+    row = experiments.uplift_by_group(offer, "consent_email").loc[consent]
+    return float(row["uplift"] / row["rate_control"] if relative else row["uplift"])
 
 
 @cache
@@ -361,6 +375,36 @@ QUESTIONS = [
         ],
         compare=CompareOptions(rtol=1e-6),
         correct_message="About twice a typical product's share: the lesson's board backs it (go).",
+    ),
+    Question(
+        "q12",
+        "The autumn upgrade offer (campaign 6, `offer`) was randomised. Its observed uplift among the "
+        "customers **without** e-mail consent (`consent_email` False): their treatment group's response "
+        "rate minus their control group's, as a share, in `uplift_no_consent`.",
+        expected=_offer_uplift,
+        hints=[
+            "Keep the rows of `offer` whose `consent_email` is False, then compare the two groups as in question 2.",
+            "`no = offer[~offer['consent_email']]`; the response rate of each group is the mean of `responded`.",
+            "`rates = no.groupby('group')['responded'].mean()`; then treatment minus control.",
+        ],
+        solution="no = offer[~offer['consent_email']]\n"
+        "rates = no.groupby('group')['responded'].mean()\n"
+        "uplift_no_consent = rates['treatment'] - rates['control']",
+        mistakes=[
+            Mistake("That is the uplift of the customers **with** e-mail consent. Keep those whose "
+                    "`consent_email` is False.",
+                    expected=lambda: _offer_uplift(consent=True)),  # fmt: skip
+            Mistake("That is the offer's average uplift over everyone. Restrict it to the customers without "
+                    "e-mail consent first.",
+                    expected=lambda: _offer_uplift(consent=None)),  # fmt: skip
+            Mistake("Your uplift has the wrong sign: take the treatment's rate minus the control's.",
+                    expected=lambda: -_offer_uplift()),  # fmt: skip
+            Mistake("That is a relative uplift (divided by the control's rate). Give the difference of the "
+                    "two rates.",
+                    expected=lambda: _offer_uplift(relative=True)),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-6),
+        correct_message="Below zero: mailed, they bought less. Sleeping dogs: leave them out of the next offer.",
     ),
     Reflection(
         "q9",
