@@ -3,6 +3,24 @@
 ``generate_crm`` draws hidden customer traits first (channels, purchase rate, churn
 time, service luck), then every table from them, so the planted truths in
 :mod:`.truths` show up in the data the way they would in a real company's CRM.
+
+Each table draws from its own random stream (:func:`_rng`), so a new plant changes as
+little as possible. The later plants follow that rule:
+
+* **launches** (:mod:`.launches`): the catalogue's products were on sale before the data
+  begin; two products are added and, from their launch day on, take over a growing share
+  of their category's order lines, each line keeping its quantity, price and discount.
+  Order totals, invoices and payments do not change;
+* **the newsletter's member holdout** (:mod:`.marketing`): half the members are held back
+  by lot from their own stream; their responses (and orders) are the ones they had, only
+  without the campaign code;
+* **the upgrade offer** (:mod:`.upgrade`): a randomised campaign whose uplift differs
+  between customers. Its orders, lines, shipments, invoices and payments come from their
+  own streams and are numbered after all the others, and it goes only to customers who
+  had bought before, so every earlier row stays as it was and no customer gets a first
+  purchase from it;
+* **malformed e-mails** (:mod:`.raw`): typed into the raw export from their own stream,
+  after everything else.
 """
 
 from __future__ import annotations
