@@ -225,6 +225,8 @@ def test_ties_min_shares_scores_and_says_which_are_empty():
         warnings.simplefilter("error")  # no tie, no warning, with either rule
         assert quantile_score(spread, bins=3, ties="min").tolist() == [1, 1, 2, 2, 3, 3]
         assert quantile_score(spread, bins=3, ties="first").tolist() == [1, 1, 2, 2, 3, 3]
+    with pytest.warns(UserWarning, match=r"scores \[3, 5\] hold no customer: there are only 3 customers for 5"):
+        assert quantile_score(pd.Series([7, 8, 9])).tolist() == [1, 2, 4]  # 1 + 5k // 3 for k = 0, 1, 2
 
 
 @pytest.mark.parametrize(("args", "error", "match"), [

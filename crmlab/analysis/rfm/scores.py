@@ -21,8 +21,8 @@ CDNOW half the customers never bought again, so the 0 %, 20 % and 40 % quantiles
     by id): every score holds the same number of customers (give or take one), but
     customers with equal values get neighbouring scores decided by nothing but their id.
     Renumber the customers (a migration, a merge of two systems) and they move: on the
-    course's data a few hundred of 2,850 customers change segment when only the ids are
-    shuffled (:func:`crmlab.analysis.rfm.id_order_moves` counts them). A warning says how
+    course's data about one customer in ten changes segment when only the ids are shuffled
+    (:func:`crmlab.analysis.rfm.id_order_moves` counts them). A warning says how
     many customers' scores were decided by their id. Use it only where equal-sized groups
     matter more than treating equal customers alike.
 """
@@ -124,9 +124,10 @@ def _warn_empty(scores: pd.Series, key: pd.Series, bins: int, name) -> None:
     empty = sorted(set(range(1, bins + 1)) - set(scores.unique().tolist()))
     if empty:
         largest = int(key.value_counts().max())
+        why = (f"{largest:,} of the {len(key):,} customers share one value, and equal customers share a score"
+               if largest > 1 else f"there are only {len(key):,} customers for {bins} scores")  # fmt: skip
         warnings.warn(
-            f"quantile_score({name!r}, ties='min'): scores {empty} hold no customer: {largest:,} of the "
-            f"{len(key):,} customers share one value, and equal customers share a score. That is what the "
+            f"quantile_score({name!r}, ties='min'): scores {empty} hold no customer: {why}. That is what the "
             f"values say; write the segment rules for the scores that exist.",
             UserWarning,
             stacklevel=3,
