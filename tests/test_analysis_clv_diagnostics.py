@@ -194,3 +194,17 @@ def test_silence_means_more_for_frequent_buyers(cdnow):
 def test_bad_input(cdnow, call, error, match):
     with pytest.raises(error, match=match):
         call(cdnow[3], cdnow[1])
+
+
+def test_no_period_straddles_the_calibration_end(cdnow):
+    """A calibration end 181 days after the first purchase (not a whole number of weeks): the holdout periods
+    hold exactly the holdout's repeat purchases, the calibration periods exactly the calibration's."""
+    log, _, _, _ = cdnow
+    cal, hold = calibration_holdout(log, "1997-06-30", HOLD_END, period_days=7)
+    model = BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
+    track = cumulative_tracking(model, log, "1997-06-30", HOLD_END)
+    assert pd.Timestamp("1997-06-30") in set(track["ends_on"])
+    assert track.loc[track["holdout"], "actual"].sum() == hold["frequency_holdout"].sum()
+    assert track.loc[~track["holdout"], "actual"].sum() == cal["frequency"].sum()
+    lengths = track["ends_on"].diff().dt.days.iloc[1:]
+    assert (lengths.iloc[:-1] == 7).all() and 1 <= lengths.iloc[-1] <= 7

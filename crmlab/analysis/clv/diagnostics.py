@@ -127,7 +127,9 @@ def cumulative_tracking(
         Indexed by ``period`` (1, 2, ... counted from the cohort's first purchase day):
         ``ends_on`` (its last day), ``actual`` and ``expected`` repeat purchases in the period,
         ``cumulative_actual`` and ``cumulative_expected``, and ``holdout`` (True for periods
-        after ``calibration_end``). A period cut by ``holdout_end`` is kept, shorter.
+        after ``calibration_end``). Periods end on ``calibration_end`` and every ``period_days``
+        before and after it; the first one (from the cohort's first purchase) and the last one (cut
+        by ``holdout_end``) may be shorter.
 
     Examples
     --------
@@ -160,10 +162,12 @@ def cumulative_tracking(
     days, first = days[cohort & (days["d"] <= end)], first[cohort & (days["d"] <= end)]
     if days.empty:
         raise ValueError(f"No customer made a first purchase by `calibration_end` ({start.date()}).")
+    # periods end on calibration_end and every period_days before and after it, so none straddles it;
+    # the first (from the cohort's first purchase) and the last (cut by holdout_end) may be shorter
     origin = first.min()
-    n_periods = math.ceil(((end - origin).days + 1) / period_days)
-    ends_on = pd.DatetimeIndex([min(origin + pd.Timedelta(days=math.ceil(k * period_days) - 1), end)
-                                for k in range(1, n_periods + 1)])  # fmt: skip
+    steps = range(-math.floor((start - origin).days / period_days), math.ceil((end - start).days / period_days) + 1)
+    ends_on = pd.DatetimeIndex([min(start + pd.Timedelta(days=round(k * period_days)), end) for k in steps])
+    n_periods = len(ends_on)
     repeat_days = days.loc[days["d"] > first, "d"].to_numpy()
     cumulative_actual = np.searchsorted(np.sort(repeat_days), ends_on.to_numpy(), side="right")
     starts, weight = np.unique(days.groupby("c")["d"].min().to_numpy(), return_counts=True)  # customers by first day
