@@ -65,8 +65,8 @@ def _sentences(text: str) -> list[str]:
     return [s.strip() for s in re.split(r"(?<=[.:;?])\s+|\n-", text) if s.strip()]
 
 
-def exercise_caravan_text() -> list[str]:
-    """What the exercises say about Caravan: q4, q5 and their quizzes, and the notebook's Caravan cells."""
+def exercise_targeting_text() -> list[str]:
+    """What the exercises say about targeting: q4, q5 and the quizzes q6, q8, and the notebook's cells on them."""
     from crmlab.exercises import lesson
 
     ex = lesson("12_cross_selling")
@@ -79,12 +79,15 @@ def exercise_caravan_text() -> list[str]:
         parts += [quiz.prompt, quiz.explanation, *quiz.options.values(), *quiz.why.values()]
     source = Path(__file__).resolve().parents[1] / "exercises" / "source" / "12_cross_selling_exercises.ipynb"
     cells = nbformat.read(source, as_version=4).cells
-    parts += [c.source for c in cells if c.cell_type == "markdown" and ("Caravan" in c.source or "proba" in c.source)]
+    parts += [c.source for c in cells if c.cell_type == "markdown" and re.search(r"Caravan|donor|p_give", c.source)]
     return [s for part in parts for s in _sentences(part)]
 
 
-def test_the_exercises_call_caravan_holders_not_buyers_or_responders():
-    sentences = exercise_caravan_text()
+def test_the_exercises_name_holders_and_responses_for_what_they_are():
+    """Caravan's outcome is never called buying or a response; the donors' is an answer to a mailing that
+    every donor received, and what a letter adds is left to a holdout."""
+    sentences = exercise_targeting_text()
     assert misnamed(sentences) == []
-    text = " ".join(sentences)
-    assert "propensity" in text and "what-if" in text and "randomised holdout" in text
+    text = " ".join(" ".join(sentences).split())
+    assert "Unlike Caravan's `Purchase`, `respond` records an answer to a mailing" in text
+    assert "only a holdout says that" in text and "randomised holdout" in text

@@ -1,10 +1,12 @@
-"""Exercises of lesson 12, *Cross-selling and targeting*.
+"""Exercises of lesson 12, *Cross-selling and targeting*, on data the lesson did not show.
 
-Expected values are computed on the first check with :mod:`crmlab.analysis.crosssell`
-(the course's CRM and the real Caravan data), never typed in; each known mistake is
-computed the wrong way. Caravan's ``Purchase`` records *holding* a policy, so its model is a
-propensity model (who holds it, or looks like those who do), never a response model: q5's
-mailing is the lesson's what-if, and only a randomised holdout measures what a letter sells.
+q1-q3 find rules and an offer in the practice company (:func:`crmlab.datasets.practice_crm`, the
+course's generator with another seed); q4-q5 target real donors of a Dutch charity (the lesson
+works on Caravan). Expected values are computed on the first check with
+:mod:`crmlab.analysis.crosssell`, never typed in; each known mistake is computed the wrong way.
+The donors' ``respond`` records giving after a mailing they all received: a response among the
+mailed, unlike Caravan's ``Purchase`` (holding a policy); what the letter itself adds only a
+randomised holdout measures.
 """
 
 from functools import cache
@@ -15,16 +17,17 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import train_test_split
 
 from crmlab.analysis import crosssell
-from crmlab.datasets import load_caravan, load_crm
+from crmlab.datasets import load_charity, practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
 TITLE = "Cross-selling and targeting"
 ANTECEDENT, CONSEQUENT = "Phones", "Accessories"
-CUSTOMER = 356  # bought Laptops, Accessories and Ink & Paper
+CUSTOMER = 36  # practice company: bought Furniture, Ink & Paper and Laptops
 ALL_STATUSES = ("completed", "cancelled", "returned")
-SEED, TEST_SHARE, C = 0, 0.3, 0.01
-LETTER_COST, MARGIN = 5, 60
+SEED, TEST_SHARE = 0, 0.3
+LOG_COLUMNS = ["weekslast", "giftlast", "avggift"]
+LETTER_COST = 4  # guilders per letter to a donor
 _NUMBER = CompareOptions(rtol=1e-6)
 _TEXT = CompareOptions(ignore_text_case=True)
 
@@ -34,7 +37,7 @@ _TEXT = CompareOptions(ignore_text_case=True)
 
 @cache
 def _crm():
-    return load_crm(tables=["orders", "order_lines", "products", "categories"])
+    return practice_crm(tables=["orders", "order_lines", "products", "categories"])
 
 
 @cache
@@ -92,46 +95,55 @@ def _highest_lift(answer) -> bool:
     return best != _offer() and _is(answer, best)
 
 
-# ---------------------------------------------------------------- q4, q5: Caravan
+# ---------------------------------------------------------------- q4, q5: donors
 
 
 @cache
-def _caravan():
-    X, y = crosssell.split_target(load_caravan(), "Purchase", "Yes")
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=TEST_SHARE, stratify=y, random_state=SEED)
-    model = crosssell.propensity_model(C).fit(X_train, y_train)
-    return model, X_train, X_test, y_train, y_test
+def _donors():
+    charity = load_charity()
+    X, y = crosssell.split_target(charity, "respond", 1, drop=["gift"])
+    X_train, X_test, y_train, y_test, gift_train, gift_test = train_test_split(
+        X, y, charity["gift"], test_size=TEST_SHARE, stratify=y, random_state=SEED)
+    model = crosssell.propensity_model(log_columns=LOG_COLUMNS).fit(X_train, y_train)
+    return model, X_train, X_test, y_train, y_test, gift_train, gift_test
 
 
 def _auc(on: str = "test", column: int = 1, hard: bool = False) -> float:
-    model, X_train, X_test, y_train, y_test = _caravan()
+    model, X_train, X_test, y_train, y_test, _, _ = _donors()
     X, y = (X_test, y_test) if on == "test" else (X_train, y_train)
     score = model.predict(X) if hard else model.predict_proba(X)[:, column]
     return float(roc_auc_score(y, score))
 
 
-@cache
-def _profit() -> pd.DataFrame:
-    model, _, X_test, _, y_test = _caravan()
-    proba = model.predict_proba(X_test)[:, 1]
-    return crosssell.profit_by_depth(y_test, proba, cost=LETTER_COST, margin=MARGIN)
+def _p_give() -> np.ndarray:
+    model, _, X_test, _, _, _, _ = _donors()
+    return model.predict_proba(X_test)[:, 1]
 
 
-def _depth_sorted_ascending() -> int:
-    """The learner's computation with the list upside down: the lowest probabilities mailed first."""
-    model, _, X_test, _, y_test = _caravan()
-    ranked = y_test.to_numpy()[model.predict_proba(X_test)[:, 1].argsort(kind="stable")]
-    profit = MARGIN * ranked.cumsum() - LETTER_COST * np.arange(1, len(ranked) + 1)
-    return int(profit.argmax() + 1)
+def _expected_gift(cap: bool = True) -> np.ndarray:
+    _, _, X_test, _, _, gift_train, _ = _donors()
+    usual = X_test["avggift"].clip(upper=gift_train.max()) if cap else X_test["avggift"]
+    return _p_give() * usual.to_numpy()
 
 
-def _best_depth() -> int:
-    return int(crosssell.best_depth(_profit())["mailed"])
+def _net(score, margin=None) -> pd.DataFrame:
+    _, _, _, _, y_test, _, gift_test = _donors()
+    return crosssell.profit_by_depth(y_test, score, cost=LETTER_COST, margin=gift_test if margin is None else margin)
+
+
+def _best_depth(score=None, margin=None) -> int:
+    table = _net(_expected_gift() if score is None else score, margin)
+    return int(crosssell.best_depth(table)["mailed"])
+
+
+def _mean_gift_depth() -> int:
+    """The depth with every giver worth the training givers' average gift instead of their own."""
+    _, _, _, y_train, _, gift_train, _ = _donors()
+    return _best_depth(margin=float(gift_train[y_train == 1].mean()))
 
 
 def _above_break_even() -> int:
-    model, _, X_test, _, _ = _caravan()
-    return int((model.predict_proba(X_test)[:, 1] > LETTER_COST / MARGIN).sum())
+    return int((_expected_gift() > LETTER_COST).sum())
 
 
 QUESTIONS = [
@@ -211,61 +223,58 @@ QUESTIONS = [
     ),
     Question(
         "q4",
-        "The AUC of `model` (a logistic propensity model, fitted on the Caravan training customers) on the "
-        "TEST customers: how well it ranks the holders of a caravan policy above the others.",
+        "The AUC of `model` (logistic, fitted on the training donors) on the TEST donors: how well it ranks "
+        "the donors who gave after the mailing above those who did not.",
         expected=lambda: _auc(),
         hints=[
-            "AUC needs a score for each test customer: the model's probability that they hold a policy.",
-            "`model.predict_proba(X_test)[:, 1]` is the probability of the class 1 (a holder).",
+            "AUC needs a score for each test donor: the model's probability that they give.",
+            "`model.predict_proba(X_test)[:, 1]` is the probability of the class 1 (gave).",
             "`roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])`",
         ],
         solution="auc = roc_auc_score(y_test, model.predict_proba(X_test)[:, 1])",
         mistakes=[
-            Mistake("That is the AUC on the training customers, whose answers the model has seen: it flatters the "
-                    "model. Use `X_test` and `y_test`.",
+            Mistake("That is the AUC on the training donors, whose answers the model has seen. Use `X_test` and "
+                    "`y_test`.",
                     expected=lambda: _auc(on="train")),  # fmt: skip
-            Mistake("Your AUC is below 0.5: you scored with the probability of NOT holding (column 0), which ranks "
+            Mistake("Your AUC is below 0.5: you scored with the probability of NOT giving (column 0), which ranks "
                     "the list upside down. Take column 1: `predict_proba(X_test)[:, 1]`.",
                     expected=lambda: _auc(column=0)),  # fmt: skip
-            Mistake("You ranked with yes/no predictions (`model.predict`). With 6% holders they are almost all 'no', "
-                    "so the ranking is lost. Use the probabilities: `predict_proba(X_test)[:, 1]`.",
+            Mistake("You ranked with yes/no predictions (`model.predict`): two values cannot rank 1,281 donors, "
+                    "so most of the ranking is lost. Use the probabilities: `predict_proba(X_test)[:, 1]`.",
                     expected=lambda: _auc(hard=True)),  # fmt: skip
         ],
         compare=CompareOptions(rtol=1e-4),
     ),
     Question(
         "q5",
-        f"The lesson's what-if: suppose a letter sells a policy to exactly the holders it reaches (€{MARGIN} of "
-        f"margin each) and costs €{LETTER_COST}. Mailing the test customers from the highest `proba` down, how "
-        "many should be mailed for the highest what-if profit? (`Purchase` records holding a policy, not "
-        "answering a letter: only a randomised holdout can say what a letter really sells.)",
+        f"Rank the test donors by **expected gift**, `p_give * usual_gift`, and mail from the top. A letter costs "
+        f"{LETTER_COST} guilders; each donor who gives brings their own gift (`gift_test`). How many donors should "
+        "be mailed for the highest net gifts (gifts minus letters)?",
         expected=_best_depth,
         hints=[
-            "Sort the test customers by `proba`, highest first, and count the holders cumulatively.",
-            f"What-if profit after mailing the first k customers: {MARGIN} x holders so far - {LETTER_COST} x k.",
-            "With a NumPy array of profits, the best k is `profit.argmax() + 1` (positions count from 0).",
+            "Sort the test donors by `p_give * usual_gift`, highest first, and add up their real gifts as you go.",
+            f"Net gifts after mailing the first k donors: the sum of their gifts - {LETTER_COST} x k.",
+            "With a NumPy array of net gifts, the best k is `net.argmax() + 1` (positions count from 0).",
         ],
-        solution="ranked = y_test.to_numpy()[np.argsort(-proba, kind='stable')]\n"
-        f"profit = {MARGIN} * ranked.cumsum() - {LETTER_COST} * np.arange(1, len(ranked) + 1)\n"
-        "depth = profit.argmax() + 1",
+        solution="order = np.argsort(-(p_give * usual_gift), kind='stable')\n"
+        f"net = gift_test.to_numpy()[order].cumsum() - {LETTER_COST} * np.arange(1, len(order) + 1)\n"
+        "depth = net.argmax() + 1",
         mistakes=[
-            Mistake("That depth has the highest share of holders per letter, not the highest profit. The top of "
-                    "the list holds the most holders per letter, but in the what-if the letters after it still "
-                    "earn more than they cost: maximise the profit.",
-                    expected=lambda: int(_profit()["response_rate"].idxmax())),  # fmt: skip
-            Mistake("One short: the position of the maximum counts from 0, the number of customers from 1. Add 1.",
+            Mistake("You ranked by the chance of giving alone. A likely donor of small gifts can be worth less "
+                    "than an occasional generous one: rank by `p_give * usual_gift`.",
+                    expected=lambda: _best_depth(score=_p_give())),  # fmt: skip
+            Mistake("Every giver counted for the same average gift. Each donor who gives brings their own "
+                    "gift: add up `gift_test` in the order of the list.",
+                    expected=_mean_gift_depth),  # fmt: skip
+            Mistake("One short: the position of the maximum counts from 0, the number of donors from 1. Add 1.",
                     expected=lambda: _best_depth() - 1),  # fmt: skip
-            Mistake("Mailing everyone loses money, even in the what-if: most letters go to customers who do not "
-                    "hold the policy and look nothing like those who do.",
-                    expected=lambda: len(_profit())),  # fmt: skip
-            Mistake("That is the number of customers whose probability beats the break-even (cost / margin): the "
-                    "what-if's rule for a new list. Here the holders are known: find the depth where the profit "
-                    "peaks.",
+            Mistake("Mailing every donor earns less: the letters at the bottom of the list cost more than the "
+                    "gifts they bring. Find the depth where the net gifts peak.",
+                    expected=lambda: len(_p_give())),  # fmt: skip
+            Mistake("That is the number of donors whose expected gift beats the letter's cost: the rule for a new "
+                    "list, whose gifts are not known yet. Here they are: find the depth where the net gifts peak.",
                     when=shown_by(lambda a: a == _above_break_even() != _best_depth(),
                                   example=_above_break_even)),  # fmt: skip
-            Mistake("You sorted the customers from the lowest probability up: mail the likeliest holders first "
-                    "(sort with `-proba`, or `ascending=False`).",
-                    expected=_depth_sorted_ascending),  # fmt: skip
         ],
         compare=CompareOptions(rtol=0, atol=0),
     ),
