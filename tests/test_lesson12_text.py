@@ -91,3 +91,9 @@ def test_the_exercises_name_holders_and_responses_for_what_they_are():
     text = " ".join(" ".join(sentences).split())
     assert "Unlike Caravan's `Purchase`, `respond` records an answer to a mailing" in text
     assert "only a holdout says that" in text and "randomised holdout" in text
+
+
+def test_the_objectives_call_caravan_customers_holders():
+    first = nbformat.read(LESSON, as_version=4).cells[0].source
+    coil = [s for s in re.split(r"\n- ", first) if "CoIL" in s]
+    assert coil and misnamed(coil) == [] and "6% holders" in coil[0]
