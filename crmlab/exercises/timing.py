@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 
 __all__ = [
     "CELL_SECONDS",
@@ -40,6 +41,7 @@ __all__ = [
     "lesson_estimate",
     "rounded",
     "stated_minutes",
+    "timing_table",
 ]
 
 WORDS_PER_MINUTE = 150  # reading to learn, technical English, often a second language
@@ -188,3 +190,41 @@ def rounded(minutes: float) -> int:
     (40, 45, 5)
     """
     return max(5, 5 * math.floor(minutes / 5 + 0.5))
+
+
+def timing_table(root: str | Path = ".") -> pd.DataFrame:
+    """Every lesson of a course folder: stated and estimated minutes, lesson and exercises.
+
+    Parameters
+    ----------
+    root : str or Path
+        The course folder, holding ``notebooks/`` and ``exercises/source/``.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``lesson`` (e.g. ``"12_cross_selling"``): ``stated``, ``estimate``,
+        ``rounded``, ``words``, ``code_cells``, ``code_lines``, ``charts``,
+        ``exercises_stated`` and ``exercises_estimate``.
+
+    Examples
+    --------
+    >>> table = timing_table()  # doctest: +SKIP
+    >>> table.loc["12_cross_selling", "estimate"] <= MAX_LESSON_MINUTES  # doctest: +SKIP
+    True
+    """
+    from crmlab.exercises.quiz import Quiz
+    from crmlab.exercises.registry import lesson
+
+    rows = {}
+    for path in sorted((Path(root) / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        t = lesson_estimate(path)
+        kinds = ["quiz" if isinstance(item, Quiz) else item.kind for item in lesson(path.stem).items]
+        source = Path(root) / "exercises" / "source" / f"{path.stem}_exercises.ipynb"
+        ex = exercise_estimate(source, kinds.count("question"), kinds.count("reflection"), kinds.count("quiz"))
+        rows[path.stem] = {"stated": stated_minutes(path), "estimate": round(t.minutes, 1),
+                           "rounded": rounded(t.minutes), "words": t.words, "code_cells": t.code_cells,
+                           "code_lines": t.code_lines, "charts": t.charts,
+                           "exercises_stated": stated_minutes(source),
+                           "exercises_estimate": round(ex.minutes, 1)}  # fmt: skip
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis("lesson")
