@@ -12,7 +12,8 @@ Lesson 01 turns each goal of a CRM into a number computed from the CRM database:
 * finding new customers -- :func:`new_customers_per_month`;
 * growing customer revenue -- :func:`revenue_per_buyer`;
 
-and :func:`goal_scorecard` gathers them into one table. Around them: which table serves
+and :func:`goal_scorecard` gathers them into one table. Around them: a project's cost, time and
+return (:func:`project_roi`), which table serves
 which decision (:func:`data_map`), life-event triggers (:func:`life_events`), channels and
 the single customer view (:func:`channels_per_customer`, :func:`customer_timeline`,
 :func:`looks_inactive`, :func:`single_view_summary`), data volume (:func:`records_per_year`), and the reps whose
@@ -31,6 +32,7 @@ from crmlab.analysis.kpis.measures import EXPORT_END, FUNNEL, LOCAL_TZ
 from .adoption import data_entry_trend, disengaged_reps, pooled_completeness, records_per_year, weekly_completeness
 from .channels import channels_per_customer, customer_timeline, looks_inactive, single_view_summary
 from .information import data_map, life_events
+from .project import project_roi
 from .sales import (
     categories_per_buyer,
     funnel_conversion,
@@ -71,6 +73,7 @@ __all__ = [
     "multi_category_share",
     "new_customers_per_month",
     "pooled_completeness",
+    "project_roi",
     "records_per_year",
     "resolution_time",
     "response_time",
