@@ -11,10 +11,11 @@ import pytest
 
 import crmlab
 from crmlab.analysis.bi import EXPORT_END, FUNNEL, LAST_DAY
+from crmlab.datasets.api_dump import load_api_dump
 from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
-QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q10", "q11", "q12"]
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +86,38 @@ def _days_to_pay(crm):
     return (paid["last"] - paid["issued"]).dt.days.mean()
 
 
+def _buyer_share(crm, statuses=("completed",)):
+    """A registration brought a buyer when the customer's last purchase is at or after it."""
+    orders = crm.orders[crm.orders["status"].isin(statuses)]
+    last = orders.groupby("customer_id")["ordered_at"].max()
+    w = crm.web_registrations
+    buyer = w["customer_id"].map(last) >= w["registered_at"]  # no purchase: NaT compares False
+    return (w.assign(buyer=buyer).groupby("source")
+            .agg(registrations=("registration_id", "count"), buyer_share=("buyer", "mean")).reset_index())
+
+
+def _saved(crm, region, cost=20):
+    s = _shipments(crm)
+    s["late"] = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
+    s = s[(s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)) & (s["promised_date"].dt.year == LAST_DAY.year)]
+    inside = s[s["region"] == region]
+    return max(inside["late"].sum() - len(inside) * s["late"].mean(), 0) * cost
+
+
+def _shop_revenue(crm):
+    """Oracle without the dump: the shop's accounts are the web registrations; an account's e-mail
+    reaches every CRM record with that e-mail (a duplicate customer included)."""
+    w = crm.web_registrations
+    email = w["customer_id"].map(crm.customers.set_index("customer_id")["email"])
+    owners = crm.customers.groupby("email")["customer_id"].agg(list)
+    accounts = w.assign(owner=email.map(owners)).explode("owner")
+    orders = crm.orders[crm.orders["status"] == "completed"]
+    rows = accounts.merge(orders, left_on="owner", right_on="customer_id", suffixes=("_w", ""))
+    rows = rows[rows["ordered_at"] >= rows["registered_at"]]
+    return pd.DataFrame({"accounts": w.groupby("source").size(),
+                         "revenue_usd": rows.groupby("source")["total_cents"].sum() / 100}).reset_index()
+
+
 def _right_answers(crm):
     con = crmlab.connect(crm)
     late_sql = con.sql("""
@@ -101,6 +134,9 @@ def _right_answers(crm):
         "q3": late_sql.set_index("region")["late_rate"].idxmax(),
         "q4": _conversion(crm),
         "q5": _days_to_pay(crm),
+        "q10": _buyer_share(crm),
+        "q11": _saved(crm, late_sql.set_index("region")["late_rate"].idxmax()),
+        "q12": _shop_revenue(crm),
     }
 
 
@@ -194,6 +230,82 @@ def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
     feedback = getattr(ex, qid).check(wrong(crm))
     assert feedback.status is Status.INCORRECT, str(feedback)
     assert message in feedback.message
+
+
+def _flat_dump(pages, normalise=True):
+    flat = pd.json_normalize([a for p in pages for a in p["data"]])
+    if normalise:
+        flat["email"] = flat["email"].str.strip().str.lower()
+    return flat.assign(created=pd.to_datetime(flat["created"], utc=True))
+
+
+def _dump_revenue(crm, pages, normalise=True, statuses=("completed",), after_only=True):
+    flat = _flat_dump(pages, normalise)
+    orders = crm.orders[crm.orders["status"].isin(statuses)]
+    rows = flat.merge(crm.customers[["customer_id", "email"]], on="email").merge(orders, on="customer_id")
+    if after_only:
+        rows = rows[rows["ordered_at"] >= rows["created"]]
+    return pd.DataFrame({"accounts": flat.groupby("signup.source")["id"].nunique(),
+                         "revenue_usd": rows.groupby("signup.source")["total_cents"].sum() / 100}
+                        ).fillna(0).rename_axis("source").reset_index()
+
+
+def _years_over_four(crm):
+    s = _shipments(crm)
+    s["late"] = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
+    s = s[(s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)) & (s["promised_date"].dt.year <= LAST_DAY.year)]
+    worst = _late(crm).set_index("region")["late_rate"].idxmax()
+    per_year = []
+    for _, year in s.groupby(s["promised_date"].dt.year):
+        inside = year[year["region"] == worst]
+        per_year.append(max(inside["late"].sum() - len(inside) * year["late"].mean(), 0) * 20)
+    return sum(per_year) / len(per_year)
+
+
+def _every_late(crm):
+    s = _shipments(crm)
+    worst = _late(crm).set_index("region")["late_rate"].idxmax()
+    late = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
+    keep = (s["promised_date"].dt.year == LAST_DAY.year) & (s["region"] == worst)
+    keep &= s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)
+    return float(late[keep].sum() * 20)
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q10", lambda crm: _buyer_share(crm, statuses=("completed", "cancelled", "returned")),
+         "cancelled and returned"),
+        ("q10", lambda crm: _buyer_share(crm).assign(buyer_share=lambda d: d["buyer_share"] * 100),
+         "look like percentages"),
+        ("q11", _years_over_four, "average over all the years"),
+        ("q11", _every_late, "priced *every* late delivery"),
+        ("q12", lambda crm: _dump_revenue(crm, load_api_dump()[:1]), "only the first page"),
+        ("q12", lambda crm: _dump_revenue(crm, load_api_dump(), normalise=False), "typed in capitals"),
+        ("q12", lambda crm: _dump_revenue(crm, load_api_dump(), after_only=False), "before the account was created"),
+    ],
+)
+def test_new_mistakes_get_their_message(ex, crm, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm))
+    assert feedback.status is Status.INCORRECT, str(feedback)
+    assert message in feedback.message
+
+
+def test_the_dump_way_equals_the_registrations_way(ex, crm, right):
+    """B4: what the learner computes from the API dump equals the oracle computed without it."""
+    via_dump = _dump_revenue(crm, load_api_dump())
+    assert ex.q12.check(via_dump).status is Status.CORRECT
+    pd.testing.assert_frame_equal(via_dump, right["q12"], check_dtype=False, check_exact=False, rtol=1e-12)
+
+
+def test_the_impact_is_not_the_lessons_figure(ex, crm, right):
+    """q11 prices one region at USD 20; the lesson prices the two worst at USD 15."""
+    from crmlab.analysis.bi.impact import late_delivery_impact
+    delivery = _late(crm).set_index("region")["late_rate"]
+    lesson = late_delivery_impact(crm.shipments, crm.orders, crm.customers, delivery.nlargest(2).index.tolist(),
+                                  cost_per_late=15)
+    assert right["q11"] > 0
+    assert abs(lesson["cost_saved"].iloc[-1] - right["q11"]) > 1
 
 
 def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, right):

@@ -9,7 +9,9 @@ from functools import cache
 import pandas as pd
 
 from crmlab.analysis import bi, kpis
+from crmlab.analysis.bi.impact import late_delivery_impact
 from crmlab.datasets import load_crm
+from crmlab.datasets.api_dump import load_api_dump
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
@@ -21,7 +23,7 @@ _TEXT = CompareOptions(ignore_text_case=True)
 @cache
 def _crm():
     return load_crm(tables=["customers", "orders", "tickets", "shipments", "invoices", "payments",
-                            "opportunity_stages"])  # fmt: skip
+                            "opportunity_stages", "web_registrations"])  # fmt: skip
 
 
 def _percent(expected, column):
@@ -181,6 +183,83 @@ def _days_all_segments() -> float:
 def _days_after_due() -> float:
     pay = bi.invoice_payments(_business_invoices(), _crm().payments)
     return float(pay.loc[pay["paid_in_full"], "days_late"].mean())
+
+
+# ---------------------------------------------------------------- q10: social sign-ups (B2)
+
+
+def _buyer_share(statuses=("completed",), after_only: bool = True, scale: float = 1) -> pd.DataFrame:
+    crm = _crm()
+    w = crm.web_registrations
+    orders = crm.orders if statuses is None else crm.orders[crm.orders["status"].isin(statuses)]
+    rows = w.merge(orders[["customer_id", "ordered_at"]], on="customer_id", how="left")
+    bought = rows["ordered_at"].notna() & ((rows["ordered_at"] >= rows["registered_at"]) | (not after_only))
+    buyer = bought.groupby(rows["registration_id"]).any()
+    w = w.assign(buyer=w["registration_id"].map(buyer))
+    out = w.groupby("source").agg(registrations=("registration_id", "size"), buyer_share=("buyer", "mean"))
+    return out.assign(buyer_share=out["buyer_share"] * scale)
+
+
+# ---------------------------------------------------------------- q11: the impact in money (B3)
+
+#: q11: what one late delivery costs (handling, a voucher), in US dollars: an assumption finance supplies.
+COST_PER_LATE = 20
+
+
+def _impact() -> pd.DataFrame:
+    crm = _crm()
+    return late_delivery_impact(crm.shipments, crm.orders, crm.customers, [_worst_region()],
+                                cost_per_late=COST_PER_LATE, conventions=crm.conventions)  # fmt: skip
+
+
+def _impact_year() -> int:
+    return int(_crm().conventions.as_of.year)
+
+
+def _saved_last_year() -> float:
+    return float(_impact().loc[_impact_year(), "cost_saved"])
+
+
+def _saved_four_years_over_four() -> float:
+    return float(_impact()["cost_saved"].sum() / len(_impact()))
+
+
+def _every_late_priced() -> float:
+    return float(_impact().loc[_impact_year(), "region_late"] * COST_PER_LATE)
+
+
+def _pooled_company_rate() -> float:
+    i = _impact()
+    rate = (i["company_late_rate"] * i["shipments"]).sum() / i["shipments"].sum()
+    last = i.loc[_impact_year()]
+    return float(max(last["region_late"] - last["region_shipments"] * rate, 0) * COST_PER_LATE)
+
+
+# ---------------------------------------------------------------- q12: another system's API dump (B4)
+
+
+def _accounts(pages=None, normalise: bool = True) -> pd.DataFrame:
+    pages = load_api_dump() if pages is None else pages
+    flat = pd.json_normalize([a for p in pages for a in p["data"]])
+    flat = flat.rename(columns={"signup.source": "source"})
+    flat["created"] = pd.to_datetime(flat["created"], utc=True)
+    if normalise:
+        flat["email"] = flat["email"].str.strip().str.lower()
+    return flat
+
+
+def _shop_revenue(first_page: bool = False, normalise: bool = True, statuses=("completed",),
+                  after_only: bool = True) -> pd.DataFrame:  # fmt: skip
+    crm = _crm()
+    accounts = _accounts(load_api_dump()[:1] if first_page else None, normalise)
+    matched = accounts.merge(crm.customers[["customer_id", "email"]], on="email")
+    orders = crm.orders if statuses is None else crm.orders[crm.orders["status"].isin(statuses)]
+    rows = matched.merge(orders[["customer_id", "ordered_at", "total_cents"]], on="customer_id")
+    if after_only:
+        rows = rows[rows["ordered_at"] >= rows["created"]]
+    revenue = crm.conventions.major(rows.groupby("source")["total_cents"].sum())
+    out = accounts.groupby("source").agg(accounts=("id", "nunique"))
+    return out.assign(revenue_usd=revenue.reindex(out.index).fillna(0.0))
 
 
 QUESTIONS = [
@@ -345,6 +424,120 @@ QUESTIONS = [
                     expected=_days_after_due),  # fmt: skip
         ],
         compare=CompareOptions(rtol=1e-6),
+    ),
+    Question(
+        "q10",
+        "Social CRM starts with knowing where customers come from. A table with one row per `source` of "
+        "`web_registrations` (social, search_ad, email, organic) and the columns `registrations` (the number of "
+        "web registrations) and `buyer_share`: the share of registrations whose customer placed a completed "
+        "order at or after registering.",
+        expected=_buyer_share,
+        hints=[
+            "Join each registration to its customer's completed orders (`how='left'`, so registrations "
+            "without orders stay).",
+            "An order counts when `ordered_at >= registered_at`; per `registration_id`, did any order count? "
+            "(`.groupby('registration_id')['counts'].any()`).",
+            "Map that back to the registrations, then per `source`: the `size` and the `mean` of the flag.",
+        ],
+        solution="completed = crm.orders[crm.orders['status'] == 'completed']\n"
+        "rows = crm.web_registrations.merge(completed[['customer_id', 'ordered_at']], on='customer_id', how='left')\n"
+        "rows['counts'] = rows['ordered_at'] >= rows['registered_at']\n"
+        "buyer = rows.groupby('registration_id')['counts'].any()\n"
+        "w = crm.web_registrations.assign(buyer=crm.web_registrations['registration_id'].map(buyer))\n"
+        "by_source = w.groupby('source').agg(registrations=('registration_id', 'size'), "
+        "buyer_share=('buyer', 'mean')).reset_index()",
+        mistakes=[
+            Mistake("Your buyers include orders placed *before* the registration: those customers were buyers "
+                    "already, the sign-up source did not bring them. Count orders at or after `registered_at`.",
+                    expected=lambda: _buyer_share(after_only=False)),  # fmt: skip
+            Mistake("Your orders include cancelled and returned ones: keep `status == 'completed'`.",
+                    expected=lambda: _buyer_share(statuses=None)),  # fmt: skip
+            Mistake("Your shares look like percentages; the question asks for shares between 0 and 1.",
+                    expected=lambda: _buyer_share(scale=100)),  # fmt: skip
+        ],
+        compare=_TABLES,
+    ),
+    Question(
+        "q11",
+        f"Impact in money (B3): suppose the region with the worst late-delivery rate (your question 3) had been "
+        f"as punctual as the whole company in the last year of the data (the year of `LAST_DAY`). A late "
+        f"delivery costs USD {COST_PER_LATE} (a support contact and a voucher). How many US dollars would "
+        f"that year's avoided late deliveries have saved? Avoided: the region's late deliveries minus its "
+        f"shipments x the company's late rate of that year (at least 0); shipments whose outcome is not "
+        f"known are left out, as in question 2, and a shipment's year is that of its `promised_date`.",
+        expected=_saved_last_year,
+        hints=[
+            "Keep the shipments of question 2 (outcome known) promised in the last year; the company's late "
+            "rate is their mean of `late`.",
+            "The region's expected late deliveries at the company's rate: its shipments that year x that rate. "
+            "Avoided = its actual late deliveries minus that, never below 0.",
+            f"Saved = avoided x {COST_PER_LATE}. (`bi.impact.late_delivery_impact` does every year at once: "
+            "use it to check your own computation.)",
+        ],
+        solution="s = crm.shipments.merge(crm.orders[['order_id', 'customer_id']], on='order_id')\n"
+        "s = s.merge(crm.customers[['customer_id', 'region']], on='customer_id')\n"
+        "s['late'] = s['delivered_date'].fillna(LAST_DAY + pd.Timedelta(days=1)) > s['promised_date']\n"
+        "s = s[(s['delivered_date'].notna() | (s['promised_date'] <= LAST_DAY))\n"
+        "      & (s['promised_date'].dt.year == LAST_DAY.year)]\n"
+        "region = s[s['region'] == worst_region]\n"
+        "avoided = max(region['late'].sum() - len(region) * s['late'].mean(), 0)\n"
+        f"saved_usd = avoided * {COST_PER_LATE}",
+        mistakes=[
+            Mistake("That is the average over all the years (their total divided by their number). The company "
+                    "grew every year, so that average describes no year: take the last year on its own.",
+                    expected=_saved_four_years_over_four),  # fmt: skip
+            Mistake("You priced *every* late delivery of the region. Even a region as punctual as the company "
+                    "has some late parcels: only those above the company's rate are avoidable.",
+                    expected=_every_late_priced),  # fmt: skip
+            Mistake("You compared with the company's late rate over all the years. Compare the last year with "
+                    "that same year's company rate.",
+                    expected=_pooled_company_rate),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-6),
+    ),
+    Question(
+        "q12",
+        "Another system's API dump (B4): `load_api_dump()` gives the web shop's accounts as its API returned "
+        "them, a list of pages with the accounts under `data`. Flatten *all* pages, match each account to the "
+        "CRM's `customers` by e-mail (the shop keeps what customers typed: trim spaces and lower-case it), and "
+        "give a table with one row per sign-up `source` (`signup.source`) and the columns `accounts` (the "
+        "number of accounts) and `revenue_usd`: the total, in US dollars, of the completed orders of the "
+        "matched customers placed at or after the account's `created` instant.",
+        expected=_shop_revenue,
+        hints=[
+            "`pd.json_normalize([account for page in pages for account in page['data']])` flattens every page "
+            "and turns the nested `signup` into columns `signup.source` and `signup.device`.",
+            "`created` is a local time with its offset: `pd.to_datetime(flat['created'], utc=True)` makes it "
+            "comparable with `ordered_at`. The key: `flat['email'].str.strip().str.lower()`.",
+            "Merge accounts -> customers (on `email`) -> completed orders (on `customer_id`), keep "
+            "`ordered_at >= created`, then per source: the sum of `total_cents` / 100. Count accounts "
+            "before the merges (`flat.groupby('signup.source')['id'].nunique()`).",
+        ],
+        solution="pages = load_api_dump()\n"
+        "flat = pd.json_normalize([a for page in pages for a in page['data']])\n"
+        "flat['email'] = flat['email'].str.strip().str.lower()\n"
+        "flat['created'] = pd.to_datetime(flat['created'], utc=True)\n"
+        "completed = crm.orders[crm.orders['status'] == 'completed']\n"
+        "rows = (flat.merge(crm.customers[['customer_id', 'email']], on='email')\n"
+        "            .merge(completed[['customer_id', 'ordered_at', 'total_cents']], on='customer_id'))\n"
+        "rows = rows[rows['ordered_at'] >= rows['created']]\n"
+        "shop = pd.DataFrame({'accounts': flat.groupby('signup.source')['id'].nunique(),\n"
+        "                     'revenue_usd': rows.groupby('signup.source')['total_cents'].sum() / 100})\n"
+        "shop = shop.fillna(0).rename_axis('source').reset_index()",
+        mistakes=[
+            Mistake("You read only the first page. An API returns its data in pages (`pages` says how many): "
+                    "flatten the accounts of every page.",
+                    expected=lambda: _shop_revenue(first_page=True)),  # fmt: skip
+            Mistake("Accounts whose e-mail was typed in capitals or with spaces found no customer. Trim and "
+                    "lower-case the shop's e-mails before matching (`.str.strip().str.lower()`).",
+                    expected=lambda: _shop_revenue(normalise=False)),  # fmt: skip
+            Mistake("Your revenue includes cancelled and returned orders: keep `status == 'completed'`.",
+                    expected=lambda: _shop_revenue(statuses=None)),  # fmt: skip
+            Mistake("Your revenue includes orders placed before the account was created: count those at or "
+                    "after `created` (read as UTC, `pd.to_datetime(..., utc=True)`).",
+                    expected=lambda: _shop_revenue(after_only=False)),  # fmt: skip
+        ],
+        compare=CompareOptions(allow_extra_columns=True, ignore_column_case=True, rtol=1e-9),
     ),
     Reflection(
         "q7",
