@@ -3,6 +3,7 @@ junk gets feedback (never a traceback), and the blank is "not attempted"."""
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 
 import crmlab
@@ -10,7 +11,7 @@ from crmlab.analysis import training
 from crmlab.exercises import ____, lesson
 from crmlab.exercises.feedback import Status
 
-QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q10", "q11"]
 
 
 
@@ -44,15 +45,52 @@ def _call_centre(budget=25_000):
     return training.recommend_method("high", "low", "medium", plan=plan, budget_usd=budget)
 
 
+#: 120 users at 6 sites, the plan's defaults otherwise, priced by hand (see TrainingPlan's defaults):
+#: face-to-face 10 classes x 2 days x 900 + 6 trips x 500 + 120 x 16 h x 30; e-learning 120 x 150 + 120 x 8 h x 30;
+#: in-house 12 superusers x (40 + 12) h x 30 + 120 x 12 h x 30.
+BIG_PER_USER = {"face_to_face": (10 * 2 * 900 + 6 * 500 + 120 * 16 * 30) / 120,
+                "e_learning": (120 * 150 + 120 * 8 * 30) / 120,
+                "in_house": (12 * 52 * 30 + 120 * 12 * 30) / 120}  # fmt: skip
+
+
+def _value(crm, per_user=BIG_PER_USER, scale=100):
+    gains = _gains(crm)["gain"] * scale
+    value = pd.DataFrame({"per_user_usd": pd.Series(per_user), "gain_points": gains})
+    value["usd_per_point"] = value["per_user_usd"] / value["gain_points"]
+    return value.rename_axis("training_method").reset_index()
+
+
 def _right_answers(crm):
     gains = _gains(crm)
+    value = _value(crm)
     return {
         "q1": (3 * 2 * 1000 + 2 * 800 + 30 * 16 * 25) / 30,
         "q2": _levels(_per_rep(crm)),
         "q3": gains,
         "q4": gains.loc["face_to_face", "gain"] - gains.loc["e_learning", "gain"],
         "q5": _call_centre().method,
+        "q10": value,
+        "q11": value.set_index("training_method")["usd_per_point"].idxmin(),
     }
+
+
+def test_q10_mistakes_get_their_message(ex, crm):
+    lessons_plan = {"face_to_face": (4 * 2 * 900 + 3 * 500 + 40 * 16 * 30) / 40, "e_learning": 390.0, "in_house": 516.0}
+    feedback = ex.q10.check(_value(crm, per_user=lessons_plan))
+    assert feedback.status is Status.INCORRECT and "lesson's costs" in feedback.message
+    total = _value(crm).assign(usd_per_point=lambda d: d["per_user_usd"] * 120 / d["gain_points"])
+    feedback = ex.q10.check(total)
+    assert feedback.status is Status.INCORRECT and "*total* cost" in feedback.message
+    feedback = ex.q10.check(_value(crm, scale=1))
+    assert feedback.status is Status.INCORRECT and "percentage points" in feedback.message
+
+
+def test_q11_cheapest_per_user_is_not_best_value(ex, crm):
+    value = _value(crm).set_index("training_method")
+    cheapest = value["per_user_usd"].idxmin()
+    assert cheapest == "e_learning" and value["usd_per_point"].idxmin() != cheapest  # T2: cheaper, buys less
+    feedback = ex.q11.check("E_learning ")
+    assert feedback.status is Status.INCORRECT and "cheapest per user" in feedback.message
 
 
 @pytest.mark.parametrize("qid", QUESTIONS)

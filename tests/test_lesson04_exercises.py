@@ -99,7 +99,8 @@ def _buyer_share(crm, statuses=("completed",)):
 def _saved(crm, region, cost=20):
     s = _shipments(crm)
     s["late"] = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
-    s = s[(s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)) & (s["promised_date"].dt.year == LAST_DAY.year)]
+    known = s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)
+    s = s[known & (s["promised_date"].dt.year == LAST_DAY.year)]
     inside = s[s["region"] == region]
     return max(inside["late"].sum() - len(inside) * s["late"].mean(), 0) * cost
 
@@ -253,7 +254,8 @@ def _dump_revenue(crm, pages, normalise=True, statuses=("completed",), after_onl
 def _years_over_four(crm):
     s = _shipments(crm)
     s["late"] = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
-    s = s[(s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)) & (s["promised_date"].dt.year <= LAST_DAY.year)]
+    known = s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)
+    s = s[known & (s["promised_date"].dt.year <= LAST_DAY.year)]
     worst = _late(crm).set_index("region")["late_rate"].idxmax()
     per_year = []
     for _, year in s.groupby(s["promised_date"].dt.year):

@@ -23,6 +23,8 @@ CALL_CENTRE = {"in_house_resources": "high", "data_entry": "low", "process_heavi
 CALL_CENTRE_PLAN = {"n_users": 60, "n_sites": 1}
 CALL_CENTRE_BUDGET = 25_000
 COLUMNS = ["before", "after", "gain"]
+#: q10, q11: a larger company than the lesson's default plan.
+BIG_PLAN = {"n_users": 120, "n_sites": 6}
 
 
 def _f2f_per_user(**changes) -> float:
@@ -81,6 +83,28 @@ def _recommended(budget: float | None = CALL_CENTRE_BUDGET) -> str:
 def _method_name(answer):
     """Accept the Recommendation itself as well as its ``method``."""
     return answer.method if isinstance(answer, training.Recommendation) else answer
+
+
+def _value(plan: dict = BIG_PLAN, exclude_disengaged: bool = True, per: str = "user", points: bool = True):
+    costs = training.cost_by_method(training.TrainingPlan(**plan))
+    out = training.value_for_money(costs, _gains(exclude_disengaged))[["per_user_usd", "gain_points", "usd_per_point"]]
+    if per == "total":
+        out = out.assign(usd_per_point=costs["total_usd"].reindex(out.index) / out["gain_points"])
+    if not points:
+        out = out.assign(gain_points=out["gain_points"] / 100, usd_per_point=out["usd_per_point"] * 100)
+    return out
+
+
+def _best_value() -> str:
+    return str(_value()["usd_per_point"].idxmin())
+
+
+def _cheapest_per_user() -> str:
+    return str(_value()["per_user_usd"].idxmin())
+
+
+def _names(method: str):
+    return lambda answer: str(_method_name(answer)).strip().casefold() == method.casefold()
 
 
 SHARE = CompareOptions(atol=5e-4, rtol=0)
@@ -229,6 +253,56 @@ QUESTIONS = [
         ],
         correct_message="Look at `rec.reasons` and `rec.scores`: in-house scores best, but it costs "
         "more than the budget.",
+    ),
+    Question(
+        "q10",
+        f"Cost and outcome per learner (T1-T3) for a bigger company: {BIG_PLAN['n_users']} users at "
+        f"{BIG_PLAN['n_sites']} sites, the plan's other inputs at their defaults. A table with one row per "
+        "`training_method` and the columns `per_user_usd` (the cost per trained user), `gain_points` (the "
+        "method's mean gain in completeness of question 3, in percentage points) and `usd_per_point` "
+        "(cost per user / gain points).",
+        expected=_value,
+        hints=[
+            f"`training.cost_by_method(training.TrainingPlan(n_users={BIG_PLAN['n_users']}, "
+            f"n_sites={BIG_PLAN['n_sites']}))` prices the three methods for this company.",
+            "The gains are those of question 3 (disengaged reps left out); x 100 makes them points.",
+            "Divide the cost *per user* by the points; `training.value_for_money(costs, gains)` does the "
+            "same, to check.",
+        ],
+        solution=f"costs = training.cost_by_method(training.TrainingPlan(n_users={BIG_PLAN['n_users']}, "
+        f"n_sites={BIG_PLAN['n_sites']}))\n"
+        "value = pd.DataFrame({'per_user_usd': costs['per_user_usd'], 'gain_points': gains['gain'] * 100})\n"
+        "value['usd_per_point'] = value['per_user_usd'] / value['gain_points']\n"
+        "value = value.rename_axis('training_method').reset_index()",
+        mistakes=[
+            Mistake("These are the lesson's costs (40 users at 3 sites). Price the plan of the question: "
+                    "trainer days, trips and superusers do not grow in step with the users.",
+                    expected=lambda: _value(plan={})),  # fmt: skip
+            Mistake("You divided the *total* cost by the points. Compare methods per learner: use "
+                    "`per_user_usd`.", expected=lambda: _value(per="total")),  # fmt: skip
+            Mistake("Your gains are shares (0.1), not percentage points (10): multiply by 100 before dividing.",
+                    expected=lambda: _value(points=False)),  # fmt: skip
+            Mistake("Your gains include the reps whose data entry faded for reasons of their own; leave out "
+                    "the disengaged reps, as in question 3.",
+                    expected=lambda: _value(exclude_disengaged=False)),  # fmt: skip
+        ],
+        compare=CompareOptions(rtol=1e-6, allow_extra_columns=True),
+    ),
+    Question(
+        "q11",
+        "For that company, which method buys a point of completeness most cheaply? Its name as text "
+        "('face_to_face', 'e_learning' or 'in_house').",
+        expected=_best_value,
+        hints=["The smallest `usd_per_point` of question 10.",
+               "`value.set_index('training_method')['usd_per_point'].idxmin()`"],  # fmt: skip
+        solution="best = value.set_index('training_method')['usd_per_point'].idxmin()",
+        mistakes=[
+            Mistake("That method is the cheapest per user, but it buys fewer points: weigh the cost against "
+                    "the outcome (`usd_per_point`).",
+                    when=shown_by(lambda a: _cheapest_per_user() != _best_value() and _names(_cheapest_per_user())(a),
+                                  example=_cheapest_per_user)),  # fmt: skip
+        ],
+        compare=CompareOptions(ignore_text_case=True),
     ),
     Reflection(
         "q7",
