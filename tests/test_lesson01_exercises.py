@@ -11,7 +11,7 @@ from crmlab.analysis import kpis
 from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
-QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q10", "q11", "q12", "q13", "q14", "q15"]
 
 
 
@@ -94,8 +94,68 @@ def _hidden(crm, drop_unanswered=True):
     return len((before - recent) & elsewhere)
 
 
+def _last_year(crm, instants):
+    return instants.dt.tz_convert(crm.conventions.timezone).dt.year == crm.conventions.as_of.year
+
+
+def _roi_by_hand(crm, overrun=0.5, delay=6):
+    """150,000 up front (+ overrun), 2,500 a month for 36 months; benefit 3 % of last year's revenue / 12 a
+    month from month 6 + delay + 1 to 36."""
+    completed = _completed(crm)
+    revenue = completed.loc[_last_year(crm, completed["ordered_at"]), "total_cents"].sum() / 100
+    cost = 150_000 * (1 + overrun) + 2_500 * 36
+    benefit = (36 - 6 - delay) * 0.03 * revenue / 12
+    return (benefit - cost) / cost
+
+
+def _discount_by_orders(crm):
+    """Paid from the orders' totals (not the lines' arithmetic), list value from the lines."""
+    completed = _completed(crm).merge(crm.customers[["customer_id", "segment"]], on="customer_id")
+    lines = crm.order_lines.merge(crm.products[["product_id", "list_price_cents"]], on="product_id")
+    listed = (lines["list_price_cents"] * lines["quantity"]).groupby(lines["order_id"]).sum()
+    completed["list"] = completed["order_id"].map(listed)
+    sums = completed.groupby("segment")[["list", "total_cents"]].sum()
+    return (1 - sums["total_cents"] / sums["list"]).rename("discount_rate").reset_index()
+
+
+def _shipped(crm):
+    return crm.shipments.merge(crm.orders[["order_id", "customer_id"]], on="order_id")
+
+
+def _coverage(crm):
+    buyers = set(_completed(crm)["customer_id"])
+    mail = crm.interactions[(crm.interactions["channel"] == "mail") & (crm.interactions["outcome"] != "no_response")]
+    holders = {"sales": crm.orders, "fulfilment": _shipped(crm), "accounting": crm.invoices,
+               "website": crm.web_registrations, "after_sales": crm.tickets, "mail_responses": mail}  # fmt: skip
+    shares = {kind: len(set(t["customer_id"]) & buyers) / len(buyers) for kind, t in holders.items()}
+    return pd.Series(shares, name="share_of_buyers").rename_axis("kind").reset_index()
+
+
+def _whole_org(crm, departments=True):
+    tables = [("orders", crm.orders, "sales"), ("opportunities", crm.opportunities, "sales"),
+              ("shipments", _shipped(crm), "logistics"), ("invoices", crm.invoices, "finance"),
+              ("web_registrations", crm.web_registrations, "marketing"),
+              ("interactions", crm.interactions, "marketing"), ("tickets", crm.tickets, "support")]  # fmt: skip
+    kept = pd.concat([t[["customer_id"]].assign(who=dept if departments else name) for name, t, dept in tables])
+    n = kept.drop_duplicates().groupby("customer_id").size()
+    return (n.reindex(_completed(crm)["customer_id"].unique(), fill_value=0) >= 4).mean()
+
+
+def _first_big_events(crm):
+    events = kpis.life_events(crm.orders, crm.customers, crm.web_registrations, big_order_usd=3000)
+    first_big = events[events["event"] == "first_big_order"]
+    return int(_last_year(crm, first_big["occurred_at"]).sum())
+
+
 def _right_answers(crm):
+    answered = crm.interactions[crm.interactions["outcome"] != "no_response"]
     return {
+        "q10": (kpis.channels_per_customer(answered, crm.orders)["n_channels"] >= 3).mean(),
+        "q11": _roi_by_hand(crm),
+        "q12": _discount_by_orders(crm),
+        "q13": _coverage(crm),
+        "q14": _whole_org(crm),
+        "q15": _first_big_events(crm),
         "q1": _fcr(crm),
         "q2": (_n_categories(crm, _completed(crm)) >= 2).mean(),
         "q3": (_cycles(crm) / pd.Timedelta(days=1)).median(),
@@ -165,6 +225,31 @@ def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
     feedback = getattr(ex, qid).check(wrong(crm))
     assert feedback.status is Status.INCORRECT
     assert message in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("qid", "wrong", "message"),
+    [
+        ("q10", lambda crm: (kpis.channels_per_customer(crm.interactions, crm.orders)["n_channels"] >= 3).mean(),
+         "mailings nobody answered"),
+        ("q11", lambda crm: _roi_by_hand(crm, overrun=0, delay=0), "the vendor's plan"),
+        ("q11", lambda crm: _roi_by_hand(crm, overrun=0), "left out the overrun"),
+        ("q11", lambda crm: _roi_by_hand(crm, delay=0), "late go-live"),
+        ("q11", lambda crm: _roi_by_hand(crm) + 1, "benefit / cost"),
+        ("q12", lambda crm: _discount_by_orders(crm).assign(discount_rate=lambda d: d["discount_rate"] * 1.5),
+         None),
+        ("q14", lambda crm: _whole_org(crm, departments=False), "You counted *tables*"),
+    ],
+)
+def test_new_mistakes_get_their_message(ex, crm, qid, wrong, message):
+    feedback = getattr(ex, qid).check(wrong(crm))
+    assert feedback.status is Status.INCORRECT
+    assert message is None or message in feedback.message
+
+
+def test_p5_reality_turns_the_vendors_case(crm):
+    """The point of q11 on this data: the vendor's plan pays, the realistic one does not."""
+    assert _roi_by_hand(crm, overrun=0, delay=0) > 0 > _roi_by_hand(crm)
 
 
 def test_a_wrong_list_says_what_is_wrong_without_the_answer(ex):

@@ -19,12 +19,25 @@ TITLE = "What a CRM is for"
 SINCE = pd.Timestamp("2025-07-01", tz="UTC")  # start of the recent window of question 5
 WEEKS = 26  # length of each window of question 4
 MIN_DROP = 0.15  # fall in completeness that flags a rep
+#: q10: channels from which a customer counts as spread out (P4).
+MANY_CHANNELS = 3
+#: q11: the project of the cost, time and ROI question (P5), in US dollars and months.
+PROJECT = {"one_off": 150_000, "monthly_cost": 2_500, "months": 36, "build_months": 6}
+REALITY = {"overrun": 0.5, "delay_months": 6}
+UPLIFT = 0.03  # the vendor's promise: 3 % more revenue a year
+#: q13: the kinds of data a CRM collects (P6) and the table that holds each; q14: who keeps it (P8).
+SOURCES = {"sales": "orders", "fulfilment": "shipments", "accounting": "invoices",
+           "website": "web_registrations", "after_sales": "tickets", "mail_responses": "interactions"}  # fmt: skip
+DEPARTMENTS = {"orders": "sales", "opportunities": "sales", "shipments": "logistics", "invoices": "finance",
+               "web_registrations": "marketing", "interactions": "marketing", "tickets": "support"}  # fmt: skip
+MIN_DEPARTMENTS = 4
+BIG_ORDER_USD = 3000  # q15: a business customer's first order this big is a life event (P2)
 
 
 @cache
 def _crm():
-    return load_crm(tables=["customers", "orders", "order_lines", "products", "tickets",
-                            "opportunities", "interactions", "rep_activity"])  # fmt: skip
+    return load_crm(tables=["customers", "orders", "order_lines", "products", "tickets", "opportunities",
+                            "interactions", "rep_activity", "shipments", "invoices", "web_registrations"])  # fmt: skip
 
 
 def _is_number(x) -> bool:
@@ -128,6 +141,113 @@ def _hidden_store(unanswered_count: bool = False, part: str = "answer") -> int:
     if part == "never_store":
         return len(elsewhere - store_recent)
     return len((store_before - store_recent) & elsewhere)
+
+
+# ---------------------------------------------------------------- q10: channels per customer (P4)
+
+
+def _spread(unanswered_count: bool = False, over_all_customers: bool = False, scale: float = 1) -> float:
+    crm = _crm()
+    n = _activity(unanswered_count).drop_duplicates(["customer_id", "channel"]).groupby("customer_id").size()
+    base = len(crm.customers) if over_all_customers else len(n)
+    return float((n >= MANY_CHANNELS).sum() / base * scale)
+
+
+# ---------------------------------------------------------------- q11: cost, time and ROI (P5)
+
+
+def _revenue_last_year() -> float:
+    crm = _crm()
+    completed = crm.orders[crm.orders["status"].isin(crm.conventions.purchase_statuses)]
+    year = crm.conventions.local_day(completed["ordered_at"]).dt.year
+    return float(crm.conventions.major(completed.loc[year == crm.conventions.as_of.year, "total_cents"].sum()))
+
+
+def _roi(reality: dict = REALITY, how: str = "roi", scale: float = 1) -> float:
+    plan = kpis.project_roi(**PROJECT, **reality, monthly_benefit=UPLIFT * _revenue_last_year() / 12)
+    if how == "benefit_over_cost":
+        return float(plan["benefit"] / plan["cost"])
+    return float(plan["roi"] * scale)
+
+
+# ---------------------------------------------------------------- q12: pricing in the CRM (P7)
+
+
+def _discount(statuses=("completed",), how: str = "ratio_of_sums", weigh_quantity: bool = True) -> pd.DataFrame:
+    crm = _crm()
+    orders = crm.orders if statuses is None else crm.orders[crm.orders["status"].isin(statuses)]
+    lines = crm.order_lines.merge(orders[["order_id", "customer_id"]], on="order_id")
+    lines = lines.merge(crm.products[["product_id", "list_price_cents"]], on="product_id")
+    lines = lines.merge(crm.customers[["customer_id", "segment"]], on="customer_id")
+    q = lines["quantity"] if weigh_quantity else 1
+    lines["list"] = lines["list_price_cents"] * q
+    lines["paid"] = lines["unit_price_cents"] * q - lines["discount_cents"]
+    if how == "mean_of_ratios":
+        rate = (1 - lines["paid"] / lines["list"]).groupby(lines["segment"]).mean()
+    else:
+        sums = lines.groupby("segment")[["list", "paid"]].sum()
+        rate = 1 - sums["paid"] / sums["list"]
+    return rate.rename("discount_rate").rename_axis("segment").to_frame()
+
+
+# ---------------------------------------------------------------- q13, q14: the data, and who keeps it (P6, P8)
+
+
+def _buyers() -> pd.Index:
+    crm = _crm()
+    return pd.Index(crm.orders.loc[crm.orders["status"] == "completed", "customer_id"].unique())
+
+
+def _holders(table: str, answered_only: bool = True, mail_only: bool = True) -> set:
+    crm = _crm()
+    rows = crm[table]
+    if table == "shipments":  # logistics knows the order, the order knows the customer
+        rows = rows.merge(crm.orders[["order_id", "customer_id"]], on="order_id")
+    if table == "interactions" and mail_only:
+        rows = rows[rows["channel"] == "mail"]
+    if table == "interactions":
+        if answered_only:
+            rows = rows[rows["outcome"] != "no_response"]
+    return set(rows["customer_id"])
+
+
+def _coverage(answered_only: bool = True, over_all_customers: bool = False) -> pd.DataFrame:
+    base = set(_crm().customers["customer_id"]) if over_all_customers else set(_buyers())
+    share = {kind: len(_holders(table, answered_only) & base) / len(base) for kind, table in SOURCES.items()}
+    return pd.Series(share, name="share_of_buyers").rename_axis("kind").to_frame()
+
+
+def _departments_per_buyer(tables=tuple(DEPARTMENTS)) -> pd.Series:
+    pairs = [(c, DEPARTMENTS[t]) for t in tables for c in _holders(t, answered_only=False, mail_only=False)]
+    kept = pd.DataFrame(pairs, columns=["customer_id", "department"])
+    n = kept.drop_duplicates().groupby("customer_id").size()
+    return n.reindex(_buyers(), fill_value=0)
+
+
+def _many_departments(tables=tuple(DEPARTMENTS), per_table: bool = False) -> float:
+    if per_table:  # every table counted as a department of its own
+        pairs = [(c, t) for t in tables for c in _holders(t, answered_only=False, mail_only=False)]
+        kept = pd.DataFrame(pairs, columns=["customer_id", "table"])
+        n = kept.drop_duplicates().groupby("customer_id").size().reindex(_buyers(), fill_value=0)
+    else:
+        n = _departments_per_buyer(tables)
+    return float((n >= MIN_DEPARTMENTS).mean())
+
+
+# ---------------------------------------------------------------- q15: life events (P2)
+
+
+def _first_big(year_only: bool = True, business_only: bool = True, first_only: bool = True) -> int:
+    crm = _crm()
+    completed = crm.orders[crm.orders["status"] == "completed"]
+    big = completed[completed["total_cents"] >= BIG_ORDER_USD * 100]
+    if business_only:
+        big = big[big["customer_id"].isin(crm.customers.loc[crm.customers["segment"] != "consumer", "customer_id"])]
+    if first_only:
+        big = big.sort_values("ordered_at").drop_duplicates("customer_id")
+    if year_only:
+        big = big[crm.conventions.local_day(big["ordered_at"]).dt.year == crm.conventions.as_of.year]
+    return int(big["customer_id"].nunique())
 
 
 QUESTIONS = [
@@ -269,6 +389,196 @@ QUESTIONS = [
             Mistake("You counted mailings nobody answered as activity. A mailing the customer ignored says "
                     "nothing about them: drop `outcome == 'no_response'`.",
                     expected=lambda: _hidden_store(unanswered_count=True)),  # fmt: skip
+        ],
+    ),
+    Question(
+        "q10",
+        f"How many channels (P4)? Using `activity` of question 5 (orders, and interactions the customer took "
+        f"part in), the share (0 to 1) of the customers in `activity` who reached the company through "
+        f"{MANY_CHANNELS} or more distinct channels.",
+        expected=_spread,
+        hints=[
+            "One row per customer and channel: `activity.drop_duplicates(['customer_id', 'channel'])`.",
+            "Count the rows per customer: `.groupby('customer_id').size()`.",
+            f"`(n_channels >= {MANY_CHANNELS}).mean()`: the base is the customers in `activity`.",
+        ],
+        solution="n_channels = activity.drop_duplicates(['customer_id', 'channel']).groupby('customer_id').size()\n"
+        f"spread = (n_channels >= {MANY_CHANNELS}).mean()",
+        mistakes=[
+            Mistake("You counted mailings nobody answered: a channel the customer ignored is not one they reach "
+                    "the company through. Use `activity`, which leaves them out.",
+                    expected=lambda: _spread(unanswered_count=True)),  # fmt: skip
+            Mistake("You divided by every customer in the CRM; the question's base is the customers who did "
+                    "something (those in `activity`).",
+                    expected=lambda: _spread(over_all_customers=True)),  # fmt: skip
+            Mistake("Your number looks like a percentage. Give the share between 0 and 1.",
+                    expected=lambda: _spread(scale=100)),  # fmt: skip
+        ],
+        compare=CompareOptions(atol=2e-4, rtol=0),
+    ),
+    Question(
+        "q11",
+        f"Cost, time and return (P5). A vendor quotes USD {PROJECT['one_off']:,} up front, USD "
+        f"{PROJECT['monthly_cost']:,} a month to run, go-live after {PROJECT['build_months']} months, and promises "
+        f"{UPLIFT:.0%} more revenue a year: the monthly benefit is {UPLIFT:.0%} of the revenue of completed orders "
+        f"in the data's last year (on the company's local calendar), divided by 12. Projects run over: assume "
+        f"{REALITY['overrun']:.0%} more on the one-off cost and go-live {REALITY['delay_months']} months late. "
+        f"With `kpis.project_roi`, the ROI (net / cost, a share) over {PROJECT['months']} months.",
+        expected=_roi,
+        hints=[
+            "The base: `crm.conventions.local_day(completed['ordered_at']).dt.year == 2025`, the sum of "
+            "`total_cents` / 100.",
+            f"`monthly_benefit = {UPLIFT} * revenue / 12`.",
+            "`kpis.project_roi(one_off=..., monthly_cost=..., monthly_benefit=..., months=..., build_months=..., "
+            "overrun=..., delay_months=...)['roi']`",
+        ],
+        solution="completed = crm.orders[crm.orders['status'] == 'completed']\n"
+        "year = crm.conventions.local_day(completed['ordered_at']).dt.year\n"
+        "revenue = completed.loc[year == crm.conventions.as_of.year, 'total_cents'].sum() / 100\n"
+        f"plan = kpis.project_roi(one_off={PROJECT['one_off']}, monthly_cost={PROJECT['monthly_cost']}, "
+        f"monthly_benefit={UPLIFT} * revenue / 12,\n"
+        f"                        months={PROJECT['months']}, build_months={PROJECT['build_months']}, "
+        f"overrun={REALITY['overrun']}, delay_months={REALITY['delay_months']})\n"
+        "roi = plan['roi']",
+        mistakes=[
+            Mistake("That is the vendor's plan. The point of P5: projects cost more and take longer than "
+                    "quoted. Add the overrun and the delay.",
+                    expected=lambda: _roi(reality={})),  # fmt: skip
+            Mistake("You left out the overrun on the one-off cost (`overrun=`).",
+                    expected=lambda: _roi(reality={"delay_months": REALITY["delay_months"]})),  # fmt: skip
+            Mistake("You left out the late go-live (`delay_months=`): every month late is a month without benefit.",
+                    expected=lambda: _roi(reality={"overrun": REALITY["overrun"]})),  # fmt: skip
+            Mistake("That is benefit / cost. ROI is the *net* return per unit of cost: (benefit - cost) / cost.",
+                    expected=lambda: _roi(how="benefit_over_cost")),  # fmt: skip
+            Mistake("Your number looks like a percentage. Give the share (e.g. -0.2 for -20 %).",
+                    expected=lambda: _roi(scale=100)),  # fmt: skip
+        ],
+        compare=CompareOptions(atol=1e-4, rtol=0),
+    ),
+    Question(
+        "q12",
+        "Pricing inside the CRM (P7): the CRM knows what each customer paid against the list price. A table "
+        "with one row per customer `segment` and a column `discount_rate`: 1 - (what was paid) / (list value), "
+        "over the lines of completed orders, where a line's list value is `list_price_cents x quantity` and "
+        "what was paid is `unit_price_cents x quantity - discount_cents`.",
+        expected=_discount,
+        hints=[
+            "Join `order_lines` to the completed orders (for `customer_id`), to `products` (for "
+            "`list_price_cents`) and to `customers` (for `segment`).",
+            "Compute `list` and `paid` per line, then *sum* them per segment before dividing.",
+            "`sums = lines.groupby('segment')[['list', 'paid']].sum(); 1 - sums['paid'] / sums['list']`",
+        ],
+        solution="completed = crm.orders[crm.orders['status'] == 'completed']\n"
+        "lines = crm.order_lines.merge(completed[['order_id', 'customer_id']], on='order_id')\n"
+        "lines = lines.merge(crm.products[['product_id', 'list_price_cents']], on='product_id')\n"
+        "lines = lines.merge(crm.customers[['customer_id', 'segment']], on='customer_id')\n"
+        "lines['list'] = lines['list_price_cents'] * lines['quantity']\n"
+        "lines['paid'] = lines['unit_price_cents'] * lines['quantity'] - lines['discount_cents']\n"
+        "sums = lines.groupby('segment')[['list', 'paid']].sum()\n"
+        "pricing = (1 - sums['paid'] / sums['list']).rename('discount_rate').reset_index()",
+        mistakes=[
+            Mistake("You averaged each line's rate, so a cable weighs as much as a laptop. Sum the list values "
+                    "and the amounts paid per segment first (a ratio of sums).",
+                    expected=lambda: _discount(how="mean_of_ratios")),  # fmt: skip
+            Mistake("Your lines include cancelled and returned orders: keep `status == 'completed'`.",
+                    expected=lambda: _discount(statuses=None)),  # fmt: skip
+            Mistake("You forgot the quantity: a line of 3 items is worth 3 x the price.",
+                    expected=lambda: _discount(weigh_quantity=False)),  # fmt: skip
+        ],
+        compare=CompareOptions(allow_extra_columns=True, ignore_column_case=True, atol=1e-6, rtol=0),
+    ),
+    Question(
+        "q13",
+        "The data a CRM collects (P6): of the customers with at least one completed order, the share (0 to 1) "
+        "that each kind of data covers. A table with one row per `kind` and a column `share_of_buyers`: sales "
+        "(`orders`), fulfilment (`shipments`, which reach customers through their orders), accounting "
+        "(`invoices`), website (`web_registrations`), after_sales (`tickets`) and mail_responses "
+        "(`interactions` of channel 'mail' whose outcome is not 'no_response'). Any record counts, whatever "
+        "its status or date.",
+        expected=_coverage,
+        hints=[
+            "The base: `set(completed['customer_id'])`. For each table, the set of its `customer_id`s.",
+            "`shipments` has no `customer_id`: merge it with `orders[['order_id', 'customer_id']]`.",
+            "`len(holders & buyers) / len(buyers)` per kind, e.g. in a dict, then "
+            "`pd.Series(shares, name='share_of_buyers').rename_axis('kind').reset_index()`.",
+        ],
+        solution="buyers = set(crm.orders.loc[crm.orders['status'] == 'completed', 'customer_id'])\n"
+        "mail = crm.interactions[(crm.interactions['channel'] == 'mail') & (crm.interactions['outcome'] != "
+        "'no_response')]\n"
+        "shipped = crm.shipments.merge(crm.orders[['order_id', 'customer_id']], on='order_id')\n"
+        "holders = {'sales': crm.orders, 'fulfilment': shipped,\n"
+        "           'accounting': crm.invoices, 'website': crm.web_registrations, 'after_sales': crm.tickets,\n"
+        "           'mail_responses': mail}\n"
+        "shares = {kind: len(set(t['customer_id']) & buyers) / len(buyers) for kind, t in holders.items()}\n"
+        "coverage = pd.Series(shares, name='share_of_buyers').rename_axis('kind').reset_index()",
+        mistakes=[
+            Mistake("Your mail responses include mailings nobody answered: keep `outcome != 'no_response'`.",
+                    expected=lambda: _coverage(answered_only=False)),  # fmt: skip
+            Mistake("You divided by every customer in the CRM; the base is the customers with a completed order.",
+                    expected=lambda: _coverage(over_all_customers=True)),  # fmt: skip
+        ],
+        compare=CompareOptions(allow_extra_columns=True, ignore_column_case=True, atol=1e-6, rtol=0),
+    ),
+    Question(
+        "q14",
+        f"A CRM belongs to the whole organisation (P8). Each table is kept by a department: "
+        f"{', '.join(f'{t} by {d}' for t, d in DEPARTMENTS.items())} (every interaction counts here). Of the "
+        f"customers with a completed order, what share (0 to 1) has records kept by {MIN_DEPARTMENTS} or more "
+        f"*departments*?",
+        expected=_many_departments,
+        hints=[
+            "Build one table of (`customer_id`, `department`) pairs: for each table, its customers with the "
+            "department's name (`shipments` through `orders`).",
+            "`.drop_duplicates()` first: two tables of one department count once.",
+            f"Count departments per buyer (`.reindex(buyers, fill_value=0)`), then the share with "
+            f"{MIN_DEPARTMENTS} or more.",
+        ],
+        solution="shipped = crm.shipments.merge(crm.orders[['order_id', 'customer_id']], on='order_id')\n"
+        "kept = pd.concat([crm.orders.assign(department='sales'), crm.opportunities.assign(department='sales'),\n"
+        "                  shipped.assign(department='logistics'), crm.invoices.assign(department='finance'),\n"
+        "                  crm.web_registrations.assign(department='marketing'),\n"
+        "                  crm.interactions.assign(department='marketing'),\n"
+        "                  crm.tickets.assign(department='support')])\n"
+        "n = kept[['customer_id', 'department']].drop_duplicates().groupby('customer_id').size()\n"
+        "buyers = crm.orders.loc[crm.orders['status'] == 'completed', 'customer_id'].unique()\n"
+        f"whole_org = (n.reindex(buyers, fill_value=0) >= {MIN_DEPARTMENTS}).mean()",
+        mistakes=[
+            Mistake("You counted *tables*, not departments: orders and opportunities are both sales, "
+                    "interactions and web registrations both marketing. Map each table to its department and "
+                    "drop duplicates.",
+                    expected=lambda: _many_departments(per_table=True)),  # fmt: skip
+        ],
+        compare=CompareOptions(atol=2e-4, rtol=0),
+    ),
+    Question(
+        "q15",
+        f"Which information, and why (P2): a bank watches for life events to offer a mortgage at the right "
+        f"moment; a retailer can watch for a business customer's first big order, the moment to offer "
+        f"accessories and service. How many business customers (segment not 'consumer') had this event in "
+        f"the data's last year: their *first* completed order of USD {BIG_ORDER_USD:,} or more was placed in "
+        f"that year, on the company's local calendar?",
+        expected=_first_big,
+        hints=[
+            f"Keep completed orders of business customers with `total_cents >= {BIG_ORDER_USD * 100}`.",
+            "Sort by `ordered_at` and keep each customer's first such order "
+            "(`.drop_duplicates('customer_id')`).",
+            "Then count those whose first big order falls in the last year: "
+            "`crm.conventions.local_day(first['ordered_at']).dt.year == crm.conventions.as_of.year`.",
+        ],
+        solution="completed = crm.orders[crm.orders['status'] == 'completed']\n"
+        "business = crm.customers.loc[crm.customers['segment'] != 'consumer', 'customer_id']\n"
+        f"big = completed[(completed['total_cents'] >= {BIG_ORDER_USD * 100}) & "
+        "completed['customer_id'].isin(business)]\n"
+        "first = big.sort_values('ordered_at').drop_duplicates('customer_id')\n"
+        "n_events = (crm.conventions.local_day(first['ordered_at']).dt.year == crm.conventions.as_of.year).sum()",
+        mistakes=[
+            Mistake("You counted every business customer with a big order that year, also those whose first big "
+                    "order came earlier: the event is the *first* one.",
+                    expected=lambda: _first_big(first_only=False)),  # fmt: skip
+            Mistake("Your count includes consumers; the event is about business customers (segment not "
+                    "'consumer').", expected=lambda: _first_big(business_only=False)),  # fmt: skip
+            Mistake("That is every year; count the first big orders placed in the last year of the data.",
+                    expected=lambda: _first_big(year_only=False)),  # fmt: skip
         ],
     ),
     Reflection(
