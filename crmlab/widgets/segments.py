@@ -192,9 +192,10 @@ class SegmentExplorer:
                                  f"{html.escape(type(exc).__name__)}: {html.escape(str(exc))}</p>")  # fmt: skip
             return
         self.members = members
-        self.stated.value = f"<p class='crmlab-filters'><b>{html.escape(stated)}</b></p>"
         notes = "".join(f"<p class='crmlab-note'>{html.escape(n)}</p>" for n in self.notes)
         self.view.value, self.detail.value, self.chart.value, self.status.value = notes + view, detail, chart, ""
+        # last: the line saying what is shown changes once everything it describes is on the page
+        self.stated.value = f"<p class='crmlab-filters'><b>{html.escape(stated)}</b></p>"
 
     def _on_ties(self, change) -> None:
         try:
