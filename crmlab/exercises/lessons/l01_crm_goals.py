@@ -588,5 +588,11 @@ QUESTIONS = [
         solution="For example first-contact resolution: it drives both service and cost, and it is only "
         "right if the support agents record every contact on the ticket. Every KPI depends on some "
         "department's data entry, which is why a CRM belongs to the whole organisation.",
+        rubric=[
+            "Names one KPI of the scorecard and the goal it measures.",
+            "Says why the board should see it first (what decision or cost it moves).",
+            "Names the department whose records feed it (e.g. support agents logging every contact).",
+            "Says what goes wrong in the KPI when that department's data entry is incomplete.",
+        ],
     ),
 ]

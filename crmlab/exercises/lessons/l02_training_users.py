@@ -312,5 +312,11 @@ QUESTIONS = [
         "so keenness and location cannot choose the method. Measure completeness the same way for "
         "everyone, over the same weeks before and after, and decide the comparison (the gain) "
         "before looking at the data.",
+        rubric=[
+            "Assigns the method by lot (randomises), not by the reps' or managers' choice.",
+            "Randomises within regions or teams, so place and team cannot explain the difference.",
+            "Fixes the measure (completeness, same weeks before and after) and the comparison in advance.",
+            "Weighs the gain against each method's cost per user, not the gain alone.",
+        ],
     ),
 ]

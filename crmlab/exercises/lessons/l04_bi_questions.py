@@ -548,5 +548,11 @@ QUESTIONS = [
         "web forms, an automatic first answer). In the South, the agent carries no more tickets than "
         "elsewhere, so look at how support works there before adding people; for deliveries, promise "
         "realistic dates per region or move South and East parcels away from the slowest carrier.",
+        rubric=[
+            "Separates what is weak everywhere (a workflow to redesign) from what is weak in one region.",
+            "Checks workload before adding people (tickets per agent), rather than assuming headcount is the fix.",
+            "Names a concrete change for deliveries (promise by region, another carrier) and for support.",
+            "Says how the change's effect would be measured (the same rates, before and after).",
+        ],
     ),
 ]
