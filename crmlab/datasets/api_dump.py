@@ -29,7 +29,6 @@ import os
 from pathlib import Path
 
 from ..conventions import COURSE, Conventions
-from .storage import default_path
 
 __all__ = ["API_DUMP_FILE", "api_dump_pages", "api_dump_path", "load_api_dump", "write_api_dump"]
 
@@ -92,11 +91,24 @@ def api_dump_pages(crm, *, per_page: int = PER_PAGE, conventions: Conventions = 
              "data": accounts[p * per_page:(p + 1) * per_page]} for p in range(pages)]  # fmt: skip
 
 
+_PACKAGED = Path(__file__).parent / "data" / "api_dump" / API_DUMP_FILE
+_CHECKOUT = Path(__file__).resolve().parents[2] / "datasets" / "api_dump" / API_DUMP_FILE
+
+
 def api_dump_path() -> Path:
-    """The shipped dump: ``$CRMLAB_API_DUMP``, the packaged copy, or the checkout's ``datasets/api_dump``."""
+    """The shipped dump: ``$CRMLAB_API_DUMP``, the packaged copy, or the checkout's ``datasets/api_dump``.
+
+    It does not follow ``$CRMLAB_DATA``: the dump belongs to the course's company, whichever
+    CRM export a lesson reads.
+
+    Examples
+    --------
+    >>> api_dump_path().name
+    'webshop_accounts.json'
+    """
     if os.environ.get("CRMLAB_API_DUMP"):
         return Path(os.environ["CRMLAB_API_DUMP"])
-    return default_path().parent / "api_dump" / API_DUMP_FILE
+    return _PACKAGED if _PACKAGED.is_file() else _CHECKOUT
 
 
 def load_api_dump(path: str | os.PathLike | None = None) -> list[dict]:
