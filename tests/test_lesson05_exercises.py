@@ -20,7 +20,7 @@ QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm(tables=["orders", "customers"])
+    return crmlab.practice_crm(tables=["orders", "customers"])
 
 
 @pytest.fixture

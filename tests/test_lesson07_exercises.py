@@ -14,6 +14,7 @@ import crmlab
 from crmlab.analysis import cohorts as co
 from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
+from crmlab.exercises.lessons.l07_cohorts import CUSTOMER, RETENTION_COHORT, SIZE_MONTH
 
 END = "2025-12-31"
 TZ = "Asia/Tehran"
@@ -22,7 +23,7 @@ QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm(tables=["customers", "orders"])
+    return crmlab.practice_crm(tables=["customers", "orders"])
 
 
 @pytest.fixture
@@ -80,11 +81,11 @@ def _lapsed_share(crm, orders, window=None):
 
 def _right_answers(crm):
     done = _completed(crm)
-    mine = done[done["customer_id"] == 2921]
+    mine = done[done["customer_id"] == CUSTOMER]
     return {
         "q1": mine["ordered_at"].min().tz_convert(TZ).strftime("%Y-%m"),
-        "q2": co.cohort_sizes(crm.orders, end=END)[pd.Period("2024-10", "M")],
-        "q3": co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3],
+        "q2": co.cohort_sizes(crm.orders, end=END)[pd.Period(SIZE_MONTH, "M")],
+        "q3": co.retention_matrix(crm.orders, end=END).loc[pd.Period(RETENTION_COHORT, "M"), 3],
         "q4": _km_window(crm.orders),
         "q5": _lapsed_share(crm, done),
     }
@@ -98,11 +99,11 @@ def test_solution_passes(ex, crm, qid):
 
 def test_solution_variants_pass(ex, crm):
     """By hand, with the helpers, as a Period, with a one-day different window: all right."""
-    cohort = co.acquisition_cohorts(crm.orders, end=END).loc[2921, "cohort"]
+    cohort = co.acquisition_cohorts(crm.orders, end=END).loc[CUSTOMER, "cohort"]
     assert ex.q1.check(cohort).status is Status.CORRECT
     done = _completed(crm)
     first = done.groupby("customer_id")["ordered_at"].min()
-    by_hand = int((_local_month(first.to_frame()) == pd.Period("2024-10", "M")).sum())
+    by_hand = int((_local_month(first.to_frame()) == pd.Period(SIZE_MONTH, "M")).sum())
     assert ex.q2.check(by_hand).status is Status.CORRECT
     spells = co.purchase_spells(crm.orders, end=END)
     assert ex.q4.check(co.survival_lapse_window(co.next_purchase_survival(spells))).status is Status.CORRECT
@@ -115,13 +116,14 @@ def test_solution_variants_pass(ex, crm):
 
 def _cohort_size(crm, orders, tz=TZ):
     first = orders.groupby("customer_id")["ordered_at"].min().dt.tz_convert(tz).dt.tz_localize(None)
-    return int((first.dt.to_period("M") == pd.Period("2024-10", "M")).sum())
+    return int((first.dt.to_period("M") == pd.Period(SIZE_MONTH, "M")).sum())
 
 
 def _month3_active(crm, statuses):
-    members = co.acquisition_cohorts(crm.orders, end=END).query("cohort == @pd.Period('2025-02', 'M')").index
+    cohort = pd.Period(RETENTION_COHORT, "M")
+    members = co.acquisition_cohorts(crm.orders, end=END).query("cohort == @cohort").index
     orders = crm.orders[crm.orders["customer_id"].isin(members) & crm.orders["status"].isin(statuses)]
-    return orders.loc[_local_month(orders) == pd.Period("2025-05", "M"), "customer_id"].nunique(), len(members)
+    return orders.loc[_local_month(orders) == cohort + 3, "customer_id"].nunique(), len(members)
 
 
 def _q3_cancelled(crm):
@@ -135,20 +137,19 @@ def _q3_all_customers(crm):
 
 
 MISTAKES = [
-    ("q1", lambda crm: _completed(crm).query("customer_id == 2921")["ordered_at"].min().strftime("%Y-%m"),
+    ("q1", lambda crm: _completed(crm).query("customer_id == @CUSTOMER")["ordered_at"].min().strftime("%Y-%m"),
      "That is the month in UTC"),
-    ("q1", lambda crm: crm.customers.set_index("customer_id").loc[2921, "signup_date"].strftime("%Y-%m"),
-     "`signup_date`"),
     ("q2", lambda crm: _cohort_size(crm, _completed(crm), tz="UTC"), "You took the months in UTC"),
     ("q2", lambda crm: _cohort_size(crm, crm.orders), "include cancelled and returned"),
-    ("q2", lambda crm: int((crm.customers["signup_date"].dt.to_period("M") == pd.Period("2024-10", "M")).sum()),
+    ("q2", lambda crm: int((crm.customers["signup_date"].dt.to_period("M") == pd.Period(SIZE_MONTH, "M")).sum()),
      "You counted sign-ups"),
-    ("q2", lambda crm: int((_local_month(_completed(crm)) == pd.Period("2024-10", "M")).sum()),
+    ("q2", lambda crm: int((_local_month(_completed(crm)) == pd.Period(SIZE_MONTH, "M")).sum()),
      "You counted the month's orders"),
     ("q3", _q3_cancelled, "You counted cancelled or returned orders as activity"),
     ("q3", _q3_all_customers, "You divided by every customer in the CRM"),
-    ("q3", lambda crm: co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 2], "Off by one month"),
-    ("q3", lambda crm: 100 * co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3],
+    ("q3", lambda crm: co.retention_matrix(crm.orders, end=END).loc[pd.Period(RETENTION_COHORT, "M"), 2],
+     "Off by one month"),
+    ("q3", lambda crm: 100 * co.retention_matrix(crm.orders, end=END).loc[pd.Period(RETENTION_COHORT, "M"), 3],
      "not a percentage"),
     ("q4", lambda crm: _completed(crm)["ordered_at"].diff().dt.days.quantile(0.9), "within* each customer"),
     ("q4", lambda crm: _pooled(crm.orders), "closed gaps only"),
@@ -201,12 +202,11 @@ def test_the_prompted_cases_really_differ(crm):
     """Each targeted mistake of q1-q3 gives a value different from the right one on this data."""
     cohorts = co.acquisition_cohorts(crm.orders, end=END)
     in_utc = co.acquisition_cohorts(crm.orders, tz="UTC", end=END)
-    signup = crm.customers.set_index("customer_id").loc[2921, "signup_date"].to_period("M")
-    assert len({cohorts.loc[2921, "cohort"], in_utc.loc[2921, "cohort"], signup}) == 3
+    assert cohorts.loc[CUSTOMER, "cohort"] != in_utc.loc[CUSTOMER, "cohort"]
     sizes = {_cohort_size(crm, _completed(crm)), _cohort_size(crm, _completed(crm), "UTC"),
              _cohort_size(crm, crm.orders)}  # fmt: skip
     assert len(sizes) == 3
-    right = co.retention_matrix(crm.orders, end=END).loc[pd.Period("2025-02", "M"), 3]
+    right = co.retention_matrix(crm.orders, end=END).loc[pd.Period(RETENTION_COHORT, "M"), 3]
     assert abs(_q3_cancelled(crm) - right) > 0.01
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from crmlab.analysis import rfm
-from crmlab.datasets import load_crm
+from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 from crmlab.export import to_safe_csv
@@ -30,7 +30,7 @@ _SERIES = CompareOptions(rtol=1e-9)
 
 @cache
 def _crm():
-    return load_crm(tables=["orders", "customers"])
+    return practice_crm(tables=["orders", "customers"])
 
 
 def _purchases(statuses=("completed",), tz: str = TIMEZONE) -> pd.DataFrame:

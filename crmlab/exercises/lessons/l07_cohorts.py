@@ -11,21 +11,21 @@ from functools import cache
 import pandas as pd
 
 from crmlab.analysis import cohorts as co
-from crmlab.datasets import load_crm
+from crmlab.datasets import practice_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
 TITLE = "Cohorts and retention"
 END = "2025-12-31"  # the last day of the course's export
-CUSTOMER = 2921  # q1: first order late on 31 October UTC, already November in Tehran; signed up in May
-SIZE_MONTH = "2024-10"  # q2
-RETENTION_COHORT = "2025-02"  # q3
+CUSTOMER = 485  # q1 (practice company): first order at 22:41 UTC on 31 May 2025, already June in Tehran
+SIZE_MONTH = "2025-06"  # q2: local, UTC, any-status, sign-up and order counts all differ (80, 79, 84, 88, 410)
+RETENTION_COHORT = "2024-10"  # q3: cancelled orders and month 2 both move it by more than the tolerance
 _SHARES = CompareOptions(atol=0.005, rtol=0, allow_extra_columns=True, ignore_column_case=True)
 
 
 @cache
 def _crm():
-    return load_crm(tables=["customers", "orders"])
+    return practice_crm(tables=["customers", "orders"])
 
 
 def _orders() -> pd.DataFrame:
@@ -56,10 +56,6 @@ def _month_text(answer) -> object:
 def _cohort_of(customer: int = CUSTOMER, **kwargs) -> str:
     cohorts = co.acquisition_cohorts(_orders(), end=END, **kwargs)
     return cohorts.loc[customer, "cohort"].strftime("%Y-%m")
-
-
-def _signup_month(customer: int = CUSTOMER) -> str:
-    return _customers().loc[customer, "signup_date"].strftime("%Y-%m")
 
 
 # ---------------------------------------------------------------- q2: the size of one cohort
@@ -188,9 +184,6 @@ QUESTIONS = [
                     "when it was already the next month in Tehran: convert `ordered_at` with "
                     "`.dt.tz_convert('Asia/Tehran')` before taking the month.",
                     expected=lambda: _cohort_of(tz="UTC")),  # fmt: skip
-            Mistake("That is the month the customer record was created (`signup_date`). A cohort is "
-                    "defined by the first completed *order*: some customers sign up long before they buy.",
-                    expected=_signup_month),  # fmt: skip
         ],
         compare=CompareOptions(ignore_text_case=True),
     ),
