@@ -1,4 +1,6 @@
-"""Exercises of lesson 01, *What a CRM is for*: the goals of a CRM as KPIs, and warning signs in data.
+"""Exercises of lesson 01, *What a CRM is for*: the goals of a CRM as KPIs, and warning signs in data;
+channels (P4), a project's cost, time and ROI (P5), pricing (P7), the data collected (P6), who keeps
+it (P8) and a life event (P2).
 
 Expected values are computed from the course's database on the first check, never typed
 in. Where a question asks for exactly what :mod:`crmlab.analysis.kpis` measures (q4), the

@@ -1,4 +1,5 @@
-"""Exercises of lesson 02, *Training your CRM users*: cost, adoption, the self-selection trap, choosing.
+"""Exercises of lesson 02, *Training your CRM users*: cost, adoption, the self-selection trap, choosing;
+the three methods' cost and measured gain per learner together (T1-T3).
 
 Expected values are computed from the cost model and the course's database on the first
 check, never typed in.

@@ -1,4 +1,5 @@
-"""Exercises of lesson 04, *BI questions on CRM data*: support, deliveries, the funnel, payments.
+"""Exercises of lesson 04, *BI questions on CRM data*: support, deliveries, the funnel, payments,
+social sign-ups (B2), a finding's impact in money (B3) and another system's API dump read offline (B4).
 
 Expected values are computed from the course's database with :mod:`crmlab.analysis.bi`
 on the first check, never typed in; each known mistake is computed the wrong way.
