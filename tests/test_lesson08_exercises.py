@@ -21,12 +21,14 @@ def ex():
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm(tables=["customers", "orders", "tickets", "interactions"])
+    return crmlab.practice_crm(tables=["customers", "orders", "tickets", "interactions"])
 
 
 @pytest.fixture(scope="module")
 def cdnow():
-    cal, hold = clv.calibration_holdout(load_cdnow("sample"), "1997-09-30", "1998-06-30", period_days=7)
+    master, sample = load_cdnow(), load_cdnow("sample")
+    others = master[~master["customer_id"].isin(sample["customer_id"])]  # the customers the lesson did not fit
+    cal, hold = clv.calibration_holdout(others, "1997-09-30", "1998-06-30", period_days=7)
     return cal, hold, clv.BetaGeoModel().fit(cal["frequency"], cal["recency"], cal["T"])
 
 
@@ -39,7 +41,7 @@ def churned(crm):
 
 def _alive(cdnow, scale=1.0, swap=False):
     cal, _, model = cdnow
-    c = cal.loc[1890]
+    c = cal.loc[797]
     recency, t = (c["T"], c["recency"]) if swap else (c["recency"], c["T"])
     return model.probability_alive(c["frequency"], recency * scale, t * scale)[0]
 
@@ -96,8 +98,9 @@ def test_solution_passes(ex, cdnow, crm, churned, qid):
 
 def test_expected_values_are_what_the_lesson_says(cdnow, crm, churned):
     right = _right_answers(cdnow, crm, churned)
-    assert right["q1"] == pytest.approx(0.364, abs=0.001)  # a frequent buyer, silent for ten weeks
-    assert right["q2"] == pytest.approx(1653, abs=1)  # Fader, Hardie & Lee's holdout: 1,882 happened
+    assert right["q1"] == pytest.approx(0.468, abs=0.001)  # snapshot: a frequent buyer, silent for ten weeks
+    assert right["q2"] == pytest.approx(15_225, abs=1)  # snapshot; the 21,213 customers made 17,802 in the holdout,
+    assert 0.8 < right["q2"] / cdnow[1]["frequency_holdout"].sum() < 0.9  # as short as on the sample: 1,653 of 1,882
     assert 1.5 < right["q4"] < 2.5  # the riskiest tenth churns about twice as often (a range: data may be regenerated)
     assert right["q5"] == "bad_tickets"
 
@@ -115,7 +118,7 @@ def test_solution_variants_pass(ex, cdnow, crm, churned):
     # a model fitted in days gives the same probability (BG/NBD does not depend on the time unit)
     cal = cdnow[0]
     days = clv.BetaGeoModel().fit(cal["frequency"], cal["recency"] * 7, cal["T"] * 7)
-    c = cal.loc[1890]
+    c = cal.loc[797]
     in_days = days.probability_alive(c["frequency"], c["recency"] * 7, c["T"] * 7)[0]
     assert ex.q1.check(in_days).status is Status.CORRECT
 
@@ -139,8 +142,8 @@ def test_solution_variants_pass(ex, cdnow, crm, churned):
         ("q4", lambda cd, crm, ch: _lift(ch, share_caught=True), "share of all churners"),
         ("q5", lambda cd, crm, ch: "segment_enterprise", "makes churn *less* likely"),
         ("q5", lambda cd, crm, ch: "recency_days", "not one of the planted drivers"),
-        ("q1", lambda cd, crm, ch: cd[2].probability_alive(*cd[0].iloc[1890][["frequency", "recency", "T"]])[0],
-         "`cal.iloc[1890]` counts rows from 0"),
+        ("q1", lambda cd, crm, ch: cd[2].probability_alive(*cd[0].iloc[797][["frequency", "recency", "T"]])[0],
+         "`cal.iloc[797]` counts rows from 0"),
         ("q1", lambda cd, crm, ch: 0.5, "not this model's for this customer"),
         ("q1", lambda cd, crm, ch: 1.5, "between 0 and 1"),
         ("q2", lambda cd, crm, ch: _expected(cd) * 1.1, "Not this model's expectation"),
@@ -162,16 +165,16 @@ def test_q1_takes_what_probability_alive_returns(ex, cdnow):
     import pandas as pd
 
     cal, _, model = cdnow
-    c = cal.loc[1890]
+    c = cal.loc[797]
     one = model.probability_alive(c["frequency"], c["recency"], c["T"])
     assert isinstance(one, np.ndarray) and one.shape == (1,)
-    for answer in (one, pd.Series(one, index=[1890]), one.tolist(), one.reshape(1, 1)):
+    for answer in (one, pd.Series(one, index=[797]), one.tolist(), one.reshape(1, 1)):
         assert ex.q1.check(answer).status is Status.CORRECT, type(answer)
     assert ex.q1.check(1 - one).message.startswith("That is the probability the customer has already dropped out")
     every = model.probability_alive(cal["frequency"], cal["recency"], cal["T"])
     feedback = ex.q1.check(every)
     assert feedback.status is Status.INCORRECT
-    assert "2,357 values, one per customer" in feedback.message and ".loc[1890]" in feedback.message
+    assert "21,213 values, one per customer" in feedback.message and ".loc[797]" in feedback.message
     assert "aggregated" not in ex.q1.check(np.array([0.2, 0.3])).message
     for junk in (np.array([]), [None], pd.DataFrame({"p": [0.1, 0.2]}), np.array(["a"])):
         assert ex.q1.check(junk).status in (Status.INCORRECT, Status.LEARNER_ERROR)
@@ -274,3 +277,10 @@ def test_q10_known_mistakes(ex, telco, wrong, message):
     feedback = ex.q10.check(float(wrong(telco, paying)))
     assert feedback.status is Status.INCORRECT
     assert message in feedback.message, feedback.message
+
+
+def test_clv_questions_use_customers_the_lesson_did_not_fit():
+    master, sample = load_cdnow(), load_cdnow("sample")
+    others = master[~master["customer_id"].isin(sample["customer_id"])]
+    assert others["customer_id"].nunique() == 23_570 - 2_357  # Fader and Hardie: 23,570 customers, a 1/10th sample
+    assert not set(others["customer_id"]) & set(sample["customer_id"])
