@@ -21,7 +21,9 @@ QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q6", "q12"]
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.practice_crm(tables=["campaigns", "campaign_contacts", "customers", "orders", "order_lines", "products"])
+    return crmlab.practice_crm(
+        tables=["campaigns", "campaign_contacts", "customers", "orders", "order_lines", "products"]
+    )
 
 
 @pytest.fixture(scope="module")
