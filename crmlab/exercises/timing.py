@@ -12,7 +12,18 @@ The rule (``docs/timing.md`` explains each number):
 
 A lesson's first cell states "**Time**: about N minutes"; :func:`stated_minutes` reads it,
 and ``tests/test_timing.py`` holds every lesson to within :data:`TOLERANCE_MINUTES` of the
-estimate and under :data:`MAX_LESSON_MINUTES`.
+estimate and every sitting under :data:`MAX_LESSON_MINUTES`.
+
+Sittings. A lesson longer than :data:`MAX_LESSON_MINUTES` is taught in two or three sittings
+("parts"). A part starts at a Markdown cell whose first line starts with ``## Part N`` (N = 2, 3;
+the cells before ``## Part 2``, the title and a ``## Part 1`` heading included, are Part 1). An
+optional section starts at a Markdown cell whose first line starts with ``## Optional`` and runs to
+the next ``## `` heading cell; it is timed on its own and left out of the lesson's total. A ``## ``
+heading that is neither (a recap) continues the part before the optional sections.
+:func:`lesson_parts` times each part, :func:`core_minutes` the lesson without its optional
+sections, and :func:`stated_parts` reads the parts' minutes the first cell states, as
+"**Time**: about 55 minutes in two parts (25 and 30)" or, as lesson 08 words it,
+"Part 1 (lifetime value, about 30 minutes) and Part 2 (churn, about 35 minutes)".
 """
 
 from __future__ import annotations
@@ -37,10 +48,14 @@ __all__ = [
     "WORDS_PER_MINUTE",
     "ExerciseTime",
     "LessonTime",
+    "Sitting",
+    "core_minutes",
     "exercise_estimate",
     "lesson_estimate",
+    "lesson_parts",
     "rounded",
     "stated_minutes",
+    "stated_parts",
     "timing_table",
 ]
 
@@ -57,6 +72,11 @@ MAX_LESSON_MINUTES = 45  # one sitting; a longer lesson is split
 _WORD = re.compile(r"[^\W_]+(?:['’.-][^\W_]+)*")
 _STATED = re.compile(r"\*\*Time\*\*: about (\d+) minutes")
 _CHART = re.compile(r"\bplt\.show\(\)")
+_PART = re.compile(r"## Part (\d+)\b")
+_OPTIONAL = "## Optional"
+_NUMBERS = {"two": 2, "three": 3}
+_STATED_PARTS = re.compile(r"in (two|three) parts \((\d+)(?:, (\d+))? and (\d+)\)")
+_STATED_PART = re.compile(r"Part (\d+) \([^()]*?about (\d+) minutes\)")
 
 
 @dataclass(frozen=True)
@@ -140,7 +160,10 @@ def lesson_estimate(path: str | Path) -> LessonTime:
     >>> (t.words, t.code_cells, t.code_lines, t.charts), round(t.minutes, 2)
     ((300, 1, 2, 1), 3.7)
     """
-    cells = _cells(path)
+    return _count(_cells(path))
+
+
+def _count(cells: list) -> LessonTime:
     code = [c.source for c in cells if c.cell_type == "code"]
     return LessonTime(
         words=_words(cells),
@@ -148,6 +171,107 @@ def lesson_estimate(path: str | Path) -> LessonTime:
         code_lines=sum(1 for source in code for line in source.splitlines() if line.strip()),
         charts=sum(len(_CHART.findall(source)) for source in code),
     )
+
+
+@dataclass(frozen=True)
+class Sitting:
+    """One part of a lesson, or one optional section, and what the rule counts in it.
+
+    Attributes
+    ----------
+    title : str
+        ``"Part 1"``, ``"Part 2"``, ... or the optional section's heading line.
+    optional : bool
+        True for a section that starts with ``## Optional``, timed outside the lesson's total.
+    time : LessonTime
+        The counts of the section's cells.
+    """
+
+    title: str
+    optional: bool
+    time: LessonTime
+
+    @property
+    def minutes(self) -> float:
+        """The section's estimate by the rule."""
+        return self.time.minutes
+
+
+def _first_line(cell) -> str:
+    return cell.source.lstrip().split("\n", 1)[0].strip() if cell.cell_type == "markdown" else ""
+
+
+def lesson_parts(path: str | Path) -> list[Sitting]:
+    """Split a lesson into its parts (sittings) and optional sections, each timed by the rule.
+
+    A Markdown cell whose first line starts with ``## Part N`` opens part N; cells before
+    ``## Part 2`` belong to Part 1. A cell starting with ``## Optional`` opens an optional section,
+    which ends at the next cell starting with ``## ``; a ``## `` heading cell that is neither a part
+    nor an optional section (a recap) goes back to the last part. A lesson without part headings
+    is one part.
+
+    Parameters
+    ----------
+    path : str or Path
+        A lesson notebook.
+
+    Returns
+    -------
+    list of Sitting
+        The parts in order (``Part 1``, ``Part 2``, ...), then the optional sections in order.
+
+    Raises
+    ------
+    ValueError
+        If the parts are not numbered 1, 2, 3, ... in the order they appear.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    >>> cells = [md("word " * 150), code("x = 1"), md("## Part 2 · More"), code("y = 2\\nplt.show()"),
+    ...          md("## Optional · Extra"), code("z = 3"), md("## Recap")]
+    >>> path = Path(tempfile.mkdtemp()) / "99_demo.ipynb"
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=cells), path)
+    >>> [(s.title, s.optional, round(s.minutes, 2)) for s in lesson_parts(path)]
+    [('Part 1', False, 1.6), ('Part 2', False, 1.73), ('## Optional · Extra', True, 0.61)]
+    """
+    parts: dict[str, list] = {"Part 1": []}
+    optional: dict[str, list] = {}
+    current = parts["Part 1"]
+    last_part = current
+    for cell in _cells(path):
+        line = _first_line(cell)
+        found = _PART.match(line)
+        if found and int(found.group(1)) > 1:
+            title = f"Part {found.group(1)}"
+            if title != f"Part {len(parts) + 1}":
+                raise ValueError(f"{Path(path).name}: {line!r} follows Part {len(parts)}; number the parts "
+                                 "1, 2, 3 in order")  # fmt: skip
+            current = last_part = parts.setdefault(title, [])
+        elif line.startswith(_OPTIONAL):
+            current = optional.setdefault(line, [])
+        elif line.startswith("## ") and current is not last_part and not found:
+            current = last_part
+        current.append(cell)
+    return [Sitting(title, False, _count(cells)) for title, cells in parts.items()] + [
+        Sitting(title, True, _count(cells)) for title, cells in optional.items()
+    ]
+
+
+def core_minutes(path: str | Path) -> float:
+    """The lesson's estimate without its optional sections: the sum of its parts.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
+    >>> path = Path(tempfile.mkdtemp()) / "99_demo.ipynb"
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=[code("x = 1"), md("## Optional · More"), code("y = 2")]), path)
+    >>> core_minutes(path), round(lesson_estimate(path).minutes, 3)
+    (0.6, 1.213)
+    """
+    return sum(s.minutes for s in lesson_parts(path) if not s.optional)
 
 
 def exercise_estimate(path: str | Path, questions: int, reflections: int, quizzes: int) -> ExerciseTime:
@@ -179,6 +303,35 @@ def stated_minutes(path: str | Path) -> int | None:
     cells = _cells(path)
     found = _STATED.search(cells[0].source) if cells else None
     return int(found.group(1)) if found else None
+
+
+def stated_parts(path: str | Path) -> list[int]:
+    """The minutes of each part the first cell states, in order; empty if it states no parts.
+
+    Two wordings are read: "in two parts (25 and 30)" (or "in three parts (15, 20 and 25)"), and
+    "Part 1 (lifetime value, about 30 minutes) and Part 2 (churn, about 35 minutes)".
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "99_demo.ipynb"
+    >>> nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(
+    ...     "# 99 · Demo\\n\\n**Time**: about 55 minutes in two\\nparts (25 and 30).")]), path)
+    >>> stated_parts(path)
+    [25, 30]
+    """
+    cells = _cells(path)
+    text = " ".join(cells[0].source.split()) if cells else ""
+    found = _STATED_PARTS.search(text)
+    if found:
+        minutes = [int(m) for m in found.groups()[1:] if m is not None]
+        if len(minutes) != _NUMBERS[found.group(1)]:
+            raise ValueError(f"{Path(path).name} says {found.group(0)!r}: give one number per part")
+        return minutes
+    named = _STATED_PART.findall(text)
+    if [int(n) for n, _ in named] != list(range(1, len(named) + 1)):
+        raise ValueError(f"{Path(path).name} states parts {[n for n, _ in named]}: number them 1, 2, 3 in order")
+    return [int(m) for _, m in named]
 
 
 def rounded(minutes: float) -> int:
