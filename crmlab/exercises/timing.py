@@ -356,9 +356,12 @@ def timing_table(root: str | Path = ".") -> pd.DataFrame:
     Returns
     -------
     DataFrame
-        Indexed by ``lesson`` (e.g. ``"12_cross_selling"``): ``stated``, ``estimate``,
-        ``rounded``, ``words``, ``code_cells``, ``code_lines``, ``charts``,
-        ``exercises_stated`` and ``exercises_estimate``.
+        Indexed by ``lesson`` (e.g. ``"12_cross_selling"``): ``stated``, ``estimate`` (the lesson
+        without its optional sections, :func:`core_minutes`), ``rounded``, ``stated_parts`` and
+        ``parts`` (each part's estimate, for a lesson in two or three sittings, as text such as
+        ``"20.8 + 31.2"``), ``optional`` (minutes of the optional sections), ``words``,
+        ``code_cells``, ``code_lines``, ``charts`` (the whole notebook), ``exercises_stated`` and
+        ``exercises_estimate``.
 
     Examples
     --------
@@ -375,8 +378,14 @@ def timing_table(root: str | Path = ".") -> pd.DataFrame:
         kinds = ["quiz" if isinstance(item, Quiz) else item.kind for item in lesson(path.stem).items]
         source = Path(root) / "exercises" / "source" / f"{path.stem}_exercises.ipynb"
         ex = exercise_estimate(source, kinds.count("question"), kinds.count("reflection"), kinds.count("quiz"))
-        rows[path.stem] = {"stated": stated_minutes(path), "estimate": round(t.minutes, 1),
-                           "rounded": rounded(t.minutes), "words": t.words, "code_cells": t.code_cells,
+        sittings = lesson_parts(path)
+        parts = [s.minutes for s in sittings if not s.optional]
+        rows[path.stem] = {"stated": stated_minutes(path), "estimate": round(sum(parts), 1),
+                           "rounded": rounded(sum(parts)),
+                           "stated_parts": " + ".join(map(str, stated_parts(path))),
+                           "parts": " + ".join(f"{m:.1f}" for m in parts) if len(parts) > 1 else "",
+                           "optional": round(sum(s.minutes for s in sittings if s.optional), 1),
+                           "words": t.words, "code_cells": t.code_cells,
                            "code_lines": t.code_lines, "charts": t.charts,
                            "exercises_stated": stated_minutes(source),
                            "exercises_estimate": round(ex.minutes, 1)}  # fmt: skip
