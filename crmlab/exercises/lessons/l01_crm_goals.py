@@ -13,7 +13,7 @@ from functools import cache
 import pandas as pd
 
 from crmlab.analysis import kpis
-from crmlab.datasets import load_crm
+from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
@@ -38,7 +38,7 @@ BIG_ORDER_USD = 3000  # q15: a business customer's first order this big is a lif
 
 @cache
 def _crm():
-    return load_crm(tables=["customers", "orders", "order_lines", "products", "tickets", "opportunities",
+    return practice_crm(tables=["customers", "orders", "order_lines", "products", "tickets", "opportunities",
                             "interactions", "rep_activity", "shipments", "invoices", "web_registrations"])  # fmt: skip
 
 
