@@ -424,5 +424,11 @@ QUESTIONS = [
         solution="Cannot lose or At risk: they used to buy often and still account for a fifth of the revenue, "
         "and they are slipping away, so a personal win-back message is worth its cost. Champions buy anyway; "
         "a discount to them mostly gives away margin. Lost customers cost more to win back than they bring.",
+        rubric=[
+            "Names one segment and the message it gets (what the letter says or offers).",
+            "Argues from the segment's scores or revenue share: what the campaign can still change for them.",
+            "Says why Champions are a poor use of the budget (they buy anyway: a discount gives away margin).",
+            "Mentions how to tell whether it worked (a held-out part of the segment, or the segment's next months).",
+        ],
     ),
 ]

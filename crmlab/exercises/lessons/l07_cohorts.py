@@ -333,5 +333,11 @@ QUESTIONS = [
         "waits have had less time to end. Read the window from the time to the next purchase with the open gaps "
         "censored (Kaplan-Meier, survival_lapse_window), and if speed matters, add a shorter 'at risk' warning "
         "that triggers a reminder rather than a churn count.",
+        rubric=[
+            "Says a 30-day window counts as churned many customers who were only between orders (false churns).",
+            "Says the pooled percentile of closed gaps leaves out the open waits, so it comes out too short.",
+            "Proposes a window read from the time to the next purchase with open waits censored (Kaplan-Meier).",
+            "Separates a quick 'at risk' warning from the churn count, if speed is wanted.",
+        ],
     ),
 ]

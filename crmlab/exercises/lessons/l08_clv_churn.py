@@ -422,5 +422,11 @@ QUESTIONS = [
         "SLA of that customer's next tickets; their value justifies a senior contact. Sales or the account "
         "manager should know too, and the CRM should raise this alert by itself whenever a valuable "
         "customer gets a bad ticket.",
+        rubric=[
+            "Puts support first, with a concrete action (a call from a team lead, the open problem fixed).",
+            "Uses the customer's value to justify the effort (a senior contact), not a blanket discount.",
+            "Involves the account owner or sales, so the whole company knows (the CRM belongs to all).",
+            "Turns the case into a rule: an alert the CRM raises whenever a valuable customer gets a bad ticket.",
+        ],
     ),
 ]

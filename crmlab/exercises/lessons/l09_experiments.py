@@ -412,5 +412,11 @@ QUESTIONS = [
         solution="Draw lots among the members: mail a random half and hold the other half back, after checking "
         "the two halves look alike before. Decide the measure (bought within 60 days) and the size in advance: "
         "a 5-point effect on a 30% rate needs about 1,400 members per group, so run it over several months.",
+        rubric=[
+            "Randomises: lots drawn among the members decide who is mailed and who is held back.",
+            "Checks the two groups look alike before the mailing (the draw, not the result).",
+            "Fixes the measure and the period in advance (e.g. bought within 60 days).",
+            "Sizes the groups for the effect worth finding (a power calculation), not for convenience.",
+        ],
     ),
 ]
