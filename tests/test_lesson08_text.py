@@ -81,3 +81,13 @@ def test_optional_parts_are_marked_and_timed(cells):
     assert cells["l08-60"].source.startswith("## Optional · Fader and Hardie's own checks")
     assert cells["l08-70"].source.startswith("## Optional · When customers sign a contract")
     assert "fictional" in cells["l08-70"].source
+
+
+def test_the_at_risk_list_is_named_a_propensity_not_a_response(cells):
+    """Issue 11: a churn score ranks who is likely to leave, not whom an offer keeps (that is uplift, lesson 09)."""
+    text = " ".join(cells["l08-50"].source.split())
+    assert "churn **propensity**" in text and "not by how much a retention offer would change that" in text
+    assert "uplift model (lesson 09, *Whom to target*)" in text
+    lesson09 = Path(__file__).resolve().parents[1] / "notebooks" / "09_experiments.ipynb"
+    headings = [c.source for c in nbformat.read(lesson09, as_version=4).cells if c.cell_type == "markdown"]
+    assert any("Whom to target" in h.split("\n")[0] for h in headings)  # the section it points to exists
