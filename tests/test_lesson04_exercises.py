@@ -11,7 +11,7 @@ import pytest
 
 import crmlab
 from crmlab.analysis.bi import EXPORT_END, FUNNEL, LAST_DAY
-from crmlab.datasets.api_dump import load_api_dump
+from crmlab.datasets import practice_api_dump
 from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
@@ -20,7 +20,7 @@ QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q10", "q11", "q12"]
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm()
+    return crmlab.practice_crm()
 
 
 @pytest.fixture
@@ -282,9 +282,10 @@ def _every_late(crm):
          "look like percentages"),
         ("q11", _years_over_four, "average over all the years"),
         ("q11", _every_late, "priced *every* late delivery"),
-        ("q12", lambda crm: _dump_revenue(crm, load_api_dump()[:1]), "only the first page"),
-        ("q12", lambda crm: _dump_revenue(crm, load_api_dump(), normalise=False), "typed in capitals"),
-        ("q12", lambda crm: _dump_revenue(crm, load_api_dump(), after_only=False), "before the account was created"),
+        ("q12", lambda crm: _dump_revenue(crm, practice_api_dump()[:1]), "only the first page"),
+        ("q12", lambda crm: _dump_revenue(crm, practice_api_dump(), normalise=False), "typed in capitals"),
+        ("q12", lambda crm: _dump_revenue(crm, practice_api_dump(), after_only=False),
+         "before the account was created"),
     ],
 )
 def test_new_mistakes_get_their_message(ex, crm, qid, wrong, message):
@@ -295,7 +296,7 @@ def test_new_mistakes_get_their_message(ex, crm, qid, wrong, message):
 
 def test_the_dump_way_equals_the_registrations_way(ex, crm, right):
     """B4: what the learner computes from the API dump equals the oracle computed without it."""
-    via_dump = _dump_revenue(crm, load_api_dump())
+    via_dump = _dump_revenue(crm, practice_api_dump())
     assert ex.q12.check(via_dump).status is Status.CORRECT
     pd.testing.assert_frame_equal(via_dump, right["q12"], check_dtype=False, check_exact=False, rtol=1e-12)
 

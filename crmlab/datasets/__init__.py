@@ -15,7 +15,7 @@ from .lessondata import LessonDataError, lesson_conventions, load_lesson_data
 from .mapping import ExportMapping, MappingError, load_export, read_mapping
 from .needs import LESSON_NEEDS
 from .options import ReadOptions
-from .practice import PRACTICE_SEED, practice_crm
+from .practice import PRACTICE_SEED, practice_api_dump, practice_crm
 from .real import load_bank_calls, load_caravan, load_cdnow, load_charity, load_telco_churn
 from .schema import TABLES, data_dictionary
 from .storage import load_crm, save_crm
@@ -44,6 +44,7 @@ __all__ = [
     "load_export",
     "load_lesson_data",
     "load_telco_churn",
+    "practice_api_dump",
     "practice_crm",
     "read_mapping",
     "save_crm",

@@ -18,6 +18,9 @@ Examples
 ['customers']
 >>> len(crm.customers)
 3000
+>>> accounts = sum(len(page["data"]) for page in practice_api_dump())
+>>> accounts == len(practice_crm(tables=["web_registrations"]).web_registrations)
+True
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from ..conventions import COURSE
 from .crm import CRM
 from .synthetic import DEFAULT_CUSTOMERS, generate_crm
 
-__all__ = ["PRACTICE_SEED", "practice_crm"]
+__all__ = ["PRACTICE_SEED", "practice_api_dump", "practice_crm"]
 
 #: The practice company's seed (the course's company is seed 2024).
 PRACTICE_SEED = 2025
@@ -70,3 +73,24 @@ def practice_crm(tables: Iterable[str] | None = None) -> CRM:
         raise KeyError(f"The practice company has no table {', '.join(map(repr, unknown))}; "
                        f"its tables are: {', '.join(sorted(crm))}.")  # fmt: skip
     return CRM({n: crm[n].copy() for n in names}, truth=json.loads(json.dumps(crm.truth)), conventions=crm.conventions)
+
+
+@cache
+def _practice_pages() -> tuple:
+    from .api_dump import api_dump_pages
+
+    return tuple(api_dump_pages(practice_crm(tables=["web_registrations", "customers"])))
+
+
+def practice_api_dump() -> list[dict]:
+    """The practice company's web-shop accounts as its API pages them.
+
+    What ``load_api_dump`` reads for the course's company, made from the practice company's
+    ``web_registrations`` by :func:`~crmlab.datasets.api_dump.api_dump_pages`.
+
+    Returns
+    -------
+    list of dict
+        A fresh copy of the pages, each with its accounts under ``data``.
+    """
+    return json.loads(json.dumps(list(_practice_pages())))

@@ -11,8 +11,7 @@ import pandas as pd
 
 from crmlab.analysis import bi, kpis
 from crmlab.analysis.bi.impact import late_delivery_impact
-from crmlab.datasets import load_crm
-from crmlab.datasets.api_dump import load_api_dump
+from crmlab.datasets import practice_api_dump, practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
@@ -23,7 +22,7 @@ _TEXT = CompareOptions(ignore_text_case=True)
 
 @cache
 def _crm():
-    return load_crm(tables=["customers", "orders", "tickets", "shipments", "invoices", "payments",
+    return practice_crm(tables=["customers", "orders", "tickets", "shipments", "invoices", "payments",
                             "opportunity_stages", "web_registrations"])  # fmt: skip
 
 
@@ -240,7 +239,7 @@ def _pooled_company_rate() -> float:
 
 
 def _accounts(pages=None, normalise: bool = True) -> pd.DataFrame:
-    pages = load_api_dump() if pages is None else pages
+    pages = practice_api_dump() if pages is None else pages
     flat = pd.json_normalize([a for p in pages for a in p["data"]])
     flat = flat.rename(columns={"signup.source": "source"})
     flat["created"] = pd.to_datetime(flat["created"], utc=True)
@@ -252,7 +251,7 @@ def _accounts(pages=None, normalise: bool = True) -> pd.DataFrame:
 def _shop_revenue(first_page: bool = False, normalise: bool = True, statuses=("completed",),
                   after_only: bool = True) -> pd.DataFrame:  # fmt: skip
     crm = _crm()
-    accounts = _accounts(load_api_dump()[:1] if first_page else None, normalise)
+    accounts = _accounts(practice_api_dump()[:1] if first_page else None, normalise)
     matched = accounts.merge(crm.customers[["customer_id", "email"]], on="email")
     orders = crm.orders if statuses is None else crm.orders[crm.orders["status"].isin(statuses)]
     rows = matched.merge(orders[["customer_id", "ordered_at", "total_cents"]], on="customer_id")
@@ -498,9 +497,9 @@ QUESTIONS = [
     ),
     Question(
         "q12",
-        "Another system's API dump (B4): `load_api_dump()` gives the web shop's accounts as its API returned "
-        "them, a list of pages with the accounts under `data`. Flatten *all* pages, match each account to the "
-        "CRM's `customers` by e-mail (the shop keeps what customers typed: trim spaces and lower-case it), and "
+        "Another system's API dump (B4): `practice_api_dump()` gives the practice company's web-shop accounts "
+        "as its API returned them, a list of pages with the accounts under `data`. Flatten *all* pages, match "
+        "each account to the CRM's `customers` by e-mail (the shop keeps what customers typed: trim spaces and lower-case it), and "
         "give a table with one row per sign-up `source` (`signup.source`) and the columns `accounts` (the "
         "number of accounts) and `revenue_usd`: the total, in US dollars, of the completed orders of the "
         "matched customers placed at or after the account's `created` instant.",
@@ -514,7 +513,7 @@ QUESTIONS = [
             "`ordered_at >= created`, then per source: the sum of `total_cents` / 100. Count accounts "
             "before the merges (`flat.groupby('signup.source')['id'].nunique()`).",
         ],
-        solution="pages = load_api_dump()\n"
+        solution="pages = practice_api_dump()\n"
         "flat = pd.json_normalize([a for page in pages for a in page['data']])\n"
         "flat['email'] = flat['email'].str.strip().str.lower()\n"
         "flat['created'] = pd.to_datetime(flat['created'], utc=True)\n"
