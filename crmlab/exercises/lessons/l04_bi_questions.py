@@ -497,12 +497,12 @@ QUESTIONS = [
     ),
     Question(
         "q12",
-        "Another system's API dump (B4): `practice_api_dump()` gives the practice company's web-shop accounts "
-        "as its API returned them, a list of pages with the accounts under `data`. Flatten *all* pages, match "
-        "each account to the CRM's `customers` by e-mail (the shop keeps what customers typed: trim spaces "
-        "and lower-case it), and give a table with one row per sign-up `source` (`signup.source`) and the "
-        "columns `accounts` (the number of accounts) and `revenue_usd`: the total, in US dollars, of the completed orders of the "
-        "matched customers placed at or after the account's `created` instant.",
+        "Another system's API dump (B4): `practice_api_dump()` gives the practice company's web-shop accounts as its "
+        "API returned them, a list of pages with the accounts under `data`. Flatten *all* pages, match each account "
+        "to the CRM's `customers` by e-mail (the shop keeps what customers typed: trim spaces and lower-case it), and"
+        " give a table with one row per sign-up `source` (`signup.source`) and the columns `accounts` (the number of "
+        "accounts) and `revenue_usd`: the total, in US dollars, of the completed orders of the matched customers "
+        "placed at or after the account's `created` instant.",
         expected=_shop_revenue,
         hints=[
             "`pd.json_normalize([account for page in pages for account in page['data']])` flattens every page "
