@@ -18,7 +18,7 @@ QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q10", "q11"]
 
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm(tables=["reps", "rep_activity"])
+    return crmlab.practice_crm(tables=["reps", "rep_activity"])
 
 
 @pytest.fixture
@@ -35,7 +35,7 @@ def _gains(crm, exclude_disengaged=True):
     return _per_rep(crm, exclude_disengaged).groupby("training_method")[["before", "after", "gain"]].mean()
 
 
-def _levels(per_rep, method="e_learning"):
+def _levels(per_rep, method="in_house"):
     rows = per_rep[per_rep["training_method"] == method]
     return {"before": rows["before"].mean(), "after": rows["after"].mean()}
 
@@ -102,7 +102,7 @@ def test_solution_passes(ex, crm, qid):
 def test_the_expected_answers_are_the_planted_ones(crm):
     right = _right_answers(crm)
     assert right["q1"] == pytest.approx(653.33, abs=0.01)
-    assert right["q3"]["gain"].round(2).to_dict() == {"e_learning": 0.09, "face_to_face": 0.2, "in_house": 0.14}
+    assert right["q3"]["gain"].round(2).to_dict() == {"e_learning": 0.08, "face_to_face": 0.2, "in_house": 0.14}
     assert right["q4"] == pytest.approx(0.12, abs=0.02)  # planted 0.20 - 0.08
     assert right["q5"] == "e_learning"  # in-house scores best but costs $30,960
 
@@ -125,7 +125,7 @@ def _wrong_f2f(**changes):
     return training.cost_by_method(plan).loc["face_to_face", "per_user_usd"]
 
 
-def _pooled(crm, method="e_learning"):
+def _pooled(crm, method="in_house"):
     keep = _per_rep(crm)
     reps = crm.reps[crm.reps["rep_id"].isin(keep.index) & (crm.reps["training_method"] == method)]
     weeks = crm.rep_activity.merge(reps[["rep_id", "trained_on"]], on="rep_id")
@@ -159,8 +159,6 @@ def _common_baseline(crm):
         ("q4", lambda crm: 100 * _right_answers(crm)["q4"], "not in percentage points"),
         ("q4", lambda crm: _gains(crm)["before"].pipe(lambda b: b["face_to_face"] - b["e_learning"]),
          "You compared the before levels"),
-        ("q4", lambda crm: _gains(crm, False)["gain"].pipe(lambda g: g["face_to_face"] - g["e_learning"]),
-         "fades at the end"),
         ("q5", lambda crm: _call_centre(budget=None).method, "Pass `budget_usd=25_000`"),
     ],
 )
@@ -236,3 +234,9 @@ def test_quiz_numbers_match_the_model():
 def test_reflection_is_recorded_unchecked(ex):
     assert ex.q7.check("Randomise the method within each region.").status is Status.UNCHECKED
     assert "Randomise" in str(ex.q7.solution())
+
+
+def test_fading_reps_barely_move_the_difference_on_the_practice_company(crm):
+    """Why q4 has no message for keeping the fading reps: they move its answer by less than its tolerance."""
+    keep, drop = (_gains(crm, flag)["gain"] for flag in (True, False))
+    assert abs((keep["face_to_face"] - keep["e_learning"]) - (drop["face_to_face"] - drop["e_learning"])) < 5e-4
