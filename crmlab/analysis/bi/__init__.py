@@ -7,7 +7,8 @@ the service KPIs, :func:`crmlab.analysis.kpis.funnel_conversion`), then joins th
 with the finance and logistics systems (invoices, payments, shipments), compares
 regions side by side, and feeds a KPI dashboard. For a company's own export, :mod:`.purchases`
 answers the sales questions from a purchases table alone, :mod:`.operations` the service, delivery
-and payment questions when the export has those tables, and :mod:`.calendar` counts months on the
+and payment questions when the export has those tables, :mod:`.prices` builds the company's own price
+index to deflate revenue, and :mod:`.calendar` counts months on the
 company's calendar (Gregorian or Jalali). Every function takes CRM tables and
 returns a tidy table keyed by its natural id (``invoice_id``, ``shipment_id``,
 ``region`` ...).
@@ -24,6 +25,7 @@ from crmlab.conventions import COURSE
 from .calendar import JALALI_MONTHS, calendar_months, day_label, month_of
 from .operations import OPERATIONS_KPIS, operations_kpis
 from .overview import KPI_UNITS, kpi_table
+from .prices import deflate, price_index
 from .purchases import (
     SALES_KPIS,
     filter_options,
@@ -52,6 +54,7 @@ __all__ = [
     "SALES_KPIS",
     "calendar_months",
     "day_label",
+    "deflate",
     "delivery_quality",
     "filter_options",
     "invoice_payments",
@@ -60,6 +63,7 @@ __all__ = [
     "monthly_sales",
     "operations_kpis",
     "period_days",
+    "price_index",
     "purchases_of",
     "region_scorecard",
     "relative_to_average",
