@@ -6,10 +6,9 @@ Text is split into year, month, day, time and UTC offset with pyarrow's regular
 expressions and assembled with integer arithmetic, so a million rows take well under
 a second and nothing is parsed by a heuristic.
 
-The Jalali (Persian) calendar is converted with the arithmetic of jalaali-js (Behrooz
-Ahmadi, after Kazimierz Borkowski's astronomical break years), because neither
-``jdatetime`` nor ``persiantools`` is a dependency of the course: thirty lines do
-not justify one, and the result is tested against published Nowruz dates.
+The Jalali (Persian) calendar is converted by ``persiantools`` (its leap years follow the
+official calendar's astronomical rule), once per distinct date of a column; the result
+is tested against published Nowruz dates.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from persiantools.jdatetime import JalaliDate
 
 from .options import NUMERIC_DATE_FORMATS
 from .values import _arrow_text, _blank, _Column, _is_text, _normalise, _np
@@ -40,8 +40,7 @@ _ISO_DIGITS = {  # length of a fixed ISO 8601 layout -> positions of its digits
 _PER_SECOND = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}
 _FIRST, _AFTER_LAST = (int(np.datetime64(f"{y}-01-01T00:00:00", "s").astype(np.int64)) for y in (1700, 2201))
 _EXCEL_1970 = 25569  # Excel's serial number of 1970-01-01 (1900 date system)
-_BREAKS = (-61, 9, 38, 199, 426, 686, 756, 818, 1111, 1181, 1210, 1635, 2060, 2097, 2192, 2262, 2324,
-           2394, 2456, 3178)
+_ORDINAL_1970 = _dt.date(1970, 1, 1).toordinal()
 
 
 def to_datetime(s: pd.Series, col: _Column) -> pd.Series:
@@ -376,35 +375,21 @@ def _gregorian_days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tup
     return era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719468, invalid
 
 
-def _jalali_year(jy: int) -> tuple[int, int, bool]:
-    """Gregorian year and March day of 1 Farvardin of ``jy``, and whether ``jy`` is leap (jalaali-js jalCal)."""
-    gy, leap_j, jp, jump = jy + 621, -14, _BREAKS[0], 0
-    for jm in _BREAKS[1:]:
-        jump = jm - jp
-        if jy < jm:
-            break
-        leap_j += jump // 33 * 8 + jump % 33 // 4
-        jp = jm
-    n = jy - jp
-    leap_j += n // 33 * 8 + (n % 33 + 3) // 4
-    if jump % 33 == 4 and jump - n == 4:
-        leap_j += 1
-    leap_g = gy // 4 - (gy // 100 + 1) * 3 // 4 - 150
-    if jump - n < 6:
-        n = n - jump + (jump + 4) // 33 * 33
-    return gy, 20 + leap_j - leap_g, np.fmod(np.fmod(n + 1, 33) - 1, 4) == 0  # JavaScript's % truncates
+def _jalali_day(key: int) -> tuple[int, bool]:
+    """Days since 1970-01-01 of the Jalali date ``yyyymmdd``, and whether it does not exist."""
+    year, month, day = key // 10_000, key // 100 % 100, key % 100
+    if not JalaliDate.check_date(year, month, day):
+        return 0, True
+    return JalaliDate(year, month, day).to_gregorian().toordinal() - _ORDINAL_1970, False
 
 
 def _jalali_days(year: np.ndarray, month: np.ndarray, day: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Days since 1970-01-01 of Jalali dates, and which do not exist; one loop per distinct year."""
-    years, inverse = np.unique(np.clip(year, 1, _BREAKS[-1] - 1), return_inverse=True)
-    table = np.array([_jalali_year(int(y)) for y in years], dtype=np.int64).reshape(-1, 3)
-    gy, march, leap = (table[inverse, i] for i in range(3))
-    nowruz, _ = _gregorian_days(gy, np.full_like(gy, 3), march)
-    m = np.clip(month, 1, 12)
-    length = np.where(m <= 6, 31, np.where(m <= 11, 30, 29 + leap))
-    invalid = (year < 1) | (year >= _BREAKS[-1]) | (month < 1) | (month > 12) | (day < 1) | (day > length)
-    return nowruz + (m - 1) * 31 - (m // 7) * (m - 7) + day - 1, invalid
+    """Days since 1970-01-01 of Jalali dates, and which do not exist; each distinct date converted once."""
+    year, month, day = (np.asarray(a, dtype=np.int64) for a in (year, month, day))
+    inside = (year >= 1) & (year < 10_000) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    keys, inverse = np.unique(np.where(inside, year * 10_000 + month * 100 + day, 0), return_inverse=True)
+    table = np.array([_jalali_day(int(k)) for k in keys], dtype=np.int64).reshape(-1, 2)  # 0: no such date
+    return table[inverse, 0].reshape(year.shape), table[inverse, 1].astype(bool).reshape(year.shape)
 
 
 def jalali_to_gregorian(year: int, month: int, day: int) -> _dt.date:
