@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis.kpis import EXPORT_END, LOCAL_TZ  # the course's export end and time zone
+from crmlab.calendars import calendar_of, ordered_periods, period_number
 from crmlab.conventions import COURSE
 from crmlab.errors import SchemaError
 
@@ -33,13 +34,15 @@ AGE = "months_since_acquisition"
 @dataclass(frozen=True)
 class Prepared:
     """The orders that count, one row each, with ``customer``, ``day`` (local date),
-    ``month`` (a pandas Period ordinal) and ``amount`` (0 without an amount column);
-    ``end_day`` and ``end_month`` are the last observed local day and month."""
+    ``month`` (a month number on ``calendar``: a pandas Period ordinal on the Gregorian
+    calendar) and ``amount`` (0 without an amount column); ``end_day`` and ``end_month``
+    are the last observed local day and month."""
 
     frame: pd.DataFrame
     end_day: pd.Timestamp
     end_month: int
     customer: str
+    calendar: str = "gregorian"
 
 
 _HINTS = {"time": ("date", "time", "_at"), "customer": ("customer", "client", "_id"),
@@ -103,15 +106,23 @@ def local_times(values: pd.Series, tz: str, argument: str = "time") -> pd.Series
     return values
 
 
-def month_ordinal(local: pd.Series | pd.DatetimeIndex) -> np.ndarray:
-    """Months since 1970-01 (the ordinal of a monthly pandas Period)."""
+def month_ordinal(local: pd.Series | pd.DatetimeIndex, calendar: str = "gregorian") -> np.ndarray:
+    """Months since 1970-01 (the ordinal of a monthly pandas Period), or Jalali months since Farvardin 1349."""
+    if calendar != "gregorian":
+        return period_number(pd.Series(pd.DatetimeIndex(local)).dt.normalize(), "month", calendar)
     local = pd.DatetimeIndex(local)
     return ((local.year - 1970) * 12 + local.month - 1).to_numpy(dtype="int64")
 
 
-def to_periods(ordinals) -> pd.PeriodIndex:
-    """Monthly Periods from :func:`month_ordinal` values."""
-    return pd.PeriodIndex.from_ordinals(np.asarray(ordinals, dtype="int64"), freq="M")
+def to_periods(ordinals, calendar: str = "gregorian", span: tuple[int, int] | None = None):
+    """Monthly Periods from :func:`month_ordinal` values; on the Jalali calendar an ordered
+    categorical of month labels ("Farvardin 1403"), every month of ``span`` (first, last) a category."""
+    ordinals = np.asarray(ordinals, dtype="int64")
+    if calendar == "gregorian":
+        return pd.PeriodIndex.from_ordinals(ordinals, freq="M")
+    lo, hi = span if span is not None else (ordinals.min(), ordinals.max())
+    every = ordered_periods(np.r_[lo, hi, ordinals], "month", calendar)
+    return pd.CategoricalIndex(every[2:])
 
 
 def end_of(end, tz: str, last: pd.Timestamp) -> pd.Timestamp:
@@ -148,9 +159,11 @@ def prepare(
     active: Sequence[str],
     tz: str,
     end=None,
+    calendar: str = "gregorian",
 ) -> Prepared:
     """Check ``orders`` and return the active orders on the local calendar (see :class:`Prepared`)."""
     check_columns(orders, "orders", {"customer": customer, "time": time, "amount": amount, "status": status})
+    calendar = calendar_of(calendar)
     if len(orders) == 0:
         raise ValueError("The table passed as `orders` is empty: there is nothing to put into cohorts.")
     local_all = local_times(orders[time], tz)
@@ -160,9 +173,9 @@ def prepare(
     frame = pd.DataFrame({
         "customer": kept[customer].to_numpy()[ok],
         "day": local.dt.normalize().to_numpy()[ok],
-        "month": month_ordinal(local[ok]),
+        "month": month_ordinal(local[ok], calendar),
         "amount": kept[amount].astype("float64").to_numpy()[ok] if amount else np.zeros(int(ok.sum())),
     })  # fmt: skip
     end_day = end_of(end, tz, local_all.max())
     frame = frame[frame["day"] <= end_day]
-    return Prepared(frame, end_day, int(month_ordinal([end_day])[0]), customer)
+    return Prepared(frame, end_day, int(month_ordinal([end_day], calendar)[0]), customer, calendar)

@@ -6,9 +6,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from crmlab.conventions import COURSE
+from crmlab.conventions import COURSE, Conventions
 
 from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
+
+
+def _months(prepared: Prepared, ordinals, first: int):
+    """Monthly Periods, or Jalali month labels from month ``first`` to the last observed month."""
+    return to_periods(ordinals, prepared.calendar, (first, prepared.end_month))
 
 __all__ = ["acquisition_cohorts", "cohort_activity", "cohort_sizes"]
 
@@ -28,6 +33,7 @@ def acquisition_cohorts(
     active: Sequence[str] = ACTIVE_STATUSES,
     tz: str = COURSE.timezone,
     end=None,
+    calendar: str | Conventions = "gregorian",
 ) -> pd.DataFrame:
     """Each customer's acquisition cohort: the local month of their first active order.
 
@@ -47,11 +53,16 @@ def acquisition_cohorts(
         The business's time zone, whose calendar months make the cohorts.
     end : date-like, optional
         Last day observed (local); orders after it are ignored. Default: the last order's day.
+    calendar : {"gregorian", "jalali"} or Conventions
+        The calendar whose months make the cohorts and count their ages: Gregorian
+        months (the default), or Jalali months from 1 Farvardin (``"jalali"``, or a
+        company's conventions with that calendar).
 
     Returns
     -------
     DataFrame
-        Indexed by customer id: ``first_order`` (local date) and ``cohort`` (a monthly Period).
+        Indexed by customer id: ``first_order`` (local date) and ``cohort`` (a monthly
+        Period; on the Jalali calendar an ordered label such as "Farvardin 1403").
 
     Examples
     --------
@@ -67,11 +78,16 @@ def acquisition_cohorts(
     customer_id
     1            2025-02-01  2025-02
     2            2025-01-10  2025-01
+
+    On the Jalali calendar, customer 2 (10 January, 20 Dey 1403) is in Dey's cohort:
+
+    >>> acquisition_cohorts(orders, calendar="jalali")["cohort"].tolist()
+    ['Bahman 1403', 'Dey 1403']
     """
-    prepared = prepare(orders, customer, time, None, status, active, tz, end)
+    prepared = prepare(orders, customer, time, None, status, active, tz, end, calendar)
     first = _first_month(prepared)
-    out = pd.DataFrame({"first_order": first["first_order"], "cohort": to_periods(first["cohort"])},
-                       index=first.index)  # fmt: skip
+    cohorts = _months(prepared, first["cohort"], int(first["cohort"].min())) if len(first) else to_periods([])
+    out = pd.DataFrame({"first_order": first["first_order"], "cohort": cohorts}, index=first.index)
     out.index.name = customer
     return out
 
@@ -86,6 +102,7 @@ def cohort_activity(
     active: Sequence[str] = ACTIVE_STATUSES,
     tz: str = COURSE.timezone,
     end=None,
+    calendar: str | Conventions = "gregorian",
 ) -> pd.DataFrame:
     """One row per customer and month with an active order: the raw material of every cohort matrix.
 
@@ -96,15 +113,16 @@ def cohort_activity(
     customer, time, amount : str
         Columns holding the customer id, the order time and the order amount
         (``amount=None``: no revenue).
-    status, active, tz, end
+    status, active, tz, end, calendar
         As in :func:`acquisition_cohorts`.
 
     Returns
     -------
     DataFrame
         Columns ``customer`` (named as in ``orders``), ``cohort`` and ``month`` (monthly
-        Periods), ``months_since_acquisition`` (0 is the cohort's own month), ``orders``
-        and ``revenue`` (sum of ``amount`` in its unit). ``attrs["end_month"]`` is the
+        Periods, or Jalali month labels), ``months_since_acquisition`` (months of the
+        calendar; 0 is the cohort's own month), ``orders`` and ``revenue`` (sum of
+        ``amount`` in its unit). ``attrs["end_month"]`` is the
         last month observed.
 
     Examples
@@ -117,7 +135,7 @@ def cohort_activity(
     0            1  2025-01  2025-01                         0       2   1200.0
     1            1  2025-01  2025-03                         2       1    100.0
     """
-    prepared = prepare(orders, customer, time, amount, status, active, tz, end)
+    prepared = prepare(orders, customer, time, amount, status, active, tz, end, calendar)
     return _activity(prepared)
 
 
@@ -126,15 +144,16 @@ def _activity(prepared: Prepared) -> pd.DataFrame:
     per_month = frame.groupby(["customer", "month"], sort=True).agg(orders=("day", "size"), revenue=("amount", "sum"))
     per_month = per_month.reset_index()
     cohort = per_month.groupby("customer")["month"].transform("min")
+    first = int(cohort.min()) if len(cohort) else prepared.end_month
     out = pd.DataFrame({
         prepared.customer: per_month["customer"],
-        "cohort": to_periods(cohort),
-        "month": to_periods(per_month["month"]),
+        "cohort": _months(prepared, cohort, first),
+        "month": _months(prepared, per_month["month"], first),
         AGE: (per_month["month"] - cohort).astype("int64"),
         "orders": per_month["orders"].astype("int64"),
         "revenue": per_month["revenue"].astype("float64"),
     })  # fmt: skip
-    out.attrs["end_month"] = to_periods([prepared.end_month])[0]
+    out.attrs["end_month"] = _months(prepared, [prepared.end_month], first)[0]
     return out
 
 
@@ -147,6 +166,7 @@ def cohort_sizes(
     active: Sequence[str] = ACTIVE_STATUSES,
     tz: str = COURSE.timezone,
     end=None,
+    calendar: str | Conventions = "gregorian",
 ) -> pd.Series:
     """How many customers each monthly cohort acquired.
 
@@ -154,13 +174,14 @@ def cohort_sizes(
     ----------
     orders : DataFrame
         One row per order (or transaction).
-    customer, time, status, active, tz, end
+    customer, time, status, active, tz, end, calendar
         As in :func:`acquisition_cohorts`.
 
     Returns
     -------
     Series
-        ``customers`` per ``cohort`` (monthly Periods, sorted; months without a new customer are left out).
+        ``customers`` per ``cohort`` (monthly Periods, or Jalali month labels; sorted;
+        months without a new customer are left out).
 
     Examples
     --------
@@ -172,7 +193,9 @@ def cohort_sizes(
     2025-02    1
     Freq: M, Name: customers, dtype: int64
     """
-    cohorts = acquisition_cohorts(orders, customer=customer, time=time, status=status, active=active, tz=tz, end=end)
+    cohorts = acquisition_cohorts(orders, customer=customer, time=time, status=status, active=active, tz=tz, end=end,
+                                  calendar=calendar)  # fmt: skip
     sizes = cohorts["cohort"].value_counts().sort_index()
+    sizes = sizes[sizes > 0]  # a Jalali month without a new customer is still a category
     sizes.index.name = "cohort"
     return sizes.rename("customers").astype("int64")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crmlab.calendars import calendar_of
+
 __all__ = ["cohort_heatmap"]
 
 
@@ -23,6 +25,7 @@ def cohort_heatmap(
     title: str | None = None,
     cmap: str = "YlGnBu",
     skip_first: bool = True,
+    calendar: str | None = None,
 ):
     """Draw a cohort matrix as an annotated seaborn heatmap.
 
@@ -46,6 +49,12 @@ def cohort_heatmap(
     skip_first : bool
         Leave month 0 out of the colour scale (it is 100% for every cohort and would
         wash out the other months); its cells are still written.
+    calendar : {"gregorian", "jalali"}, optional
+        The calendar of the matrix's months, named in the axis labels. A matrix made with
+        ``calendar="jalali"`` is labelled "Farvardin 1403" ... and needs nothing more;
+        a matrix of Gregorian months cannot be relabelled as Jalali (its cohorts split at
+        other days), so passing ``"jalali"`` with one is refused. The Jalali month names are
+        transliterated because matplotlib does not join Arabic-script letters.
 
     Returns
     -------
@@ -61,6 +70,9 @@ def cohort_heatmap(
     ['100%', '20%', '10%', '100%', '30%']
     >>> ax.get_yticklabels()[0].get_text()
     '2025-01  (n=50)'
+    >>> j = m.set_axis(pd.CategoricalIndex(["Dey 1403", "Bahman 1403"], name="cohort"))
+    >>> cohort_heatmap(j, calendar="jalali").get_ylabel()
+    'acquisition cohort (Jalali month)'
     """
     import matplotlib.pyplot as plt
     import seaborn as sns
@@ -68,6 +80,10 @@ def cohort_heatmap(
     if not isinstance(matrix, pd.DataFrame):
         raise TypeError(f"The value for `matrix` must be a DataFrame (e.g. from retention_matrix), "
                         f"but a {type(matrix).__name__} was passed.")  # fmt: skip
+    calendar = None if calendar is None else calendar_of(calendar)
+    if calendar == "jalali" and isinstance(matrix.index, pd.PeriodIndex):
+        raise ValueError("The matrix's cohorts are Gregorian months, which cannot be relabelled as Jalali months: "
+                         "make the matrix with `calendar='jalali'` (e.g. retention_matrix(orders, calendar='jalali')).")
     values = matrix.astype("float64")
     scale = values.iloc[:, 1:] if skip_first and values.shape[1] > 1 else values
     if ax is None:
@@ -75,7 +91,9 @@ def cohort_heatmap(
     sns.heatmap(values, mask=values.isna(), annot=True, fmt=fmt, cmap=cmap, linewidths=0.5,
                 vmin=float(scale.min().min()), vmax=float(scale.max().max()), cbar=False,
                 annot_kws={"fontsize": 7}, yticklabels=_labels(values, sizes), ax=ax)  # fmt: skip
-    ax.set(xlabel="months since acquisition", ylabel="acquisition cohort", title=title or "")
+    unit = " (Jalali month)" if calendar == "jalali" else ""
+    ax.set(xlabel=f"months since acquisition{unit.replace('month', 'months')}", ylabel=f"acquisition cohort{unit}",
+           title=title or "")  # fmt: skip
     ax.tick_params(axis="y", rotation=0)
     ax.tick_params(axis="x", rotation=0)
     return ax

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab.conventions import COURSE
+from crmlab.conventions import COURSE, Conventions
 
 from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
 
@@ -28,7 +28,7 @@ def _grid(prepared: Prepared, value: str, max_age: int | None) -> tuple[pd.DataF
     cells = cells.reindex(columns=ages, fill_value=0).astype("float64")
     unseen = sizes.index.to_numpy()[:, None] + np.asarray(ages)[None, :] > prepared.end_month
     cells = cells.mask(unseen)
-    cells.index = to_periods(cells.index)
+    cells.index = to_periods(cells.index, prepared.calendar, (int(sizes.index.min()), prepared.end_month))
     cells.index.name = "cohort"
     cells.columns = pd.RangeIndex(len(ages), name=AGE)
     return cells, pd.Series(sizes.to_numpy(), index=cells.index, name="customers")
@@ -44,6 +44,7 @@ def retention_matrix(
     tz: str = COURSE.timezone,
     end=None,
     max_age: int | None = None,
+    calendar: str | Conventions = "gregorian",
 ) -> pd.DataFrame:
     """The share of each acquisition cohort active (with an active order) in each month since acquisition.
 
@@ -67,12 +68,17 @@ def retention_matrix(
         Last day observed (local); later months are NaN. Default: the last order's day.
     max_age : int, optional
         Keep months since acquisition 0 to ``max_age`` only.
+    calendar : {"gregorian", "jalali"} or Conventions
+        The calendar of the months: Gregorian (the default), or Jalali months from
+        1 Farvardin, so that a cohort is e.g. every customer whose first order fell in
+        Farvardin 1403 and its ages count Jalali months.
 
     Returns
     -------
     DataFrame
-        Shares between 0 and 1; index ``cohort`` (monthly Periods), columns
-        ``months_since_acquisition`` (0, 1, ...); NaN where that month has not happened yet.
+        Shares between 0 and 1; index ``cohort`` (monthly Periods, or ordered Jalali
+        month labels), columns ``months_since_acquisition`` (0, 1, ...); NaN where that
+        month has not happened yet.
 
     Examples
     --------
@@ -86,8 +92,17 @@ def retention_matrix(
     cohort
     2025-01                   1.0  0.0  0.5
     2025-02                   1.0  0.0  NaN
+
+    The same orders on the Jalali calendar: 3 and 9 January fall in Dey 1403, 11 February
+    and 2 March in Bahman and Esfand:
+
+    >>> retention_matrix(orders, end="2025-03-31", calendar="jalali")
+    months_since_acquisition    0    1    2    3
+    cohort
+    Dey 1403                  1.0  0.0  0.5  0.0
+    Bahman 1403               1.0  0.0  0.0  NaN
     """
-    prepared = prepare(orders, customer, time, None, status, active, tz, end)
+    prepared = prepare(orders, customer, time, None, status, active, tz, end, calendar)
     counts, sizes = _grid(prepared, "customers", max_age)
     return counts.div(sizes, axis=0)
 
@@ -105,6 +120,7 @@ def revenue_matrix(
     max_age: int | None = None,
     per_customer: bool = False,
     cumulative: bool = False,
+    calendar: str | Conventions = "gregorian",
 ) -> pd.DataFrame:
     """Revenue of each acquisition cohort in each month since acquisition.
 
@@ -114,7 +130,7 @@ def revenue_matrix(
         One row per order (or transaction).
     customer, time, amount : str
         Columns holding the customer id, the order time and the order amount.
-    status, active, tz, end, max_age
+    status, active, tz, end, max_age, calendar
         As in :func:`retention_matrix`.
     per_customer : bool
         Divide by the cohort's size: revenue per acquired customer, so cohorts of
@@ -143,13 +159,13 @@ def revenue_matrix(
     months_since_acquisition       0       1       2
     cohort
     2025-01                   2000.0  2000.0  2250.0
-    >>> from crmlab.conventions import COURSE
+    >>> from crmlab.conventions import COURSE, Conventions
     >>> COURSE.major(revenue_matrix(orders))  # cents to dollars
     months_since_acquisition     0    1    2
     cohort
     2025-01                   40.0  0.0  5.0
     """
-    prepared = prepare(orders, customer, time, amount, status, active, tz, end)
+    prepared = prepare(orders, customer, time, amount, status, active, tz, end, calendar)
     revenue, sizes = _grid(prepared, "revenue", max_age)
     if per_customer:
         revenue = revenue.div(sizes, axis=0)
