@@ -3,22 +3,24 @@ junk gets feedback (never a traceback), and the blank is "not attempted"."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
 import pandas as pd
 import pytest
+from persiantools.jdatetime import JalaliDate
 from statsmodels.duration.survfunc import SurvfuncRight
 
 import crmlab
 from crmlab.analysis import cohorts as co
 from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
-from crmlab.exercises.lessons.l07_cohorts import CUSTOMER, RETENTION_COHORT, SIZE_MONTH
+from crmlab.exercises.lessons.l07_cohorts import CUSTOMER, JALALI_AGE, JALALI_COHORT, RETENTION_COHORT, SIZE_MONTH
 
 END = "2025-12-31"
 TZ = "Asia/Tehran"
-QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q11"]
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +81,39 @@ def _lapsed_share(crm, orders, window=None):
     return lapsed.groupby(channel).mean().rename("lapsed_share").reset_index()
 
 
+def _jalali_month_number(days: pd.Series) -> pd.Series:
+    """Jalali months as year * 12 + month - 1, by persiantools directly (the learner's way, no crmlab)."""
+    unique = {d: JalaliDate.to_jalali(d.date()) for d in days.unique()}
+    return days.map(lambda d: unique[d].year * 12 + unique[d].month - 1)
+
+
+def _month_retention(orders, month_of, cohort, age, statuses=("completed",)):
+    """Brute force: members of ``cohort`` (a month number) by their first completed order; the share with an
+    order of ``statuses`` in month ``cohort + age``."""
+    day = orders["ordered_at"].dt.tz_convert(TZ).dt.tz_localize(None).dt.normalize()
+    month = month_of(day)
+    done = orders["status"] == "completed"
+    first = month[done].groupby(orders.loc[done, "customer_id"]).min()
+    members = set(first.index[first == cohort])
+    active = orders["customer_id"].isin(members) & orders["status"].isin(statuses) & (month == cohort + age)
+    return orders.loc[active, "customer_id"].nunique() / len(members)
+
+
+def _jalali_cohort_number():
+    name, year = JALALI_COHORT.split()
+    months = ["Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey",
+              "Bahman", "Esfand"]  # fmt: skip
+    return int(year) * 12 + months.index(name)
+
+
+def _q11(crm, age=JALALI_AGE, statuses=("completed",)):
+    return _month_retention(crm.orders, _jalali_month_number, _jalali_cohort_number(), age, statuses)
+
+
+def _gregorian_number(day: pd.Series) -> pd.Series:
+    return day.dt.year * 12 + day.dt.month - 1
+
+
 def _right_answers(crm):
     done = _completed(crm)
     mine = done[done["customer_id"] == CUSTOMER]
@@ -88,6 +123,7 @@ def _right_answers(crm):
         "q3": co.retention_matrix(crm.orders, end=END).loc[pd.Period(RETENTION_COHORT, "M"), 3],
         "q4": _km_window(crm.orders),
         "q5": _lapsed_share(crm, done),
+        "q11": _q11(crm),
     }
 
 
@@ -158,6 +194,17 @@ MISTAKES = [
     ("q4", lambda crm: _km_window(crm.orders.assign(status="completed")), "include cancelled and returned"),
     ("q4", lambda crm: _km_window(crm.orders, share=0.5), "*half* of the returns"),
     ("q5", lambda crm: _lapsed_share(crm, crm.orders), "include cancelled and returned"),
+    # Nowruz 1404 was on 21 March 2025 (published; see tests/test_calendars.py): the learner's Gregorian cohorts
+    ("q11", lambda crm: _month_retention(crm.orders, _gregorian_number, 2025 * 12 + 2, JALALI_AGE),
+     "You took a Gregorian cohort"),
+    ("q11", lambda crm: _month_retention(crm.orders, _gregorian_number, 2025 * 12 + 3, JALALI_AGE),
+     "You took a Gregorian cohort"),
+    ("q11", lambda crm: _month_retention(crm.orders, _gregorian_number, (1404 + 621) * 12 + 0, JALALI_AGE),
+     "You added 621 to the year"),
+    ("q11", lambda crm: co.retention_matrix(crm.orders, end=END, status=None, calendar="jalali").loc[
+        JALALI_COHORT, JALALI_AGE], "include cancelled and returned"),
+    ("q11", lambda crm: _q11(crm, age=JALALI_AGE - 1), "Off by one month"),
+    ("q11", lambda crm: 100 * _q11(crm), "not a percentage"),
     ("q5", lambda crm: _lapsed_share(crm, _completed(crm)).assign(lapsed_share=lambda d: 1 - d["lapsed_share"]),
      "still active, not lapsed"),
     ("q5", lambda crm: _lapsed_share(crm, _completed(crm)).assign(lapsed_share=lambda d: 100 * d["lapsed_share"]),
@@ -208,6 +255,17 @@ def test_the_prompted_cases_really_differ(crm):
     assert len(sizes) == 3
     right = co.retention_matrix(crm.orders, end=END).loc[pd.Period(RETENTION_COHORT, "M"), 3]
     assert abs(_q3_cancelled(crm) - right) > 0.01
+
+
+def test_the_jalali_cohort_differs_from_every_shortcut(crm):
+    """q11's right answer, counted by hand with persiantools, equals crmlab's Jalali matrix, and each shortcut
+    (Gregorian March or April, year + 621) lands more than the tolerance away."""
+    right = _q11(crm)
+    matrix = co.retention_matrix(crm.orders, end=END, calendar="jalali")
+    assert matrix.loc[JALALI_COHORT, JALALI_AGE] == pytest.approx(right)
+    assert JalaliDate(1404, 1, 1).to_gregorian() == dt.date(2025, 3, 21)
+    for wrong in (2025 * 12 + 2, 2025 * 12 + 3, 2025 * 12):
+        assert abs(_month_retention(crm.orders, _gregorian_number, wrong, JALALI_AGE) - right) > 0.01
 
 
 def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, crm):

@@ -1,4 +1,5 @@
-"""Exercises of lesson 07, *Cohorts and retention*: cohorts, retention, the censored lapse window, channels.
+"""Exercises of lesson 07, *Cohorts and retention*: cohorts, retention, the censored lapse window, channels,
+a Jalali cohort.
 
 Expected values are computed from the course's database with :mod:`crmlab.analysis.cohorts`
 on the first check, never typed in; each known mistake is the same computation done the
@@ -11,6 +12,7 @@ from functools import cache
 import pandas as pd
 
 from crmlab.analysis import cohorts as co
+from crmlab.calendars import JALALI_MONTHS, from_jalali
 from crmlab.datasets import practice_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
@@ -20,6 +22,8 @@ END = "2025-12-31"  # the last day of the course's export
 CUSTOMER = 485  # q1 (practice company): first order at 22:41 UTC on 31 May 2025, already June in Tehran
 SIZE_MONTH = "2025-06"  # q2: local, UTC, any-status, sign-up and order counts all differ (80, 79, 84, 88, 410)
 RETENTION_COHORT = "2024-10"  # q3: cancelled orders and month 2 both move it by more than the tolerance
+JALALI_COHORT = "Farvardin 1404"  # q11: Nowruz 1404 splits its Gregorian months; each mistake moves it > 0.01
+JALALI_AGE = 2
 _SHARES = CompareOptions(atol=0.005, rtol=0, allow_extra_columns=True, ignore_column_case=True)
 
 
@@ -163,6 +167,37 @@ def _shares_in_percent(answer) -> bool:
     values = pd.to_numeric(pd.DataFrame(answer).select_dtypes("number").stack(), errors="coerce")
     return bool(values.max() > 1.5) and bool(values.max() <= 100)
 
+
+# ---------------------------------------------------------------- q11: retention of a Jalali cohort
+
+
+def _jalali_retention(age: int = JALALI_AGE, cohort: str = JALALI_COHORT, **kwargs) -> float:
+    matrix = co.retention_matrix(_orders(), end=END, calendar="jalali", **kwargs)
+    return float(matrix.loc[cohort, age])
+
+
+def _year_plus_621(age: int = JALALI_AGE, cohort: str = JALALI_COHORT) -> float:
+    """The shortcut: Jalali year + 621 with the month number kept (Farvardin 1404 read as January 2025)."""
+    name, year = cohort.split()
+    return _retention(age, f"{int(year) + 621}-{JALALI_MONTHS.index(name) + 1:02d}")
+
+
+def _gregorian_month_holding(day_of_month: int) -> float:
+    """Month-2 retention of the Gregorian cohort of the month holding day ``day_of_month`` of the Jalali cohort."""
+    name, year = JALALI_COHORT.split()
+    first = from_jalali(int(year), JALALI_MONTHS.index(name) + 1, day_of_month).iloc[0]
+    return _retention(JALALI_AGE, f"{first:%Y-%m}")
+
+
+def _jalali_is_percent(answer) -> bool:
+    return 1 < float(answer) <= 100 and abs(float(answer) / 100 - _jalali_retention()) < 1e-6
+
+
+_GREGORIAN_MONTH = ("You took a Gregorian cohort. Farvardin starts at Nowruz (20 or 21 March), so Gregorian "
+                    "March holds the end of Esfand and the first days of Farvardin, and April the rest of "
+                    "Farvardin. Put each local day on the Jalali calendar first: `calendar='jalali'`.")  # fmt: skip
+_OFF_BY_ONE = (f"Off by one month: month 0 is {JALALI_COHORT} itself, so month {JALALI_AGE} is "
+               f"{JALALI_AGE} Jalali months after it.")  # fmt: skip
 
 QUESTIONS = [
     Question(
@@ -321,6 +356,39 @@ QUESTIONS = [
         ],
         compare=_SHARES,
         correct_message="Field sales, whose customers are mostly businesses, loses the fewest.",
+    ),
+    Question(
+        "q11",
+        f"Month-{JALALI_AGE} retention of the **Jalali** cohort {JALALI_COHORT}: among the customers whose "
+        "first completed order fell in that Jalali month (local days, Asia/Tehran), the share (between 0 and 1) "
+        f"with a completed order {JALALI_AGE} Jalali months later (month 0 is {JALALI_COHORT} itself).",
+        expected=_jalali_retention,
+        hints=[
+            "A Jalali month does not start on the 1st of a Gregorian month: Farvardin starts at Nowruz, 20 or "
+            "21 March. Convert each local day to the Jalali calendar before taking its month.",
+            "`crmlab.calendars.period_of(days, 'month', 'jalali')` names the Jalali month of local days; the "
+            "cohort functions take `calendar='jalali'`.",
+            "`co.retention_matrix(crm.orders, end='2025-12-31', calendar='jalali')` is labelled like "
+            f"'{JALALI_COHORT}': take `.loc['{JALALI_COHORT}', {JALALI_AGE}]`.",
+        ],
+        solution="jalali = co.retention_matrix(crm.orders, end='2025-12-31', calendar='jalali')\n"
+        f"jalali_month{JALALI_AGE} = jalali.loc['{JALALI_COHORT}', {JALALI_AGE}]",
+        mistakes=[
+            Mistake(_GREGORIAN_MONTH, expected=lambda: _gregorian_month_holding(1)),  # March: Nowruz's month
+            Mistake(_GREGORIAN_MONTH, expected=lambda: _gregorian_month_holding(31)),  # April: the rest
+            Mistake("You added 621 to the year and kept the month number, so Farvardin became January. The two "
+                    "calendars' years do not start together: Farvardin, month 1, starts at Nowruz (20 or 21 "
+                    "March). Convert the days themselves: `calendar='jalali'`.",
+                    expected=_year_plus_621),  # fmt: skip
+            Mistake("Your cohort and its activity include cancelled and returned orders: a customer whose only "
+                    "order was cancelled was never acquired. Keep `status == 'completed'`.",
+                    expected=lambda: _jalali_retention(status=None)),  # fmt: skip
+            Mistake(_OFF_BY_ONE, expected=lambda: _jalali_retention(age=JALALI_AGE - 1)),
+            Mistake(_OFF_BY_ONE, expected=lambda: _jalali_retention(age=JALALI_AGE + 1)),
+            Mistake("Give the share as a number between 0 and 1, not a percentage.",
+                    when=shown_by(_jalali_is_percent, example=lambda: 100 * _jalali_retention())),
+        ],
+        correct_message="On the Jalali calendar the cohort starts at Nowruz, as the company's own year does.",
     ),
     Reflection(
         "q6",
