@@ -283,7 +283,7 @@ def _starts(numbers, period: str, calendar: str) -> pd.DatetimeIndex:
     years, months = _year_and_first_month(numbers, period, calendar)
     if calendar == "jalali":
         return pd.DatetimeIndex(from_jalali(years, months, 1).to_numpy())
-    return pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": 1}))
+    return pd.DatetimeIndex(pd.to_datetime(pd.DataFrame({"year": years, "month": months, "day": 1})))
 
 
 def period_start(days, period: str = "month", calendar: str | Conventions = "gregorian") -> pd.Series:
@@ -299,7 +299,7 @@ def period_start(days, period: str = "month", calendar: str | Conventions = "gre
     series = _days(days)
     numbers = period_number(series, period, calendar)
     present = series.notna().to_numpy()
-    out = pd.Series(pd.NaT, index=series.index, dtype="datetime64[s]")
+    out = pd.Series(pd.NaT, index=series.index, dtype=series.dtype)  # the unit of ``days``
     if present.any():
         unique, inverse = np.unique(numbers[present], return_inverse=True)
         out[present] = _starts(unique, period, calendar).to_numpy()[inverse]

@@ -129,6 +129,19 @@ def test_quarter_and_fiscal_year_boundaries_of_1403():
     assert period_start(edges, "year", "jalali").dt.date.tolist() == starts
 
 
+def test_gregorian_period_tables_by_hand():
+    quarters = calendar_periods("2024-01-15", "2024-05-02", "quarter")
+    assert quarters.index.date.tolist() == [dt.date(2024, 1, 1), dt.date(2024, 4, 1)]
+    assert quarters["end"].dt.date.tolist() == [dt.date(2024, 3, 31), dt.date(2024, 6, 30)]
+    assert quarters["label"].tolist() == ["2024 Q1", "2024 Q2"]
+    months = calendar_periods("2024-02-10", "2024-03-01")
+    assert months["end"].dt.date.tolist() == [dt.date(2024, 2, 29), dt.date(2024, 3, 31)]  # a leap February
+    assert months["label"].tolist() == ["Feb 2024", "Mar 2024"]
+    years = calendar_periods("2023-12-31", "2024-01-01", "year")
+    assert years.index.date.tolist() == [dt.date(2023, 1, 1), dt.date(2024, 1, 1)]
+    assert years["label"].tolist() == ["FY 2023", "FY 2024"]
+
+
 def test_gregorian_periods_are_pandas_periods():
     d = pd.Series(pd.date_range("1999-11-15", "2026-02-10", freq="17D"))
     for period, freq in (("month", "M"), ("quarter", "Q"), ("year", "Y")):

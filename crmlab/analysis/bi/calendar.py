@@ -5,29 +5,18 @@ A dashboard counts its periods on the company's calendar (:attr:`Conventions.cal
 months start on 1 Farvardin, 1 Ordibehesht ... (31 days for the first six, 30 for the next
 five, Esfand 29 or 30), which fall mid-month in the Gregorian calendar. Every day here is a
 local calendar day (naive midnight), as :meth:`Conventions.local_day
-<crmlab.conventions.Conventions.local_day>` gives it.
+<crmlab.conventions.Conventions.local_day>` gives it. The calendars themselves (quarters and
+fiscal years too) live in :mod:`crmlab.calendars`; this module names them for the dashboards.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from crmlab.calendars import JALALI_MONTHS, calendar_periods
 from crmlab.conventions import COURSE, Conventions
-from crmlab.datasets.datevalues import jalali_to_gregorian
 
 __all__ = ["JALALI_MONTHS", "calendar_months", "day_label", "month_of"]
-
-#: The names of the Jalali months, Farvardin (month 1) to Esfand (month 12).
-JALALI_MONTHS = ("Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar",
-                 "Mehr", "Aban", "Azar", "Dey", "Bahman", "Esfand")  # fmt: skip
-
-
-def _jalali_starts(first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[str, pd.Timestamp]]:
-    """(label, first day) of the Jalali months from the year before ``first``'s to the year after ``last``'s."""
-    # Nowruz falls on 20 or 21 March: Jalali year y starts in Gregorian year y + 621.
-    return [(f"{name} {year}", pd.Timestamp(jalali_to_gregorian(year, month, 1)))
-            for year in range(first.year - 622, last.year - 619)
-            for month, name in enumerate(JALALI_MONTHS, start=1)]  # fmt: skip
 
 
 def calendar_months(first, last, conventions: Conventions = COURSE) -> pd.DataFrame:
@@ -60,19 +49,7 @@ def calendar_months(first, last, conventions: Conventions = COURSE) -> pd.DataFr
     2015-02-20 2015-03-20    Esfand 1393
     2015-03-21 2015-04-20  Farvardin 1394
     """
-    first, last = pd.Timestamp(first).normalize(), pd.Timestamp(last).normalize()
-    if first > last:
-        raise ValueError(f"`first` ({first.date()}) is after `last` ({last.date()}): swap them.")
-    if conventions.calendar == "jalali":
-        starts = _jalali_starts(first, last)
-    else:
-        months = pd.date_range(first.to_period("M").to_timestamp(), last + pd.offsets.MonthBegin(1), freq="MS")
-        starts = [(f"{m:%b %Y}", m) for m in months]
-    labels, begins = zip(*starts, strict=True)
-    index = pd.DatetimeIndex(begins[:-1], name="start")  # the last start only ends the month before it
-    out = pd.DataFrame({"end": pd.DatetimeIndex(begins[1:]) - pd.Timedelta(days=1), "label": list(labels[:-1])},
-                       index=index)  # fmt: skip
-    return out[(out.index <= last) & (out["end"] >= first)]
+    return calendar_periods(first, last, "month", conventions)
 
 
 def month_of(days: pd.Series, conventions: Conventions = COURSE) -> pd.Series:
