@@ -39,7 +39,7 @@ from crmlab.conventions import CALENDARS, Conventions
 
 __all__ = [
     "JALALI_MONTHS", "PERIODS", "calendar_of", "calendar_periods", "format_jalali", "from_jalali", "parse_jalali",
-    "ordered_periods", "period_labels", "period_number", "period_of", "period_start", "to_jalali",
+    "ordered_periods", "period_labels", "period_number", "period_of", "period_start", "to_jalali", "year_of",
 ]  # fmt: skip
 
 #: The names of the Jalali months, Farvardin (month 1) to Esfand (month 12), transliterated.
@@ -374,3 +374,24 @@ def calendar_periods(first, last, period: str = "month", calendar: str | Convent
     labels = period_labels(numbers[:-1], period, calendar)
     return pd.DataFrame({"end": starts[1:] - pd.Timedelta(days=1), "label": labels},
                         index=pd.DatetimeIndex(starts[:-1], name="start"))  # fmt: skip
+
+
+def year_of(days, calendar: str | Conventions = "gregorian") -> pd.Series:
+    """Each local day's (fiscal) year: the calendar year, or the Jalali year from 1 Farvardin.
+
+    Returns
+    -------
+    Series
+        Nullable integers (``Int64``) on the index of ``days``; missing days stay missing.
+
+    Examples
+    --------
+    >>> year_of(["2024-03-19", "2024-03-20", None], "jalali").tolist()
+    [1402, 1403, <NA>]
+    >>> year_of(["2024-03-19"]).tolist()
+    [2024]
+    """
+    calendar = calendar_of(calendar)
+    series = _days(days)
+    year, _, _, missing = _ymd(series, calendar)
+    return pd.Series(pd.array(year, dtype="Int64"), index=series.index).mask(missing)

@@ -247,3 +247,58 @@ def test_heatmap_labels_jalali_months_and_refuses_relabelling_gregorian():
     plt.close("all")
     with pytest.raises(ValueError, match="cannot be relabelled as Jalali"):
         cohorts.cohort_heatmap(cohorts.retention_matrix(TINY, tz="UTC"), calendar="jalali")
+
+
+# ---------------------------------------------------------------- the lessons' other groupings take the calendar
+
+JALALI = from_mapping({"timezone": "Asia/Tehran", "currency": "USD", "calendar": "jalali", "as_of": "2025-12-31"})
+
+
+def _fiscal_1403(days: pd.Series) -> pd.Series:
+    """Inside Jalali year 1403, by the published Nowruz dates (20 March 2024 to 20 March 2025)."""
+    return (days >= pd.Timestamp(NOWRUZ[1403])) & (days < pd.Timestamp(NOWRUZ[1404]))
+
+
+def test_kpis_count_jalali_months_and_fiscal_years_by_hand():
+    from crmlab.analysis import kpis
+
+    crm = load_crm(tables=["customers", "orders", "order_lines", "products", "tickets", "opportunities",
+                           "opportunity_stages"])  # fmt: skip
+    signups = crm.customers["signup_date"]
+    monthly = kpis.new_customers_per_month(crm.customers, by=None, calendar="jalali").set_index("month")
+    farvardin = (signups >= pd.Timestamp(NOWRUZ[1403])) & (signups < pd.Timestamp(NOWRUZ[1403]) + pd.Timedelta(days=31))
+    assert monthly.loc[pd.Timestamp(NOWRUZ[1403]), "new_customers"] == farvardin.sum()
+    assert monthly["new_customers"].sum() == signups.notna().sum()
+    done = crm.orders[crm.orders["status"] == "completed"]
+    local = COURSE.local_day(done["ordered_at"])
+    by_year = kpis.revenue_per_buyer(crm.orders, calendar="jalali")
+    assert by_year.loc[1403, "buyers"] == done.loc[_fiscal_1403(local), "customer_id"].nunique()
+    assert by_year.loc[1403, "revenue_usd"] == done.loc[_fiscal_1403(local), "total_cents"].sum() / 100
+    card = kpis.goal_scorecard(crm, year=1403, calendar="jalali").set_index("kpi")
+    assert card.loc["new customers per month, FY 1403", "value"] == round(_fiscal_1403(signups).sum() / 12, 2)
+    assert "revenue per buyer, FY 1403 vs FY 1402" in card.index
+
+
+def test_bi_counts_jalali_years_and_months_by_hand():
+    from crmlab.analysis import bi
+    from crmlab.analysis.bi.impact import late_delivery_impact
+    from crmlab.widgets.dashboard import KpiDashboard
+
+    crm = load_crm(tables=["customers", "orders", "shipments", "tickets", "invoices", "payments"])
+    region = sorted(crm.customers["region"].unique())[0]
+    impact = late_delivery_impact(crm.shipments, crm.orders, crm.customers, [region], cost_per_late=1.0,
+                                  conventions=JALALI)  # fmt: skip
+    known = bi.shipment_lateness(crm.shipments, JALALI.as_of)["late"].notna()
+    promised = crm.shipments.set_index("shipment_id")["promised_date"]
+    assert impact.loc[1403, "shipments"] == (_fiscal_1403(promised) & known.reindex(promised.index)).sum()
+    assert impact.index.max() == 1404  # 2025-12-31 is in Dey 1404
+    sales = bi.monthly_sales(crm, conventions=JALALI)
+    row = sales.loc[pd.Timestamp(NOWRUZ[1404])]
+    local = COURSE.local_day(crm.orders.loc[crm.orders["status"] == "completed", "ordered_at"])
+    in_farvardin = (local >= pd.Timestamp(NOWRUZ[1404])) & (local < pd.Timestamp(NOWRUZ[1404]) + pd.Timedelta(days=31))
+    assert row["label"] == "Farvardin 1404" and row["orders"] == in_farvardin.sum()
+    dash = KpiDashboard(crm, calendar="jalali")
+    labels = [label for label, _ in dash.period.options]
+    assert labels[-1] == "Dey 1404" and "Farvardin 1404" in labels
+    dash.period.value = (pd.Timestamp(NOWRUZ[1404]), pd.Timestamp(NOWRUZ[1404]))
+    assert dash.filters["end"] == pd.Timestamp("2025-04-20")  # 31 Farvardin 1404

@@ -18,6 +18,7 @@ import ipywidgets as widgets
 import pandas as pd
 
 from crmlab.analysis import bi
+from crmlab.calendars import calendar_of, calendar_periods
 
 __all__ = ["KpiDashboard", "format_kpis", "format_value", "month_options"]
 
@@ -65,8 +66,12 @@ def format_kpis(table: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"value": text}, index=table.index)
 
 
-def month_options(first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[str, pd.Timestamp]]:
+def month_options(
+    first: pd.Timestamp, last: pd.Timestamp, calendar: str = "gregorian"
+) -> list[tuple[str, pd.Timestamp]]:
     """``(label, first day)`` of every month from ``first`` to ``last``, for a period slider.
+
+    ``calendar="jalali"`` gives Jalali months ("Farvardin 1404", from 1 Farvardin).
 
     Examples
     --------
@@ -74,7 +79,12 @@ def month_options(first: pd.Timestamp, last: pd.Timestamp) -> list[tuple[str, pd
     ('Nov 2025', Timestamp('2025-11-01 00:00:00'))
     >>> len(month_options(pd.Timestamp("2025-11-20"), pd.Timestamp("2026-01-02")))
     3
+    >>> month_options(pd.Timestamp("2025-03-01"), pd.Timestamp("2025-03-31"), "jalali")[1]
+    ('Farvardin 1404', Timestamp('2025-03-21 00:00:00'))
     """
+    if calendar_of(calendar) != "gregorian":
+        months = calendar_periods(first, last, "month", calendar)
+        return list(zip(months["label"], months.index, strict=True))
     months = pd.date_range(pd.Timestamp(first).to_period("M").to_timestamp(), pd.Timestamp(last), freq="MS")
     return [(m.strftime("%b %Y"), m) for m in months]
 
@@ -91,6 +101,8 @@ class KpiDashboard:
     kpis : callable
         ``kpis(crm, region=, start=, end=, channel=)`` returning a KPI table (default
         :func:`~crmlab.analysis.bi.kpi_table`).
+    calendar : {"gregorian", "jalali"}
+        The months of the period slider: Gregorian (the default) or Jalali ("Farvardin 1404").
 
     Attributes
     ----------
@@ -114,9 +126,10 @@ class KpiDashboard:
     """
 
     def __init__(
-        self, crm: Mapping[str, pd.DataFrame], title: str = "KPI dashboard", kpis: Callable = bi.kpi_table
+        self, crm: Mapping[str, pd.DataFrame], title: str = "KPI dashboard", kpis: Callable = bi.kpi_table,
+        calendar: str = "gregorian",
     ) -> None:
-        self.crm, self._kpis = crm, kpis
+        self.crm, self._kpis, self.calendar = crm, kpis, calendar_of(calendar)
         self.table: pd.DataFrame | None = None
         self.baseline: pd.DataFrame | None = None
         orders, tickets = crm["orders"], crm["tickets"]
@@ -129,7 +142,7 @@ class KpiDashboard:
             options=[("All channels", None)] + [(c.replace("_", " "), c) for c in channels], description="Channel"
         )
         days = orders["ordered_at"].dt.tz_convert(bi.LOCAL_TZ).dt.tz_localize(None)
-        months = month_options(days.min(), days.max())
+        months = month_options(days.min(), days.max(), self.calendar)
         self.period = widgets.SelectionRangeSlider(
             options=months, index=(0, len(months) - 1), description="Period", continuous_update=False,
             layout=widgets.Layout(width="600px"),
@@ -146,10 +159,14 @@ class KpiDashboard:
     def filters(self) -> dict:
         """The current filters, as keyword arguments of ``kpi_table``."""
         first, last = self.period.value
+        if self.calendar == "gregorian":
+            end = last + pd.offsets.MonthEnd(0)
+        else:
+            end = calendar_periods(last, last, "month", self.calendar)["end"].iloc[0]
         return {
             "region": self.region.value,
             "start": first,
-            "end": last + pd.offsets.MonthEnd(0),
+            "end": end,
             "channel": self.channel.value,
         }
 

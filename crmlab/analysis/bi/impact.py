@@ -6,12 +6,18 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from crmlab.calendars import year_of
 from crmlab.conventions import COURSE, Conventions
 from crmlab.validation import require_table
 
 from .systems import shipment_lateness
 
 __all__ = ["late_delivery_impact"]
+
+
+def _year(days: pd.Series, conventions: Conventions) -> pd.Series:
+    """Calendar years, or Jalali fiscal years when the company counts them."""
+    return days.dt.year if conventions.calendar == "gregorian" else year_of(days.dt.normalize(), conventions)
 
 
 def late_delivery_impact(
@@ -42,7 +48,8 @@ def late_delivery_impact(
     cost_per_late : float
         What one late delivery costs, in the currency's major unit (e.g. dollars).
     conventions : Conventions, optional
-        The company's currency (minor unit) and last day of data (default ``COURSE``).
+        The company's currency (minor unit), last day of data and calendar, whose (fiscal)
+        years the table counts: from 1 January, or from 1 Farvardin (default ``COURSE``).
 
     Returns
     -------
@@ -87,8 +94,8 @@ def late_delivery_impact(
     late = late[late["late"].notna()].merge(orders[["order_id", "customer_id", "total_cents"]], on="order_id")
     late = late.merge(customers[["customer_id", "region"]], on="customer_id", how="left")
     promised = shipments.set_index("shipment_id")["promised_date"]
-    late = late.assign(year=late["shipment_id"].map(promised).dt.year, late=late["late"].astype(bool))
-    late = late[late["year"] <= conventions.as_of.year]
+    late = late.assign(year=_year(late["shipment_id"].map(promised), conventions), late=late["late"].astype(bool))
+    late = late[late["year"] <= _year(pd.Series([conventions.as_of]), conventions).iloc[0]]
     inside = late[late["region"].isin(regions)]
     year = late.groupby("year").agg(shipments=("late", "size"), company_late=("late", "sum"))
     reg = inside.groupby("year").agg(region_shipments=("late", "size"), region_late=("late", "sum"))

@@ -14,7 +14,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab.conventions import COURSE
+from crmlab.calendars import calendar_of, year_of
+from crmlab.conventions import COURSE, Conventions
 from crmlab.validation import choice
 
 __all__ = ["DAY", "EXPORT_END", "FUNNEL", "HOUR", "LOCAL_TZ", "aggregate", "as_list", "floats", "hours_between",
@@ -81,6 +82,17 @@ def hours_between(later: pd.Series, earlier: pd.Series) -> pd.Series:
     return (later - earlier) / HOUR
 
 
-def local_year(when: pd.Series, tz: str) -> pd.Series:
-    """The calendar year of each time on the clock of ``tz`` (naive times: as they are)."""
-    return when.dt.tz_convert(tz).dt.year if when.dt.tz is not None else when.dt.year
+def local_year(when: pd.Series, tz: str, calendar: str | Conventions = "gregorian") -> pd.Series:
+    """The year of each time on the clock of ``tz`` (naive times: as they are), on ``calendar``:
+    the calendar year, or the Jalali (fiscal) year from 1 Farvardin for ``"jalali"``.
+
+    Examples
+    --------
+    >>> t = pd.Series(pd.to_datetime(["2025-03-20 21:00"], utc=True))
+    >>> local_year(t, "Asia/Tehran").tolist(), local_year(t, "Asia/Tehran", "jalali").tolist()
+    ([2025], [1404])
+    """
+    if calendar_of(calendar) == "gregorian":
+        return when.dt.tz_convert(tz).dt.year if when.dt.tz is not None else when.dt.year
+    local = when.dt.tz_convert(tz).dt.tz_localize(None) if when.dt.tz is not None else when
+    return year_of(local.dt.normalize(), calendar)

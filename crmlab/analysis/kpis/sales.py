@@ -7,7 +7,8 @@ from collections.abc import Sequence
 import pandas as pd
 
 from crmlab.analysis.kpis.measures import DAY, FUNNEL, aggregate, local_year, ratio
-from crmlab.conventions import COURSE
+from crmlab.calendars import calendar_of, calendar_periods, period_start
+from crmlab.conventions import COURSE, Conventions
 from crmlab.validation import choice, require_table
 
 # ------------------------------------------------------------------ cross-selling
@@ -202,7 +203,8 @@ def funnel_conversion(opportunity_stages: pd.DataFrame, *, funnel: Sequence[str]
 # ------------------------------------------------------------------ acquisition and revenue growth
 
 
-def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquisition_channel") -> pd.DataFrame:
+def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquisition_channel",
+                            calendar: str | Conventions = "gregorian") -> pd.DataFrame:
     """New customers per month (by ``signup_date``), split by ``by`` (the *finding new customers* goal).
 
     Every month from the first sign-up to the last appears, with 0 where nobody signed up.
@@ -213,6 +215,8 @@ def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquis
         The ``customers`` table.
     by : str or None
         A column of ``customers`` to split by; None for one total per month.
+    calendar : {"gregorian", "jalali"} or Conventions
+        The calendar of the months: Gregorian (the default) or Jalali (from 1 Farvardin).
 
     Returns
     -------
@@ -228,10 +232,20 @@ def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquis
     0 2025-01-01              2
     1 2025-02-01              0
     2 2025-03-01              1
+    >>> new_customers_per_month(c, by=None, calendar="jalali")  # 1 Dey, 1 Bahman, 1 Esfand 1403
+           month  new_customers
+    0 2024-12-21              1
+    1 2025-01-20              1
+    2 2025-02-19              1
     """
     c = require_table(customers, "customers", ["signup_date"])
-    month = c["signup_date"].dt.to_period("M")
-    months = pd.period_range(month.min(), month.max(), freq="M")
+    jalali = calendar_of(calendar) == "jalali"
+    if jalali:
+        month = period_start(c["signup_date"].dt.normalize(), "month", calendar)
+        months = pd.DatetimeIndex(calendar_periods(month.min(), month.max(), "month", calendar).index)
+    else:
+        month = c["signup_date"].dt.to_period("M")
+        months = pd.period_range(month.min(), month.max(), freq="M")
     if by is None:
         counts = month.value_counts().reindex(months, fill_value=0).rename_axis("month")
     else:
@@ -241,14 +255,19 @@ def new_customers_per_month(customers: pd.DataFrame, *, by: str | None = "acquis
         counts = counts.reindex(pd.MultiIndex.from_product([months, groups]), fill_value=0)
         counts = counts.rename_axis(["month", by])
     out = counts.rename("new_customers").reset_index()
-    out["month"] = out["month"].dt.to_timestamp()
+    if not jalali:
+        out["month"] = out["month"].dt.to_timestamp()
     return out
 
 
 def revenue_per_buyer(
-    orders: pd.DataFrame, *, statuses: Sequence[str] = COURSE.purchase_statuses, tz: str = COURSE.timezone
+    orders: pd.DataFrame,
+    *,
+    statuses: Sequence[str] = COURSE.purchase_statuses,
+    tz: str = COURSE.timezone,
+    calendar: str | Conventions = "gregorian",
 ) -> pd.DataFrame:
-    """Revenue, buyers and revenue per buyer by calendar year, with the yearly growth (*customer revenue*).
+    """Revenue, buyers and revenue per buyer by (fiscal) year, with the yearly growth (*customer revenue*).
 
     Growing customer revenue means each customer buys more, not just that there are more
     customers: compare ``revenue_growth`` (the business) with ``per_buyer_growth``
@@ -262,6 +281,8 @@ def revenue_per_buyer(
         Order statuses that count as revenue.
     tz : str
         Time zone of the company's calendar.
+    calendar : {"gregorian", "jalali"} or Conventions
+        The year: from 1 January (the default), or the Jalali fiscal year from 1 Farvardin.
 
     Returns
     -------
@@ -282,10 +303,15 @@ def revenue_per_buyer(
     2025        600.0       1                  600.0
     >>> by_year.loc[2025, ["revenue_growth", "per_buyer_growth"]].tolist()
     [0.5, 2.0]
+    >>> revenue_per_buyer(o, calendar="jalali")[["buyers"]]  # 1 March 2024 is in 1402
+          buyers
+    year
+    1402       1
+    1403       2
     """
     require_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"])
     o = _revenue_orders(orders, statuses)
-    year = local_year(o["ordered_at"], tz).rename("year")
+    year = local_year(o["ordered_at"], tz, calendar).rename("year")
     out = o.groupby(year).agg(revenue_usd=("total_cents", "sum"), buyers=("customer_id", "nunique"))
     out["revenue_usd"] = out["revenue_usd"] / 100
     out["revenue_per_buyer_usd"] = out["revenue_usd"] / out["buyers"]

@@ -6,6 +6,8 @@ from collections.abc import Mapping
 
 import pandas as pd
 
+from crmlab.calendars import calendar_of, year_of
+from crmlab.conventions import Conventions
 from crmlab.errors import SchemaError
 from crmlab.validation import choice
 
@@ -15,7 +17,8 @@ from .service import answer_to_solution_time, first_contact_resolution, resoluti
 # ------------------------------------------------------------------ the scorecard
 
 
-def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) -> pd.DataFrame:
+def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None,
+                   calendar: str | Conventions = "gregorian") -> pd.DataFrame:
     """The seven goals of a CRM, one or more KPIs each, in one table.
 
     KPIs are measured over the whole history in ``crm``, except acquisition (months of
@@ -28,6 +31,9 @@ def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) 
         The CRM database, e.g. ``crmlab.load_crm()``.
     year : int, optional
         The year for acquisition and growth; by default the last year with orders.
+    calendar : {"gregorian", "jalali"} or Conventions
+        The calendar of ``year`` and its months: Gregorian (the default), or the Jalali
+        fiscal year from 1 Farvardin (``year=1403``, labelled "FY 1403").
 
     Returns
     -------
@@ -51,12 +57,15 @@ def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) 
     if missing:
         raise SchemaError(f"The scorecard needs the tables {missing}; load them with "
                           f"`crmlab.load_crm(tables=[...])` or load every table.")  # fmt: skip
-    growth = revenue_per_buyer(crm["orders"])
+    growth = revenue_per_buyer(crm["orders"], calendar=calendar)
     year = int(growth.index.max()) if year is None else int(year)
     choice("year", year, [int(y) for y in growth.index[1:]])
     tickets, opps = crm["tickets"], crm["opportunities"]
     funnel = funnel_conversion(crm["opportunity_stages"])
-    signups = new_customers_per_month(crm["customers"], by=None)
+    signups = new_customers_per_month(crm["customers"], by=None, calendar=calendar)
+    jalali = calendar_of(calendar) == "jalali"
+    signup_year = year_of(signups["month"], calendar) if jalali else signups["month"].dt.year
+    named, before = (f"FY {year}", f"FY {year - 1}") if jalali else (year, year - 1)
     rows = [
         ("better service", "median hours to first response", response_time(tickets), "hours"),
         ("better service", "median hours to resolution", resolution_time(tickets), "hours"),
@@ -70,9 +79,9 @@ def goal_scorecard(crm: Mapping[str, pd.DataFrame], *, year: int | None = None) 
         ("closing deals faster", "median sales cycle of won deals", sales_cycle_days(opps), "days"),
         ("smoother sales processes", "deals won from prospecting",
          100 * funnel["conversion"].prod(), "%"),
-        ("finding new customers", f"new customers per month, {year}",
-         signups.loc[signups["month"].dt.year == year, "new_customers"].sum() / 12, "customers"),
-        ("growing customer revenue", f"revenue per buyer, {year} vs {year - 1}",
+        ("finding new customers", f"new customers per month, {named}",
+         signups.loc[signup_year == year, "new_customers"].sum() / 12, "customers"),
+        ("growing customer revenue", f"revenue per buyer, {named} vs {before}",
          100 * growth.loc[year, "per_buyer_growth"], "%"),
     ]  # fmt: skip
     out = pd.DataFrame(rows, columns=["goal", "kpi", "value", "unit"])
