@@ -302,3 +302,17 @@ def test_bi_counts_jalali_years_and_months_by_hand():
     assert labels[-1] == "Dey 1404" and "Farvardin 1404" in labels
     dash.period.value = (pd.Timestamp(NOWRUZ[1404]), pd.Timestamp(NOWRUZ[1404]))
     assert dash.filters["end"] == pd.Timestamp("2025-04-20")  # 31 Farvardin 1404
+
+
+def test_the_monthly_sales_chart_labels_jalali_months():
+    from crmlab.analysis import bi
+    from crmlab.widgets.sales import _chart_axes
+
+    crm = load_crm(tables=["customers", "orders"])
+    ax = _chart_axes(bi.monthly_sales(crm, start="2025-03-01", end="2025-06-30", conventions=JALALI), JALALI)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Esfand 1403", "Farvardin 1404", "Ordibehesht 1404",
+                                                            "Khordad 1404", "Tir 1404"]  # fmt: skip
+    assert ax.get_title() == "Revenue per month (Jalali months)"
+    ax = _chart_axes(bi.monthly_sales(crm, start="2025-03-01", end="2025-04-30"), COURSE)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Mar 2025", "Apr 2025"]
+    assert ax.get_title() == "Revenue per month"

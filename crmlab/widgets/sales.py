@@ -200,13 +200,23 @@ def _operations_html(operations: pd.DataFrame) -> str:
     return f"<h4>Service, delivery and payment</h4>{table}{notes}"
 
 
-def _chart(months: pd.DataFrame, conventions: Conventions) -> str:
+def _chart_axes(months: pd.DataFrame, conventions: Conventions):
+    """Revenue per month as bars, the axis labelled with the months of the company's calendar.
+
+    Jalali months are labelled with transliterated names ("Farvardin 1404", from
+    :func:`~crmlab.analysis.bi.monthly_sales`): matplotlib does not join Arabic-script letters.
+    """
     ax = Figure(figsize=(8, 2.6)).subplots()
     ax.bar(range(len(months)), months["revenue"], color="#4c72b0")
     step = max(1, len(months) // 12)
     ax.set_xticks(range(0, len(months), step), months["label"].iloc[::step], rotation=30, ha="right")
     ax.set_ylabel(f"revenue ({conventions.currency})")
-    ax.set_title("Revenue per month")
+    ax.set_title("Revenue per month" + (" (Jalali months)" if conventions.calendar == "jalali" else ""))
+    return ax
+
+
+def _chart(months: pd.DataFrame, conventions: Conventions) -> str:
+    ax = _chart_axes(months, conventions)
     buffer = BytesIO()
     ax.figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     data = base64.b64encode(buffer.getvalue()).decode("ascii")
