@@ -201,6 +201,13 @@ def test_jalali_retention_matrix_matches_a_hand_count():
     assert activity.attrs["end_month"] == "Khordad 1403"
 
 
+def test_pooled_jalali_curve_matches_the_hand_count():
+    """The tiny log pooled: month 0 all 5; month 1 nobody; month 2 a and c of the 4 observed that far."""
+    everyone = pd.Series("all", index=list("abcde"), name="group")
+    curve = cohorts.retention_by_group(TINY, everyone, tz="UTC", end="2024-06-20", max_age=3, calendar="jalali")
+    assert curve[["customers", "active"]].to_numpy().tolist() == [[5, 5], [5, 0], [4, 2], [2, 0]]
+
+
 def test_jalali_retention_equals_a_brute_force_count_on_the_course_data():
     orders = load_crm().orders
     got = cohorts.retention_matrix(orders, calendar="jalali")

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from crmlab.analysis.kpis import ticket_sla  # the SLA rule of lessons 01 and 04, reused
-from crmlab.conventions import COURSE
+from crmlab.conventions import COURSE, Conventions
 
 from ._orders import ACTIVE_STATUSES, AGE, check_columns, prepare
 
@@ -33,6 +33,7 @@ def retention_by_group(
     end=None,
     max_age: int = 12,
     lapse_days: int | None = None,
+    calendar: str | Conventions = "gregorian",
 ) -> pd.DataFrame:
     """One retention curve per group, every cohort of the group pooled.
 
@@ -61,6 +62,9 @@ def retention_by_group(
         Last month since acquisition to compute.
     lapse_days : int, optional
         The lapse window, for the "not lapsed" definition.
+    calendar : {"gregorian", "jalali"} or Conventions
+        The calendar of the months of the "active in month k" definition (Jalali months
+        from 1 Farvardin for ``"jalali"``); the "not lapsed" definition counts days.
 
     Returns
     -------
@@ -91,7 +95,7 @@ def retention_by_group(
     if name in ("customers", "active", "retention", AGE):
         raise ValueError(f"The Series passed as `groups` is named {name!r}, a column of the result: "
                          f"rename it, e.g. `groups.rename('segment')`.")  # fmt: skip
-    prepared = prepare(orders, customer, time, None, status, active, tz, end)
+    prepared = prepare(orders, customer, time, None, status, active, tz, end, calendar)
     if lapse_days is None:
         cells = _monthly_cells(prepared, max_age)
     else:
