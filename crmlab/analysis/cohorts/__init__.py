@@ -22,6 +22,8 @@ Every function takes an orders (or transactions) table and the *names* of its co
 (``customer``, ``time``, ``amount``, ``status``), so it runs on any export: for a log
 without statuses, such as CDNOW's, pass ``status=None``. Times with a time zone are
 converted to ``tz`` (default ``Asia/Tehran``); times without one are taken as local.
+Months are Gregorian by default; ``calendar="jalali"`` makes the cohorts and their ages
+Jalali months, from 1 Farvardin (:mod:`crmlab.calendars`).
 """
 
 from ._orders import ACTIVE_STATUSES, AGE, LOCAL_TZ
