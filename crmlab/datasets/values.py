@@ -28,14 +28,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import ValueLoadError
+from ..persian_text import ARABIC_LETTERS, DIGITS
 from .options import ReadOptions
 
 __all__ = ["FALSE_WORDS", "TRUE_WORDS", "cast_column"]
 
 TRUE_WORDS = ("true", "yes", "y", "t", "1", "بله", "آری")
 FALSE_WORDS = ("false", "no", "n", "f", "0", "خیر", "نه")
-_DIGITS = dict(zip("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩٫", "01234567890123456789.", strict=True))
-_LETTERS = {"ي": "ی", "ك": "ک"}  # Arabic yeh and kaf typed for the Persian letters
+_DIGITS = {**DIGITS, "\u066b": "."}  # Persian and Arabic-Indic digits, the Persian decimal separator
+_LETTERS = ARABIC_LETTERS  # Arabic yeh and kaf typed for the Persian letters (yes/no words)
+_GROUPED = r"^[+-]?\d{1,3}(?:\x{066c}\d{3})+(?:\.\d*)?$"  # Persian thousands separator, grouped in threes
 _MARKS = r"[\x{200e}\x{200f}\x{061c}\x{202a}-\x{202e}\x{2066}-\x{2069}]"  # invisible direction marks
 _MISSING_WORDS = {"na", "n/a", "nan", "null", "none", "-", "--", "nil"}
 
@@ -160,11 +162,18 @@ def _arrow_text(s: pd.Series) -> pa.Array:
 
 
 def _normalise(arr: pa.Array) -> pa.Array:
-    """Trim spaces and turn Persian and Arabic-Indic digits (and Arabic letters) into their usual forms."""
+    """Trim spaces and turn Persian and Arabic-Indic digits (and Arabic letters) into their usual forms.
+
+    The same maps as :mod:`crmlab.persian_text`; the Persian thousands separator ``٬`` is
+    dropped only from a number grouped in threes (``۱۲۳٬۴۵۶``), so a badly grouped one is refused.
+    """
     if len(arr) and not pc.all(pc.fill_null(pc.string_is_ascii(arr), True)).as_py():
         arr = pc.replace_substring_regex(arr, _MARKS, "")
         for old, new in {**_DIGITS, **_LETTERS}.items():
             arr = pc.replace_substring(arr, old, new)
+        arr = pc.utf8_trim_whitespace(arr)
+        grouped = pc.fill_null(pc.match_substring_regex(arr, _GROUPED), False)
+        return pc.if_else(grouped, pc.replace_substring(arr, "\u066c", ""), arr)
     return pc.utf8_trim_whitespace(arr)
 
 

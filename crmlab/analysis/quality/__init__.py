@@ -13,10 +13,15 @@ records, and customers entered twice. The steps of lesson 03, one function each:
    test records with their rows, and log every row dropped; :func:`reconcile` proves
    that no real order was lost;
 4. :func:`scorecard`: completeness, validity, uniqueness and consistency per table.
+
+Persian text is compared through :mod:`crmlab.persian_text` (Arabic and Persian letter
+forms, the ZWNJ, Persian digits); an Iranian ``national_code`` column, when present, is
+checked by its check digit (:func:`is_valid_national_code`) and blocks duplicates.
 """
 
 from .duplicates import candidate_pairs, duplicate_map, find_duplicates, find_test_records, name_score, precision_recall
 from .merging import CleanExport, clean_export, compare_tables, reconcile, repoint
+from .national_code import is_valid_national_code, normalise_national_code
 from .normalise import normalise_email, normalise_phone, standardise_customers
 from .profiling import profile
 from .rules import BIRTH_YEARS, DIMENSIONS, SEGMENTS, TEST_DOMAINS, TEST_WORDS
@@ -35,8 +40,10 @@ __all__ = [
     "duplicate_map",
     "find_duplicates",
     "find_test_records",
+    "is_valid_national_code",
     "name_score",
     "normalise_email",
+    "normalise_national_code",
     "normalise_phone",
     "precision_recall",
     "profile",

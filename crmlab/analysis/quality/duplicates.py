@@ -8,8 +8,10 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 from rapidfuzz import fuzz
 
+from crmlab.persian_text import matching_key
 from crmlab.validation import number_between, require_table
 
+from .national_code import normalise_national_code
 from .normalise import normalise_email, normalise_phone
 from .rules import _PLACEHOLDER_PHONE, TEST_DOMAINS, TEST_WORDS, _text
 
@@ -60,13 +62,15 @@ def find_test_records(customers: pd.DataFrame) -> pd.DataFrame:
 def _name_key(name: object) -> str:
     if name is None or (isinstance(name, float) and math.isnan(name)):
         return ""
-    return str(name).strip().casefold().rstrip(".")
+    return matching_key(str(name)).rstrip(".")
 
 
 def name_score(first_a: str, last_a: str, first_b: str, last_b: str) -> float:
     """How alike two people's names are, 0 (nothing alike) to 100 (the same).
 
-    Case and a trailing dot are ignored; a first name that starts the other one (at
+    Names are compared through :func:`crmlab.persian_text.matching_key` (case, Arabic
+    and Persian forms of ``ی`` and ``ک``, ``ئ`` for ``ی``, the ZWNJ and spaces inside a
+    Persian name, vowel marks) and a trailing dot is ignored; a first name that starts the other one (at
     least three letters, "Moh." for "Mohammad") counts as the same; otherwise
     ``rapidfuzz.fuzz.ratio`` scores each name (one dropped letter in "Hoseini" for
     "Hosseini" still scores 93). The score is the lower of the first- and last-name scores.
@@ -86,6 +90,8 @@ def name_score(first_a: str, last_a: str, first_b: str, last_b: str) -> float:
     93.33333333333333
     >>> name_score("sara", "Zand", "Sara", "Zand"), name_score("Ali", "Rezaei", "Reza", "Rezaei")
     (100.0, 28.57142857142857)
+    >>> name_score("علی", "رضایی", "علي", "رضائی")  # Arabic yeh, and the hamza spelling
+    100.0
     """
     a, b = _name_key(first_a), _name_key(first_b)
     first = 100.0 if min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a)) else fuzz.ratio(a, b)
@@ -97,10 +103,12 @@ def _match_key(values: pd.Series, column: str) -> pd.Series:
         return normalise_phone(values)
     if column == "email":
         return normalise_email(values)
-    return _text(values).str.strip().str.casefold()
+    if column == "national_code":
+        return normalise_national_code(values)  # missing where the code is not valid
+    return matching_key(_text(values))
 
 
-def candidate_pairs(customers: pd.DataFrame, keys: Sequence[str] = ("phone", "email")) -> pd.DataFrame:
+def candidate_pairs(customers: pd.DataFrame, keys: Sequence[str] | None = None) -> pd.DataFrame:
     """Pairs of records worth comparing: those sharing a normalised phone or e-mail (blocking).
 
     Comparing every record with every other grows with the square of the table
@@ -111,8 +119,12 @@ def candidate_pairs(customers: pd.DataFrame, keys: Sequence[str] = ("phone", "em
     customers : DataFrame
         With ``customer_id`` and the ``keys`` columns. Set test records aside first:
         they share placeholder values.
-    keys : sequence of str, default ("phone", "email")
-        Columns to block on; ``phone`` and ``email`` are compared normalised.
+    keys : sequence of str, optional
+        Columns to block on; by default ``phone`` and ``email``, and ``national_code``
+        when the table has it. ``phone``, ``email`` and ``national_code`` are compared
+        normalised (a national code only when it is valid:
+        :func:`~crmlab.analysis.quality.national_code.normalise_national_code`), other
+        columns through :func:`crmlab.persian_text.matching_key`.
 
     Returns
     -------
@@ -128,6 +140,8 @@ def candidate_pairs(customers: pd.DataFrame, keys: Sequence[str] = ("phone", "em
     0              1              2      phone
     1              1              3      email
     """
+    if keys is None:
+        keys = ["phone", "email", *(["national_code"] if "national_code" in customers.columns else [])]
     keys = [keys] if isinstance(keys, str) else list(keys)
     require_table(customers, "customers", ["customer_id", *keys])
     blocks = []
@@ -146,8 +160,9 @@ def candidate_pairs(customers: pd.DataFrame, keys: Sequence[str] = ("phone", "em
 def find_duplicates(customers: pd.DataFrame, *, threshold: float = 80.0) -> pd.DataFrame:
     """Score the candidate pairs and decide which are one customer entered twice.
 
-    A pair is a duplicate when the two records share a phone number (normalised) and
-    their names score at least ``threshold`` (:func:`name_score`). A shared e-mail
+    A pair is a duplicate when the two records share a phone number (normalised) or,
+    when the table has a ``national_code`` column, a valid national code, and their
+    names score at least ``threshold`` (:func:`name_score`). A shared e-mail
     alone is not enough: families and colleagues share addresses, so such pairs are
     returned with ``is_duplicate`` False for a person to review.
 
@@ -163,7 +178,8 @@ def find_duplicates(customers: pd.DataFrame, *, threshold: float = 80.0) -> pd.D
     -------
     DataFrame
         One row per candidate pair: ``customer_id_a``, ``customer_id_b``,
-        ``blocked_by``, ``same_phone``, ``same_email``, ``name_score``, ``is_duplicate``.
+        ``blocked_by``, ``same_phone``, ``same_email`` (and ``same_national_code`` when
+        the table has the column), ``name_score``, ``is_duplicate``.
 
     Examples
     --------
@@ -182,12 +198,15 @@ def find_duplicates(customers: pd.DataFrame, *, threshold: float = 80.0) -> pd.D
     pairs = candidate_pairs(customers)
     people = customers.drop_duplicates("customer_id").set_index("customer_id")
     a, b = people.loc[pairs["customer_id_a"]], people.loc[pairs["customer_id_b"]]
-    for column in ("phone", "email"):
-        key_a, key_b = _match_key(a[column], column).to_numpy(), _match_key(b[column], column).to_numpy()
-        pairs[f"same_{column}"] = pd.Series(key_a == key_b, index=pairs.index).fillna(False).astype(bool)
+    coded = "national_code" in customers.columns
+    for column in ("phone", "email", *(["national_code"] if coded else [])):
+        key_a, key_b = _match_key(a[column], column), _match_key(b[column], column)
+        same = key_a.notna().to_numpy() & (key_a.to_numpy() == key_b.to_numpy())
+        pairs[f"same_{column}"] = pd.Series(same, index=pairs.index, dtype=bool)
     names = zip(a["first_name"], a["last_name"], b["first_name"], b["last_name"], strict=True)
     pairs["name_score"] = [name_score(*four) for four in names]
-    pairs["is_duplicate"] = pairs["same_phone"] & (pairs["name_score"] >= threshold)
+    evidence = pairs["same_phone"] | pairs["same_national_code"] if coded else pairs["same_phone"]
+    pairs["is_duplicate"] = evidence & (pairs["name_score"] >= threshold)
     return pairs.reset_index(drop=True)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from crmlab.persian_text import ZWNJ, to_ascii_digits
 from crmlab.validation import require_series, require_table
 
 from .rules import _SEGMENT_SPELLINGS, BIRTH_YEARS, _text
@@ -14,7 +15,8 @@ from .rules import _SEGMENT_SPELLINGS, BIRTH_YEARS, _text
 def normalise_phone(phones: pd.Series) -> pd.Series:
     """Write Iranian mobile numbers one way, ``+98`` and ten digits; unreadable ones become missing.
 
-    Spaces, dashes and brackets are dropped, and the trunk ``0`` or ``0098`` of the
+    Persian and Arabic-Indic digits are read as ASCII ones (``۰۹۱۲ ۳۴۵ ۶۷۸۹``), spaces,
+    dashes and brackets are dropped, and the trunk ``0`` or ``0098`` of the
     local forms becomes the country code: ``0912 345 6789`` is ``+989123456789``.
 
     Parameters
@@ -31,18 +33,21 @@ def normalise_phone(phones: pd.Series) -> pd.Series:
     --------
     >>> normalise_phone(pd.Series(["0912 345 6789", "+98-912-345-6789", "00989123456789", "12"])).tolist()
     ['+989123456789', '+989123456789', '+989123456789', nan]
+    >>> normalise_phone(pd.Series(["۰۹۱۲ ۳۴۵ ۶۷۸۹", "٠٩١٢-٣٤٥-٦٧٨٩"])).tolist()
+    ['+989123456789', '+989123456789']
     """
     require_series(phones, "phones")
-    digits = _text(phones).str.replace(r"\D", "", regex=True)
-    digits = digits.str.replace(r"^(?:00)?98(?=9\d{9}$)", "", regex=True)
-    digits = digits.str.replace(r"^0(?=9\d{9}$)", "", regex=True)
-    return ("+98" + digits).where(digits.str.fullmatch(r"9\d{9}"))
+    digits = to_ascii_digits(_text(phones)).str.replace(r"[^0-9]", "", regex=True)
+    digits = digits.str.replace(r"^(?:00)?98(?=9[0-9]{9}$)", "", regex=True)
+    digits = digits.str.replace(r"^0(?=9[0-9]{9}$)", "", regex=True)
+    return ("+98" + digits).where(digits.str.fullmatch(r"9[0-9]{9}"))
 
 
 def normalise_email(emails: pd.Series, *, drop_dots: bool = True) -> pd.Series:
     """A matching key for e-mail addresses: one mailbox, one key.
 
-    Lower-cases the address, drops a ``+tag`` (``sara+shop@...`` reaches ``sara@...``)
+    Writes Persian and Arabic-Indic digits as ASCII, drops spaces and ZWNJs typed inside
+    the address, lower-cases it, drops a ``+tag`` (``sara+shop@...`` reaches ``sara@...``)
     and, by default, the dots of the part before the ``@``: Gmail ignores them, so
     ``sara.zand@gmail.com`` and ``sarazand@gmail.com`` are one mailbox. Other providers
     may not ignore dots, so the key is evidence for a match, not an address to write to.
@@ -66,9 +71,12 @@ def normalise_email(emails: pd.Series, *, drop_dots: bool = True) -> pd.Series:
     ['sarazand@gmail.com', 'sarazand@gmail.com', nan]
     >>> normalise_email(emails, drop_dots=False).tolist()[0]
     'sara.zand@gmail.com'
+    >>> normalise_email(pd.Series(["ali۱۳۷۰ @gmail.com", "ali1370\u200c@gmail.com"])).tolist()
+    ['ali1370@gmail.com', 'ali1370@gmail.com']
     """
     require_series(emails, "emails")
-    parts = _text(emails).str.strip().str.lower().str.extract(r"^([^@\s]+)@([^@\s]+)$")
+    text = to_ascii_digits(_text(emails)).str.replace(rf"[\s{ZWNJ}]", "", regex=True)
+    parts = text.str.lower().str.extract(r"^([^@\s]+)@([^@\s]+)$")
     local = parts[0].str.replace(r"\+.*$", "", regex=True)
     if drop_dots:
         local = local.str.replace(".", "", regex=False)

@@ -9,6 +9,7 @@ import pandas as pd
 from crmlab.validation import number_between, require_table
 
 from .duplicates import duplicate_map, find_duplicates, find_test_records
+from .national_code import is_valid_national_code, normalise_national_code
 from .normalise import _plausible_year, standardise_customers
 from .rules import _ALLOWED, _EMAIL, _KEYS, _REQUIRED, DIMENSIONS, _text
 
@@ -25,10 +26,15 @@ def _customer_checks(customers: pd.DataFrame, threshold: float) -> tuple[pd.Data
     valid &= _plausible_year(customers["birth_year"]) | customers["birth_year"].isna()
     valid &= _text(customers["email"]).str.fullmatch(_EMAIL).fillna(False).astype(bool) | customers["email"].isna()
     valid &= std["segment"].notna() | customers["segment"].isna()
+    if "national_code" in customers.columns:
+        valid &= is_valid_national_code(customers["national_code"]) | customers["national_code"].isna()
     consistent = pd.Series(True, index=customers.index)
     for column in ("email", "phone", "segment", "city"):
         same = (_text(customers[column]) == std[column]).fillna(False).astype(bool)
         consistent &= same | customers[column].isna()
+    if "national_code" in customers.columns:  # a valid code written another way (Persian digits, zeros dropped)
+        code = normalise_national_code(customers["national_code"])
+        consistent &= (_text(customers["national_code"]) == code).fillna(False).astype(bool) | code.isna()
     checks = pd.DataFrame({
         "completeness": customers[_REQUIRED["customers"]].notna().all(axis=1),
         "validity": valid,
@@ -60,10 +66,12 @@ def scorecard(
 
     - **completeness**: every required field is filled in;
     - **validity**: values are possible (well-formed e-mail, plausible birth year,
-      known labels, no negative amount) and the row is real business, not a test record
+      known labels, no negative amount, a national code that passes its check digit
+      when the table has a ``national_code`` column) and the row is real business, not a test record
       or an order of one;
     - **uniqueness**: the row is the only record of its customer, order or ticket;
-    - **consistency**: values are written the standard way (customers), and the row
+    - **consistency**: values are written the standard way (customers; a valid national
+      code as ten ASCII digits), and the row
       points at a customer record that survives, not at a duplicate (orders, tickets).
 
     Parameters
