@@ -80,6 +80,7 @@ noise, so checks use tolerances.
 | duplicates | {n_dup} duplicate customer records (name and e-mail variants; same phone) | `raw_customers`, with orders and tickets split across both records |
 | test records | {n_test} test customers ("Test", "asdf", example.com) with {n_test_orders} test orders | `raw_customers`, `raw_orders` |
 | malformed e-mails | {n_bad_email} e-mails that break `name@domain.tld` (no dot in the domain, a comma, no ending) | `raw_customers.email` |
+| Persian script | {n_fa_pairs} duplicate pairs written in Persian script (Arabic-keyboard letters, a ZWNJ, a phone in Persian digits); {n_code_typos} national codes mistyped on second records (check digit fails) | `raw_customers` names, `phone`, `national_code` |
 
 """
 
@@ -147,5 +148,7 @@ def render_readme(truth: dict) -> str:
                               f"of its category's lines, ramp {spec['ramp_days']} days)"
                               for name, spec in p.get("launches", {}).items()),  # fmt: skip
         "n_bad_email": len(truth.get("malformed_emails", {})),
+        "n_fa_pairs": len(truth.get("persian_duplicates", {})),
+        "n_code_typos": len(truth.get("national_code_typos", {})),
     }
     return _INTRO.format(**values) + _TRUTHS.format(**values) + _REAL + data_dictionary()

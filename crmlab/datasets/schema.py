@@ -68,6 +68,7 @@ _CUSTOMER_COLUMNS = (
     ("birth_year", "Int16", "Year of birth, consumers only; empty for businesses."),
     ("consent_email", "bool", "Agreed to receive marketing e-mail."),
     ("consent_sms", "bool", "Agreed to receive marketing text messages."),
+    ("national_code", "str", "Iranian national code: ten digits, the last a check digit (text: leading zeros count)."),
 )
 _ORDER_COLUMNS = (
     ("order_id", "int64", "Order key, increasing with time."),

@@ -6,6 +6,7 @@ import pandas as pd
 
 from crmlab.validation import require_table
 
+from .national_code import is_valid_national_code
 from .normalise import _plausible_year
 from .rules import _EMAIL, _PHONE, BIRTH_YEARS, SEGMENTS, _text
 
@@ -26,6 +27,7 @@ _RULES = {
     "phone": ("phones not written +98 and ten digits", lambda s: _text(s).str.fullmatch(_PHONE)),
     "segment": ("labels other than " + ", ".join(SEGMENTS), lambda s: s.isin(SEGMENTS)),
     "birth_year": (f"birth years outside {BIRTH_YEARS[0]}-{BIRTH_YEARS[1]}", _plausible_year),
+    "national_code": ("national codes failing their check digit", is_valid_national_code),
 }
 
 
@@ -56,8 +58,8 @@ def profile(df: pd.DataFrame, n_examples: int = 3) -> pd.DataFrame:
     Parameters
     ----------
     df : DataFrame
-        Any table; columns named ``email``, ``phone``, ``segment``, ``birth_year`` and
-        ``*_cents`` get extra validity rules.
+        Any table; columns named ``email``, ``phone``, ``segment``, ``birth_year``,
+        ``national_code`` and ``*_cents`` get extra validity rules.
     n_examples : int, default 3
         How many distinct values to show.
 

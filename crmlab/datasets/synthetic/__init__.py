@@ -34,6 +34,7 @@ import pandas as pd
 
 from ..crm import CRM
 from . import commerce, engagement, fulfilment, launches, marketing, people, pipeline, raw, service, upgrade
+from .persian_records import plant_persian_records
 from .truths import END, PLANTED, START, TIMEZONE
 
 __all__ = ["generate_crm", "PLANTED", "START", "END", "TIMEZONE"]
@@ -224,6 +225,7 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED)
     t["rep_activity"] = pipeline.make_rep_activity(_rng(seed, "activity"), staff)
     truth = _add_raw_layer(t, seed, n_main)
     truth.update(_truth_counts(t, pop, staff, seed, n_customers))
+    truth.update(plant_persian_records(_rng(seed, "persian_records"), t, truth))  # last, from its own stream
     from ..schema import apply_schema
 
     return CRM({name: apply_schema(name, df) for name, df in sorted(t.items())}, truth=truth)
