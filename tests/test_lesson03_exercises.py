@@ -7,11 +7,13 @@ import pandas as pd
 import pytest
 
 import crmlab
+from crmlab import persian_text
 from crmlab.analysis import quality
 from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
-QUESTIONS = ["q1", "q2", "q3", "q4", "q5"]
+QUESTIONS = ["q1", "q2", "q3", "q4", "q5", "q10", "q11"]
+SCRIPT = "[\u0600-\u06ff]"  # Arabic-script letters: Persian names
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +33,11 @@ def parts(crm):
     real = crm.raw_customers[~crm.raw_customers["customer_id"].isin(tests["customer_id"])]
     pairs = quality.duplicate_map(real, quality.find_duplicates(real)).reset_index()
     real_orders = crm.raw_orders[~crm.raw_orders["customer_id"].isin(tests["customer_id"])]
-    return {"tests": tests, "real": real, "pairs": pairs, "real_orders": real_orders}
+    persian = real["first_name"].str.contains(SCRIPT) | real["last_name"].str.contains(SCRIPT)
+    fa_ids = real.loc[persian, "customer_id"]
+    fa_pairs = pairs[pairs["duplicate_id"].isin(fa_ids) | pairs["master_id"].isin(fa_ids)]
+    return {"tests": tests, "real": real, "pairs": pairs, "real_orders": real_orders, "fa_pairs": fa_pairs,
+            "fa_real": real[persian]}
 
 
 def _keys(emails: pd.Series, lower=True, tags=True, dots=True) -> pd.Series:
@@ -69,7 +75,32 @@ def _right_answers(crm, parts):
         "q3": parts["pairs"],
         "q4": _revenue(parts["real_orders"]),
         "q5": quality.repoint(parts["real_orders"], mapping),
+        "q10": parts["fa_pairs"],
+        "q11": crm.raw_customers.loc[crm.raw_customers["national_code"].notna()
+                                     & ~quality.is_valid_national_code(crm.raw_customers["national_code"]),
+                                     "customer_id"].tolist(),  # fmt: skip
     }
+
+
+def _fa_key(real, names=persian_text.matching_key, phones=quality.normalise_phone) -> pd.Series:
+    return names(real["first_name"]) + "|" + names(real["last_name"]) + "|" + phones(real["phone"])
+
+
+def _ascii_phone(phones: pd.Series) -> pd.Series:
+    """A phone rule that keeps only 0-9: Persian digits are dropped, so those phones come out missing."""
+    digits = phones.str.replace(r"[^0-9]", "", regex=True).str[-10:]
+    return digits.where(digits.str.fullmatch(r"9[0-9]{9}"))
+
+
+def _check_digit_ok(code: str, weights=tuple(range(10, 1, -1)), eleven=True) -> bool:
+    s = sum(w * int(d) for w, d in zip(weights, code[:9], strict=True)) % 11
+    return int(code[9]) == (s if s < 2 or not eleven else 11 - s)
+
+
+def _bad_codes(crm, missing_too=False, **rule) -> list[int]:
+    codes = crm.raw_customers.set_index("customer_id")["national_code"]
+    return [i for i, c in codes.items()
+            if (pd.isna(c) and missing_too) or (pd.notna(c) and not _check_digit_ok(c, **rule))]  # fmt: skip
 
 
 @pytest.mark.parametrize("qid", QUESTIONS)
@@ -96,6 +127,19 @@ def test_expected_values_are_the_planted_ones(ex, crm):
     test_orders = crm.raw_orders["order_id"].isin(crm.truth["test_order_ids"])
     assert ex.q4.check(_revenue(crm.raw_orders[~test_orders])).status is Status.CORRECT
     assert ex.q5.check(crm.orders).status is Status.CORRECT  # the clean table is the target
+    fa = crm.truth["persian_duplicates"]
+    planted = pd.DataFrame({"duplicate_id": [int(k) for k in fa], "master_id": list(fa.values())})
+    assert len(planted) == 6 and ex.q10.check(planted).status is Status.CORRECT
+    typos = [int(i) for i in crm.truth["national_code_typos"]]
+    assert len(typos) == 4 and ex.q11.check(typos).status is Status.CORRECT
+
+
+def test_persian_variants_pass(ex, crm, parts):
+    by_key = _pairs_by(parts["fa_real"], _fa_key(parts["fa_real"]))  # grouped by hand on the matching keys
+    assert ex.q10.check(by_key).status is Status.CORRECT
+    hand = [i for i, c in crm.raw_customers.set_index("customer_id")["national_code"].items()
+            if pd.notna(c) and not _check_digit_ok(c)]  # fmt: skip
+    assert ex.q11.check(pd.Series(hand)).status is Status.CORRECT
 
 
 @pytest.mark.parametrize(
@@ -127,6 +171,18 @@ def test_expected_values_are_the_planted_ones(ex, crm):
         ("q5", lambda crm, p: p["real_orders"], "still point at duplicate records"),
         ("q5", lambda crm, p: quality.repoint(crm.raw_orders, p["pairs"].set_index("duplicate_id")["master_id"]),
          "still holds test orders"),
+        ("q10", lambda crm, p: _pairs_by(p["fa_real"], _fa_key(p["fa_real"], names=lambda s: s)),
+         "compared the names as they are typed"),
+        ("q10", lambda crm, p: _pairs_by(p["fa_real"], _fa_key(p["fa_real"], names=persian_text.normalise_persian)),
+         "keeps the ZWNJ"),
+        ("q10", lambda crm, p: _pairs_by(p["fa_real"], _fa_key(p["fa_real"], phones=_ascii_phone)), "Persian digits"),
+        ("q10", lambda crm, p: p["pairs"], "written in Latin letters too"),
+        ("q10", lambda crm, p: p["fa_pairs"].rename(columns={"duplicate_id": "master_id", "master_id": "duplicate_id"}),
+         "swapped"),
+        ("q11", lambda crm, p: _bad_codes(crm, missing_too=True), "no national code at all"),
+        ("q11", lambda crm, p: _bad_codes(crm, eleven=False), "11 - s"),
+        ("q11", lambda crm, p: _bad_codes(crm, weights=tuple(range(2, 11))), "weights run the wrong way"),
+        ("q11", lambda crm, p: len(_bad_codes(crm)), "You gave how many"),
     ],
 )  # fmt: skip
 def test_known_mistakes_get_their_message(ex, crm, parts, qid, wrong, message):

@@ -8,6 +8,8 @@ from functools import cache
 
 import pandas as pd
 
+from crmlab import persian_text
+from crmlab.analysis import quality
 from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
@@ -106,6 +108,87 @@ def _pairs_with_test_records() -> pd.DataFrame:
 def _has_test_records(answer) -> bool:
     frame = answer.reset_index()
     return bool(pd.concat([frame["duplicate_id"], frame["master_id"]]).isin(_test_ids()).any())
+
+
+# ---------------------------------------------------------------- q10: Persian-script duplicates
+
+_SCRIPT = "[\u0600-\u06ff]"  # a letter of the Arabic script (Persian included)
+
+
+@cache
+def _all_pairs() -> pd.DataFrame:
+    """The lesson's detector on the real records: every duplicate -> master pair."""
+    real = _raw()[~_raw()["customer_id"].isin(_test_ids())]
+    return quality.duplicate_map(real, quality.find_duplicates(real)).reset_index()
+
+
+def _persian_ids() -> set[int]:
+    raw = _raw()
+    script = raw["first_name"].str.contains(_SCRIPT) | raw["last_name"].str.contains(_SCRIPT)
+    return {int(i) for i in raw.loc[script.fillna(False).astype(bool), "customer_id"]}
+
+
+def _expected_fa_pairs() -> pd.DataFrame:
+    pairs, fa = _all_pairs(), _persian_ids()
+    return pairs[pairs["duplicate_id"].isin(fa) | pairs["master_id"].isin(fa)].reset_index(drop=True)
+
+
+def _old_phone(phones: pd.Series) -> pd.Series:
+    """Phones read the way that ignores Persian digits: only ASCII 0-9 kept, so they come out missing."""
+    digits = phones.str.replace(r"[^0-9]", "", regex=True).str.replace(r"^(?:0098|98|0)(?=9[0-9]{9}$)", "", regex=True)
+    return digits.where(digits.str.fullmatch(r"9[0-9]{9}"))
+
+
+def _fa_pairs_by(name_key, phone_key) -> pd.DataFrame:
+    """Persian-script records grouped on name keys and a phone key; the first signed up survives."""
+    raw = _raw()[_raw()["customer_id"].isin(_persian_ids())]
+    key = name_key(raw["first_name"]) + "|" + name_key(raw["last_name"]) + "|" + phone_key(raw["phone"])
+    ranked = raw.assign(key=key).dropna(subset=["key"]).sort_values(["signup_date", "customer_id"])
+    ranked["master_id"] = ranked.groupby("key")["customer_id"].transform("first")
+    out = ranked.loc[ranked["customer_id"] != ranked["master_id"], ["customer_id", "master_id"]]
+    return out.rename(columns={"customer_id": "duplicate_id"}).reset_index(drop=True)
+
+
+def _missing_kinds(answer) -> set[str]:
+    """Kinds of planted Persian pairs the answer lacks, when it holds nothing but right pairs."""
+    got, want = _answer_pairs(answer), _answer_pairs(_expected_fa_pairs())
+    if not got < want:
+        return set()
+    masters = {int(k): int(v) for k, v in _crm().truth["duplicates"].items()}
+    kinds = _crm().truth["persian_duplicate_kinds"]
+    return {kind for kind, ids in kinds.items() if any(frozenset((d, masters[d])) in want - got for d in ids)}
+
+
+def _latin_pairs_too(answer) -> bool:
+    got, want = _answer_pairs(answer), _answer_pairs(_expected_fa_pairs())
+    return got > want
+
+
+def _as_typed(names: pd.Series) -> pd.Series:
+    return names.str.strip()
+
+
+# ---------------------------------------------------------------- q11: national codes
+
+
+def _passes(code: str, weights=range(10, 1, -1), eleven: bool = True) -> bool:
+    """The check digit, with the slips of q11's mistakes as options."""
+    digits = [int(c) for c in code]
+    s = sum(w * d for w, d in zip(weights, digits[:9], strict=True)) % 11
+    return digits[9] == (s if s < 2 or not eleven else 11 - s)
+
+
+def _invalid_codes() -> list[int]:
+    codes = _raw()["national_code"]
+    bad = codes.notna() & ~quality.is_valid_national_code(codes)
+    return sorted(int(i) for i in _raw().loc[bad, "customer_id"])
+
+
+def _invalid_by(weights=range(10, 1, -1), eleven: bool = True, missing_too: bool = False) -> list[int]:
+    codes = _raw().set_index("customer_id")["national_code"]
+    bad = [i for i, c in codes.items()
+           if (pd.isna(c) and missing_too) or (pd.notna(c) and not _passes(c, weights, eleven))]  # fmt: skip
+    return sorted(int(i) for i in bad)
 
 
 # ---------------------------------------------------------------- q4, q5: revenue and orders
@@ -318,5 +401,78 @@ QUESTIONS = [
             "Treats a differing attribute with care: taken from the duplicate only after a check, never silently.",
             "Keeps a log of the merge so it can be repeated or undone.",
         ],
+    ),
+    Question(
+        "q10",
+        "Some customers of the practice company typed their names in Persian script. Among the real records "
+        "of `raw_customers` whose first or last name is in Persian script, find the duplicate customers: a "
+        "table `fa_pairs` with columns `duplicate_id` and `master_id` (the record created first).",
+        expected=_expected_fa_pairs,
+        hints=[
+            "Keep the records whose names hold a letter of the Arabic script: `.str.contains('[\\u0600-\\u06ff]')`.",
+            "The same name is typed several ways: Arabic `ي`/`ك` for Persian `ی`/`ک`, a ZWNJ inside it. "
+            "Compare names through `persian_text.matching_key`, and phones through `quality.normalise_phone`.",
+            "Either group on `matching_key(first) + matching_key(last) + normalise_phone(phone)` and keep the "
+            "first signed up as the master, or keep the rows of your q3 `pairs` that involve these records.",
+        ],
+        solution="script = '[\\u0600-\\u06ff]'\n"
+        "persian = real['first_name'].str.contains(script) | real['last_name'].str.contains(script)\n"
+        "fa_ids = real.loc[persian, 'customer_id']\n"
+        "fa_pairs = pairs[pairs['duplicate_id'].isin(fa_ids) | pairs['master_id'].isin(fa_ids)]",
+        mistakes=[
+            Mistake("You compared the names as they are typed. An Arabic keyboard types `ي` and `ك`, which look "
+                    "like the Persian `ی` and `ک` but are other characters, and a ZWNJ (an invisible joiner) can "
+                    "sit inside a name: compare `persian_text.matching_key` of the names instead.",
+                    when=shown_by(lambda a: {"arabic_letters", "zwnj"} <= _missing_kinds(a),
+                                  example=lambda: _fa_pairs_by(_as_typed, quality.normalise_phone))),  # fmt: skip
+            Mistake("Some pairs differ only by a ZWNJ inside the family name. `persian_text.normalise_persian` "
+                    "keeps the ZWNJ (it is for showing names); for matching use `persian_text.matching_key`, "
+                    "which drops it.",
+                    when=shown_by(lambda a: "zwnj" in _missing_kinds(a),
+                                  example=lambda: _fa_pairs_by(persian_text.normalise_persian,
+                                                               quality.normalise_phone))),  # fmt: skip
+            Mistake("Some phones are written in Persian digits (`۰۹۱۲ ...`), which a rule that keeps only 0-9 "
+                    "throws away. `quality.normalise_phone` reads them: compare the normalised phones.",
+                    when=shown_by(lambda a: "persian_digits" in _missing_kinds(a),
+                                  example=lambda: _fa_pairs_by(persian_text.matching_key, _old_phone))),  # fmt: skip
+            Mistake("Your table holds the duplicates written in Latin letters too: keep only the pairs whose "
+                    "records have names in Persian script.",
+                    when=shown_by(_latin_pairs_too, example=_all_pairs)),  # fmt: skip
+            Mistake("Your duplicate and master columns are swapped: the record created first (earliest "
+                    "`signup_date`) survives as the master.",
+                    expected=lambda: _expected_fa_pairs().rename(columns={"duplicate_id": "master_id",
+                                                                          "master_id": "duplicate_id"})),  # fmt: skip
+        ],
+        correct_message="Arabic letters, a ZWNJ and Persian digits hid these pairs from a plain comparison; the "
+        "matching key makes the names equal, while the display form keeps them readable.",
+    ),
+    Question(
+        "q11",
+        "Which records of `raw_customers` carry a national code that fails its check digit? A list `bad_codes` "
+        "of their `customer_id`s (records without a code are left out).",
+        expected=_invalid_codes,
+        hints=[
+            "The rule: with digits d0..d9, s = (10*d0 + 9*d1 + ... + 2*d8) % 11; the code is valid when s < 2 "
+            "and d9 == s, or s >= 2 and d9 == 11 - s.",
+            "`quality.is_valid_national_code(codes)` applies it to a Series; a missing code is not a wrong one.",
+            "`raw.loc[raw['national_code'].notna() & ~quality.is_valid_national_code(raw['national_code']), "
+            "'customer_id'].tolist()`",
+        ],
+        solution="codes = crm.raw_customers['national_code']\n"
+        "bad = codes.notna() & ~quality.is_valid_national_code(codes)\n"
+        "bad_codes = crm.raw_customers.loc[bad, 'customer_id'].tolist()",
+        mistakes=[
+            Mistake("Your list holds records with no national code at all (the test records). A missing code is "
+                    "a gap to fill, not a wrong code: leave missing values out.",
+                    expected=lambda: _invalid_by(missing_too=True)),  # fmt: skip
+            Mistake("When s is 2 or more the check digit is 11 - s, not s: only s = 0 and s = 1 are "
+                    "their own check digit.", expected=lambda: _invalid_by(eleven=False)),  # fmt: skip
+            Mistake("Your weights run the wrong way: the first digit weighs 10, the second 9, ..., the ninth 2.",
+                    expected=lambda: _invalid_by(weights=range(2, 11))),  # fmt: skip
+            Mistake("You gave how many; the question asks which records: a list of `customer_id`s.",
+                    when=shown_by(lambda a: isinstance(a, (int, float)) and int(a) == len(_invalid_codes()),
+                                  example=lambda: len(_invalid_codes()))),  # fmt: skip
+        ],
+        correct_message="Each is a second record typed in by hand; its master holds the true code.",
     ),
 ]
