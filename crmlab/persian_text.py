@@ -88,13 +88,24 @@ _SPACE_IN_NAME = re.compile(f"(?<=[{_ARABIC_SCRIPT}])\\s+(?=[{_ARABIC_SCRIPT}])"
 _GROUPED = re.compile(r"^([+-]?\d{1,3}(?:\u066c\d{3})+)((?:[.\u066b]\d*)?)$")
 
 
-def _each(values: T, one: Callable[[str], str], name: str) -> T:
-    """Apply ``one`` to a text, or to each distinct text of a Series (missing values stay missing)."""
+def _each(values: T, one: Callable[[str], str], name: str, ascii_way: Callable | None = None) -> T:
+    """Apply ``one`` to a text, or to each distinct text of a Series (missing values stay missing).
+
+    ``ascii_way`` is what ``one`` does to ASCII text, written with pandas' vectorised ``.str``
+    methods: ASCII rows take it, and only the distinct other texts go through ``one``.
+    """
     if isinstance(values, str):
         return one(values)
     if not isinstance(values, pd.Series):
         raise TypeError(f"`{name}` takes a text or a pandas Series of texts, but a {type(values).__name__} was passed.")
     text = values.astype("str")
+    other = text.notna() & ~text.str.isascii().fillna(True).astype(bool)
+    if ascii_way is not None and not other.all():
+        out = ascii_way(text).astype("str")
+        if other.any():
+            distinct = text[other].unique()
+            out[other] = text[other].map(dict(zip(distinct, map(one, distinct), strict=True)))
+        return out.rename(values.name)
     distinct = text.dropna().unique()
     return text.map(dict(zip(distinct, map(one, distinct), strict=True))).astype("str").rename(values.name)
 
@@ -134,7 +145,7 @@ def normalise_persian(values: T, *, ascii_digits: bool = False) -> T:
     'پلاک 12'
     """
     one = (lambda t: _display(t).translate(_ASCII_DIGITS)) if ascii_digits else _display
-    return _each(values, one, "values")
+    return _each(values, one, "values", ascii_way=lambda t: t)
 
 
 def _key(text: str) -> str:
@@ -169,7 +180,7 @@ def matching_key(values: T) -> T:
     >>> matching_key("رضائی") == matching_key("رضايي") == "\\u0631\\u0636\\u0627\\u06cc\\u06cc"
     True
     """
-    return _each(values, _key, "values")
+    return _each(values, _key, "values", ascii_way=lambda t: t.str.strip().str.casefold())
 
 
 def to_ascii_digits(values: T) -> T:
@@ -190,7 +201,7 @@ def to_ascii_digits(values: T) -> T:
     >>> to_ascii_digits(pd.Series(["۰۹۱۲۳۴۵۶۷۸۹", "٠٩١٢", None])).tolist()
     ['09123456789', '0912', nan]
     """
-    return _each(values, lambda t: t.translate(_ASCII_DIGITS), "values")
+    return _each(values, lambda t: t.translate(_ASCII_DIGITS), "values", ascii_way=lambda t: t)
 
 
 def _number(text: str) -> str:
@@ -223,4 +234,4 @@ def ascii_number_text(values: T) -> T:
     >>> ascii_number_text(pd.Series(["۱۲۳٬۴۵۶", "۱٬۲۳۴٫۵", "۱۲٬۳", "-٤٥"])).tolist()
     ['123456', '1234.5', '12\\u066c3', '-45']
     """
-    return _each(values, _number, "values")
+    return _each(values, _number, "values", ascii_way=lambda t: t.str.strip())

@@ -177,3 +177,33 @@ def test_latin_names_score_as_before(a, b, score):
                  and (old_key(a[0]).startswith(old_key(b[0])) or old_key(b[0]).startswith(old_key(a[0])))
                  else fuzz.ratio(old_key(a[0]), old_key(b[0])))  # fmt: skip
     assert q.name_score(*a, *b) == min(old_first, fuzz.ratio(old_key(a[1]), old_key(b[1])))
+
+
+def test_latin_names_of_the_course_data_score_as_before():
+    """Every candidate pair of the course's raw export: the score equals the formula before the normaliser."""
+    from rapidfuzz import fuzz
+
+    from crmlab.datasets import load_crm
+
+    crm = load_crm(tables=["raw_customers"])
+    people = crm.raw_customers.set_index("customer_id")
+    latin = people[~(people["first_name"] + people["last_name"]).str.contains("[\u0600-\u06ff]")]
+    pairs = q.candidate_pairs(latin.reset_index())
+    assert len(pairs) > 30
+
+    def old(a: str, b: str, first: bool) -> float:
+        a, b = a.strip().casefold().rstrip("."), b.strip().casefold().rstrip(".")
+        prefix = first and min(len(a), len(b)) >= 3 and (a.startswith(b) or b.startswith(a))
+        return 100.0 if prefix else fuzz.ratio(a, b)
+
+    for i, j in zip(pairs["customer_id_a"], pairs["customer_id_b"], strict=True):
+        a, b = people.loc[i], people.loc[j]
+        before = min(old(a["first_name"], b["first_name"], True), old(a["last_name"], b["last_name"], False))
+        assert q.name_score(a["first_name"], a["last_name"], b["first_name"], b["last_name"]) == before
+
+
+def test_standardised_email_reads_persian_digits():
+    raw = pd.DataFrame({"customer_id": [1], "email": [" Ali\u06f1\u06f3\u06f7\u06f0" + ZWNJ + "@Gmail.com"],
+                        "phone": ["+989123456789"], "segment": ["consumer"], "city": ["Tehran"],
+                        "birth_year": pd.array([1980], dtype="Int16")})  # fmt: skip
+    assert q.standardise_customers(raw)["email"].tolist() == ["ali1370@gmail.com"]

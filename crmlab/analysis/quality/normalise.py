@@ -101,8 +101,9 @@ def standardise_customers(customers: pd.DataFrame) -> pd.DataFrame:
 
     City in title case without stray spaces, segment as ``consumer``,
     ``small_business`` or ``enterprise``, phone as ``+98`` and ten digits (see
-    :func:`normalise_phone`), e-mail trimmed and lower-cased (the address itself is
-    kept: dots and ``+tags`` are for matching only), and birth years outside
+    :func:`normalise_phone`), e-mail lower-cased with its digits in ASCII and spaces or
+    ZWNJs typed into it dropped (the address itself is kept: dots and ``+tags`` are
+    for matching only), and birth years outside
     :data:`BIRTH_YEARS` emptied.
 
     Parameters
@@ -125,7 +126,7 @@ def standardise_customers(customers: pd.DataFrame) -> pd.DataFrame:
     """
     require_table(customers, "customers", ["email", "phone", "segment", "city", "birth_year"])
     out = customers.copy()
-    out["email"] = _text(out["email"]).str.strip().str.lower()
+    out["email"] = to_ascii_digits(_text(out["email"])).str.replace(rf"[\s{ZWNJ}]", "", regex=True).str.lower()
     out["phone"] = normalise_phone(out["phone"])
     out["segment"] = _standard_segment(out["segment"])
     out["city"] = _standard_city(out["city"])
