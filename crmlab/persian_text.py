@@ -23,7 +23,9 @@ Two levels, because showing a name and matching it are different jobs:
 :func:`to_ascii_digits` and :func:`ascii_number_text` turn digits (and, for numbers, the
 Persian decimal separator ``٫`` and thousands separator ``٬``) into what parsers read.
 
-Every function takes one text or a pandas Series; a Series is worked through its
+Loading never changes text (:mod:`crmlab.datasets.values` keeps text columns as typed);
+:func:`normalise_columns` is the opt-in for a loaded table, and reports how many values
+it changed in each column. Every other function takes one text or a pandas Series; a Series is worked through its
 distinct values (a 1e5-row column of a few thousand names costs a few thousand calls),
 and missing values stay missing.
 
@@ -60,6 +62,7 @@ __all__ = [
     "ZWNJ",
     "ascii_number_text",
     "matching_key",
+    "normalise_columns",
     "normalise_persian",
     "to_ascii_digits",
 ]
@@ -235,3 +238,41 @@ def ascii_number_text(values: T) -> T:
     ['123456', '1234.5', '12\\u066c3', '-45']
     """
     return _each(values, _number, "values", ascii_way=lambda t: t.str.strip())
+
+
+def normalise_columns(frame: pd.DataFrame, columns: list[str] | None = None) -> tuple[pd.DataFrame, pd.Series]:
+    """Apply :func:`normalise_persian` to text columns of a table, and count what changed.
+
+    The opt-in for a loaded export: nothing is changed without being counted.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        A loaded table.
+    columns : list of str, optional
+        The columns to normalise; by default every text column.
+
+    Returns
+    -------
+    (DataFrame, Series)
+        A normalised copy, and the number of values changed per column (``changed``).
+
+    Examples
+    --------
+    >>> people = pd.DataFrame({"first_name": ["علي", "Sara", None], "city": ["تهران", "Tehran", "Karaj"]})
+    >>> clean, changed = normalise_columns(people)
+    >>> changed.to_dict()
+    {'first_name': 1, 'city': 0}
+    """
+    if columns is None:
+        columns = [c for c in frame.columns if pd.api.types.is_string_dtype(frame[c]) or frame[c].dtype == object]
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"`columns` names {missing}, which the table does not have; it has {list(frame.columns)}.")
+    out = frame.copy()
+    changed = {}
+    for column in columns:
+        before = frame[column].astype("str")
+        out[column] = normalise_persian(before)
+        changed[column] = int((before.notna() & (before != out[column]).fillna(False).astype(bool)).sum())
+    return out, pd.Series(changed, dtype="int64", name="changed")

@@ -207,3 +207,14 @@ def test_standardised_email_reads_persian_digits():
                         "phone": ["+989123456789"], "segment": ["consumer"], "city": ["Tehran"],
                         "birth_year": pd.array([1980], dtype="Int16")})  # fmt: skip
     assert q.standardise_customers(raw)["email"].tolist() == ["ali1370@gmail.com"]
+
+
+def test_opt_in_normalisation_of_a_loaded_table_counts_its_changes():
+    table = pd.DataFrame({"last_name": [KARIMI_ARABIC, KARIMI, None, MOHAMMAD + ZWNJ + ZWNJ + REZA],
+                          "city": ["Tehran"] * 4, "n": [1, 2, 3, 4]})  # fmt: skip
+    out, changed = pt.normalise_columns(table)
+    assert changed.to_dict() == {"last_name": 2, "city": 0}
+    assert out["last_name"].tolist()[:2] == [KARIMI, KARIMI] and pd.isna(out["last_name"][2])
+    assert table["last_name"][0] == KARIMI_ARABIC  # the input is not touched
+    with pytest.raises(KeyError, match="does not have"):
+        pt.normalise_columns(table, ["first_name"])
