@@ -18,6 +18,13 @@ Examples
 'GBP 1,234.56'
 >>> shop.major(123456), shop.money_major(1234.56, decimals=0)
 (1234.56, 'GBP 1,235')
+
+Rials are stored as whole rials and may be shown in toman (ten rials), as Iranian prices are:
+
+>>> tehran = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31",
+...                        "display_unit": "toman"})
+>>> tehran.money(1_500_000), tehran.money(15), tehran.display(1_500_000), tehran.unit_label
+('150,000 toman', '1.5 toman', 150000.0, 'toman')
 """
 
 from __future__ import annotations
@@ -32,7 +39,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-__all__ = ["COURSE", "CALENDARS", "Conventions", "from_mapping", "local_day", "to_major"]
+__all__ = ["COURSE", "CALENDARS", "DISPLAY_UNITS", "Conventions", "from_mapping", "local_day", "to_major"]
 
 #: The calendars a company may count its years in; Jalali fiscal years start on 1 Farvardin.
 CALENDARS = ("gregorian", "jalali")
@@ -42,6 +49,9 @@ _MINOR_UNITS = {
     "IRR": 0, "JPY": 0, "KRW": 0, "BHD": 3, "KWD": 3, "OMR": 3,
 }  # fmt: skip
 _FISCAL_START = {"gregorian": "1 January", "jalali": "1 Farvardin"}
+#: Units a currency may be *shown* in, with how many major units make one: the toman is ten rials.
+#: Stored amounts never change; only text and :meth:`Conventions.display` use the display unit.
+DISPLAY_UNITS = {"IRR": {"rial": 1, "toman": 10}}
 
 
 def _bad(field: str, expected: str, value: object) -> ValueError:
@@ -119,6 +129,9 @@ class Conventions:
         The last local day of the data (naive midnight): the end of the observation.
     purchase_statuses : tuple of str
         The status spellings that mean a real purchase, e.g. ``("completed",)``.
+    display_unit : str, optional
+        The unit money is *shown* in, when the currency has another (:data:`DISPLAY_UNITS`):
+        ``"toman"`` or ``"rial"`` for ``"IRR"``. Default None: the currency's code, as stored.
 
     Raises
     ------
@@ -140,6 +153,7 @@ class Conventions:
     calendar: str
     as_of: pd.Timestamp
     purchase_statuses: tuple[str, ...]
+    display_unit: str | None = None
 
     def __post_init__(self) -> None:
         _timezone(self.timezone)
@@ -156,6 +170,46 @@ class Conventions:
                        self.purchase_statuses)  # fmt: skip
         object.__setattr__(self, "purchase_statuses", statuses)
         object.__setattr__(self, "minor_unit", int(self.minor_unit))
+        if self.display_unit is not None:
+            allowed = DISPLAY_UNITS.get(self.currency, {})
+            if self.display_unit not in allowed:
+                expected = (f"one of {list(allowed)} for {self.currency}, or None" if allowed else
+                            f"None: {self.currency} is shown as stored (display units exist for "
+                            f"{list(DISPLAY_UNITS)} only)")  # fmt: skip
+                raise _bad("display_unit", expected, self.display_unit)
+
+    @property
+    def unit_label(self) -> str:
+        """The name money is shown in: the display unit (e.g. ``'toman'``) or the currency code."""
+        return self.currency if self.display_unit in (None, "rial") else self.display_unit
+
+    def _shown(self, major: Decimal, decimals: int | None) -> str:
+        """Text of an exact amount in major units, in the display unit."""
+        factor = DISPLAY_UNITS.get(self.currency, {}).get(self.display_unit, 1) if self.display_unit else 1
+        if factor == 1:
+            return _money_text(self.currency, major, self.minor_unit if decimals is None else _decimals(decimals))
+        value = major / factor
+        if decimals is None:  # every digit there is: 15 rials are 1.5 toman, never rounded to 2
+            decimals = max(0, -value.normalize().as_tuple().exponent)
+        else:
+            decimals = _decimals(decimals)
+        text = _money_text(self.unit_label, value, decimals)
+        return f"{text.split(' ', 1)[1]} {self.unit_label}"
+
+    def display(self, minor_units):
+        """Amounts in minor units as numbers in the display unit (toman for a toman display), for charts.
+
+        Without a display unit this is :meth:`major`. Calculations should use :meth:`major`.
+
+        Examples
+        --------
+        >>> toman = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31",
+        ...                       "display_unit": "toman"})
+        >>> toman.display(pd.Series([1_500_000, 15])).tolist()
+        [150000.0, 1.5]
+        """
+        factor = DISPLAY_UNITS.get(self.currency, {}).get(self.display_unit, 1) if self.display_unit else 1
+        return self.major(minor_units) / factor
 
     @property
     def end(self) -> pd.Timestamp:
@@ -244,8 +298,7 @@ class Conventions:
             raise _bad("minor_units", "a whole number of minor units (e.g. cents)", minor_units)
         if isinstance(minor_units, float | np.floating) and not float(minor_units).is_integer():
             raise _bad("minor_units", f"a whole number of minor units of {self.currency}", minor_units)
-        decimals = self.minor_unit if decimals is None else _decimals(decimals)
-        return _money_text(self.currency, Decimal(int(minor_units)).scaleb(-self.minor_unit), decimals)
+        return self._shown(Decimal(int(minor_units)).scaleb(-self.minor_unit), decimals)
 
     def money_major(self, amount, decimals: int | None = None) -> str:
         """An amount already in the major unit (dollars, pounds, rials) as text with the currency code.
@@ -275,7 +328,9 @@ class Conventions:
         ):
             raise _bad("amount", f"a finite number of {self.currency}", amount)
         exact = Decimal(int(amount)) if isinstance(amount, int | np.integer) else Decimal(repr(float(amount)))
-        return _money_text(self.currency, exact, self.minor_unit if decimals is None else _decimals(decimals))
+        if decimals is None and self.unit_label != self.currency:  # whole rials first, then every toman digit
+            exact = exact.quantize(Decimal(1).scaleb(-self.minor_unit), rounding=ROUND_HALF_UP)
+        return self._shown(exact, decimals)
 
 
 def local_day(instants, timezone: str):
@@ -350,8 +405,9 @@ def from_mapping(values: Mapping) -> Conventions:
     ----------
     values : mapping
         Keys ``timezone``, ``currency`` and ``as_of`` are required. ``minor_unit`` defaults to
-        the currency's (2 for USD, 0 for IRR ...), ``calendar`` to ``"gregorian"`` and
-        ``purchase_statuses`` to ``("completed",)``; one status may be given as text.
+        the currency's (2 for USD, 0 for IRR ...), ``calendar`` to ``"gregorian"``,
+        ``purchase_statuses`` to ``("completed",)`` (one status may be given as text) and
+        ``display_unit`` to None (the currency's code; ``"toman"`` shows rials in toman).
 
     Returns
     -------
@@ -397,6 +453,7 @@ but 'Tehran' was passed.
         calendar=values.get("calendar", "gregorian"),
         as_of=values["as_of"],
         purchase_statuses=values.get("purchase_statuses", ("completed",)),
+        display_unit=values.get("display_unit"),
     )
 
 

@@ -271,3 +271,66 @@ def test_an_analysis_counts_days_and_purchases_by_the_conventions_passed():
     assert churn_labels(orders, [1], "2024-12-31", 90, conventions=london).tolist() == [True]
     # with the course's conventions, "paid" is not a purchase: nobody bought in the window
     assert churn_labels(orders, [1, 2], "2024-12-31", 90).tolist() == [True, True]
+
+
+# ---------------------------------------------------------------- rials shown in toman (issue 12)
+
+TOMAN = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31", "display_unit": "toman"})
+
+
+@pytest.mark.parametrize(("rials", "text"), [
+    (1_500_000, "150,000 toman"),  # ten rials make a toman
+    (15, "1.5 toman"),  # a rial less than a whole toman is shown, never rounded away
+    (-1_234_567, "-123,456.7 toman"),
+    (0, "0 toman"),
+    (10**15, "100,000,000,000,000 toman"),  # exact beyond float precision
+])  # fmt: skip
+def test_money_in_toman_by_hand(rials, text):
+    assert TOMAN.money(rials) == text
+
+
+def test_toman_rounds_only_when_asked_and_leaves_stored_amounts_alone():
+    assert TOMAN.money(15, decimals=0) == "2 toman" and TOMAN.money(-15, decimals=0) == "-2 toman"  # half away
+    assert TOMAN.money_major(1299.5) == "130 toman"  # 1,299.5 rials: the whole rial 1,300 first, as IRR shows it
+    assert TOMAN.money_major(1299.4) == "129.9 toman"
+    amounts = pd.Series([1_500_000, 15, 7])
+    assert TOMAN.major(amounts).tolist() == [1_500_000.0, 15.0, 7.0]  # calculations stay in rials
+    assert TOMAN.display(amounts).tolist() == [150_000.0, 1.5, 0.7]
+    assert TOMAN.unit_label == "toman" and TOMAN.money(None) == "" and TOMAN.money_major(float("nan")) == ""
+
+
+def test_rial_display_and_no_display_print_the_same_as_before():
+    rial = dataclasses.replace(TOMAN, display_unit="rial")
+    plain = dataclasses.replace(TOMAN, display_unit=None)
+    for c in (rial, plain):
+        assert (c.money(1_500_000), c.money_major(1299.5), c.unit_label) == ("IRR 1,500,000", "IRR 1,300", "IRR")
+        assert c.display(1_500_000) == 1_500_000.0
+    assert COURSE.display_unit is None and COURSE.unit_label == COURSE.currency
+
+
+@pytest.mark.parametrize(("currency", "unit", "message"), [
+    ("USD", "toman", r"`display_unit` must be None: USD is shown as stored .* but 'toman' was passed"),
+    ("IRR", "dollar", r"`display_unit` must be one of \['rial', 'toman'\] for IRR, or None, but 'dollar' was passed"),
+    ("IRR", "Toman", r"but 'Toman' was passed"),
+])  # fmt: skip
+def test_a_display_unit_the_currency_has_not_is_refused(currency, unit, message):
+    with pytest.raises(ValueError, match=message):
+        from_mapping({"timezone": "Asia/Tehran", "currency": currency, "as_of": "2025-12-31", "display_unit": unit})
+
+
+def test_display_unit_round_trips_through_a_mapping():
+    assert TOMAN.display_unit == "toman"
+    assert from_mapping({**{f.name: getattr(TOMAN, f.name) for f in dataclasses.fields(TOMAN)}}) == TOMAN
+
+
+def test_a_mapping_file_sets_the_display_unit_and_names_the_key_when_wrong(tmp_path):
+    from crmlab.datasets.mapping import MappingError, read_mapping
+
+    (tmp_path / "sales.csv").write_text("a\n1\n")
+    head = 'folder = "."\n[conventions]\ntimezone = "Asia/Tehran"\nas_of = "2025-12-31"\ndisplay_unit = "toman"\n'
+    tail = '[tables.orders]\nfile = "sales.csv"\n'
+    (tmp_path / "m.toml").write_text(head + 'currency = "IRR"\n' + tail)
+    assert read_mapping(tmp_path / "m.toml").conventions.money(1_500_000) == "150,000 toman"
+    (tmp_path / "m.toml").write_text(head + 'currency = "USD"\n' + tail)
+    with pytest.raises(MappingError, match=r"key `conventions`.*display_unit.*USD is shown as stored"):
+        read_mapping(tmp_path / "m.toml")

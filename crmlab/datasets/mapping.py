@@ -22,7 +22,9 @@ The analyst writes, next to (or above) the export's folder, a file such as
 
 :func:`read_mapping` reads and checks it all (every error names the mapping file, the
 key and the fix; a misspelt key gets a suggestion); :func:`load_export` loads the export
-it describes under the contract of :attr:`.schema.Table.required`. Units may also be
+it describes under the contract of :attr:`.schema.Table.required`. An Iranian company's
+``[conventions]`` may add ``display_unit = "toman"``: rials stay as stored, reports show
+toman (see :class:`~crmlab.conventions.Conventions`). Units may also be
 given at the top as ``[units] "orders.total_cents" = "major"``. Times without an
 offset are read in ``[read] timezone``, by default the ``[conventions]`` one; likewise
 the calendar and the minor unit.
