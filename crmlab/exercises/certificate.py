@@ -4,6 +4,11 @@ One file, inline CSS, no scripts, fonts or images from elsewhere: it opens
 offline and can be mailed as is. It states honestly how many hints were used and
 which solutions were viewed, and carries the name the learner set with
 :func:`~crmlab.exercises.learner.set_learner_name` (never the computer's login name).
+
+``language="fa"`` prints it in Persian, right to left, with the date in the Jalali
+calendar and Persian digits (through ``persiantools``); lesson titles and question ids
+stay as the course writes them. The page names no font: the reader's system font
+renders Persian (every current desktop has one), so nothing is fetched.
 """
 
 from __future__ import annotations
@@ -12,12 +17,24 @@ import html
 from datetime import date
 from pathlib import Path
 
+from persiantools.digits import en_to_fa
+from persiantools.jdatetime import JalaliDate
+
 from crmlab.errors import CrmlabError
 from crmlab.exercises.learner import HOW_TO_SET, LearnerNameError, check_learner_name, learner_name
 from crmlab.exercises.progress import LessonProgress
 from crmlab.exercises.progress_log import progress_dir
 
-__all__ = ["CertificateError", "render_certificate", "write_certificate"]
+__all__ = ["LANGUAGES", "CertificateError", "render_certificate", "write_certificate"]
+
+#: The languages a certificate can be printed in.
+LANGUAGES = ("en", "fa")
+#: The Persian words of the certificate: statuses and kinds of the progress log, yes/no.
+_FA = {
+    "correct": "درست", "incorrect": "نادرست", "not_attempted": "پاسخ داده نشده", "learner_error": "خطا در کد",
+    "checker_error": "خطای بررسی‌کننده", "unchecked": "ثبت شد", "question": "پرسش", "quiz": "آزمونک",
+    "reflection": "تأمل", "yes": "بله", "no": "خیر",
+}  # fmt: skip
 
 _STYLE = """
 body{font-family:Georgia,serif;background:#f7f4ec;margin:0;padding:2em}
@@ -35,7 +52,7 @@ class CertificateError(CrmlabError, ValueError):
     """The lesson is not complete yet, or the learner has not set a usable name."""
 
 
-def render_certificate(progress: LessonProgress, name: str, on: date) -> str:
+def render_certificate(progress: LessonProgress, name: str, on: date, language: str = "en") -> str:
     """The certificate's HTML.
 
     Parameters
@@ -46,6 +63,8 @@ def render_certificate(progress: LessonProgress, name: str, on: date) -> str:
         The learner's name.
     on : date
         The date printed.
+    language : {"en", "fa"}
+        English, or Persian (right to left, Jalali date, Persian digits).
 
     Returns
     -------
@@ -59,7 +78,14 @@ def render_certificate(progress: LessonProgress, name: str, on: date) -> str:
     ...               [Item("q1")], title="Demo")
     >>> "Demo" in render_certificate(p, "Ada", date(2026, 1, 2))
     True
+    >>> page = render_certificate(p, "سارا", date(2025, 3, 21), language="fa")
+    >>> 'dir="rtl"' in page, "۱۴۰۴/۰۱/۰۱" in page, "امتیاز: ۱ از ۱ (۱۰۰٪)" in page
+    (True, True, True)
     """
+    if language not in LANGUAGES:
+        raise ValueError(f"The value for `language` must be one of {list(LANGUAGES)}, but {language!r} was passed.")
+    if language == "fa":
+        return _render_persian(progress, name, on)
     esc = html.escape
     rows = "".join(
         f"<tr><td>{esc(i.id)}</td><td>{esc(i.kind)}</td><td>{esc(i.status.replace('_', ' '))}"
@@ -81,12 +107,39 @@ def render_certificate(progress: LessonProgress, name: str, on: date) -> str:
     )
 
 
+def _render_persian(progress: LessonProgress, name: str, on: date) -> str:
+    esc = html.escape
+    rows = "".join(
+        f"<tr><td dir=\"ltr\">{esc(i.id)}</td><td>{_FA.get(i.kind, esc(i.kind))}</td>"
+        f"<td>{_FA.get(i.status, esc(i.status))}</td><td>{en_to_fa(str(i.hints_used))}</td>"
+        f"<td>{_FA['yes' if i.solution_viewed else 'no']}</td></tr>"
+        for i in progress.items
+    )
+    title = esc(progress.title or progress.lesson)
+    percent = round(100 * progress.score / progress.max_score) if progress.max_score else 0
+    score = en_to_fa(f"امتیاز: {progress.score} از {progress.max_score} ({percent}٪)")
+    jalali = en_to_fa(JalaliDate(on).strftime("%Y/%m/%d"))
+    return (
+        "<!DOCTYPE html>\n<html lang=\"fa\" dir=\"rtl\"><head><meta charset=\"utf-8\">"
+        f"<title>گواهی پایان درس: {title}</title><style>{_STYLE}</style></head><body>"
+        '<div class="card"><p class="small">crmlab · دورهٔ تحلیل داده‌های مدیریت ارتباط با مشتری</p>'
+        "<h1>گواهی پایان درس</h1><p>گواهی می‌شود که</p>"
+        f'<div class="name">{esc(name)}</div>'
+        f"<p>درس <b dir=\"ltr\">{esc(progress.lesson)}</b> را به پایان رساند: <span dir=\"auto\">{title}</span></p>"
+        f"<p>{score}</p>"
+        "<table><thead><tr><th>پرسش</th><th>نوع</th><th>وضعیت</th><th>راهنمایی</th>"
+        f"<th>دیدن پاسخ</th></tr></thead><tbody>{rows}</tbody></table>"
+        f'<p class="small">{jalali}</p></div></body></html>\n'
+    )
+
+
 def write_certificate(
     progress: LessonProgress,
     path: str | Path | None = None,
     *,
     name: str | None = None,
     directory: Path | None = None,
+    language: str = "en",
 ) -> Path:
     """Write the certificate of a completed lesson.
 
@@ -101,6 +154,8 @@ def write_certificate(
         :func:`~crmlab.exercises.learner.set_learner_name` (or ``$CRMLAB_LEARNER_NAME``).
     directory : Path, optional
         The progress folder; by default :func:`~crmlab.exercises.progress_log.progress_dir`.
+    language : {"en", "fa"}
+        The certificate's language (see :func:`render_certificate`).
 
     Returns
     -------
@@ -122,9 +177,10 @@ def write_certificate(
     learner = _learner(name, directory)
     if path is None:
         path = (directory or progress_dir()) / "certificates" / f"{progress.lesson}.html"
+    page = render_certificate(progress, learner, date.today(), language)  # checks `language` before writing
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_certificate(progress, learner, date.today()), encoding="utf-8")
+    path.write_text(page, encoding="utf-8")
     return path
 
 

@@ -199,7 +199,7 @@ class Lesson:
         items = [Item(i.id, i.kind, i.points) for i in self.items]
         return summarize(self.id, contents.events, items, self.title, contents.skipped)
 
-    def certificate(self, path: str | Path | None = None, name: str | None = None) -> Message:
+    def certificate(self, path: str | Path | None = None, name: str | None = None, language: str = "en") -> Message:
         """Write an HTML certificate once every question is correct.
 
         Parameters
@@ -208,11 +208,13 @@ class Lesson:
             Where to write; by default ``certificates/<lesson>.html`` in the progress folder.
         name : str, optional
             The learner's name; by default the one set with ``set_learner_name`` (never the login name).
+        language : {"en", "fa"}
+            ``"fa"`` prints it in Persian: right to left, Jalali date, Persian digits.
         """
         progress = self.progress()
         try:
-            written = write_certificate(progress, path, name=name, directory=self._log.directory)
-        except CertificateError as exc:
+            written = write_certificate(progress, path, name=name, directory=self._log.directory, language=language)
+        except (CertificateError, ValueError) as exc:
             return Message("Certificate", str(exc))
         return Message("Certificate", f"Well done! Your certificate is at {written}")
 
