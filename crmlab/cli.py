@@ -104,6 +104,9 @@ def _add_generate_arguments(gen: argparse.ArgumentParser) -> argparse.ArgumentPa
     gen.add_argument("--customers", type=_whole_number(100, 3000), default=3000,
                      help="number of customers, at least 100 (default: 3000)")  # fmt: skip
     gen.add_argument("--seed", type=_whole_number(0, 2024), default=2024, help="random seed, 0 or more (default: 2024)")
+    gen.add_argument("--market", choices=["generic", "iran"], default="generic",
+                     help="how the company behaves: generic (US cents, Gregorian seasons) or iran (rials, "
+                          "Jalali seasons, SMS consent, Instagram and Telegram; default: generic)")  # fmt: skip
     gen.add_argument("--readme", help="also write the data dictionary and planted truths to this file")
     gen.set_defaults(func=_generate)
     return gen
@@ -129,11 +132,12 @@ def _generate(args) -> int:
     _check_target(args.out, "--out", folder=True)
     if args.readme:
         _check_target(args.readme, "--readme", folder=False)
-    crm = generate_crm(n_customers=args.customers, seed=args.seed)
+    crm = generate_crm(n_customers=args.customers, seed=args.seed, market=args.market)
     folder = save_crm(crm, args.out)
     if args.readme:
         Path(args.readme).write_text(render_readme(crm.truth), encoding="utf-8")
-    print(f"Wrote the synthetic CRM ({args.customers:,} customers, seed {args.seed}) to {folder}")
+    market = "" if args.market == "generic" else f", market {args.market}"
+    print(f"Wrote the synthetic CRM ({args.customers:,} customers, seed {args.seed}{market}) to {folder}")
     return 0
 
 

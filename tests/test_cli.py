@@ -93,6 +93,21 @@ def test_generate_writes_what_generate_crm_gives(tmp_path, capsys):
     assert (tmp_path / "README.md").stat().st_size > 0
 
 
+def test_generate_places_the_company_in_a_market(tmp_path, capsys):
+    status, out, err = _run(["generate", "--out", str(tmp_path / "ir"), "--customers", "150", "--seed", "7",
+                             "--market", "iran"], capsys)  # fmt: skip
+    assert (status, err) == (0, "")
+    assert out == f"Wrote the synthetic CRM (150 customers, seed 7, market iran) to {tmp_path / 'ir'}\n"
+    expected = generate_crm(150, seed=7, market="iran")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "ir" / "orders.parquet"), expected["orders"],
+                                  check_dtype=False)  # fmt: skip
+    assert json.loads((tmp_path / "ir" / "truth.json").read_text())["market"]["currency"] == "IRR"
+    status, out, err = _run(["generate", "--out", str(tmp_path / "x"), "--market", "mars"], capsys)
+    assert (status, out) == (2, "")
+    assert "argument --market: invalid choice: 'mars' (choose from 'generic', 'iran')" in err
+    assert not (tmp_path / "x").exists()
+
+
 def test_a_real_bad_call_prints_no_traceback(tmp_path):
     done = subprocess.run([sys.executable, "-m", "crmlab.cli", "generate", "--out", str(tmp_path), "--customers",
                            "lots"], capture_output=True, text=True, timeout=120)  # fmt: skip

@@ -52,6 +52,28 @@ Two layers:
   and the clean customers except for what the export lost (some e-mails are missing or
   mistyped, some birth years impossible): cleaning cannot recover those values.
 
+### The company as an Iranian retailer (`market="iran"`)
+
+`generate_crm(market="iran")` (or `crmlab generate --market iran --out DIR`) makes the same
+company behave like an Iranian retailer (`crmlab.datasets.synthetic.markets`):
+
+* **money** in whole rials (the `_cents` columns then hold rials; show them in toman with
+  `Conventions(currency="IRR", display_unit="toman")`), every price re-set at the start of
+  each Jalali month by a planted inflation of 42 % a year;
+* **the Jalali year**: Friday is the weekend (Thursday afternoon too), the shops shut for
+  the first four days of Nowruz and stay quiet until 13 Farvardin, Esfand is the peak of
+  the year and the week before Yalda (30 Azar) sells more;
+* **SMS** is the main consented channel: campaigns needing consent go by SMS, and a
+  customer without SMS consent churns faster;
+* **Instagram and Telegram** are sales channels beside the web shop, stores, call centre
+  and field sales;
+* **the toman mix-up**: 20 orders per 1,000 customers of `raw_orders` were typed in toman,
+  a tenth of the amount; `crmlab.analysis.quality.unit_mixups` finds them against the order
+  lines and `clean_export(..., order_lines=...)` corrects them, with a count in its log.
+
+`truth.json` records the market's settings under `market` and the mixed-up orders under
+`unit_mixup_order_ids`. The committed data above is the generic market's.
+
 """
 
 _TRUTHS = """\

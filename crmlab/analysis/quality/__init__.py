@@ -11,7 +11,8 @@ records, and customers entered twice. The steps of lesson 03, one function each:
 3. :func:`clean_export`: merge duplicates into the record that survives
    (:func:`duplicate_map` states the rule), re-point their orders and tickets, drop
    test records with their rows, and log every row dropped; :func:`reconcile` proves
-   that no real order was lost;
+   that no real order was lost; given the order lines, it also corrects totals typed in
+   the wrong unit (:func:`unit_mixups`: toman typed for rials), and logs how many;
 4. :func:`scorecard`: completeness, validity, uniqueness and consistency per table.
 
 Persian text is compared through :mod:`crmlab.persian_text` (Arabic and Persian letter
@@ -26,6 +27,7 @@ from .normalise import normalise_email, normalise_phone, standardise_customers
 from .profiling import profile
 from .rules import BIRTH_YEARS, DIMENSIONS, SEGMENTS, TEST_DOMAINS, TEST_WORDS
 from .scorecard import scorecard
+from .units import line_totals, unit_mixups
 
 __all__ = [
     "BIRTH_YEARS",
@@ -41,6 +43,7 @@ __all__ = [
     "find_duplicates",
     "find_test_records",
     "is_valid_national_code",
+    "line_totals",
     "name_score",
     "normalise_email",
     "normalise_national_code",
@@ -51,4 +54,5 @@ __all__ = [
     "repoint",
     "scorecard",
     "standardise_customers",
+    "unit_mixups",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -12,6 +12,7 @@ from crmlab.validation import number_between, require_series, require_table
 
 from .duplicates import duplicate_map, find_duplicates, find_test_records
 from .normalise import standardise_customers
+from .units import unit_mixups
 
 # ------------------------------------------------------------------ merging
 
@@ -61,7 +62,11 @@ class CleanExport:
     test_customer_ids : list of int
         Test records dropped.
     log : DataFrame
-        One row per step: ``table``, ``step``, ``rows``; every dropped row is counted here.
+        One row per step: ``table``, ``step``, ``rows``; every dropped row and every
+        corrected value is counted here.
+    unit_mixups : DataFrame
+        The orders whose total disagreed with their lines (:func:`unit_mixups`), when the
+        lines were given; those typed in another unit were corrected to the lines' sum.
     """
 
     customers: pd.DataFrame
@@ -70,6 +75,7 @@ class CleanExport:
     duplicates: pd.Series
     test_customer_ids: list[int]
     log: pd.DataFrame
+    unit_mixups: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _linked_log(name: str, raw: pd.DataFrame, clean: pd.DataFrame, duplicates: pd.Series) -> list:
@@ -82,14 +88,23 @@ def _linked_log(name: str, raw: pd.DataFrame, clean: pd.DataFrame, duplicates: p
 
 
 def clean_export(
-    raw_customers: pd.DataFrame, raw_orders: pd.DataFrame, raw_tickets: pd.DataFrame, *, threshold: float = 80.0
+    raw_customers: pd.DataFrame,
+    raw_orders: pd.DataFrame,
+    raw_tickets: pd.DataFrame,
+    *,
+    threshold: float = 80.0,
+    order_lines: pd.DataFrame | None = None,
+    unit_factors: Sequence[int] = (10,),
 ) -> CleanExport:
     """Clean a raw export into one unified set of tables, losing no real order or ticket.
 
     Test records are found and set aside with their orders and tickets; duplicates are
     found among the rest and merged into the record that survives (:func:`duplicate_map`),
     whose attributes win; their orders and tickets are re-pointed to it; the survivors'
-    attributes are standardised (:func:`standardise_customers`).
+    attributes are standardised (:func:`standardise_customers`). Given the order lines,
+    order totals typed in another unit (toman for rials: :func:`unit_mixups`) are set to
+    their lines' sum; the log counts them, and totals that disagree otherwise are counted
+    and left as they are.
 
     Parameters
     ----------
@@ -97,6 +112,10 @@ def clean_export(
         The export, e.g. ``crm.raw_customers``.
     threshold : float, default 80
         Lowest name score of a duplicate (:func:`find_duplicates`).
+    order_lines : DataFrame, optional
+        The order lines (``crm.order_lines``), to check every order total against.
+    unit_factors : sequence of int, default (10,)
+        Ratios between units that get mixed up (:func:`unit_mixups`).
 
     Returns
     -------
@@ -119,6 +138,17 @@ def clean_export(
     survivors = real[~real["customer_id"].isin(duplicates.index)]
     customers = standardise_customers(survivors).sort_values("customer_id").reset_index(drop=True)
     orders = repoint(raw_orders[~raw_orders["customer_id"].isin(tests)], duplicates).reset_index(drop=True)
+    mixups, corrected_log = pd.DataFrame(), []
+    if order_lines is not None:
+        require_table(raw_orders, "raw_orders", ["order_id", "total_cents"])
+        mixups = unit_mixups(orders, order_lines, factors=unit_factors)
+        fix = mixups.dropna(subset=["corrected"]).set_index("order_id")["corrected"]
+        at = orders["order_id"].isin(fix.index)
+        orders.loc[at, "total_cents"] = fix.reindex(orders.loc[at, "order_id"]).to_numpy("int64")
+        corrected_log = [
+            ("orders", "values corrected: totals typed in another unit", len(fix)),
+            ("orders", "values left: totals that disagree with their lines otherwise", len(mixups) - len(fix)),
+        ]
     tickets = repoint(raw_tickets[~raw_tickets["customer_id"].isin(tests)], duplicates).reset_index(drop=True)
     emptied = lambda column: int(survivors[column].notna().sum() - customers[column].notna().sum())  # noqa: E731
     log = [
@@ -129,10 +159,11 @@ def clean_export(
         ("customers", "values emptied: impossible birth years", emptied("birth_year")),
         ("customers", "values emptied: unreadable phones", emptied("phone")),
         *_linked_log("orders", raw_orders, orders, duplicates),
+        *corrected_log,
         *_linked_log("tickets", raw_tickets, tickets, duplicates),
     ]
     return CleanExport(customers, orders, tickets, duplicates, [int(i) for i in tests],
-                       pd.DataFrame(log, columns=["table", "step", "rows"]))  # fmt: skip
+                       pd.DataFrame(log, columns=["table", "step", "rows"]), mixups)  # fmt: skip
 
 
 def reconcile(

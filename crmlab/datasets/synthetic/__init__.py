@@ -34,10 +34,11 @@ import pandas as pd
 
 from ..crm import CRM
 from . import commerce, engagement, fulfilment, launches, marketing, people, pipeline, raw, service, upgrade
+from .markets import MARKETS, Market, market_named, planted_for
 from .persian_records import plant_persian_records
 from .truths import END, PLANTED, START, TIMEZONE
 
-__all__ = ["generate_crm", "PLANTED", "START", "END", "TIMEZONE"]
+__all__ = ["generate_crm", "MARKETS", "Market", "PLANTED", "START", "END", "TIMEZONE"]
 
 DEFAULT_CUSTOMERS = 3000
 DEFAULT_SEED = 2024
@@ -163,7 +164,7 @@ def _address_space_available() -> int | None:
     return soft - used
 
 
-def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -> CRM:
+def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, market: str = "generic") -> CRM:
     """Generate the synthetic CRM database.
 
     Parameters
@@ -176,6 +177,11 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED)
     seed : int, default 2024
         Seed of every random draw (a whole number >= 0): the same arguments always give
         the same tables.
+    market : {"generic", "iran"}, default "generic"
+        How the company behaves (:mod:`.markets`): ``"generic"`` in US cents with Gregorian
+        seasonality and e-mail consent; ``"iran"`` as an Iranian retailer, in rials with a
+        planted price inflation, Friday weekend, Nowruz, Esfand and Yalda, SMS consent,
+        Instagram and Telegram as sales channels, and orders typed in toman in the raw export.
 
     Returns
     -------
@@ -197,18 +203,19 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED)
     Raises
     ------
     ValueError
-        For a count or seed that is not a whole number in range, or more customers than
-        the memory available now can hold (naming the estimate and the limit).
+        For a count or seed that is not a whole number in range, a market there is not, or
+        more customers than the memory available now can hold (naming the estimate and the limit).
     """
+    market = market_named(market)
     _check_args(n_customers, seed)
-    pop = people.make_population(_rng(seed, "customers"), int(n_customers))
+    pop = people.make_population(_rng(seed, "customers"), int(n_customers), market)
     staff = people.make_staff(_rng(seed, "reps"), int(n_customers))
-    t = {"customers": pop.customers, "reps": staff.reps, "channels": engagement.make_channels()}
-    t["categories"], catalogue = commerce.make_catalogue(_rng(seed, "products"))
-    t["products"] = launches.add_launches(catalogue)
+    t = {"customers": pop.customers, "reps": staff.reps, "channels": engagement.make_channels(market)}
+    t["categories"], catalogue = commerce.make_catalogue(_rng(seed, "products"), market)
+    t["products"] = launches.add_launches(catalogue, market)
     t["tickets"] = service.make_tickets(_rng(seed, "tickets"), pop, staff)  # first: it ends lifetimes
 
-    t["campaigns"] = marketing.make_campaigns()
+    t["campaigns"] = marketing.make_campaigns(market)
     contacts, resp = marketing.make_contacts(_rng(seed, "campaigns"), pop, _rng(seed, "loyalty_holdout"))
     n_main = _add_orders(t, seed, pop, staff, catalogue, resp, contacts)
 
@@ -224,6 +231,10 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED)
     t["opportunities"], t["opportunity_stages"] = pipeline.make_opportunities(_rng(seed, "pipeline"), pop, staff)
     t["rep_activity"] = pipeline.make_rep_activity(_rng(seed, "activity"), staff)
     truth = _add_raw_layer(t, seed, n_main)
+    t["raw_orders"], truth["unit_mixup_order_ids"] = raw.type_in_tenths(
+        _rng(seed, "raw_unit_mixups"), t["raw_orders"], market.unit_mixups, int(n_customers),
+        t["orders"]["order_id"].to_numpy(),
+    )  # from its own stream, after the rest of the raw layer
     truth.update(_truth_counts(t, pop, staff, seed, n_customers))
     truth.update(plant_persian_records(_rng(seed, "persian_records"), t, truth))  # last, from its own stream
     from ..schema import apply_schema
@@ -256,7 +267,7 @@ def _make_orders(seed, prefix, pop, staff, catalogue, owner, day, campaign, forc
     event = orders.pop("_event").to_numpy()
     business = (pop.customers["segment"].to_numpy() != "consumer")[owner[event]]
     lines = commerce.make_order_lines(_rng(seed, f"{prefix}order_lines"), orders, catalogue, business,
-                                      forced[event])  # fmt: skip
+                                      forced[event], pop.market)  # fmt: skip
     orders["total_cents"] = commerce.order_totals(orders, lines)
     row_of_event = np.empty(len(event), dtype="int64")
     row_of_event[event] = np.arange(len(event))
@@ -289,7 +300,9 @@ def _add_orders(t, seed, pop, staff, catalogue, resp, contacts) -> int:
     orders = pd.concat([orders, up_orders], ignore_index=True)
     lines = pd.concat([lines, up_lines], ignore_index=True)
     order_day = orders["_day"].to_numpy()[lines["order_id"].to_numpy() - 1]
-    lines = launches.take_over_lines(_rng(seed, "launches"), lines, order_day, t["products"])
+    lines = launches.take_over_lines(_rng(seed, "launches"), lines, order_day, t["products"], pop.market)
+    if pop.market.launch_prices:  # the launched products' lines changed price
+        orders["total_cents"] = commerce.order_totals(orders, lines)
     t["orders"], t["order_lines"] = orders, lines
 
     resp_orders = pd.DataFrame({
@@ -306,7 +319,8 @@ def _add_orders(t, seed, pop, staff, catalogue, resp, contacts) -> int:
         ["campaign_id", "customer_id", "group", "contacted_at", "responded", "responded_at", "order_id"]
     ]
     reached = contacts["contacted_at"].notna().groupby(contacts["campaign_id"]).sum()
-    t["campaigns"]["cost_cents"] = [int(reached.get(i + 1, 0)) * c[-1] for i, c in enumerate(marketing.ALL_CAMPAIGNS)]
+    costs = [c[-1] for c in marketing.campaigns_for(pop.market)]
+    t["campaigns"]["cost_cents"] = [int(reached.get(i + 1, 0)) * cost for i, cost in enumerate(costs)]
     return n_main
 
 
@@ -345,7 +359,8 @@ def _truth_counts(t, pop, staff, seed, n_customers) -> dict:
         "upgrade_kinds": {k: [int(i) for i in kinds.loc[kinds["_kind"] == k, "customer_id"]] for k in upgrade.KINDS},
         "seed": int(seed),
         "n_customers": int(n_customers),
-        "planted": PLANTED.to_dict(),
+        "planted": planted_for(pop.market).to_dict(),
+        "market": pop.market.to_dict(),
         "experiment_campaign_id": marketing.EXPERIMENT,
         "loyalty_campaign_id": marketing.LOYALTY,
         "experiment_group_sizes": {str(k): int(v) for k, v in exp["group"].value_counts().sort_index().items()},

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .truths import END, PLANTED, START, TIMEZONE
+from .truths import END, START, TIMEZONE
 
 SECONDS_PER_DAY = 86_400
 #: Days from START to the end of the export (exclusive upper bound).
@@ -41,7 +41,7 @@ def business_hours(rng: np.random.Generator, n: int, open_: float = 8, close: fl
 
 
 def seasonal_days(
-    rng: np.random.Generator, start: np.ndarray, end: np.ndarray, rate_per_day: np.ndarray
+    rng: np.random.Generator, start: np.ndarray, end: np.ndarray, rate_per_day: np.ndarray, factors: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Draw event days for each entity from a seasonal Poisson process.
 
@@ -51,6 +51,8 @@ def seasonal_days(
         Each entity's active window, in days since START.
     rate_per_day : ndarray of float
         Each entity's average rate at a seasonal factor of 1.
+    factors : ndarray of float
+        The seasonal factor of each day since START (:attr:`.markets.Market.day_factors`).
 
     Returns
     -------
@@ -59,18 +61,10 @@ def seasonal_days(
     day : ndarray of float
         Day of each event (whole days; add a time of day separately).
     """
-    season = np.asarray(PLANTED.month_seasonality)
-    peak = season.max()
+    peak = factors.max()
     span = np.clip(end - start, 0.0, None)
     counts = rng.poisson(rate_per_day * span * peak)
     owner = np.repeat(np.arange(len(start)), counts)
     day = np.floor(start[owner] + rng.random(len(owner)) * span[owner])
-    month = month_of(day)
-    keep = rng.random(len(owner)) < season[month] / peak
+    keep = rng.random(len(owner)) < factors[day.astype("int64")] / peak
     return owner[keep], day[keep]
-
-
-def month_of(days: np.ndarray) -> np.ndarray:
-    """Month (0-11) of local days since START."""
-    dates = START.to_datetime64() + np.floor(days).astype("int64").astype("timedelta64[D]")
-    return dates.astype("datetime64[M]").astype("int64") % 12

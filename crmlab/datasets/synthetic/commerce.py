@@ -7,7 +7,8 @@ import pandas as pd
 
 from ._arrays import codes_of, labels, nullable
 from ._clock import business_hours, seasonal_days, to_utc
-from .people import CHANNELS, PURCHASE_CHANNELS, REGION_NAMES, Population, Staff
+from .markets import GENERIC, Market
+from .people import REGION_NAMES, Population, Staff
 from .truths import PLANTED
 
 #: category -> (first-line share for consumers, for businesses, list prices in dollars)
@@ -25,11 +26,14 @@ CATEGORIES = list(CATALOGUE)
 STATUSES = np.array(["completed", "cancelled", "returned"])
 STATUS_SHARES = [0.92, 0.04, 0.04]
 #: opening hours (local) by purchase channel
-HOURS = {"web": (0, 24), "store": (10, 21), "call_centre": (8, 20), "field_sales": (9, 17)}
+HOURS = {"web": (0, 24), "store": (10, 21), "call_centre": (8, 20), "field_sales": (9, 17),
+         "instagram": (9, 24), "telegram": (9, 24)}
 
 
-def make_catalogue(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame]:
+def make_catalogue(rng: np.random.Generator, market: Market = GENERIC) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Return the ``categories`` and ``products`` tables (all launched before the data begin).
+
+    List prices are the market's prices at the start of the data (:meth:`.Market.list_price`).
 
     The products launched inside the window are added by :mod:`.launches`.
     """
@@ -40,7 +44,7 @@ def make_catalogue(rng: np.random.Generator) -> tuple[pd.DataFrame, pd.DataFrame
     rows = []
     for cat_id, (name, (_, _, prices)) in enumerate(CATALOGUE.items(), start=1):
         for k, dollars in enumerate(prices, start=1):
-            rows.append((cat_id, f"{name} model {chr(64 + k)}", dollars * 100 - 1))
+            rows.append((cat_id, f"{name} model {chr(64 + k)}", market.list_price(dollars)))
     products = pd.DataFrame(rows, columns=["category_id", "name", "list_price_cents"])
     products.insert(0, "product_id", np.arange(1, len(products) + 1, dtype="int64"))
     products.insert(1, "sku", [f"SKU-{i:05d}" for i in products["product_id"] * 37 + 10_000])
@@ -56,23 +60,25 @@ def order_events(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray,
     first = rng.random(pop.n) < 0.8
     owner0 = np.flatnonzero(first)
     day0 = pop.signup_day[owner0]
-    owner1, day1 = seasonal_days(rng, pop.signup_day + 1, pop.active_until, pop.purchase_rate)
+    owner1, day1 = seasonal_days(rng, pop.signup_day + 1, pop.active_until, pop.purchase_rate,
+                                 pop.market.day_factors)  # fmt: skip
     return np.concatenate([owner0, owner1]), np.concatenate([day0, day1])
 
 
 def purchase_channel(rng: np.random.Generator, pop: Population, owner: np.ndarray) -> np.ndarray:
-    """Pick each order's channel among the customer's purchase channels (index into PURCHASE_CHANNELS)."""
-    cols = [list(CHANNELS).index(c) for c in PURCHASE_CHANNELS]
+    """Pick each order's channel among the customer's purchase channels (index into the market's)."""
+    market = pop.market
+    cols = [market.channels.index(c) for c in market.purchase_names]
     has = pop.channel_set[owner][:, cols].astype(float)
     online = pop.online_share[owner]
-    both = (has[:, 0] > 0) & (has[:, 1] > 0)
-    weights = has * np.array([1.0, 1.0, 0.5, 1.0])
+    both = (has[:, 0] > 0) & (has[:, 1] > 0)  # web and store come first
+    weights = has * np.array([weight for _, weight in market.purchase_channels])
     weights[both, 0] = 2 * online[both]
     weights[both, 1] = 2 * (1 - online[both])
     weights[weights.sum(axis=1) == 0, 0] = 1.0  # a web-only customer who prefers the store
     cum = np.cumsum(weights, axis=1)
     pick = (rng.random(len(owner))[:, None] * cum[:, -1:] > cum).sum(axis=1)
-    return np.minimum(pick, 3)
+    return np.minimum(pick, len(cols) - 1)
 
 
 def assign_reps(rng: np.random.Generator, staff: Staff, team: str, region_idx: np.ndarray) -> np.ndarray:
@@ -107,7 +113,8 @@ def make_orders(
     completed = campaign_id > 0 if completed is None else completed
     channel = purchase_channel(rng, pop, owner)
     time = np.empty(len(owner))
-    for code, name in enumerate(PURCHASE_CHANNELS):
+    purchase = pop.market.purchase_names
+    for code, name in enumerate(purchase):
         mask = channel == code
         time[mask] = business_hours(rng, mask.sum(), *HOURS[name])
     at = day + time
@@ -117,7 +124,7 @@ def make_orders(
     region = pop.region_idx[owner]
     rep = np.full(len(owner), -1, dtype="int64")
     for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
-        mask = channel == PURCHASE_CHANNELS.index(chan)
+        mask = channel == purchase.index(chan)
         rep[mask] = assign_reps(rng, staff, team, region[mask])
     status = rng.choice(3, size=len(owner), p=STATUS_SHARES)
     status[completed] = 0  # campaign orders count as completed
@@ -125,7 +132,7 @@ def make_orders(
         "order_id": np.arange(1, len(owner) + 1, dtype="int64"),
         "customer_id": owner + 1,
         "ordered_at": to_utc(at),
-        "channel": labels(PURCHASE_CHANNELS, channel),
+        "channel": labels(purchase, channel),
         "rep_id": nullable(rep, rep < 0, "Int64"),
         "campaign_id": nullable(campaign_id, campaign_id <= 0, "Int64"),
         "status": labels(STATUSES, status),
@@ -147,11 +154,13 @@ def make_order_lines(
     products: pd.DataFrame,
     business: np.ndarray,
     forced_category: np.ndarray,
+    market: Market = GENERIC,
 ) -> pd.DataFrame:
     """Baskets: a first line, the planted add-ons, then a few random extras.
 
     ``business`` flags orders of business customers; ``forced_category`` holds the
-    category index a campaign order must contain (or -1).
+    category index a campaign order must contain (or -1). A line's price is its product's
+    list price moved by the market's inflation to the order's month (:meth:`.Market.price`).
     """
     n = len(orders)
     first = _category_index(rng, business)
@@ -173,11 +182,13 @@ def make_order_lines(
     order_idx, cat_idx = order_idx[sort], cat_idx[sort]
 
     product = _product_in(rng, products, cat_idx)
-    price = products["list_price_cents"].to_numpy()[product]
+    price = market.price(products["list_price_cents"].to_numpy()[product], orders["_day"].to_numpy()[order_idx])
     bulk = np.isin(cat_idx, [CATEGORIES.index("Accessories"), CATEGORIES.index("Ink & Paper")])
     quantity = 1 + rng.poisson(np.where(bulk, 1.2, 0.1) * np.where(business[order_idx], 3, 1))
     discounted = rng.random(len(order_idx)) < 0.15
-    discount = np.where(discounted, np.round(price * quantity * rng.choice([0.05, 0.1, 0.15], size=len(price))), 0)
+    rate = rng.choice([0.05, 0.1, 0.15], size=len(price))
+    whole = np.round(price * quantity * rate) if market.price_step == 1 else market.round_money(price * quantity * rate)
+    discount = np.where(discounted, whole, 0)
     starts = np.r_[True, order_idx[1:] != order_idx[:-1]]
     line_no = np.arange(len(order_idx)) - np.maximum.accumulate(np.where(starts, np.arange(len(order_idx)), 0)) + 1
     return pd.DataFrame({

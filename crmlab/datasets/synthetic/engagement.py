@@ -8,7 +8,8 @@ import pandas as pd
 from ._arrays import labels, nullable
 from ._clock import HORIZON, business_hours, seasonal_days, to_utc
 from .commerce import assign_reps
-from .people import CHANNELS, Population, Staff
+from .markets import GENERIC, Market
+from .people import Population, Staff
 
 CHANNEL_INFO = {
     "mail": (False, "outbound", "Letters and e-mails the company sends"),
@@ -17,6 +18,9 @@ CHANNEL_INFO = {
     "call_centre": (False, "inbound", "Phone calls to and from the call centre"),
     "field_sales": (False, "outbound", "Visits by field sales reps to business customers"),
     "advertising": (True, "inbound", "Clicks on online adverts"),
+    "instagram": (True, "inbound", "Direct messages and orders on the company's Instagram page"),
+    "telegram": (True, "inbound", "Messages and orders in the company's Telegram channel"),
+    "sms": (False, "outbound", "Text messages the company sends"),
 }
 #: channel -> (interaction type, outcomes, outcome shares)
 INTERACTION_KINDS = {
@@ -26,6 +30,9 @@ INTERACTION_KINDS = {
     "call_centre": ("call", ["information", "complaint", "follow_up", "order_help"], [0.45, 0.15, 0.25, 0.15]),
     "field_sales": ("meeting", ["follow_up", "proposal", "no_interest"], [0.5, 0.3, 0.2]),
     "advertising": ("ad_click", ["browsed", "registered"], [0.85, 0.15]),
+    "instagram": ("message", ["browsed", "enquiry", "order_help"], [0.55, 0.3, 0.15]),
+    "telegram": ("message", ["browsed", "enquiry", "order_help"], [0.55, 0.3, 0.15]),
+    "sms": ("mailing", ["no_response", "opened", "replied"], [0.75, 0.22, 0.03]),
 }
 TYPES = sorted({kind for kind, _, _ in INTERACTION_KINDS.values()})
 OUTCOMES = sorted({o for _, outcomes, _ in INTERACTION_KINDS.values() for o in outcomes})
@@ -35,35 +42,42 @@ INBOUND_PER_YEAR = 5.0
 MAILINGS_PER_YEAR = 3.0
 
 
-def make_channels() -> pd.DataFrame:
-    """The ``channels`` lookup table."""
+def make_channels(market: Market = GENERIC) -> pd.DataFrame:
+    """The ``channels`` lookup table: the market's channels and its outbound one."""
     return pd.DataFrame(
-        [(key, online, direction, text) for key, (online, direction, text) in CHANNEL_INFO.items()],
+        [(key, *CHANNEL_INFO[key]) for key in market.all_channels],
         columns=["channel", "is_online", "direction", "description"],
     )
 
 
 def make_interactions(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.DataFrame:
-    """Touches through the customer's channels; the company keeps mailing after churn."""
+    """Touches through the customer's channels; the company keeps mailing after churn.
+
+    Mailings go through the market's outbound channel to customers with its consent.
+    """
+    market = pop.market
+    channels = market.all_channels
     n_channels = pop.channel_set.sum(axis=1)
     owner_in, day_in = seasonal_days(
-        rng, pop.signup_day, pop.active_until, np.full(pop.n, INBOUND_PER_YEAR / 365.25)
+        rng, pop.signup_day, pop.active_until, np.full(pop.n, INBOUND_PER_YEAR / 365.25), market.day_factors
     )
     # pick one of the customer's channels uniformly: the k-th True of its row
     k = (rng.random(len(owner_in)) * n_channels[owner_in]).astype(int)
     rank = np.cumsum(pop.channel_set, axis=1)[owner_in] - 1
     chan_in = np.argmax(pop.channel_set[owner_in] & (rank == k[:, None]), axis=1)
-    consent = pop.customers["consent_email"].to_numpy()
+    consent = pop.customers[f"consent_{market.consent}"].to_numpy()
     owner_mail, day_mail = seasonal_days(
-        rng, pop.signup_day, np.full(pop.n, HORIZON), np.where(consent, MAILINGS_PER_YEAR / 365.25, 0)
+        rng, pop.signup_day, np.full(pop.n, HORIZON), np.where(consent, MAILINGS_PER_YEAR / 365.25, 0),
+        market.day_factors,
     )
     owner = np.concatenate([owner_in, owner_mail])
-    channel = np.concatenate([chan_in, np.zeros(len(owner_mail), dtype=int)])  # index into CHANNELS
+    outbound = np.full(len(owner_mail), channels.index(market.outbound))
+    channel = np.concatenate([chan_in, outbound])  # index into channels
     day = np.concatenate([day_in, day_mail]) + business_hours(rng, len(owner))
     churned = day > pop.active_until[owner]
     kind = np.empty(len(owner), dtype=np.int32)
     outcome = np.empty(len(owner), dtype=np.int32)
-    for code, chan in enumerate(CHANNELS):
+    for code, chan in enumerate(channels):
         name, outcomes, shares = INTERACTION_KINDS[chan]
         mask = channel == code
         kind[mask] = TYPES.index(name)
@@ -73,13 +87,13 @@ def make_interactions(rng: np.random.Generator, pop: Population, staff: Staff) -
     region = pop.region_idx[owner]
     rep = np.full(len(owner), -1, dtype="int64")
     for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
-        mask = channel == list(CHANNELS).index(chan)
+        mask = channel == channels.index(chan)
         rep[mask] = assign_reps(rng, staff, team, region[mask])
     sort = np.argsort(day, kind="stable")
     return pd.DataFrame({
         "interaction_id": np.arange(1, len(owner) + 1, dtype="int64"),
         "customer_id": owner[sort] + 1,
-        "channel": labels(CHANNELS, channel[sort]),
+        "channel": labels(channels, channel[sort]),
         "occurred_at": to_utc(day[sort]),
         "interaction_type": labels(TYPES, kind[sort]),
         "outcome": labels(OUTCOMES, outcome[sort]),
@@ -89,7 +103,7 @@ def make_interactions(rng: np.random.Generator, pop: Population, staff: Staff) -
 
 def make_web_registrations(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
     """One web account per customer who uses the web shop, opened around sign-up."""
-    idx = np.flatnonzero(pop.channel_set[:, list(CHANNELS).index("web")])
+    idx = np.flatnonzero(pop.channel_set[:, pop.market.channels.index("web")])
     day = np.minimum(pop.signup_day[idx] + rng.exponential(20, size=len(idx)), HORIZON - 0.01)
     day = np.floor(day) + rng.uniform(0, 1, size=len(idx))
     sort = np.argsort(day, kind="stable")

@@ -20,12 +20,13 @@ import numpy as np
 import pandas as pd
 
 from .commerce import CATEGORIES
+from .markets import GENERIC, Market
 from .truths import PLANTED, START
 
 __all__ = ["add_launches", "take_over_lines"]
 
 
-def add_launches(products: pd.DataFrame) -> pd.DataFrame:
+def add_launches(products: pd.DataFrame, market: Market = GENERIC) -> pd.DataFrame:
     """The catalogue with the planted launches appended (ids after the last product)."""
     first = int(products["product_id"].max()) + 1
     rows = []
@@ -34,18 +35,25 @@ def add_launches(products: pd.DataFrame) -> pd.DataFrame:
         rows.append({
             "product_id": product_id, "sku": f"SKU-{product_id * 37 + 10_000:05d}",
             "category_id": CATEGORIES.index(spec["category"]) + 1, "name": name,
-            "list_price_cents": spec["list_price"] * 100 - 1, "launched_on": pd.Timestamp(spec["launched_on"]),
+            "list_price_cents": market.list_price(spec["list_price"]), "launched_on": pd.Timestamp(spec["launched_on"]),
         })  # fmt: skip
     new = pd.DataFrame(rows).astype(products.dtypes.to_dict())
     return pd.concat([products, new], ignore_index=True)
 
 
 def take_over_lines(
-    rng: np.random.Generator, lines: pd.DataFrame, order_day: np.ndarray, products: pd.DataFrame
+    rng: np.random.Generator,
+    lines: pd.DataFrame,
+    order_day: np.ndarray,
+    products: pd.DataFrame,
+    market: Market = GENERIC,
 ) -> pd.DataFrame:
     """Give each launched product its share of its category's lines from its launch day on.
 
-    ``order_day`` holds each line's order time in local days since START.
+    ``order_day`` holds each line's order time in local days since START. In a market with
+    :attr:`~.markets.Market.launch_prices` a line taken over gets the launched product's price
+    that day, its discount scaled with it (the order totals must then be summed again);
+    otherwise it keeps the replaced product's price.
     """
     out = lines.copy()
     product = out["product_id"].to_numpy().copy()
@@ -57,5 +65,11 @@ def take_over_lines(
         share = np.where(since >= 0, spec["peak_share"] * (1 - np.exp(-np.maximum(since, 0) / spec["ramp_days"])), 0)
         hit = (category == new["category_id"]) & (u < share)
         product[hit] = new["product_id"]
+        if market.launch_prices and hit.any():
+            old_price = out["unit_price_cents"].to_numpy()[hit]
+            price = market.price(np.full(hit.sum(), new["list_price_cents"]), order_day[hit])
+            discount = market.round_money(out["discount_cents"].to_numpy()[hit] * price / old_price)
+            out.loc[hit, "unit_price_cents"] = price
+            out.loc[hit, "discount_cents"] = discount
     out["product_id"] = product
     return out

@@ -21,6 +21,7 @@ import pandas as pd
 
 from ._clock import business_hours, to_utc
 from .commerce import CATEGORIES
+from .markets import GENERIC, Market
 from .people import Population
 from .truths import PLANTED, START
 
@@ -37,6 +38,23 @@ EXPERIMENT, LOYALTY = 4, 3
 UPGRADE = ("Upgrade offer autumn 2025", "mail", None, "2025-10-01", "2025-10-31", True, 80)
 UPGRADE_ID = len(CAMPAIGNS) + 1
 ALL_CAMPAIGNS = [*CAMPAIGNS, UPGRADE]
+#: The campaigns that need the customer's consent (the others are postal or adverts).
+_NEED_CONSENT = ("Welcome series 2023", "Loyalty club newsletter 2024", "Ink reminder 2025")
+
+
+def campaigns_for(market: Market = GENERIC) -> list[tuple]:
+    """:data:`ALL_CAMPAIGNS` as ``market`` runs them.
+
+    Campaigns that need consent go through the market's outbound channel, on the market's
+    dates (:attr:`.Market.campaign_dates`), and cost per contact is in its money.
+    """
+    moved = {name: (start, end) for name, start, end in market.campaign_dates}
+    out = []
+    for name, chan, cat, start, end, exp, cost in ALL_CAMPAIGNS:
+        chan = market.outbound if name in _NEED_CONSENT else chan
+        start, end = moved.get(name, (start, end))
+        out.append((name, chan, cat, start, end, exp, cost * market.minor_per_dollar // 100))
+    return out
 
 
 @dataclass
@@ -55,11 +73,11 @@ def _day(text: str) -> float:
     return float((pd.Timestamp(text) - START).days)
 
 
-def make_campaigns() -> pd.DataFrame:
+def make_campaigns(market: Market = GENERIC) -> pd.DataFrame:
     """The ``campaigns`` table (cost is filled in once the contacts are known)."""
     rows = [
         (i, name, chan, None if cat is None else CATEGORIES.index(cat) + 1, start, end, exp)
-        for i, (name, chan, cat, start, end, exp, _) in enumerate(ALL_CAMPAIGNS, start=1)
+        for i, (name, chan, cat, start, end, exp, _) in enumerate(campaigns_for(market), start=1)
     ]
     out = pd.DataFrame(rows, columns=["campaign_id", "name", "channel", "target_category_id",
                                       "starts_on", "ends_on", "is_experiment"])
@@ -82,9 +100,9 @@ def make_contacts(
     ``holdout_rng`` draws the newsletter members held back, apart from ``rng`` so that
     the other draws do not move.
     """
-    consent = pop.customers["consent_email"].to_numpy()
+    consent = pop.customers[f"consent_{pop.market.consent}"].to_numpy()
     frames, resp = [], []
-    for cid, (_, _, cat, start, end, _, _) in enumerate(CAMPAIGNS, start=1):
+    for cid, (_, _, cat, start, end, _, _) in enumerate(campaigns_for(pop.market)[: len(CAMPAIGNS)], start=1):
         s, e = _day(start), _day(end)
         window = 30.0
         if cid == 1:
@@ -102,7 +120,7 @@ def make_contacts(
             window = 60.0
             mailed = joined & ~held
             p = 1 - np.exp(-pop.purchase_rate[who] * window * 0.6) + PLANTED.loyalty_true_effect * mailed
-        elif cid == EXPERIMENT:  # a postal mailing: no e-mail consent needed
+        elif cid == EXPERIMENT:  # a postal mailing: no consent needed
             who = np.flatnonzero(_active(pop, s))
             treated = rng.random(len(who)) < PLANTED.experiment_treatment_share
             group = np.where(treated, "treatment", "control")

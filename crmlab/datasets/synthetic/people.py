@@ -14,6 +14,7 @@ import pandas as pd
 
 from ._arrays import labels
 from ._clock import HORIZON, to_date
+from .markets import GENERIC, Market, planted_for
 from .truths import PLANTED
 
 FIRST_NAMES = np.array([
@@ -47,16 +48,8 @@ REGIONS = {
 WEAK_SUPPORT_REGION = "South"
 REGION_NAMES = np.array(list(REGIONS))
 
-CHANNELS = np.array(["mail", "web", "store", "call_centre", "field_sales", "advertising"])
-PURCHASE_CHANNELS = ("web", "store", "call_centre", "field_sales")
 SEGMENTS = np.array(["consumer", "small_business", "enterprise"])
 SEGMENT_SHARES = np.array([0.78, 0.17, 0.05])
-#: how likely each channel is in a customer's channel set, by segment (rows follow SEGMENTS)
-CHANNEL_WEIGHTS = np.array([
-    [0.08, 0.34, 0.34, 0.12, 0.02, 0.10],
-    [0.08, 0.30, 0.14, 0.18, 0.22, 0.08],
-    [0.06, 0.16, 0.04, 0.14, 0.55, 0.05],
-])
 #: orders per active year at seasonal factor 1, by segment
 ORDERS_PER_YEAR = np.array([2.2, 3.5, 5.0])
 CHANNEL_COUNT_SHARES = np.array([0.30, 0.35, 0.22, 0.13])
@@ -68,12 +61,13 @@ class Population:
 
     customers: pd.DataFrame
     region_idx: np.ndarray  # index into REGION_NAMES
-    channel_set: np.ndarray  # bool (n, 6), columns follow CHANNELS
+    channel_set: np.ndarray  # bool (n, channels), columns follow market.channels
     purchase_rate: np.ndarray  # orders per day at seasonal factor 1
     signup_day: np.ndarray  # days since START
     active_until: np.ndarray  # day of churn, or HORIZON when still active at export
     bad_service: np.ndarray  # bool
     online_share: np.ndarray  # share of purchases made on the web among purchase channels
+    market: Market = GENERIC
 
     @property
     def n(self) -> int:
@@ -84,18 +78,20 @@ def _pick(rng: np.random.Generator, values: np.ndarray, n: int, p=None) -> np.nd
     return values[rng.choice(len(values), size=n, p=p)]
 
 
-def _channel_sets(rng: np.random.Generator, segment_idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _channel_sets(rng: np.random.Generator, segment_idx: np.ndarray, market: Market) -> tuple[np.ndarray, np.ndarray]:
     """Sample 1-4 distinct channels per customer (Gumbel top-k); return (set, first)."""
     n = len(segment_idx)
+    channels = np.array(market.channels)
     k = rng.choice(4, size=n, p=CHANNEL_COUNT_SHARES) + 1
-    keys = np.log(CHANNEL_WEIGHTS[segment_idx]) + rng.gumbel(size=(n, len(CHANNELS)))
+    keys = np.log(np.array(market.channel_weights)[segment_idx]) + rng.gumbel(size=(n, len(channels)))
     order = np.argsort(-keys, axis=1)
     rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(len(CHANNELS))[None, :], axis=1)
+    np.put_along_axis(rank, order, np.arange(len(channels))[None, :], axis=1)
     chosen = rank < k[:, None]
-    buys = np.isin(CHANNELS, PURCHASE_CHANNELS)
+    buys = np.isin(channels, market.purchase_names)
     no_purchase = ~(chosen & buys).any(axis=1)
-    fallback = np.where(rng.random(n) < 0.5, 1, 2)  # web or store
+    web, store = market.channels.index("web"), market.channels.index("store")
+    fallback = np.where(rng.random(n) < 0.5, web, store)
     chosen[no_purchase, fallback[no_purchase]] = True
     return chosen, order[:, 0]
 
@@ -109,15 +105,32 @@ def _emails(rng, first: pd.Series, last: pd.Series, ids: np.ndarray, company: pd
     return local + "@" + domain
 
 
-def _signup_days(rng: np.random.Generator, n: int) -> np.ndarray:
-    """Sign-ups grow over time: density rising linearly, none in the last 60 days."""
+def _signup_days(rng: np.random.Generator, n: int, market: Market) -> np.ndarray:
+    """Sign-ups grow over time: density rising linearly, none in the last 60 days.
+
+    In a market with :attr:`~.markets.Market.seasonal_signups` a day's sign-ups also follow
+    its activity (few on a Friday, none while the shops are shut for Nowruz): days are drawn
+    again until kept with a chance proportional to :attr:`~.markets.Market.day_factors`.
+    """
     last = HORIZON - 60
-    u = rng.random(n)
-    return np.floor(np.where(rng.random(n) < 0.5, last * np.sqrt(u), last * u))
+
+    def draw(k: int) -> np.ndarray:
+        u = rng.random(k)
+        return np.floor(np.where(rng.random(k) < 0.5, last * np.sqrt(u), last * u))
+
+    days = draw(n)
+    if not market.seasonal_signups:
+        return days
+    factors = market.day_factors / market.day_factors.max()
+    todo = np.flatnonzero(rng.random(n) >= factors[days.astype("int64")])
+    while len(todo):  # each round keeps at least a few percent of the rest: ends within a few hundred rounds
+        days[todo] = draw(len(todo))
+        todo = todo[rng.random(len(todo)) >= factors[days[todo].astype("int64")]]
+    return days
 
 
-def make_population(rng: np.random.Generator, n: int) -> Population:
-    """Draw ``n`` customers with their public attributes and hidden traits."""
+def make_population(rng: np.random.Generator, n: int, market: Market = GENERIC) -> Population:
+    """Draw ``n`` customers of ``market`` with their public attributes and hidden traits."""
     ids = np.arange(1, n + 1, dtype="int64")
     seg_idx = rng.choice(len(SEGMENTS), size=n, p=SEGMENT_SHARES)
     region_idx = rng.choice(len(REGION_NAMES), size=n, p=[s for _, s in REGIONS.values()])
@@ -127,7 +140,7 @@ def make_population(rng: np.random.Generator, n: int) -> Population:
         mask = region_idx == i
         offset = all_cities.index(cities[0])
         city[mask] = offset + rng.choice(len(cities), size=mask.sum(), p=_city_shares(len(cities)))
-    channel_set, first_channel = _channel_sets(rng, seg_idx)
+    channel_set, first_channel = _channel_sets(rng, seg_idx, market)
     first = pd.Series(labels(FIRST_NAMES, rng.integers(0, len(FIRST_NAMES), size=n)))
     last = pd.Series(labels(LAST_NAMES, rng.integers(0, len(LAST_NAMES), size=n)))
     business = seg_idx > 0
@@ -136,26 +149,28 @@ def make_population(rng: np.random.Generator, n: int) -> Population:
         + " "
         + pd.Series(labels(COMPANY_KINDS, rng.integers(0, len(COMPANY_KINDS), size=n)))
     ).where(business)
-    signup_day = _signup_days(rng, n)
-    consent_email = rng.random(n) < np.where(business, 0.8, 0.62)
-    consent_sms = rng.random(n) < 0.45
+    signup_day = _signup_days(rng, n, market)
+    consent_email = rng.random(n) < np.where(business, *market.consent_rates["email"])
+    consent_sms = rng.random(n) < np.where(business, *market.consent_rates["sms"])
     birth_year = np.where(business, -1, rng.integers(1950, 2006, size=n))
 
     weak = list(REGION_NAMES).index(WEAK_SUPPORT_REGION)
     bad_service = rng.random(n) < np.where(region_idx == weak, 0.35, 0.12)
     single = channel_set.sum(axis=1) == 1
-    hr = PLANTED.churn_hazard_ratios
-    hazard = PLANTED.base_churn_per_year * np.select(
+    planted = planted_for(market)
+    hr = planted.churn_hazard_ratios
+    hazard = planted.base_churn_per_year * np.select(
         [seg_idx == 2, seg_idx == 1], [hr["enterprise"], hr["small_business"]], 1.0
     )
     hazard = hazard * np.where(single, hr["single_channel"], 1.0)
-    hazard = hazard * np.where(consent_email, 1.0, hr["no_email_consent"])
+    consent = {"email": consent_email, "sms": consent_sms}[market.consent]
+    hazard = hazard * np.where(consent, 1.0, hr[market.churn_driver])
     lifetime_days = rng.exponential(365.25 / hazard)
     active_until = np.minimum(signup_day + lifetime_days, HORIZON)
 
     rate = ORDERS_PER_YEAR[seg_idx] * rng.gamma(4.0, 0.25, size=n) / 365.25
-    web = channel_set[:, 1]
-    store = channel_set[:, 2]
+    web = channel_set[:, market.channels.index("web")]
+    store = channel_set[:, market.channels.index("store")]
     online_share = np.where(web & store, rng.beta(2, 2, size=n), np.where(web, 1.0, 0.0))
 
     customers = pd.DataFrame({
@@ -168,13 +183,14 @@ def make_population(rng: np.random.Generator, n: int) -> Population:
         "segment": labels(SEGMENTS, seg_idx),
         "region": labels(REGION_NAMES, region_idx),
         "city": labels(all_cities, city),
-        "acquisition_channel": labels(CHANNELS, first_channel),
+        "acquisition_channel": labels(np.array(market.channels), first_channel),
         "signup_date": to_date(signup_day),
         "birth_year": pd.array(np.where(birth_year < 0, None, birth_year), dtype="Int16"),
         "consent_email": consent_email,
         "consent_sms": consent_sms,
     })
-    return Population(customers, region_idx, channel_set, rate, signup_day, active_until, bad_service, online_share)
+    return Population(customers, region_idx, channel_set, rate, signup_day, active_until, bad_service, online_share,
+                      market)  # fmt: skip
 
 
 def _city_shares(k: int) -> np.ndarray:

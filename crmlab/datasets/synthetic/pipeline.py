@@ -31,7 +31,7 @@ def make_opportunities(
     """The ``opportunities`` table and their ``opportunity_stages`` history."""
     segment = pop.customers["segment"].to_numpy()
     rate = np.select([segment == "enterprise", segment == "small_business"], [2.0, 0.8], 0.0) / 365.25
-    owner, day = seasonal_days(rng, pop.signup_day, pop.active_until, rate)
+    owner, day = seasonal_days(rng, pop.signup_day, pop.active_until, rate, pop.market.day_factors)
     n = len(owner)
     team = np.where(segment[owner] == "enterprise", "field_sales", "inside_sales")
     region = pop.region_idx[owner]
@@ -50,6 +50,7 @@ def make_opportunities(
     reached = np.arange(4)[None, :] <= np.minimum(first_fail, 3)[:, None]
     close = created + np.cumsum(durations, axis=1)[np.arange(n), np.minimum(first_fail, 3)]
     amount = np.round(rng.lognormal(np.where(team == "field_sales", np.log(25_000), np.log(3_000)), 0.6)) * 100
+    amount = pop.market.price(amount * (pop.market.minor_per_dollar // 100), day)  # the market's money, that day
     sort = np.argsort(created, kind="stable")
     ids = np.empty(n, dtype="int64")
     ids[sort] = np.arange(1, n + 1)

@@ -5,6 +5,8 @@ placed some orders and tickets under the second record), test records ("Test",
 "asdf", example.com addresses, with test orders), inconsistent spellings, phone
 numbers in several formats, missing e-mails, malformed e-mails (no dot in the domain, a
 comma for it, no ending: drawn from their own random stream, so nothing else moves) and impossible birth years.
+In a market that plants it (:attr:`.markets.Market.unit_mixups`), some orders' totals are
+typed in toman, a tenth of the rial amount (:func:`type_in_tenths`, its own stream too).
 """
 
 from __future__ import annotations
@@ -157,3 +159,26 @@ def malform_emails(
     emails = [_MALFORMED[k](e) for k, e in zip(kind, out["email"].to_numpy()[row], strict=True)]
     out.loc[out.index[row], "email"] = emails
     return out, {str(i): e for i, e in zip(chosen, emails, strict=True)}
+
+
+def type_in_tenths(
+    rng: np.random.Generator, raw_orders: pd.DataFrame, per_1000: int, n_customers: int, real_order_ids: np.ndarray
+) -> tuple[pd.DataFrame, list[int]]:
+    """Type ``per_1000`` orders per 1,000 customers in a unit ten times too large: the toman mix-up.
+
+    A clerk who types toman into a rial field enters a tenth of the amount (prices are whole
+    thousands of toman, so the tenth is exact). Only completed orders among
+    ``real_order_ids`` (not the test records') are typed so; the clean ``orders`` table and the
+    order lines keep the amounts. Returns the table and the order ids, for the answer key.
+    """
+    n_bad = round(n_customers * per_1000 / 1000)
+    if n_bad == 0:
+        return raw_orders, []
+    ids = raw_orders["order_id"].to_numpy()
+    ok = np.isin(ids, real_order_ids) & (raw_orders["status"].to_numpy() == "completed")
+    chosen = np.sort(rng.choice(ids[ok], size=n_bad, replace=False))
+    out = raw_orders.copy()
+    row = np.flatnonzero(np.isin(ids, chosen))
+    column = out.columns.get_loc("total_cents")
+    out.iloc[row, column] = out.iloc[row, column].to_numpy() // 10
+    return out, [int(i) for i in chosen]

@@ -35,7 +35,7 @@ def make_tickets(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.
     """
     business = pop.customers["segment"].to_numpy() != "consumer"
     rate = np.where(business, 1.2, 0.6) * np.where(pop.bad_service, 1.5, 1.0) / 365.25
-    owner, day = seasonal_days(rng, pop.signup_day, pop.active_until, rate)
+    owner, day = seasonal_days(rng, pop.signup_day, pop.active_until, rate, pop.market.day_factors)
     n = len(owner)
     bad = pop.bad_service[owner]
     created = day + rng.uniform(7, 22, size=n) / 24

@@ -41,7 +41,7 @@ def _kinds(rng: np.random.Generator, pop: Population, who: np.ndarray, start: fl
     holds = rng.random(len(who)) < _RULE_HOLDS
     kind = np.full(len(who), KINDS.index("lost_cause"))
     kind[(start - pop.signup_day[who] < _RECENT_DAYS) & holds] = KINDS.index("persuadable")
-    kind[~pop.customers["consent_email"].to_numpy()[who] & holds] = KINDS.index("sleeping_dog")
+    kind[~pop.customers[f"consent_{pop.market.consent}"].to_numpy()[who] & holds] = KINDS.index("sleeping_dog")
     kind[(pop.purchase_rate[who] * 365.25 >= _HEAVY_ORDERS_PER_YEAR) & holds] = KINDS.index("sure_thing")
     return kind
 

@@ -1,0 +1,191 @@
+"""The synthetic CRM as an Iranian retailer (``generate_crm(market="iran")``): each planted truth recovered.
+
+The oracles are independent of the generator and of ``persiantools``: Jalali dates come
+from the published Nowruz dates (1 Farvardin) and the calendar's month lengths (months
+1-6 have 31 days, 7-11 have 30), weekdays from pandas, the price index from the planted
+rate compounded by hand, the mix-ups from the answer key.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from crmlab.analysis import bi, quality
+from crmlab.conventions import COURSE
+from crmlab.datasets import generate_crm
+from crmlab.datasets.synthetic.markets import IRAN
+
+#: 1 Farvardin of Jalali years 1401-1404, from the published Iranian calendar.
+NOWRUZ = {1401: "2022-03-21", 1402: "2023-03-21", 1403: "2024-03-20", 1404: "2025-03-21"}
+#: Days from 1 Farvardin to 1 Esfand (six months of 31 days, five of 30) and to 30 Azar (Yalda).
+TO_ESFAND, TO_YALDA = 6 * 31 + 5 * 30, 6 * 31 + 2 * 30 + 29
+
+
+@pytest.fixture(scope="module")
+def iran():
+    return generate_crm(market="iran")
+
+
+@pytest.fixture(scope="module")
+def big_iran():
+    return generate_crm(n_customers=20_000, seed=11, market="iran")
+
+
+def _orders_per_day(crm) -> pd.Series:
+    day = crm.orders["ordered_at"].dt.tz_convert("Asia/Tehran").dt.tz_localize(None).dt.normalize()
+    return day.value_counts().reindex(pd.date_range("2022-01-01", "2025-12-31"), fill_value=0)
+
+
+def _mean(per_day: pd.Series, first: pd.Timestamp, days: int) -> float:
+    return float(per_day[first : first + pd.Timedelta(days=days - 1)].sum()) / days
+
+
+def test_the_generic_market_is_the_default_and_unchanged():
+    default, generic = generate_crm(500, seed=1), generate_crm(500, seed=1, market="generic")
+    for name in default:
+        pd.testing.assert_frame_equal(default[name], generic[name])
+    assert default.truth["market"]["name"] == "generic"
+    assert default.truth["unit_mixup_order_ids"] == []
+
+
+@pytest.mark.parametrize("bad", ["tehran", "IRAN", 3, None])
+def test_an_unknown_market_is_refused_naming_the_ones_there_are(bad):
+    with pytest.raises(ValueError, match=r"`market` must be one of \['generic', 'iran'\]"):
+        generate_crm(200, market=bad)
+
+
+def test_the_truth_records_the_market(iran):
+    market = iran.truth["market"]
+    assert (market["name"], market["currency"], market["calendar"], market["consent"]) == ("iran", "IRR", "jalali",
+                                                                                            "sms")  # fmt: skip
+    assert market["inflation_per_year"] == IRAN.inflation_per_year == 0.42
+    assert "no_sms_consent" in iran.truth["planted"]["churn_hazard_ratios"]
+    assert "no_email_consent" not in iran.truth["planted"]["churn_hazard_ratios"]
+
+
+def test_money_is_whole_thousands_of_toman_and_totals_add_up(iran):
+    lines = iran.order_lines
+    for column in ["unit_price_cents", "discount_cents"]:
+        assert (lines[column] % 10_000 == 0).all(), column
+    assert (iran.products["list_price_cents"] % 10_000 == 0).all()
+    amount = lines["quantity"] * lines["unit_price_cents"] - lines["discount_cents"]
+    totals = iran.orders.set_index("order_id")["total_cents"]
+    pd.testing.assert_series_equal(amount.groupby(lines["order_id"]).sum().reindex(totals.index), totals,
+                                   check_names=False)  # fmt: skip
+    # a laptop costs hundreds of millions of rials, not hundreds of dollars
+    laptop = iran.products.loc[iran.products["name"] == "Laptops model B", "list_price_cents"].item()
+    assert laptop == 899 * 300_000
+
+
+def test_prices_rise_by_the_planted_inflation_each_jalali_month(big_iran):
+    jalali = COURSE.__class__(**{**COURSE.__dict__, "currency": "IRR", "calendar": "jalali"})
+    index = bi.price_index(big_iran.orders, big_iran.order_lines, conventions=jalali)["index"].to_numpy()
+    by_hand = 100 * 1.42 ** (np.arange(len(index)) / 12)
+    np.testing.assert_allclose(index, by_hand, rtol=0.005)  # prices are rounded to 10,000 rials
+    assert index[12] == pytest.approx(142, abs=0.5)
+
+
+def test_friday_is_the_weekend(big_iran):
+    weekday = _orders_per_day(big_iran).groupby(lambda d: d.day_of_week).sum()
+    working = weekday[[5, 6, 0, 1, 2]].mean()  # Saturday to Wednesday
+    assert weekday[4] / working == pytest.approx(0.35, abs=0.07)  # Friday; campaign orders keep no weekend
+    assert weekday[3] / working == pytest.approx(0.85, abs=0.07)  # Thursday afternoon off
+    assert weekday[[5, 6, 0, 1, 2]].max() / working < 1.03
+
+
+def test_shops_shut_for_nowruz(big_iran):
+    per_day = _orders_per_day(big_iran)
+    for year, first in NOWRUZ.items():
+        nowruz = pd.Timestamp(first)
+        shut = _mean(per_day, nowruz, 4)
+        after = _mean(per_day, nowruz + pd.Timedelta(days=13), 18)  # 14-31 Farvardin
+        assert shut / after < 0.2, year
+
+
+def test_esfand_is_the_peak_of_the_year(big_iran):
+    per_day = _orders_per_day(big_iran)
+    esfand = bahman = 0.0
+    for year in (1401, 1402, 1403):
+        first = pd.Timestamp(NOWRUZ[year]) + pd.Timedelta(days=TO_ESFAND)
+        length = (pd.Timestamp(NOWRUZ[year + 1]) - first).days  # 29, or 30 in a leap year
+        esfand += _mean(per_day, first, length)
+        bahman += _mean(per_day, first - pd.Timedelta(days=30), 30)
+    assert esfand / bahman == pytest.approx(1.9 / 1.1, rel=0.12)
+
+
+def test_the_week_before_yalda_sells_more(big_iran):
+    per_day = _orders_per_day(big_iran)
+    week = before = 0.0
+    for year in (1401, 1402, 1403, 1404):
+        yalda = pd.Timestamp(NOWRUZ[year]) + pd.Timedelta(days=TO_YALDA)
+        week += _mean(per_day, yalda - pd.Timedelta(days=6), 7)
+        before += _mean(per_day, yalda - pd.Timedelta(days=29), 21)  # 1-21 Azar: three whole weeks
+    assert week / before == pytest.approx(1.35, rel=0.1)
+
+
+def test_sms_is_the_consented_channel_and_its_lack_drives_churn(big_iran):
+    customers = big_iran.customers
+    assert customers["consent_sms"].mean() > 0.75 > 0.35 > customers["consent_email"].mean()
+    old = customers[customers["signup_date"] < "2024-01-01"]
+    last = big_iran.orders.groupby("customer_id")["ordered_at"].max().reindex(old["customer_id"])
+    active = (last > pd.Timestamp("2025-07-01", tz="UTC")).to_numpy()
+
+    def gap(column: str) -> float:
+        consent = old[column].to_numpy()
+        return active[consent].mean() - active[~consent].mean()
+
+    assert gap("consent_sms") > 0.02
+    assert abs(gap("consent_email")) < 0.02  # no longer a driver
+
+
+def test_campaigns_go_by_sms_and_away_from_nowruz(iran):
+    campaigns = iran.campaigns.set_index("name")
+    assert campaigns.loc["Loyalty club newsletter 2024", "channel"] == "sms"
+    assert campaigns.loc["Accessories spring mailing 2025", "channel"] == "mail"  # postal: no consent needed
+    contacts = iran.campaign_contacts.merge(iran.customers[["customer_id", "consent_sms"]])
+    by_sms = contacts["campaign_id"].isin(campaigns.loc[campaigns["channel"] == "sms", "campaign_id"])
+    assert contacts.loc[by_sms & contacts["contacted_at"].notna(), "consent_sms"].all()
+    nowruz = [pd.Timestamp(d) for d in NOWRUZ.values()]
+    for name in ["Loyalty club newsletter 2024", "Accessories spring mailing 2025"]:
+        start = campaigns.loc[name, "starts_on"]
+        assert all(not (n - pd.Timedelta(days=60) <= start <= n + pd.Timedelta(days=13)) for n in nowruz), name
+
+
+def test_the_experiment_keeps_its_planted_uplift(big_iran):
+    contacts = big_iran.campaign_contacts
+    rates = contacts[contacts["campaign_id"] == big_iran.truth["experiment_campaign_id"]].groupby("group")[
+        "responded"
+    ].mean()
+    assert rates["treatment"] - rates["control"] == pytest.approx(0.04, abs=0.015)
+
+
+def test_instagram_and_telegram_are_sales_channels(iran):
+    channels = iran.channels.set_index("channel")
+    assert channels.loc[["instagram", "telegram"], "is_online"].all()
+    assert channels.loc["sms", "direction"] == "outbound"
+    share = iran.orders["channel"].value_counts(normalize=True)
+    assert set(share.index) == {"web", "store", "call_centre", "field_sales", "instagram", "telegram"}
+    assert share["instagram"] > 0.1 and share["telegram"] > 0.05
+    assert set(iran.interactions["channel"]) >= {"instagram", "telegram", "sms"}
+    # a customer orders only through channels they use: nobody orders on Instagram without it
+    used = iran.interactions.groupby("customer_id")["channel"].agg(set)
+    insta = iran.orders.loc[iran.orders["channel"] == "instagram", "customer_id"].unique()
+    assert np.mean(["instagram" in used.get(c, set()) for c in insta]) > 0.6
+
+
+def test_the_toman_mixups_are_found_exactly_and_corrected(iran):
+    key = iran.truth["unit_mixup_order_ids"]
+    assert len(key) == 60  # 20 per 1,000 customers
+    found = quality.unit_mixups(iran.raw_orders, iran.order_lines)
+    assert found["order_id"].tolist() == key  # every one, and nothing else
+    assert (found["problem"] == "typed in a unit 10x larger").all()
+    clean = iran.orders.set_index("order_id")["total_cents"]
+    assert (found.set_index("order_id")["corrected"] == clean.reindex(key)).all()
+    assert (found["total"].to_numpy() * 10 == found["corrected"].to_numpy()).all()
+    fixed = quality.clean_export(iran.raw_customers, iran.raw_orders, iran.raw_tickets, order_lines=iran.order_lines)
+    log = fixed.log.set_index("step")["rows"]
+    assert log["values corrected: totals typed in another unit"] == 60
+    real = fixed.orders.set_index("order_id")["total_cents"]
+    assert (real.reindex(clean.index) == clean).all()  # the clean export's totals are the clean table's
