@@ -159,9 +159,9 @@ def test_velocity_by_hand(tiny):
     # on 1 Oct: one open deal (1: $1,000); closed in the last year: 2 lost, 3 won in 30 days
     v = pl.pipeline_velocity(opps, hist, "2025-10-01")
     row = v.loc["all"]
-    assert row["open_deals"] == 1 and row["avg_value_usd"] == 1000.0 and row["pipeline_usd"] == 1000.0
+    assert row["open_deals"] == 1 and row["avg_value"] == 1000.0 and row["pipeline_value"] == 1000.0
     assert row["closed_deals"] == 2 and row["win_rate"] == 0.5 and row["cycle_days"] == 30.0
-    assert row["velocity_usd_per_day"] == pytest.approx(1000 * 0.5 / 30)
+    assert row["velocity_per_day"] == pytest.approx(1000 * 0.5 / 30)
 
 
 def test_velocity_lookback_and_groups(tiny):
@@ -169,9 +169,9 @@ def test_velocity_lookback_and_groups(tiny):
     short = pl.pipeline_velocity(opps, hist, "2025-10-01", lookback_days=120).loc["all"]
     assert short["closed_deals"] == 1 and short["win_rate"] == 0.0  # only deal 2's loss in July
     by_rep = pl.pipeline_velocity(opps, hist, "2025-10-01", by="rep_id", lookback_days=None)
-    assert by_rep.loc[8, "open_deals"] == 0 and by_rep.loc[8, "pipeline_usd"] == 0
-    assert by_rep.loc[8, "velocity_usd_per_day"] == 0.0  # won everything, but nothing left to win
-    assert np.isnan(by_rep.loc[7, "velocity_usd_per_day"])  # rep 7 has never won: no cycle to divide by
+    assert by_rep.loc[8, "open_deals"] == 0 and by_rep.loc[8, "pipeline_value"] == 0
+    assert by_rep.loc[8, "velocity_per_day"] == 0.0  # won everything, but nothing left to win
+    assert np.isnan(by_rep.loc[7, "velocity_per_day"])  # rep 7 has never won: no cycle to divide by
 
 
 # ---------------------------------------------------------------- ageing and stalls
@@ -246,10 +246,10 @@ def test_weighted_pipeline_run_rate_and_forecast(tiny):
     assert weighted.loc[1].tolist() == ["proposal", 1000.0, 1.0, 1000.0]
     rr = pl.run_rate(opps, hist, "2025-10-01", quarters=4)
     assert rr.index.strftime("%Y-%m-%d").tolist() == ["2024-10-01", "2025-01-01", "2025-04-01", "2025-07-01"]
-    assert rr["won_deals"].tolist() == [0, 1, 0, 0] and rr.loc["2025-01-01", "won_usd"] == 500.0
+    assert rr["won_deals"].tolist() == [0, 1, 0, 0] and rr.loc["2025-01-01", "won_amount"] == 500.0
     fc = pl.forecast_quarter(opps, hist, "2025-10-01", quarters=4).iloc[0]
-    assert fc["weighted_pipeline_usd"] == 1000.0 and fc["run_rate_usd"] == 125.0
-    assert fc["forecast_usd"] == 1125.0 and fc["expected_wins"] == 1.25
+    assert fc["weighted_pipeline"] == 1000.0 and fc["run_rate"] == 125.0
+    assert fc["forecast"] == 1125.0 and fc["expected_wins"] == 1.25
 
 
 def test_run_rate_needs_whole_quarters(tiny):
@@ -263,8 +263,8 @@ def test_won_between_and_backtest(tiny):
     won = pl.won_between(opps, hist, "2025-10-01", "2026-01-01")
     assert won.index.tolist() == [1] and bool(won.loc[1, "in_pipeline"])
     test = pl.backtest(opps, hist, ["2025-10-01"], quarters=4).iloc[0]
-    assert test["actual_usd"] == 1000.0 and test["actual_wins"] == 1
-    assert test["error_usd"] == 125.0 and test["error_pct"] == 0.125
+    assert test["actual"] == 1000.0 and test["actual_wins"] == 1
+    assert test["error"] == 125.0 and test["error_pct"] == 0.125
 
 
 # ---------------------------------------------------------------- no leakage, on the course data
@@ -296,11 +296,11 @@ def test_course_pipeline_on_2025_10_01(course):
     stuck = pl.ageing_deals(deals, course.opportunity_stages, "2025-10-01")
     assert sorted(stuck.index[stuck["is_stuck"]]) == [764, 787, 833, 836, 841]
     fc = pl.forecast_quarter(deals, course.opportunity_stages, "2025-10-01", method="eventual").iloc[0]
-    assert fc["forecast_usd"] == pytest.approx(300_443.75)
+    assert fc["forecast"] == pytest.approx(300_443.75)
     fc = pl.forecast_quarter(deals, course.opportunity_stages, "2025-10-01").iloc[0]
-    assert fc["forecast_usd"] == pytest.approx(295_536.36)
+    assert fc["forecast"] == pytest.approx(295_536.36)
     actual = pl.won_between(deals, course.opportunity_stages, "2025-10-01", "2026-01-01")
-    assert actual["amount_usd"].sum() == pytest.approx(419_538.0)
+    assert actual["amount"].sum() == pytest.approx(419_538.0)
 
 
 # ---------------------------------------------------------------- planted truths
@@ -347,7 +347,7 @@ def test_forecast_is_unbiased_on_a_larger_company(big_crm):
     dates = pd.date_range("2023-07-01", "2025-10-01", freq="QS").strftime("%Y-%m-%d")
     test = pl.backtest(big_crm.opportunities, big_crm.opportunity_stages, dates)
     assert test["error_pct"].abs().mean() < 0.25
-    assert abs(test["error_usd"].sum() / test["actual_usd"].sum()) < 0.15
+    assert abs(test["error"].sum() / test["actual"].sum()) < 0.15
 
 
 def test_closing_speed_input_checks(course):
@@ -416,12 +416,30 @@ def test_in_quarter_forecast_is_unbiased_where_the_eventual_one_overstates():
     dates = pd.date_range("2023-01-01", "2024-10-01", freq="QS").strftime("%Y-%m-%d")
     old = pl.backtest(opps, hist, dates, method="eventual")
     new = pl.backtest(opps, hist, dates, method="in_quarter")
-    truth = old["actual_pipeline_usd"].sum()
-    assert truth == new["actual_pipeline_usd"].sum() > 0
-    assert old["weighted_pipeline_usd"].sum() / truth > 2
-    assert new["weighted_pipeline_usd"].sum() / truth == pytest.approx(1.0, abs=0.1)
+    truth = old["actual_from_pipeline"].sum()
+    assert truth == new["actual_from_pipeline"].sum() > 0
+    assert old["weighted_pipeline"].sum() / truth > 2
+    assert new["weighted_pipeline"].sum() / truth == pytest.approx(1.0, abs=0.1)
     # on one date: every open deal has the same eventual chance, but stale deals have almost none this quarter
     w = pl.weighted_pipeline(opps, hist, "2024-10-01", months=3)
     fresh, stale = w[w["days_in_stage"] < 60], w[w["days_in_stage"] > 300]
     assert w["win_probability"].sub(0.5).abs().max() < 0.05
     assert stale["win_in_period"].max() < 0.05 < 0.1 < fresh["win_in_period"].mean()
+
+
+def test_money_comes_out_in_the_currency_s_major_units():
+    """Rials have no minor unit: the same stored amounts are 100 times more major units than cents."""
+    o = pd.DataFrame({"opportunity_id": [1, 2, 3, 4], "amount_cents": [10_000, 30_000, 20_000, 90_000],
+                      "created_at": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-08-01", "2025-09-01"],
+                                                   utc=True)})  # fmt: skip
+    h = pd.DataFrame({"opportunity_id": [1, 1, 2, 2, 3, 4],
+                      "stage": ["prospecting", "closed_won", "prospecting", "closed_lost", "prospecting", "proposal"],
+                      "entered_at": pd.to_datetime(["2025-01-01", "2025-02-10", "2025-02-01", "2025-03-01",
+                                                    "2025-08-01", "2025-09-01"], utc=True)})  # fmt: skip
+    cents = pl.pipeline_velocity(o, h, "2025-10-01")
+    rials = pl.pipeline_velocity(o, h, "2025-10-01", minor_unit=0)
+    # by hand: open deals 3 and 4 hold 20,000 + 90,000 stored units; one of two closed deals won in 40 days
+    assert rials.loc["all", "pipeline_value"] == 110_000 == 100 * cents.loc["all", "pipeline_value"]
+    assert rials.loc["all", "velocity_per_day"] == pytest.approx(110_000 * 0.5 / 40)
+    won = pl.won_between(o, h, "2025-01-01", "2025-12-31", minor_unit=0)
+    assert won["amount"].tolist() == [10_000.0]

@@ -19,7 +19,7 @@ Every measure is taken **as of a date**, from the stage history known then: the
 - **closers**: :func:`closing_speed` and :func:`closer_correlation`: do reps who fill in the
   CRM (lesson 02's completeness) close faster?
 
-Money comes out in US dollars (``_usd``), times in days.
+Money comes out in the currency's major units (dollars, rials: ``minor_unit=``), times in days.
 """
 
 from .ageing import ageing_deals, funnel_by, stage_durations, stage_limits, stall_points

@@ -83,7 +83,7 @@ def win_probability(
 
 def weighted_pipeline(
     opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, months: int | None = None,
-    min_deals: int = 20, tz: str = COURSE.timezone,
+    min_deals: int = 20, tz: str = COURSE.timezone, minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """The deals open on ``as_of``, each weighted by its chance of being won (within ``months``, if given).
 
@@ -103,12 +103,16 @@ def weighted_pipeline(
         With ``months``: the fewest past deals a chance may rest on (see ``win_within``).
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
+    minor_unit : int, optional
+        Digits after the decimal point of ``amount_cents`` in the company's currency: money
+        comes out in major units, ``amount_cents / 10**minor_unit`` (default
+        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        Indexed by ``opportunity_id``: ``stage``, ``amount_usd``, ``win_probability`` (eventual);
-        with ``months`` also ``days_in_stage`` and ``win_in_period``; and ``weighted_usd``
+        Indexed by ``opportunity_id``: ``stage``, ``amount``, ``win_probability`` (eventual);
+        with ``months`` also ``days_in_stage`` and ``win_in_period``; and ``weighted_amount``
         (amount x the chance used); their sum is the weighted pipeline.
 
     Examples
@@ -116,31 +120,31 @@ def weighted_pipeline(
     >>> import crmlab
     >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
     >>> w = weighted_pipeline(crm.opportunities, crm.opportunity_stages, "2025-10-01")
-    >>> len(w), round(w["weighted_usd"].sum())
+    >>> len(w), round(w["weighted_amount"].sum())
     (55, 214060)
     >>> w.groupby("stage")["win_probability"].first().round(3).sort_values().tolist()
     [0.174, 0.249, 0.379, 0.531]
     >>> q = weighted_pipeline(crm.opportunities, crm.opportunity_stages, "2025-10-01", months=3)
-    >>> round(q["weighted_usd"].sum())
+    >>> round(q["weighted_amount"].sum())
     209153
     """
     when = as_of_instant(as_of, tz=tz)
     deals = pipeline_as_of(opportunities, opportunity_stages, when, tz=tz)
     chance = win_probability(opportunity_stages, when, tz=tz)["win_probability"]
     open_ = deals[deals["is_open"]]
-    out = pd.DataFrame({"stage": open_["stage"], "amount_usd": open_["amount_cents"] / 100,
+    out = pd.DataFrame({"stage": open_["stage"], "amount": open_["amount_cents"] / 10**minor_unit,
                         "win_probability": open_["stage"].map(chance)})  # fmt: skip
     if months is None:
-        return out.assign(weighted_usd=out["amount_usd"] * out["win_probability"])
+        return out.assign(weighted_amount=out["amount"] * out["win_probability"])
     horizon = (add_months(when, months, tz=tz) - when) / pd.Timedelta(days=1)
     timed = win_within(opportunity_stages, open_, when, horizon, min_deals=min_deals, tz=tz)
     out = out.assign(days_in_stage=open_["days_in_stage"], win_in_period=timed["win_within"].fillna(0.0))
-    return out.assign(weighted_usd=out["amount_usd"] * out["win_in_period"])
+    return out.assign(weighted_amount=out["amount"] * out["win_in_period"])
 
 
 def run_rate(
     opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4,
-    tz: str = COURSE.timezone,
+    tz: str = COURSE.timezone, minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """Deals opened *and* won within each of the ``quarters`` quarters (3-month windows) before ``as_of``.
 
@@ -157,11 +161,15 @@ def run_rate(
         How many past windows to average.
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
+    minor_unit : int, optional
+        Digits after the decimal point of ``amount_cents`` in the company's currency: money
+        comes out in major units, ``amount_cents / 10**minor_unit`` (default
+        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        Indexed by ``quarter_start`` (local date), oldest first: ``won_deals``, ``won_usd``.
+        Indexed by ``quarter_start`` (local date), oldest first: ``won_deals``, ``won_amount``.
 
     Examples
     --------
@@ -172,7 +180,7 @@ def run_rate(
     ...                   "entered_at": pd.to_datetime(["2025-08-01", "2025-09-01", "2025-06-25",
     ...                                                 "2025-07-05"], utc=True)})
     >>> run_rate(o, h, "2025-10-01", quarters=2)
-                   won_deals  won_usd
+                   won_deals  won_amount
     quarter_start
     2025-04-01             0      0.0
     2025-07-01             1    800.0
@@ -186,7 +194,8 @@ def run_rate(
     for back in range(quarters, 0, -1):
         start, end = add_months(when, -3 * back, tz=tz), add_months(when, -3 * (back - 1), tz=tz)
         inside = won[(won["created_at"] >= start) & (won["closed_at"] < end)]
-        rows[_local_day(start, tz)] = {"won_deals": len(inside), "won_usd": inside["amount_cents"].sum() / 100}
+        won_amount = inside["amount_cents"].sum() / 10**minor_unit
+        rows[_local_day(start, tz)] = {"won_deals": len(inside), "won_amount": won_amount}
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis("quarter_start")
 
 
@@ -197,7 +206,7 @@ def _check_method(method: str) -> None:
 
 def forecast_quarter(
     opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: object, *, quarters: int = 4,
-    method: str = "in_quarter", tz: str = COURSE.timezone,
+    method: str = "in_quarter", tz: str = COURSE.timezone, minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """Forecast the revenue won in the three months from ``as_of``: weighted pipeline plus run rate.
 
@@ -215,12 +224,16 @@ def forecast_quarter(
         older rule, which overstates the quarter).
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
+    minor_unit : int, optional
+        Digits after the decimal point of ``amount_cents`` in the company's currency: money
+        comes out in major units, ``amount_cents / 10**minor_unit`` (default
+        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        One row indexed by ``as_of`` (local date): ``open_deals``, ``pipeline_usd``,
-        ``weighted_pipeline_usd``, ``run_rate_usd``, ``forecast_usd`` (the last two summed
+        One row indexed by ``as_of`` (local date): ``open_deals``, ``pipeline_value``,
+        ``weighted_pipeline``, ``run_rate``, ``forecast`` (the last two summed
         with the weighted pipeline) and ``expected_wins`` (deals).
 
     Examples
@@ -230,24 +243,24 @@ def forecast_quarter(
     >>> forecast_quarter(crm.opportunities, crm.opportunity_stages, "2025-10-01").round().T
     as_of                  2025-10-01
     open_deals                   55.0
-    pipeline_usd             699883.0
-    weighted_pipeline_usd    209153.0
-    run_rate_usd              86384.0
-    forecast_usd             295536.0
+    pipeline_value             699883.0
+    weighted_pipeline    209153.0
+    run_rate              86384.0
+    forecast             295536.0
     expected_wins                22.0
     """
     _check_method(method)
     when = as_of_instant(as_of, tz=tz)
     months = 3 if method == "in_quarter" else None
-    weighted = weighted_pipeline(opportunities, opportunity_stages, when, months=months, tz=tz)
+    weighted = weighted_pipeline(opportunities, opportunity_stages, when, months=months, tz=tz, minor_unit=minor_unit)
     chance = weighted["win_in_period"] if method == "in_quarter" else weighted["win_probability"]
-    base = run_rate(opportunities, opportunity_stages, when, quarters=quarters, tz=tz).mean()
+    base = run_rate(opportunities, opportunity_stages, when, quarters=quarters, tz=tz, minor_unit=minor_unit).mean()
     row = {
         "open_deals": len(weighted),
-        "pipeline_usd": weighted["amount_usd"].sum(),
-        "weighted_pipeline_usd": weighted["weighted_usd"].sum(),
-        "run_rate_usd": base["won_usd"],
-        "forecast_usd": weighted["weighted_usd"].sum() + base["won_usd"],
+        "pipeline_value": weighted["amount"].sum(),
+        "weighted_pipeline": weighted["weighted_amount"].sum(),
+        "run_rate": base["won_amount"],
+        "forecast": weighted["weighted_amount"].sum() + base["won_amount"],
         "expected_wins": chance.sum() + base["won_deals"],
     }
     return pd.DataFrame(row, index=pd.Index([_local_day(when, tz)], name="as_of"))
@@ -255,7 +268,7 @@ def forecast_quarter(
 
 def won_between(
     opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, start: object, end: object, *,
-    tz: str = COURSE.timezone,
+    tz: str = COURSE.timezone, minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """The deals actually won from ``start`` to ``end`` (the truth a forecast is judged by).
 
@@ -269,11 +282,15 @@ def won_between(
         The period, ``start`` included, ``end`` excluded.
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
+    minor_unit : int, optional
+        Digits after the decimal point of ``amount_cents`` in the company's currency: money
+        comes out in major units, ``amount_cents / 10**minor_unit`` (default
+        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        Indexed by ``opportunity_id``: ``closed_at``, ``amount_usd`` and ``in_pipeline``
+        Indexed by ``opportunity_id``: ``closed_at``, ``amount`` and ``in_pipeline``
         (already open at ``start``).
 
     Examples
@@ -284,8 +301,8 @@ def won_between(
     ...                   "stage": ["prospecting", "closed_won", "prospecting", "closed_won"],
     ...                   "entered_at": pd.to_datetime(["2025-08-01", "2025-10-20", "2025-10-15",
     ...                                                 "2025-11-05"], utc=True)})
-    >>> won_between(o, h, "2025-10-01", "2026-01-01")[["amount_usd", "in_pipeline"]]
-                    amount_usd  in_pipeline
+    >>> won_between(o, h, "2025-10-01", "2026-01-01")[["amount", "in_pipeline"]]
+                    amount  in_pipeline
     opportunity_id
     1                    800.0         True
     2                    500.0        False
@@ -293,13 +310,13 @@ def won_between(
     first, last = as_of_instant(start, tz=tz), as_of_instant(end, tz=tz)
     deals = pipeline_as_of(opportunities, opportunity_stages, last, tz=tz)
     won = deals[deals["stage"].eq(WON) & (deals["closed_at"] >= first)]
-    return pd.DataFrame({"closed_at": won["closed_at"], "amount_usd": won["amount_cents"] / 100,
+    return pd.DataFrame({"closed_at": won["closed_at"], "amount": won["amount_cents"] / 10**minor_unit,
                          "in_pipeline": won["created_at"] < first})  # fmt: skip
 
 
 def backtest(
     opportunities: pd.DataFrame, opportunity_stages: pd.DataFrame, as_of: Iterable[object], *, quarters: int = 4,
-    method: str = "in_quarter", tz: str = COURSE.timezone,
+    method: str = "in_quarter", tz: str = COURSE.timezone, minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """Forecasts made on past dates next to what was actually won in the three months after each.
 
@@ -313,21 +330,25 @@ def backtest(
         See :func:`forecast_quarter`.
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
+    minor_unit : int, optional
+        Digits after the decimal point of ``amount_cents`` in the company's currency: money
+        comes out in major units, ``amount_cents / 10**minor_unit`` (default
+        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        Indexed by ``as_of``: the columns of :func:`forecast_quarter`, ``actual_usd``,
-        ``actual_wins``, ``actual_pipeline_usd`` (won from deals already open on ``as_of``: what
-        the weighted pipeline predicts), ``error_usd`` (forecast minus actual) and ``error_pct`` (of the actual).
+        Indexed by ``as_of``: the columns of :func:`forecast_quarter`, ``actual``,
+        ``actual_wins``, ``actual_from_pipeline`` (won from deals already open on ``as_of``: what
+        the weighted pipeline predicts), ``error`` (forecast minus actual) and ``error_pct`` (of the actual).
 
     Examples
     --------
     >>> import crmlab
     >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
     >>> test = backtest(crm.opportunities, crm.opportunity_stages, ["2025-07-01", "2025-10-01"])
-    >>> test[["forecast_usd", "actual_usd", "error_pct"]].round(2)
-                forecast_usd  actual_usd  error_pct
+    >>> test[["forecast", "actual", "error_pct"]].round(2)
+                forecast  actual  error_pct
     as_of
     2025-07-01     199042.91     90983.0       1.19
     2025-10-01     295536.36    419538.0      -0.30
@@ -335,11 +356,13 @@ def backtest(
     rows = []
     for date in as_of:
         when = as_of_instant(date, tz=tz)
-        row = forecast_quarter(opportunities, opportunity_stages, when, quarters=quarters, method=method, tz=tz)
-        actual = won_between(opportunities, opportunity_stages, when, add_months(when, 3, tz=tz), tz=tz)
-        rows.append(row.assign(actual_usd=actual["amount_usd"].sum(), actual_wins=len(actual),
-                               actual_pipeline_usd=actual.loc[actual["in_pipeline"], "amount_usd"].sum()))
+        row = forecast_quarter(opportunities, opportunity_stages, when, quarters=quarters, method=method, tz=tz,
+                               minor_unit=minor_unit)  # fmt: skip
+        actual = won_between(opportunities, opportunity_stages, when, add_months(when, 3, tz=tz), tz=tz,
+                             minor_unit=minor_unit)  # fmt: skip
+        rows.append(row.assign(actual=actual["amount"].sum(), actual_wins=len(actual),
+                               actual_from_pipeline=actual.loc[actual["in_pipeline"], "amount"].sum()))
     out = pd.concat(rows)
-    out["error_usd"] = out["forecast_usd"] - out["actual_usd"]
-    out["error_pct"] = out["error_usd"] / out["actual_usd"]
+    out["error"] = out["forecast"] - out["actual"]
+    out["error_pct"] = out["error"] / out["actual"]
     return out

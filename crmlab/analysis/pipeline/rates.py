@@ -105,6 +105,7 @@ def pipeline_velocity(
     by: str | list[str] | None = None,
     lookback_days: int | None = 365,
     tz: str = COURSE.timezone,
+    minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """Pipeline velocity on ``as_of``: the money the open pipeline is expected to bring in per day.
 
@@ -127,13 +128,17 @@ def pipeline_velocity(
         Window of closed deals for the win rate and the cycle; None for all known history.
     tz : str, optional
         The company's time zone, for a date given without one (default ``COURSE.timezone``).
+    minor_unit : int, optional
+        Digits after the decimal point of ``amount_cents`` in the company's currency: money
+        comes out in major units, ``amount_cents / 10**minor_unit`` (default
+        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        One row per group (or one row ``all``): ``open_deals``, ``avg_value_usd``,
-        ``pipeline_usd``, ``closed_deals``, ``win_rate``, ``cycle_days`` and
-        ``velocity_usd_per_day``.
+        One row per group (or one row ``all``): ``open_deals``, ``avg_value``,
+        ``pipeline_value``, ``closed_deals``, ``win_rate``, ``cycle_days`` and
+        ``velocity_per_day``.
 
     Examples
     --------
@@ -146,8 +151,8 @@ def pipeline_velocity(
     ...                   "entered_at": pd.to_datetime(["2025-01-01", "2025-02-10", "2025-02-01",
     ...                                                 "2025-03-01", "2025-08-01", "2025-09-01"], utc=True)})
     >>> v = pipeline_velocity(o, h, "2025-10-01")
-    >>> v[["open_deals", "avg_value_usd", "win_rate", "cycle_days", "velocity_usd_per_day"]]
-         open_deals  avg_value_usd  win_rate  cycle_days  velocity_usd_per_day
+    >>> v[["open_deals", "avg_value", "win_rate", "cycle_days", "velocity_per_day"]]
+         open_deals  avg_value  win_rate  cycle_days  velocity_per_day
     all           2          550.0       0.5        40.0                 13.75
     """
     deals = pipeline_as_of(opportunities, opportunity_stages, as_of, tz=tz)
@@ -156,14 +161,14 @@ def pipeline_velocity(
     if lookback_days is not None:
         closed = closed[closed["closed_at"] >= as_of_instant(as_of, tz=tz) - pd.Timedelta(days=lookback_days)]
     open_ = _by_group(deals[deals["is_open"]], keys, {"open_deals": ("amount_cents", "size"),
-                                                       "pipeline_usd": ("amount_cents", "sum")})  # fmt: skip
+                                                       "pipeline_value": ("amount_cents", "sum")})  # fmt: skip
     rates = _by_group(closed.assign(w=closed["stage"].eq(WON)), keys,
                       {"closed_deals": ("w", "size"), "win_rate": ("w", "mean")})  # fmt: skip
     cycle = _by_group(cycle_days(closed), keys, {"cycle_days": ("cycle_days", "mean")})
     out = pd.concat([open_, rates, cycle], axis=1).sort_index()
-    counts = ["open_deals", "pipeline_usd", "closed_deals"]
+    counts = ["open_deals", "pipeline_value", "closed_deals"]
     out[counts] = out[counts].fillna(0).astype("int64")
-    out["pipeline_usd"] = out["pipeline_usd"] / 100
-    out.insert(1, "avg_value_usd", ratio(out["pipeline_usd"], out["open_deals"]))
-    out["velocity_usd_per_day"] = out["pipeline_usd"] * out["win_rate"] / out["cycle_days"]
+    out["pipeline_value"] = out["pipeline_value"] / 10**minor_unit
+    out.insert(1, "avg_value", ratio(out["pipeline_value"], out["open_deals"]))
+    out["velocity_per_day"] = out["pipeline_value"] * out["win_rate"] / out["cycle_days"]
     return out

@@ -187,7 +187,7 @@ QUESTIONS = [
         "value (US$) x win rate / mean cycle of won deals, the last two over the deals closed in the 365 days "
         "before the date. Start from `snap`, the pipeline as of that date.",
         expected=lambda: float(pipeline.pipeline_velocity(_deals(), _crm().opportunity_stages, AS_OF,
-                                                          by="region").loc[REGION, "velocity_usd_per_day"]),
+                                                          by="region").loc[REGION, "velocity_per_day"]),
         hints=[
             f"Keep `snap['region'] == '{REGION}'`. Open deals: `is_open`; recently closed: "
             "`closed_at >= AS_OF - pd.Timedelta(days=365)`.",
