@@ -172,7 +172,7 @@ def test_region_scorecard(course):
     done = course.orders[course.orders["status"] == "completed"]
     south = course.customers.loc[course.customers["region"] == "South", "customer_id"]
     by_hand = done.loc[done["customer_id"].isin(south), "total_cents"].sum() / 100 / len(south)
-    assert card.loc["South", "revenue_per_customer_usd"] == pytest.approx(by_hand)
+    assert card.loc["South", "revenue_per_customer"] == pytest.approx(by_hand)
     assert card["sla_breach_rate"].idxmax() == "South" and card["unhappy_rate"].idxmax() == "South"
     assert set(card["late_delivery_rate"].nlargest(2).index) == {"South", "East"}
     assert card["days_to_pay"].between(25, 32).all()
@@ -180,11 +180,11 @@ def test_region_scorecard(course):
 
 
 def test_relative_to_average_signs_good_news_positive():
-    card = pd.DataFrame({"late_delivery_rate": [0.1, 0.2, 0.3], "revenue_per_customer_usd": [90.0, 100, 110]},
+    card = pd.DataFrame({"late_delivery_rate": [0.1, 0.2, 0.3], "revenue_per_customer": [90.0, 100, 110]},
                         index=["A", "B", "C"])
     out = bi.relative_to_average(card, bi.HIGHER_IS_BETTER)
     assert out["late_delivery_rate"].tolist() == pytest.approx([0.5, 0.0, -0.5])
-    assert out["revenue_per_customer_usd"].tolist() == pytest.approx([-0.1, 0.0, 0.1])
+    assert out["revenue_per_customer"].tolist() == pytest.approx([-0.1, 0.0, 0.1])
     with pytest.raises(ValueError, match="higher_is_better"):
         bi.relative_to_average(card, {"nothing": True})
 

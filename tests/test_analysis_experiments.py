@@ -65,8 +65,8 @@ def test_customer_history_counts_only_the_window_before_the_day_in_local_time():
         "total_cents": [500, 1000, 2500, 7000, 9900, 400],
     })  # fmt: skip
     out = X.customer_history(customers, orders, "2024-04-01", days=365, recent_days=14)
-    assert out.loc[1, "orders_before"] == 2 and out.loc[1, "spend_before_usd"] == 35.0
-    assert out.loc[2, "orders_before"] == 1 and out.loc[2, "spend_before_usd"] == 4.0
+    assert out.loc[1, "orders_before"] == 2 and out.loc[1, "spend_before"] == 35.0
+    assert out.loc[2, "orders_before"] == 1 and out.loc[2, "spend_before"] == 4.0
     assert out["bought_recently"].tolist() == [True, False]  # 20 March is within 14 days, 10 March is not
     assert out["tenure_days"].tolist() == [456, 31]
     assert out.loc[2, "segment"] == "enterprise"
@@ -350,7 +350,7 @@ def test_the_planted_uplift_is_inside_the_interval(crm):
 def test_the_randomisation_checks_pass(crm):
     exp = X.campaign_frame(crm, crm.truth["experiment_campaign_id"])
     assert not X.sample_ratio_test(exp).mismatch
-    balance = X.balance_table(exp, ["segment", "region", "tenure_days", "orders_before", "spend_before_usd"])
+    balance = X.balance_table(exp, ["segment", "region", "tenure_days", "orders_before", "spend_before"])
     assert balance["balanced"].all(), balance
 
 
@@ -457,7 +457,7 @@ def test_what_the_lesson_says_about_the_course_data(course):
 
 # ------------------------------------------------------------------ whom to target: uplift models
 
-FEATURES = ["segment", "region", "consent_email", "tenure_days", "orders_before", "spend_before_usd",
+FEATURES = ["segment", "region", "consent_email", "tenure_days", "orders_before", "spend_before",
             "bought_recently"]  # fmt: skip
 
 

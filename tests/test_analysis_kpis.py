@@ -224,8 +224,8 @@ def test_revenue_per_buyer_uses_the_local_calendar():
                       "ordered_at": _utc("2024-03-01", "2024-05-01", "2024-12-31 22:00", "2025-02-01")})  # fmt: skip
     out = kpis.revenue_per_buyer(o)
     assert out.index.tolist() == [2024, 2025]
-    assert out.loc[2024, "revenue_per_buyer_usd"] == pytest.approx(200.0)
-    assert out.loc[2025, "revenue_per_buyer_usd"] == pytest.approx(600.0)
+    assert out.loc[2024, "revenue_per_buyer"] == pytest.approx(200.0)
+    assert out.loc[2025, "revenue_per_buyer"] == pytest.approx(600.0)
     assert out.loc[2025, "per_buyer_growth"] == pytest.approx(2.0)
     assert out.loc[2025, "revenue_growth"] == pytest.approx(0.5)
 
@@ -288,11 +288,11 @@ def test_life_events_by_hand():
                       "ordered_at": _utc("2025-01-01", "2025-02-01", "2025-01-05", "2025-01-06")})  # fmt: skip
     c = pd.DataFrame({"customer_id": [1, 2, 3], "segment": ["small_business", "consumer", "enterprise"]})
     w = pd.DataFrame({"customer_id": [2, 3], "registered_at": _utc("2025-03-01", "2025-01-02")})
-    out = kpis.life_events(o, c, w, big_order_usd=2000)
+    out = kpis.life_events(o, c, w, big_order=2000)
     assert out[["customer_id", "event"]].values.tolist() == [
         [3, "web_registration"], [1, "first_big_order"], [2, "web_registration"]]  # fmt: skip
     assert out.loc[out["event"] == "first_big_order", "occurred_at"].iloc[0] == pd.Timestamp("2025-02-01", tz="UTC")
-    assert kpis.life_events(o, c, w, big_order_usd=5000)["event"].tolist() == ["web_registration"] * 2
+    assert kpis.life_events(o, c, w, big_order=5000)["event"].tolist() == ["web_registration"] * 2
 
 
 def test_life_events_on_the_course_data(crm):
@@ -332,7 +332,7 @@ def test_customer_timeline(touches):
     orders = touches[1].assign(status=["completed", "returned"], total_cents=[129_900, 5_000])
     out = kpis.customer_timeline(interactions, orders, 1)
     assert out["channel"].tolist() == ["mail", "store", "web"]
-    assert out["event"].tolist() == ["mailing: replied", "order completed, $1,299.00", "visit: browsed"]
+    assert out["event"].tolist() == ["mailing: replied", "order completed, USD 1,299.00", "visit: browsed"]
     assert kpis.customer_timeline(interactions, orders, 3, since="2025-07-01")["event"].tolist() == [
         "mailing: no_response"]  # fmt: skip
     assert kpis.customer_timeline(interactions, orders, 99).empty

@@ -217,9 +217,9 @@ def test_reconcile_by_hand():
     raw = _orders()
     out = q.reconcile(raw, q.repoint(raw[raw["customer_id"] != 3], pd.Series({2: 1})), [3])
     assert out.loc["orders"].tolist() == [2.0, 2.0, 0.0]
-    assert out.loc["revenue_usd"].tolist() == [35.0, 35.0, 0.0]
+    assert out.loc["revenue"].tolist() == [35.0, 35.0, 0.0]
     dropped = q.reconcile(raw, raw[raw["customer_id"] == 1], [3])  # deleted the duplicate with its order
-    assert dropped.loc["revenue_usd", "difference"] == -25.0
+    assert dropped.loc["revenue", "difference"] == -25.0
 
 
 def test_compare_tables_by_hand():

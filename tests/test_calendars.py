@@ -280,7 +280,7 @@ def test_kpis_count_jalali_months_and_fiscal_years_by_hand():
     local = COURSE.local_day(done["ordered_at"])
     by_year = kpis.revenue_per_buyer(crm.orders, calendar="jalali")
     assert by_year.loc[1403, "buyers"] == done.loc[_fiscal_1403(local), "customer_id"].nunique()
-    assert by_year.loc[1403, "revenue_usd"] == done.loc[_fiscal_1403(local), "total_cents"].sum() / 100
+    assert by_year.loc[1403, "revenue"] == done.loc[_fiscal_1403(local), "total_cents"].sum() / 100
     card = kpis.goal_scorecard(crm, year=1403, calendar="jalali").set_index("kpi")
     assert card.loc["new customers per month, FY 1403", "value"] == round(_fiscal_1403(signups).sum() / 12, 2)
     assert "revenue per buyer, FY 1403 vs FY 1402" in card.index

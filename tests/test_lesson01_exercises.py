@@ -142,7 +142,7 @@ def _whole_org(crm, departments=True):
 
 
 def _first_big_events(crm):
-    events = kpis.life_events(crm.orders, crm.customers, crm.web_registrations, big_order_usd=3000)
+    events = kpis.life_events(crm.orders, crm.customers, crm.web_registrations, big_order=3000)
     first_big = events[events["event"] == "first_big_order"]
     return int(_last_year(crm, first_big["occurred_at"]).sum())
 

@@ -15,7 +15,7 @@ from .systems import delivery_quality, invoice_payments
 
 #: For each metric of :func:`region_scorecard`: is a higher value good news?
 HIGHER_IS_BETTER = {
-    "revenue_per_customer_usd": True,
+    "revenue_per_customer": True,
     "sla_breach_rate": False,
     "unhappy_rate": False,
     "late_delivery_rate": False,
@@ -43,8 +43,9 @@ def region_scorecard(
     Returns
     -------
     DataFrame
-        Indexed by ``region``: ``customers``, ``revenue_per_customer_usd`` (completed
-        orders), ``sla_breach_rate``, ``unhappy_rate`` (surveys scoring 1-2), ``late_delivery_rate`` and
+        Indexed by ``region``: ``customers``, ``revenue_per_customer`` (completed
+        orders, in the currency's major unit), ``sla_breach_rate``, ``unhappy_rate`` (surveys
+        scoring 1-2), ``late_delivery_rate`` and
         ``days_to_pay`` (mean, business invoices paid in full). See :data:`HIGHER_IS_BETTER`.
 
     Examples
@@ -62,12 +63,12 @@ def region_scorecard(
     require_table(orders, "orders", ["order_id", "customer_id", "status", "total_cents"])
     region = customers.set_index("customer_id")["region"]
     done = orders[orders["status"].isin(conventions.purchase_statuses)]
-    revenue = done.groupby(done["customer_id"].map(region))["total_cents"].sum() / 100
+    revenue = conventions.major(done.groupby(done["customer_id"].map(region))["total_cents"].sum())
     pay = invoice_payments(crm["invoices"], crm["payments"])
     business = pay["customer_id"].map(customers.set_index("customer_id")["segment"]) != "consumer"
     paid = pay[business & pay["paid_in_full"]]
     out = pd.DataFrame({"customers": region.value_counts()}).rename_axis("region").sort_index()
-    out["revenue_per_customer_usd"] = revenue.reindex(out.index).fillna(0) / out["customers"]
+    out["revenue_per_customer"] = revenue.reindex(out.index).fillna(0) / out["customers"]
     service = support_quality(crm["tickets"], customers, "region", as_of)
     out["sla_breach_rate"] = service["sla_breach_rate"]
     out["unhappy_rate"] = service["unhappy_rate"]
@@ -77,14 +78,14 @@ def region_scorecard(
 
 
 _LABELS = {
-    "revenue_per_customer_usd": "revenue per\ncustomer",
+    "revenue_per_customer": "revenue per\ncustomer",
     "sla_breach_rate": "SLA breaches",
     "unhappy_rate": "unhappy\ncustomers",
     "late_delivery_rate": "late\ndeliveries",
     "days_to_pay": "days to pay\n(business)",
 }
 _FORMATS = {
-    "revenue_per_customer_usd": "${:,.0f}",
+    "revenue_per_customer": "{:,.0f}",
     "sla_breach_rate": "{:.0%}",
     "unhappy_rate": "{:.0%}",
     "late_delivery_rate": "{:.0%}",

@@ -80,7 +80,7 @@ def customer_history(
     as_of : str or Timestamp
         The first day of the campaign (local date).
     days : int
-        Length of the look-back window for ``orders_before`` and ``spend_before_usd``.
+        Length of the look-back window for ``orders_before`` and ``spend_before``.
     recent_days : int
         Length of the window for ``bought_recently``; give it the campaign window's
         length to get a *placebo outcome*, the same question asked before the campaign.
@@ -94,7 +94,7 @@ def customer_history(
     -------
     pandas.DataFrame
         Indexed by ``customer_id``: the profile columns, ``tenure_days`` (days since
-        sign-up), ``orders_before`` and ``spend_before_usd`` (in the ``days`` before
+        sign-up), ``orders_before`` and ``spend_before`` (in the ``days`` before
         ``as_of``) and ``bought_recently`` (an order in the ``recent_days`` before).
 
     Examples
@@ -105,8 +105,8 @@ def customer_history(
     ...     "ordered_at": pd.to_datetime(["2024-02-01 08:00", "2024-03-20 08:00", "2024-04-02 08:00"], utc=True),
     ...     "status": ["completed"] * 3, "total_cents": [1000, 2500, 9900]})
     >>> history = customer_history(customers, orders, "2024-04-01", recent_days=30)
-    >>> history[["tenure_days", "orders_before", "spend_before_usd", "bought_recently"]]
-                 tenure_days  orders_before  spend_before_usd  bought_recently
+    >>> history[["tenure_days", "orders_before", "spend_before", "bought_recently"]]
+                 tenure_days  orders_before  spend_before  bought_recently
     customer_id
     1                     91              2              35.0             True
     2                     31              0               0.0            False
@@ -123,7 +123,7 @@ def customer_history(
     out["tenure_days"] = (as_of - customers.set_index("customer_id")["signup_date"]).dt.days
     out["orders_before"] = window.groupby("customer_id").size().reindex(out.index, fill_value=0)
     spend = window.groupby("customer_id")["total_cents"].sum().reindex(out.index, fill_value=0)
-    out["spend_before_usd"] = spend / 100
+    out["spend_before"] = conventions.major(spend)  # in the currency's major unit
     out["bought_recently"] = out.index.isin(recent["customer_id"])
     return out
 
@@ -171,5 +171,6 @@ def campaign_frame(crm: Mapping[str, pd.DataFrame], campaign_id: int, days: int 
     start = campaign["starts_on"]
     if recent_days is None:
         recent_days = (campaign["ends_on"] - start).days + 1
-    history = customer_history(crm["customers"], crm["orders"], start, days, recent_days)
+    conventions = getattr(crm, "conventions", None) or COURSE
+    history = customer_history(crm["customers"], crm["orders"], start, days, recent_days, conventions=conventions)
     return groups.join(history, how="left")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from crmlab.conventions import COURSE, Conventions
 from crmlab.validation import require_table
 
 # ------------------------------------------------------------------ channels and the single customer view
@@ -62,7 +63,12 @@ def _utc_instant(when: str | pd.Timestamp) -> pd.Timestamp:
 
 
 def customer_timeline(
-    interactions: pd.DataFrame, orders: pd.DataFrame, customer_id: int, *, since: str | pd.Timestamp | None = None
+    interactions: pd.DataFrame,
+    orders: pd.DataFrame,
+    customer_id: int,
+    *,
+    since: str | pd.Timestamp | None = None,
+    conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """Everything one customer did with the company, through every channel, in time order.
 
@@ -77,6 +83,8 @@ def customer_timeline(
         The customer.
     since : str or Timestamp, optional
         Keep only what happened from then on (UTC when no time zone is given).
+    conventions : Conventions, optional
+        The company's currency, for the orders' amounts (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -94,18 +102,18 @@ def customer_timeline(
     >>> customer_timeline(i, o, 1)
                              at channel                     event
     0 2025-01-01 00:00:00+00:00    mail  mailing: no_response
-    1 2025-01-03 00:00:00+00:00   store  order completed, $1,299.00
+    1 2025-01-03 00:00:00+00:00   store  order completed, USD 1,299.00
     """
     needed = ["customer_id", "channel", "occurred_at", "interaction_type", "outcome"]
     i = require_table(interactions, "interactions", needed)
     o = require_table(orders, "orders", ["customer_id", "channel", "ordered_at", "status", "total_cents"])
     i, o = i[i["customer_id"] == customer_id], o[o["customer_id"] == customer_id]
-    dollars = (o["total_cents"] / 100).map("${:,.2f}".format).astype("str")  # str even when empty
+    amounts = o["total_cents"].map(conventions.money).astype("str")  # str even when empty
     out = pd.concat([
         pd.DataFrame({"at": i["occurred_at"], "channel": i["channel"],
                       "event": i["interaction_type"] + ": " + i["outcome"]}),
         pd.DataFrame({"at": o["ordered_at"], "channel": o["channel"],
-                      "event": "order " + o["status"] + ", " + dollars}),
+                      "event": "order " + o["status"] + ", " + amounts}),
     ])  # fmt: skip
     if since is not None:
         out = out[out["at"] >= _utc_instant(since)]

@@ -141,8 +141,9 @@ def life_events(
     customers: pd.DataFrame,
     web_registrations: pd.DataFrame,
     *,
-    big_order_usd: float = 2000,
+    big_order: float = 2000,
     statuses: Sequence[str] = COURSE.purchase_statuses,
+    minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """Moments that call for an offer: a business customer's first big order, a new web registration.
 
@@ -153,10 +154,15 @@ def life_events(
     ----------
     orders, customers, web_registrations : DataFrame
         The CRM tables of those names.
-    big_order_usd : float
-        An order of at least this many US dollars is big.
+    big_order : float
+        An order of at least this much money, in the currency's major unit (dollars,
+        rials), is big. The default, 2,000, suits the course's company in US dollars; set
+        it for your currency.
     statuses : sequence of str
         Order statuses that count as a purchase.
+    minor_unit : int, optional
+        Digits after the decimal point of ``total_cents`` (default ``COURSE.minor_unit``:
+        2 for cents, 0 for rials).
 
     Returns
     -------
@@ -181,7 +187,7 @@ def life_events(
     c = require_table(customers, "customers", ["customer_id", "segment"])
     w = require_table(web_registrations, "web_registrations", ["customer_id", "registered_at"])
     business = c.loc[c["segment"] != "consumer", "customer_id"]
-    big = o[(o["total_cents"] >= big_order_usd * 100) & o["customer_id"].isin(business)]
+    big = o[(o["total_cents"] >= big_order * 10**minor_unit) & o["customer_id"].isin(business)]
     first_big = big.sort_values("ordered_at").drop_duplicates("customer_id")
     events = pd.concat([
         pd.DataFrame({"customer_id": first_big["customer_id"], "event": "first_big_order",

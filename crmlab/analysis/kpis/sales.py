@@ -266,6 +266,7 @@ def revenue_per_buyer(
     statuses: Sequence[str] = COURSE.purchase_statuses,
     tz: str = COURSE.timezone,
     calendar: str | Conventions = "gregorian",
+    minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """Revenue, buyers and revenue per buyer by (fiscal) year, with the yearly growth (*customer revenue*).
 
@@ -283,11 +284,14 @@ def revenue_per_buyer(
         Time zone of the company's calendar.
     calendar : {"gregorian", "jalali"} or Conventions
         The year: from 1 January (the default), or the Jalali fiscal year from 1 Farvardin.
+    minor_unit : int, optional
+        Digits after the decimal point of ``total_cents``: revenue comes out in major units,
+        ``total_cents / 10**minor_unit`` (default ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        Indexed by ``year``: ``revenue_usd``, ``buyers``, ``revenue_per_buyer_usd``,
+        Indexed by ``year``: ``revenue``, ``buyers``, ``revenue_per_buyer`` (in the currency),
         ``revenue_growth`` and ``per_buyer_growth`` (shares: 0.1 is +10%).
 
     Examples
@@ -296,11 +300,11 @@ def revenue_per_buyer(
     ...                   "total_cents": [100_00, 300_00, 600_00],
     ...                   "ordered_at": pd.to_datetime(["2024-03-01", "2024-05-01", "2025-02-01"], utc=True)})
     >>> by_year = revenue_per_buyer(o)
-    >>> by_year[["revenue_usd", "buyers", "revenue_per_buyer_usd"]]
-          revenue_usd  buyers  revenue_per_buyer_usd
+    >>> by_year[["revenue", "buyers", "revenue_per_buyer"]]
+          revenue  buyers  revenue_per_buyer
     year
-    2024        400.0       2                  200.0
-    2025        600.0       1                  600.0
+    2024    400.0       2              200.0
+    2025    600.0       1              600.0
     >>> by_year.loc[2025, ["revenue_growth", "per_buyer_growth"]].tolist()
     [0.5, 2.0]
     >>> revenue_per_buyer(o, calendar="jalali")[["buyers"]]  # 1 March 2024 is in 1402
@@ -312,11 +316,11 @@ def revenue_per_buyer(
     require_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"])
     o = _revenue_orders(orders, statuses)
     year = local_year(o["ordered_at"], tz, calendar).rename("year")
-    out = o.groupby(year).agg(revenue_usd=("total_cents", "sum"), buyers=("customer_id", "nunique"))
-    out["revenue_usd"] = out["revenue_usd"] / 100
-    out["revenue_per_buyer_usd"] = out["revenue_usd"] / out["buyers"]
-    out["revenue_growth"] = out["revenue_usd"].pct_change()
-    out["per_buyer_growth"] = out["revenue_per_buyer_usd"].pct_change()
+    out = o.groupby(year).agg(revenue=("total_cents", "sum"), buyers=("customer_id", "nunique"))
+    out["revenue"] = out["revenue"] / 10**minor_unit
+    out["revenue_per_buyer"] = out["revenue"] / out["buyers"]
+    out["revenue_growth"] = out["revenue"].pct_change()
+    out["per_buyer_growth"] = out["revenue_per_buyer"].pct_change()
     return out
 
 

@@ -171,8 +171,12 @@ def reconcile(
     orders: pd.DataFrame,
     test_customer_ids: Iterable[int],
     revenue_statuses: Sequence[str] = COURSE.purchase_statuses,
+    minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
     """Totals of real customers' orders before and after cleaning: they must not move.
+
+    Revenue moves only by what cleaning corrected on purpose (totals typed in another
+    unit, :func:`unit_mixups`), and then by exactly those corrections.
 
     Parameters
     ----------
@@ -184,11 +188,14 @@ def reconcile(
         Test records: their orders are not real business, before or after.
     revenue_statuses : sequence of str, default ("completed",)
         Order statuses that count as revenue.
+    minor_unit : int, optional
+        Digits after the decimal point of ``total_cents``: revenue is reported in major
+        units (default ``COURSE.minor_unit``: 2 for cents, 0 for rials).
 
     Returns
     -------
     DataFrame
-        Indexed by ``measure`` (``orders``, ``revenue_usd``): ``before``, ``after``, ``difference``.
+        Indexed by ``measure`` (``orders``, ``revenue``): ``before``, ``after``, ``difference``.
 
     Examples
     --------
@@ -197,7 +204,7 @@ def reconcile(
              before  after  difference
     measure
     orders      2.0    2.0         0.0
-    revenue_usd 7.5    7.5         0.0
+    revenue     7.5    7.5         0.0
     """
     for name, table in (("raw_orders", raw_orders), ("orders", orders)):
         require_table(table, name, ["customer_id", "status", "total_cents"])
@@ -205,9 +212,9 @@ def reconcile(
 
     def totals(table: pd.DataFrame) -> list[float]:
         revenue = table.loc[table["status"].isin(list(revenue_statuses)), "total_cents"].sum()
-        return [float(len(table)), float(revenue) / 100]
+        return [float(len(table)), float(revenue) / 10**minor_unit]
 
-    measures = pd.Index(["orders", "revenue_usd"], name="measure")
+    measures = pd.Index(["orders", "revenue"], name="measure")
     out = pd.DataFrame({"before": totals(real), "after": totals(orders)}, index=measures)
     return out.assign(difference=out["after"] - out["before"])
 
