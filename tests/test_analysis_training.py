@@ -39,9 +39,9 @@ def test_whole_floats_become_ints():
         ({"class_size": -3}, "`class_size` must be a whole number of at least 1"),
         ({"n_users": 2, "n_sites": 3}, "`n_sites` (3) cannot be more than `n_users` (2)"),
         ({"classroom_hours": 0}, "`classroom_hours` must be more than 0 hours, but 0 was passed"),
-        ({"trainer_day_rate_usd": -1}, "`trainer_day_rate_usd` must be 0 or more, but -1 was passed"),
-        ({"licence_per_user_usd": float("nan")}, "`licence_per_user_usd` must be a finite number"),
-        ({"hourly_cost_usd": None}, "`hourly_cost_usd` must be a number, but None (NoneType)"),
+        ({"trainer_day_rate": -1}, "`trainer_day_rate` must be 0 or more, but -1 was passed"),
+        ({"licence_per_user": float("nan")}, "`licence_per_user` must be a finite number"),
+        ({"hourly_cost": None}, "`hourly_cost` must be a number, but None (NoneType)"),
         ({"n_sites": True}, "`n_sites` must be a number, but True (bool)"),
     ],
 )
@@ -53,8 +53,8 @@ def test_invalid_inputs_name_the_argument_and_the_fix(kwargs, message):
 
 
 def test_zero_costs_are_allowed():
-    costs = cost_by_method(TrainingPlan(travel_per_site_usd=0, licence_per_user_usd=0))
-    assert costs.loc["face_to_face", "travel_usd"] == 0 and costs.loc["e_learning", "licence_usd"] == 0
+    costs = cost_by_method(TrainingPlan(travel_per_site=0, licence_per_user=0))
+    assert costs.loc["face_to_face", "travel"] == 0 and costs.loc["e_learning", "licence"] == 0
 
 
 # ---------------------------------------------------------------- cost by method, by hand
@@ -66,13 +66,13 @@ def test_default_costs_by_hand():
     # in-house: max(3, ceil(40/10)=4) = 4 superusers x (40 + 12) h x $30 = 6,240; 40 x 12 x 30 = 14,400.
     expected = pd.DataFrame(
         {
-            "trainer_usd": [7200.0, 0, 0],
-            "travel_usd": [1500.0, 0, 0],
-            "licence_usd": [0, 6000.0, 0],
-            "superuser_usd": [0, 0, 6240.0],
-            "time_away_usd": [19200.0, 9600.0, 14400.0],
-            "total_usd": [27900.0, 15600.0, 20640.0],
-            "per_user_usd": [697.5, 390.0, 516.0],
+            "trainer": [7200.0, 0, 0],
+            "travel": [1500.0, 0, 0],
+            "licence": [0, 6000.0, 0],
+            "superuser": [0, 0, 6240.0],
+            "time_away": [19200.0, 9600.0, 14400.0],
+            "total": [27900.0, 15600.0, 20640.0],
+            "per_user": [697.5, 390.0, 516.0],
         },
         index=pd.Index(["face_to_face", "e_learning", "in_house"], name="training_method"),
     )
@@ -81,38 +81,38 @@ def test_default_costs_by_hand():
 
 def test_trainer_is_paid_whole_days_and_every_site_gets_a_class():
     # 12 classroom hours are 2 paid days; 5 users at 5 sites need 5 sessions (one per site).
-    plan = TrainingPlan(n_users=5, n_sites=5, classroom_hours=12, trainer_day_rate_usd=1000,
-                        travel_per_site_usd=200, hourly_cost_usd=10)  # fmt: skip
+    plan = TrainingPlan(n_users=5, n_sites=5, classroom_hours=12, trainer_day_rate=1000,
+                        travel_per_site=200, hourly_cost=10)  # fmt: skip
     row = cost_by_method(plan).loc["face_to_face"]
-    assert row["trainer_usd"] == 5 * 2 * 1000
-    assert row["travel_usd"] == 5 * 200
-    assert row["time_away_usd"] == 5 * 12 * 10
-    assert row["per_user_usd"] == pytest.approx((10000 + 1000 + 600) / 5)
+    assert row["trainer"] == 5 * 2 * 1000
+    assert row["travel"] == 5 * 200
+    assert row["time_away"] == 5 * 12 * 10
+    assert row["per_user"] == pytest.approx((10000 + 1000 + 600) / 5)
 
 
 def test_exercise_scenario_by_hand():
     plan = TrainingPlan(n_users=30, n_sites=2, class_size=10, classroom_hours=16,
-                        trainer_day_rate_usd=1000, travel_per_site_usd=800, hourly_cost_usd=25)  # fmt: skip
+                        trainer_day_rate=1000, travel_per_site=800, hourly_cost=25)  # fmt: skip
     # 3 classes x 2 days x 1,000 + 2 x 800 + 30 x 16 x 25 = 6,000 + 1,600 + 12,000 = 19,600
-    assert cost_by_method(plan).loc["face_to_face", "per_user_usd"] == pytest.approx(19600 / 30)
+    assert cost_by_method(plan).loc["face_to_face", "per_user"] == pytest.approx(19600 / 30)
 
 
 def test_superusers_at_least_one_per_site():
     plan = TrainingPlan(n_users=6, n_sites=3, users_per_superuser=10, superuser_prep_hours=20,
-                        in_house_hours=10, hourly_cost_usd=50)  # fmt: skip
-    assert cost_by_method(plan).loc["in_house", "superuser_usd"] == 3 * (20 + 10) * 50
+                        in_house_hours=10, hourly_cost=50)  # fmt: skip
+    assert cost_by_method(plan).loc["in_house", "superuser"] == 3 * (20 + 10) * 50
 
 
 def test_per_user_is_total_over_users_and_totals_add_up():
     costs = cost_by_method(TrainingPlan(n_users=123, n_sites=7))
-    assert np.allclose(costs[list(training.COMPONENTS)].sum(axis=1), costs["total_usd"])
-    assert np.allclose(costs["per_user_usd"] * 123, costs["total_usd"])
+    assert np.allclose(costs[list(training.COMPONENTS)].sum(axis=1), costs["total"])
+    assert np.allclose(costs["per_user"] * 123, costs["total"])
 
 
 def test_more_users_cost_more():
     small, big = cost_by_method(TrainingPlan(n_users=40)), cost_by_method(TrainingPlan(n_users=400))
-    assert (big["total_usd"] > small["total_usd"]).all()
-    assert big.loc["face_to_face", "per_user_usd"] < small.loc["face_to_face", "per_user_usd"]  # travel spreads
+    assert (big["total"] > small["total"]).all()
+    assert big.loc["face_to_face", "per_user"] < small.loc["face_to_face", "per_user"]  # travel spreads
 
 
 def test_cost_by_method_refuses_a_dict():
@@ -268,7 +268,7 @@ def test_randomise_methods_is_balanced_seeded_and_complete():
     ],
 )
 def test_recommend_method_scenarios(levels, plan, budget, method, scores):
-    rec = training.recommend_method(*levels, plan=plan, budget_usd=budget)
+    rec = training.recommend_method(*levels, plan=plan, budget=budget)
     assert rec.method == method
     assert rec.scores["score"].to_dict() == scores
     assert rec.scores.index[0] == method
@@ -285,12 +285,12 @@ def test_a_tie_goes_to_the_cheaper_method():
     rec = training.recommend_method("high", "low", "low")
     assert rec.scores.loc[["e_learning", "in_house"], "score"].tolist() == [3, 3]
     assert rec.method == "e_learning"  # 15,600 < 20,640
-    dear_licence = TrainingPlan(licence_per_user_usd=500)  # e-learning now 29,600
+    dear_licence = TrainingPlan(licence_per_user=500)  # e-learning now 29,600
     assert training.recommend_method("high", "low", "low", plan=dear_licence).method == "in_house"
 
 
 def test_nothing_fits_the_budget_says_so():
-    rec = training.recommend_method("medium", "high", "high", budget_usd=1000)
+    rec = training.recommend_method("medium", "high", "high", budget=1000)
     assert rec.method == "face_to_face"
     assert any("no allowed method fits the budget" in reason for reason in rec.reasons)
 
@@ -315,9 +315,9 @@ def test_levels_are_case_insensitive():
 def test_value_for_money_by_hand():
     gains = pd.DataFrame({"gain": [0.20, 0.08, 0.0]}, index=pd.Index(training.METHODS, name="training_method"))
     out = training.value_for_money(cost_by_method(), gains)
-    assert out.loc["face_to_face", "usd_per_point"] == pytest.approx(697.5 / 20)
-    assert out.loc["e_learning", "usd_per_point"] == pytest.approx(390 / 8)
-    assert math.isnan(out.loc["in_house", "usd_per_point"])  # no gain: no price per point
+    assert out.loc["face_to_face", "cost_per_point"] == pytest.approx(697.5 / 20)
+    assert out.loc["e_learning", "cost_per_point"] == pytest.approx(390 / 8)
+    assert math.isnan(out.loc["in_house", "cost_per_point"])  # no gain: no price per point
     assert out.index[0] == "face_to_face"
 
 
@@ -437,3 +437,18 @@ def test_calendar_time_interval_is_seeded_and_checked():
         training.calendar_time_effect(reps, activity, reference="e_learning", n_boot=30)
     with pytest.raises(ValueError, match="`n_boot` must be a whole number"):
         training.calendar_time_effect(reps, activity, reference="b", n_boot=5)
+
+
+@pytest.mark.parametrize("bad", ["usd", "US", "DOLLARS", 840, None, "ريال"])
+def test_a_plan_s_currency_is_an_iso_code(bad):
+    with pytest.raises(TrainingPlanError, match="`currency` must be an ISO 4217 code"):
+        TrainingPlan(currency=bad)
+
+
+def test_a_plan_in_rials_prices_the_same_arithmetic():
+    """The cost model is unit-free: a plan priced in rials costs what the same numbers cost in dollars."""
+    dollars = cost_by_method(TrainingPlan())
+    rials = cost_by_method(TrainingPlan(currency="IRR"))
+    pd.testing.assert_frame_equal(dollars, rials)
+    over = training.recommend_method("high", "low", "medium", plan=TrainingPlan(currency="IRR"), budget=20_000)
+    assert any(reason.startswith("over the budget of IRR 20,000") for reason in over.reasons)

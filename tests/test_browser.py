@@ -414,7 +414,7 @@ def test_training_calculator_follows_its_inputs(lab_page, lab):
 
     def per_user(n_users: int) -> list[str]:
         costs = cost_by_method(TrainingPlan(n_users=n_users, n_sites=3))
-        return [f"${v:,.2f}" for v in costs["per_user_usd"]]
+        return [f"USD {v:,.2f}" for v in costs["per_user"]]
 
     assert users.input_value() == "40"
     assert all(text in table.inner_text() for text in per_user(40))

@@ -42,7 +42,7 @@ def _levels(per_rep, method="in_house"):
 
 def _call_centre(budget=25_000):
     plan = training.TrainingPlan(n_users=60, n_sites=1)
-    return training.recommend_method("high", "low", "medium", plan=plan, budget_usd=budget)
+    return training.recommend_method("high", "low", "medium", plan=plan, budget=budget)
 
 
 #: 120 users at 6 sites, the plan's defaults otherwise, priced by hand (see TrainingPlan's defaults):
@@ -55,8 +55,8 @@ BIG_PER_USER = {"face_to_face": (10 * 2 * 900 + 6 * 500 + 120 * 16 * 30) / 120,
 
 def _value(crm, per_user=BIG_PER_USER, scale=100):
     gains = _gains(crm)["gain"] * scale
-    value = pd.DataFrame({"per_user_usd": pd.Series(per_user), "gain_points": gains})
-    value["usd_per_point"] = value["per_user_usd"] / value["gain_points"]
+    value = pd.DataFrame({"per_user": pd.Series(per_user), "gain_points": gains})
+    value["cost_per_point"] = value["per_user"] / value["gain_points"]
     return value.rename_axis("training_method").reset_index()
 
 
@@ -70,7 +70,7 @@ def _right_answers(crm):
         "q4": gains.loc["face_to_face", "gain"] - gains.loc["e_learning", "gain"],
         "q5": _call_centre().method,
         "q10": value,
-        "q11": value.set_index("training_method")["usd_per_point"].idxmin(),
+        "q11": value.set_index("training_method")["cost_per_point"].idxmin(),
     }
 
 
@@ -78,7 +78,7 @@ def test_q10_mistakes_get_their_message(ex, crm):
     lessons_plan = {"face_to_face": (4 * 2 * 900 + 3 * 500 + 40 * 16 * 30) / 40, "e_learning": 390.0, "in_house": 516.0}
     feedback = ex.q10.check(_value(crm, per_user=lessons_plan))
     assert feedback.status is Status.INCORRECT and "lesson's costs" in feedback.message
-    total = _value(crm).assign(usd_per_point=lambda d: d["per_user_usd"] * 120 / d["gain_points"])
+    total = _value(crm).assign(cost_per_point=lambda d: d["per_user"] * 120 / d["gain_points"])
     feedback = ex.q10.check(total)
     assert feedback.status is Status.INCORRECT and "*total* cost" in feedback.message
     feedback = ex.q10.check(_value(crm, scale=1))
@@ -87,8 +87,8 @@ def test_q10_mistakes_get_their_message(ex, crm):
 
 def test_q11_cheapest_per_user_is_not_best_value(ex, crm):
     value = _value(crm).set_index("training_method")
-    cheapest = value["per_user_usd"].idxmin()
-    assert cheapest == "e_learning" and value["usd_per_point"].idxmin() != cheapest  # T2: cheaper, buys less
+    cheapest = value["per_user"].idxmin()
+    assert cheapest == "e_learning" and value["cost_per_point"].idxmin() != cheapest  # T2: cheaper, buys less
     feedback = ex.q11.check("E_learning ")
     assert feedback.status is Status.INCORRECT and "cheapest per user" in feedback.message
 
@@ -120,9 +120,9 @@ def test_solution_variants_pass(ex, crm):
 
 def _wrong_f2f(**changes):
     scenario = {"n_users": 30, "n_sites": 2, "class_size": 10, "classroom_hours": 16,
-                "trainer_day_rate_usd": 1000, "travel_per_site_usd": 800, "hourly_cost_usd": 25}  # fmt: skip
+                "trainer_day_rate": 1000, "travel_per_site": 800, "hourly_cost": 25}  # fmt: skip
     plan = training.TrainingPlan(**{**scenario, **changes})
-    return training.cost_by_method(plan).loc["face_to_face", "per_user_usd"]
+    return training.cost_by_method(plan).loc["face_to_face", "per_user"]
 
 
 def _pooled(crm, method="in_house"):
@@ -147,7 +147,7 @@ def _common_baseline(crm):
         ("q1", lambda crm: (3 * 2 * 1000 + 2 * 800) / 30, "You counted only the cash paid out"),
         ("q1", lambda crm: (2 * 2 * 1000 + 2 * 800 + 30 * 16 * 25) / 30, "30 users need 3 classes"),
         ("q1", lambda crm: 3 * 2 * 1000 + 2 * 800 + 30 * 16 * 25, "divide by the number of users"),
-        ("q1", lambda crm: _wrong_f2f(travel_per_site_usd=0), "You left out travel"),
+        ("q1", lambda crm: _wrong_f2f(travel_per_site=0), "You left out travel"),
         ("q2", lambda crm: _levels(_per_rep(crm, exclude_disengaged=False)), "stopped entering data"),
         ("q2", _pooled, "You pooled every week"),
         ("q2", lambda crm: dict(zip(["after", "before"], _levels(_per_rep(crm)).values(), strict=True)),
@@ -159,7 +159,7 @@ def _common_baseline(crm):
         ("q4", lambda crm: 100 * _right_answers(crm)["q4"], "not in percentage points"),
         ("q4", lambda crm: _gains(crm)["before"].pipe(lambda b: b["face_to_face"] - b["e_learning"]),
          "You compared the before levels"),
-        ("q5", lambda crm: _call_centre(budget=None).method, "Pass `budget_usd=25_000`"),
+        ("q5", lambda crm: _call_centre(budget=None).method, "Pass `budget=25_000`"),
     ],
 )
 def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
@@ -206,7 +206,7 @@ def test_learner_code_that_raises_is_explained(ex, crm):
 def test_hints_get_more_specific_and_solution_is_recorded(ex):
     first, third = str(ex.q1.hint()), str(ex.q1.hint(3))
     assert "travel" in first and "/ 30" in third
-    assert "time_away_usd" in str(ex.q1.solution())
+    assert "time_away" in str(ex.q1.solution())
     assert "q1" in str(ex.progress())
 
 
@@ -227,8 +227,8 @@ def test_quizzes(ex, qid, answer, status, text):
 def test_quiz_numbers_match_the_model():
     costs = training.cost_by_method()
     row = costs.loc["face_to_face"]
-    assert (row["time_away_usd"], row["total_usd"], row["trainer_usd"]) == (19200, 27900, 7200)
-    assert row[list(training.COMPONENTS)].idxmax() == "time_away_usd"
+    assert (row["time_away"], row["total"], row["trainer"]) == (19200, 27900, 7200)
+    assert row[list(training.COMPONENTS)].idxmax() == "time_away"
 
 
 def test_reflection_is_recorded_unchecked(ex):

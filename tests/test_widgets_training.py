@@ -18,19 +18,20 @@ def calc():
 
 def test_it_is_a_widget_with_one_input_per_plan_field(calc):
     assert isinstance(calc, widgets.VBox)
-    assert set(calc.controls) == set(TrainingPlan.__dataclass_fields__)
+    assert set(calc.controls) == set(TrainingPlan.__dataclass_fields__) - {"currency"}  # a number input each
+    assert calc.currency == "USD"
     assert isinstance(calc.controls["n_users"], widgets.IntText)
-    assert isinstance(calc.controls["trainer_day_rate_usd"], widgets.FloatText)
+    assert isinstance(calc.controls["trainer_day_rate"], widgets.FloatText)
 
 
 def test_it_starts_with_the_models_numbers(calc):
     pd.testing.assert_frame_equal(calc.table, cost_by_method(TrainingPlan()))
-    assert "$27,900" in calc.table_view.value and "$697.50" in calc.table_view.value
-    assert "Cheapest per trained user: <b>e-learning</b> ($390)" in calc.message.value
+    assert "USD 27,900" in calc.table_view.value and "USD 697.50" in calc.table_view.value
+    assert "Cheapest per trained user: <b>e-learning</b> (USD 390)" in calc.message.value
 
 
 def test_it_starts_from_a_given_plan():
-    plan = TrainingPlan(n_users=200, n_sites=9, trainer_day_rate_usd=1200)
+    plan = TrainingPlan(n_users=200, n_sites=9, trainer_day_rate=1200)
     calc = training_calculator(plan, chart=False)
     assert calc.controls["n_sites"].value == 9
     pd.testing.assert_frame_equal(calc.table, cost_by_method(plan))
@@ -38,8 +39,8 @@ def test_it_starts_from_a_given_plan():
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("n_users", 100), ("n_sites", 6), ("travel_per_site_usd", 2000.0), ("licence_per_user_usd", 90.0),
-     ("users_per_superuser", 4), ("hourly_cost_usd", 55.5), ("classroom_hours", 7.0)],
+    [("n_users", 100), ("n_sites", 6), ("travel_per_site", 2000.0), ("licence_per_user", 90.0),
+     ("users_per_superuser", 4), ("hourly_cost", 55.5), ("classroom_hours", 7.0)],
 )
 def test_changing_an_input_shows_the_new_numbers(calc, name, value):
     before = calc.table
@@ -47,19 +48,19 @@ def test_changing_an_input_shows_the_new_numbers(calc, name, value):
     expected = cost_by_method(TrainingPlan(**{name: value}))
     pd.testing.assert_frame_equal(calc.table, expected)
     assert not calc.table.equals(before)
-    assert f"${expected['total_usd'].iloc[0]:,.0f}" in calc.table_view.value
+    assert f"USD {expected['total'].iloc[0]:,.0f}" in calc.table_view.value
 
 
 def test_face_to_face_by_hand_after_changes(calc):
     calc.controls["n_users"].value = 30
     calc.controls["n_sites"].value = 2
     calc.controls["class_size"].value = 10
-    calc.controls["trainer_day_rate_usd"].value = 1000.0
-    calc.controls["travel_per_site_usd"].value = 800.0
-    calc.controls["hourly_cost_usd"].value = 25.0
+    calc.controls["trainer_day_rate"].value = 1000.0
+    calc.controls["travel_per_site"].value = 800.0
+    calc.controls["hourly_cost"].value = 25.0
     # 3 classes x 2 days x 1,000 + 2 x 800 + 30 x 16 h x 25 = 19,600, i.e. 653.33 per user
-    assert calc.table.loc["face_to_face", "total_usd"] == 19600
-    assert "$653.33" in calc.table_view.value
+    assert calc.table.loc["face_to_face", "total"] == 19600
+    assert "USD 653.33" in calc.table_view.value
 
 
 @pytest.mark.parametrize(
@@ -67,7 +68,7 @@ def test_face_to_face_by_hand_after_changes(calc):
     [("n_users", 0, "`n_users` must be a whole number of at least 1"),
      ("n_sites", 99, "`n_sites` (99) cannot be more than `n_users` (40)"),
      ("classroom_hours", -2.0, "`classroom_hours` must be more than 0 hours"),
-     ("trainer_day_rate_usd", -1.0, "`trainer_day_rate_usd` must be 0 or more")],
+     ("trainer_day_rate", -1.0, "`trainer_day_rate` must be 0 or more")],
 )
 def test_invalid_input_gives_a_plain_message(calc, name, value, words):
     calc.controls[name].value = value  # must not raise
@@ -123,7 +124,15 @@ def test_draw_costs_draws_stacked_components():
     # bottom to top: in-house, e-learning, face-to-face; totals in thousand US$
     assert [round(widths[y], 2) for y in sorted(widths)] == [20.64, 15.6, 27.9]
     labels = [t.get_text() for t in ax.texts]
-    assert "  $516 per user" in labels and "  $698 per user" in labels
+    assert "  USD 516 per user" in labels and "  USD 698 per user" in labels
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "trainer", "travel", "licences", "superusers' time", "trainees' time away"
     ]
+
+
+def test_a_plan_in_rials_is_shown_in_rials():
+    calc = training_calculator(TrainingPlan(currency="IRR"), chart=False)
+    assert "IRR 27,900" in calc.table_view.value and "USD" not in calc.table_view.value
+    assert "(IRR 390)" in calc.message.value
+    calc.controls["n_users"].value = 41
+    assert calc.plan().currency == "IRR"

@@ -29,30 +29,30 @@ LABELS = {
     "face_to_face": "face-to-face",
     "e_learning": "e-learning",
     "in_house": "in-house superusers",
-    "trainer_usd": "trainer",
-    "travel_usd": "travel",
-    "licence_usd": "licences",
-    "superuser_usd": "superusers' time",
-    "time_away_usd": "trainees' time away",
-    "total_usd": "total",
-    "per_user_usd": "per trained user",
+    "trainer": "trainer",
+    "travel": "travel",
+    "licence": "licences",
+    "superuser": "superusers' time",
+    "time_away": "trainees' time away",
+    "total": "total",
+    "per_user": "per trained user",
 }
 
 # The inputs, grouped as the calculator shows them: (box title, [(plan field, label), ...]).
 _GROUPS = [
     ("Your company", [("n_users", "Users to train"), ("n_sites", "Sites"),
-                      ("hourly_cost_usd", "Hour away ($)")]),
+                      ("hourly_cost", "Hour away")]),
     ("Face-to-face", [("classroom_hours", "Course hours"), ("class_size", "Users per class"),
-                      ("trainer_day_rate_usd", "Trainer/day ($)"), ("travel_per_site_usd", "Travel/site ($)")]),
-    ("E-learning", [("elearning_hours", "Course hours"), ("licence_per_user_usd", "Licence/user ($)")]),
+                      ("trainer_day_rate", "Trainer/day"), ("travel_per_site", "Travel/site")]),
+    ("E-learning", [("elearning_hours", "Course hours"), ("licence_per_user", "Licence/user")]),
     ("In-house superusers", [("in_house_hours", "Course hours"), ("users_per_superuser", "Users/superuser"),
                              ("superuser_prep_hours", "Prep hours")]),
 ]  # fmt: skip
 _WHOLE = {"n_users", "n_sites", "class_size", "users_per_superuser"}
 
 
-def draw_costs(costs: pd.DataFrame, ax: Axes | None = None) -> Axes:
-    """Stacked bars of each method's cost components, in thousand US$, with the cost per user.
+def draw_costs(costs: pd.DataFrame, ax: Axes | None = None, currency: str = "USD") -> Axes:
+    """Stacked bars of each method's cost components, in thousands of ``currency``, with the cost per user.
 
     Parameters
     ----------
@@ -60,6 +60,8 @@ def draw_costs(costs: pd.DataFrame, ax: Axes | None = None) -> Axes:
         The result of :func:`~crmlab.analysis.training.cost_by_method`.
     ax : matplotlib Axes, optional
         Where to draw; a new figure when omitted.
+    currency : str
+        The plan's currency code, for the labels.
 
     Returns
     -------
@@ -79,34 +81,34 @@ def draw_costs(costs: pd.DataFrame, ax: Axes | None = None) -> Axes:
     for name in parts.columns:
         ax.barh(parts.index, parts[name], left=left, label=name)
         left += parts[name]
-    for y, (total, per_user) in enumerate(zip(left, costs["per_user_usd"].iloc[::-1], strict=True)):
-        ax.text(total, y, f"  ${per_user:,.0f} per user", va="center", fontsize=9)
+    for y, (total, per_user) in enumerate(zip(left, costs["per_user"].iloc[::-1], strict=True)):
+        ax.text(total, y, f"  {currency} {per_user:,.0f} per user", va="center", fontsize=9)
     ax.set_xlim(0, left.max() * 1.35 if left.max() > 0 else 1)
-    ax.set(xlabel="cost (thousand US$)", title="Training cost by method")
+    ax.set(xlabel=f"cost (thousand {currency})", title="Training cost by method")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.45), ncol=3, frameon=False, fontsize=8)
     return ax
 
 
-def _table_html(costs: pd.DataFrame) -> str:
+def _table_html(costs: pd.DataFrame, currency: str) -> str:
     shown = costs.rename(index=LABELS, columns=LABELS).rename_axis(None)
-    money = {column: (lambda v: f"${v:,.0f}") for column in shown.columns}
-    money[LABELS["per_user_usd"]] = lambda v: f"${v:,.2f}"
+    money = {column: (lambda v: f"{currency} {v:,.0f}") for column in shown.columns}
+    money[LABELS["per_user"]] = lambda v: f"{currency} {v:,.2f}"
     return shown.to_html(formatters=money, border=0)
 
 
-def _chart_png(costs: pd.DataFrame) -> bytes:
-    ax = draw_costs(costs)
+def _chart_png(costs: pd.DataFrame, currency: str) -> bytes:
+    ax = draw_costs(costs, currency=currency)
     buffer = BytesIO()
     ax.figure.savefig(buffer, format="png", dpi=80, bbox_inches="tight")
     return buffer.getvalue()
 
 
-def _summary(costs: pd.DataFrame) -> str:
-    per_user = costs["per_user_usd"].sort_values()
+def _summary(costs: pd.DataFrame, currency: str) -> str:
+    per_user = costs["per_user"].sort_values()
     cheapest, dearest = per_user.index[0], per_user.index[-1]
     return (
-        f"Cheapest per trained user: <b>{LABELS[cheapest]}</b> (${per_user.iloc[0]:,.0f}); "
-        f"dearest: {LABELS[dearest]} (${per_user.iloc[-1]:,.0f})."
+        f"Cheapest per trained user: <b>{LABELS[cheapest]}</b> ({currency} {per_user.iloc[0]:,.0f}); "
+        f"dearest: {LABELS[dearest]} ({currency} {per_user.iloc[-1]:,.0f})."
     )
 
 
@@ -125,6 +127,7 @@ class TrainingCalculator(widgets.VBox):
 
     def __init__(self, plan: TrainingPlan | None = None, chart: bool = True) -> None:
         values = asdict(plan if plan is not None else TrainingPlan())
+        self.currency = values["currency"]
         self.controls = {name: _input(name, label, values[name]) for _, group in _GROUPS for name, label in group}
         self.table: pd.DataFrame | None = None
         self.message = widgets.HTML()
@@ -143,20 +146,21 @@ class TrainingCalculator(widgets.VBox):
 
     def plan(self) -> TrainingPlan:
         """The plan the inputs describe; raises TrainingPlanError when they are invalid."""
-        return TrainingPlan(**{name: control.value for name, control in self.controls.items()})
+        return TrainingPlan(**{name: control.value for name, control in self.controls.items()}, currency=self.currency)
 
     def refresh(self, change: dict | None = None) -> None:
         """Re-price the plan and update the view; never raises (a widget callback)."""
         try:
             costs = cost_by_method(self.plan())
-            table, chart = _table_html(costs), (_chart_png(costs) if self._chart else b"")
+            table = _table_html(costs, self.currency)
+            chart = _chart_png(costs, self.currency) if self._chart else b""
         except TrainingPlanError as exc:
             self._show(None, f"Check the inputs: {exc}", error=True)
             return
         except Exception as exc:  # a bug must not break the notebook: say so plainly
             self._show(None, f"The calculator could not price this plan ({type(exc).__name__}: {exc}).", error=True)
             return
-        self._show(costs, _summary(costs), table, chart)
+        self._show(costs, _summary(costs, self.currency), table, chart)
 
     def _show(self, costs, text: str, table: str = "", chart: bytes = b"", error: bool = False) -> None:
         self.table = costs
@@ -193,7 +197,7 @@ def training_calculator(plan: TrainingPlan | None = None, chart: bool = True) ->
     Examples
     --------
     >>> calc = training_calculator(TrainingPlan(n_users=40, n_sites=3), chart=False)
-    >>> calc.table["per_user_usd"].tolist()
+    >>> calc.table["per_user"].tolist()
     [697.5, 390.0, 516.0]
     >>> calc.controls["n_sites"].value = 0
     >>> calc.table is None, calc.message.value.count("n_sites")

@@ -42,7 +42,7 @@ class Recommendation:
     method : str
         The recommended method (one of :data:`METHODS`).
     scores : DataFrame
-        Indexed by ``training_method``: ``score``, ``total_usd``, ``per_user_usd``,
+        Indexed by ``training_method``: ``score``, ``total``, ``per_user``,
         ``allowed`` (False when ruled out), best first.
     reasons : list of str
         The reasons, factor by factor, in plain words.
@@ -71,7 +71,7 @@ def recommend_method(
     data_entry: str,
     process_heaviness: str,
     plan: TrainingPlan | None = None,
-    budget_usd: float | None = None,
+    budget: float | None = None,
 ) -> Recommendation:
     """Recommend a training method from the company's situation, with the reasons.
 
@@ -104,7 +104,7 @@ def recommend_method(
         How much the system is built around the company's own processes.
     plan : TrainingPlan, optional
         Users, sites and prices (for the site count and the costs); the default plan when omitted.
-    budget_usd : float, optional
+    budget : float, optional
         Most the company will spend, all costs included; no limit when omitted.
 
     Returns
@@ -117,7 +117,7 @@ def recommend_method(
     >>> rec = recommend_method("high", "medium", "medium", TrainingPlan(n_users=40, n_sites=3))
     >>> rec.method, rec.scores["score"].to_dict()
     ('in_house', {'in_house': 3, 'face_to_face': 2, 'e_learning': 0})
-    >>> recommend_method("low", "high", "high", budget_usd=20_000).method
+    >>> recommend_method("low", "high", "high", budget=20_000).method
     'e_learning'
     """
     levels = {name: _level(name, value) for name, value in
@@ -136,22 +136,22 @@ def recommend_method(
         reasons.append(f"{plan.n_sites} sites: a trainer travelling to each one costs time and money")
     allowed = pd.Series(True, index=list(METHODS))
     allowed["in_house"] = levels["in_house_resources"] != "low"
-    if budget_usd is not None:
-        within = costs["total_usd"] <= _checked("budget_usd", budget_usd)
+    if budget is not None:
+        within = costs["total"] <= _checked("budget", budget)
         over = [m for m in METHODS if allowed[m] and not within[m]]
         if over:
-            reasons.append(f"over the budget of ${budget_usd:,.0f}: {', '.join(over)}")
+            reasons.append(f"over the budget of {plan.currency} {budget:,.0f}: {', '.join(over)}")
         allowed = allowed & within if (allowed & within).any() else allowed
-    table = costs[["total_usd", "per_user_usd"]].assign(score=score, allowed=allowed)
-    table = table.sort_values(["allowed", "score", "total_usd"], ascending=[False, False, True])
+    table = costs[["total", "per_user"]].assign(score=score, allowed=allowed)
+    table = table.sort_values(["allowed", "score", "total"], ascending=[False, False, True])
     best = str(table.index[0])
-    if budget_usd is not None and costs.loc[best, "total_usd"] > budget_usd:
+    if budget is not None and costs.loc[best, "total"] > budget:
         reasons.append(f"no allowed method fits the budget: {best} scores best; train in waves or raise it")
     else:
         left = int(table["allowed"].sum())
         reasons.append(f"{best} has the best score ({table.loc[best, 'score']}) of the {left} method(s) left")
     reasons.append("whichever method: measure adoption afterwards (data-entry completeness per rep)")
-    return Recommendation(best, table[["score", "total_usd", "per_user_usd", "allowed"]], reasons)
+    return Recommendation(best, table[["score", "total", "per_user", "allowed"]], reasons)
 
 
 def value_for_money(costs: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
@@ -168,17 +168,17 @@ def value_for_money(costs: pd.DataFrame, gains: pd.DataFrame) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``training_method``: ``per_user_usd``, ``gain_points`` (the gain in
-        percentage points) and ``usd_per_point``, cheapest per point first.
+        Indexed by ``training_method``: ``per_user``, ``gain_points`` (the gain in
+        percentage points) and ``cost_per_point``, cheapest per point first.
 
     Examples
     --------
     >>> gains = pd.DataFrame({"gain": [0.2, 0.08, 0.14]}, index=pd.Index(METHODS, name="training_method"))
-    >>> value_for_money(cost_by_method(), gains)["usd_per_point"].round(2).tolist()
+    >>> value_for_money(cost_by_method(), gains)["cost_per_point"].round(2).tolist()
     [34.88, 36.86, 48.75]
     """
-    require_table(costs, "costs", ["per_user_usd"], fix="Pass the result of `cost_by_method`.")
+    require_table(costs, "costs", ["per_user"], fix="Pass the result of `cost_by_method`.")
     require_table(gains, "gains", ["gain"], fix="Pass the result of `gain_by_method`.")
-    out = costs[["per_user_usd"]].join(gains["gain"].mul(100).rename("gain_points"), how="inner")
-    out = out.assign(usd_per_point=out["per_user_usd"] / out["gain_points"].where(out["gain_points"] > 0))
-    return out.sort_values("usd_per_point")
+    out = costs[["per_user"]].join(gains["gain"].mul(100).rename("gain_points"), how="inner")
+    out = out.assign(cost_per_point=out["per_user"] / out["gain_points"].where(out["gain_points"] > 0))
+    return out.sort_values("cost_per_point")

@@ -12,8 +12,8 @@ import pandas as pd
 from crmlab.errors import CrmlabError
 
 METHODS = ("face_to_face", "e_learning", "in_house")
-#: The cost components of :func:`cost_by_method`, in US dollars.
-COMPONENTS = ("trainer_usd", "travel_usd", "licence_usd", "superuser_usd", "time_away_usd")
+#: The cost components of :func:`cost_by_method`, in the plan's currency.
+COMPONENTS = ("trainer", "travel", "licence", "superuser", "time_away")
 #: The levels of the decision aid's factors.
 LEVELS = ("low", "medium", "high")
 HOURS_PER_DAY = 8
@@ -35,8 +35,8 @@ _POSITIVE = {"classroom_hours", "elearning_hours", "in_house_hours"}
 class TrainingPlan:
     """The inputs of a training plan; checked when the plan is made.
 
-    Money is in US dollars, time in hours. Defaults describe Nima Home & Office's next
-    wave: 40 new CRM users in 3 branches.
+    Money is in the plan's ``currency``, time in hours. Defaults describe an example wave
+    of 40 new CRM users in 3 branches, priced in US dollars.
 
     Parameters
     ----------
@@ -44,7 +44,7 @@ class TrainingPlan:
         People to train.
     n_sites : int
         Branches they work in (1 to ``n_users``).
-    hourly_cost_usd : float
+    hourly_cost : float
         What one hour of a trainee's or superuser's time costs the company (wage and
         overheads): the price of time away from work.
     classroom_hours : float
@@ -52,13 +52,13 @@ class TrainingPlan:
         for whole days of 8 hours.
     class_size : int
         Trainees per classroom session; every site gets at least one session.
-    trainer_day_rate_usd : float
+    trainer_day_rate : float
         The external trainer's fee per day.
-    travel_per_site_usd : float
+    travel_per_site : float
         Travel and lodging for the trainer's visit to one site.
     elearning_hours : float
         Time each trainee spends on the e-learning course.
-    licence_per_user_usd : float
+    licence_per_user : float
         E-learning licence per trainee.
     in_house_hours : float
         Length of the in-house course per trainee.
@@ -66,6 +66,8 @@ class TrainingPlan:
         Trainees one superuser teaches; every site gets at least one superuser.
     superuser_prep_hours : float
         Time a superuser needs to master the CRM and prepare before teaching.
+    currency : str
+        ISO 4217 code the prices are in (``"USD"``, ``"IRR"``): shown next to the costs.
 
     Raises
     ------
@@ -85,20 +87,28 @@ class TrainingPlan:
 
     n_users: int = 40
     n_sites: int = 3
-    hourly_cost_usd: float = 30.0
+    hourly_cost: float = 30.0
     classroom_hours: float = 16.0
     class_size: int = 12
-    trainer_day_rate_usd: float = 900.0
-    travel_per_site_usd: float = 500.0
+    trainer_day_rate: float = 900.0
+    travel_per_site: float = 500.0
     elearning_hours: float = 8.0
-    licence_per_user_usd: float = 150.0
+    licence_per_user: float = 150.0
     in_house_hours: float = 12.0
     users_per_superuser: int = 10
     superuser_prep_hours: float = 40.0
+    currency: str = "USD"
 
     def __post_init__(self) -> None:
         for f in fields(self):
-            object.__setattr__(self, f.name, _checked(f.name, getattr(self, f.name)))
+            if f.name != "currency":
+                object.__setattr__(self, f.name, _checked(f.name, getattr(self, f.name)))
+        if not (isinstance(self.currency, str) and len(self.currency) == 3 and self.currency.isascii()
+                and self.currency.isupper()):  # fmt: skip
+            raise TrainingPlanError(
+                f"The value for `currency` must be an ISO 4217 code of three capital letters such as 'USD' or "
+                f"'IRR', but {self.currency!r} was passed."
+            )
         if self.n_sites > self.n_users:
             raise TrainingPlanError(
                 f"`n_sites` ({self.n_sites}) cannot be more than `n_users` ({self.n_users}): "
@@ -145,14 +155,14 @@ def cost_by_method(plan: TrainingPlan | None = None) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Indexed by ``training_method`` (face_to_face, e_learning, in_house), with the
-        components of :data:`COMPONENTS`, ``total_usd`` and ``per_user_usd``.
+        components of :data:`COMPONENTS`, ``total`` and ``per_user``.
 
     Examples
     --------
     >>> costs = cost_by_method(TrainingPlan(n_users=40, n_sites=3))
-    >>> costs[["trainer_usd", "travel_usd", "time_away_usd", "total_usd", "per_user_usd"]].loc["face_to_face"].tolist()
+    >>> costs[["trainer", "travel", "time_away", "total", "per_user"]].loc["face_to_face"].tolist()
     [7200.0, 1500.0, 19200.0, 27900.0, 697.5]
-    >>> costs["per_user_usd"].tolist()
+    >>> costs["per_user"].tolist()
     [697.5, 390.0, 516.0]
     """
     plan = TrainingPlan() if plan is None else plan
@@ -163,34 +173,34 @@ def cost_by_method(plan: TrainingPlan | None = None) -> pd.DataFrame:
         )
     rows = {
         "face_to_face": _face_to_face(plan),
-        "e_learning": {"licence_usd": plan.n_users * plan.licence_per_user_usd,
-                       "time_away_usd": _time_away(plan, plan.elearning_hours)},  # fmt: skip
+        "e_learning": {"licence": plan.n_users * plan.licence_per_user,
+                       "time_away": _time_away(plan, plan.elearning_hours)},  # fmt: skip
         "in_house": _in_house(plan),
     }
     costs = pd.DataFrame.from_dict(rows, orient="index").reindex(columns=list(COMPONENTS)).fillna(0.0)
     costs = costs.astype(float).rename_axis("training_method")
-    costs["total_usd"] = costs.sum(axis=1)
-    costs["per_user_usd"] = costs["total_usd"] / plan.n_users
+    costs["total"] = costs.sum(axis=1)
+    costs["per_user"] = costs["total"] / plan.n_users
     return costs
 
 
 def _time_away(plan: TrainingPlan, hours: float) -> float:
-    return plan.n_users * hours * plan.hourly_cost_usd
+    return plan.n_users * hours * plan.hourly_cost
 
 
 def _face_to_face(plan: TrainingPlan) -> dict[str, float]:
     sessions = max(plan.n_sites, math.ceil(plan.n_users / plan.class_size))
     days = sessions * math.ceil(plan.classroom_hours / HOURS_PER_DAY)
     return {
-        "trainer_usd": days * plan.trainer_day_rate_usd,
-        "travel_usd": plan.n_sites * plan.travel_per_site_usd,
-        "time_away_usd": _time_away(plan, plan.classroom_hours),
+        "trainer": days * plan.trainer_day_rate,
+        "travel": plan.n_sites * plan.travel_per_site,
+        "time_away": _time_away(plan, plan.classroom_hours),
     }
 
 
 def _in_house(plan: TrainingPlan) -> dict[str, float]:
     superusers = max(plan.n_sites, math.ceil(plan.n_users / plan.users_per_superuser))
     hours = superusers * (plan.superuser_prep_hours + plan.in_house_hours)
-    return {"superuser_usd": hours * plan.hourly_cost_usd, "time_away_usd": _time_away(plan, plan.in_house_hours)}
+    return {"superuser": hours * plan.hourly_cost, "time_away": _time_away(plan, plan.in_house_hours)}
 
 

@@ -18,7 +18,7 @@ TITLE = "Training your CRM users"
 
 #: q1: the face-to-face plan priced by hand (the other inputs keep their defaults).
 SCENARIO = {"n_users": 30, "n_sites": 2, "class_size": 10, "classroom_hours": 16,
-            "trainer_day_rate_usd": 1000, "travel_per_site_usd": 800, "hourly_cost_usd": 25}  # fmt: skip
+            "trainer_day_rate": 1000, "travel_per_site": 800, "hourly_cost": 25}  # fmt: skip
 #: q5: the call-centre team of the decision-aid question.
 CALL_CENTRE = {"in_house_resources": "high", "data_entry": "low", "process_heaviness": "medium"}
 CALL_CENTRE_PLAN = {"n_users": 60, "n_sites": 1}
@@ -30,7 +30,7 @@ BIG_PLAN = {"n_users": 120, "n_sites": 6}
 
 def _f2f_per_user(**changes) -> float:
     plan = training.TrainingPlan(**{**SCENARIO, **changes})
-    return float(training.cost_by_method(plan).loc["face_to_face", "per_user_usd"])
+    return float(training.cost_by_method(plan).loc["face_to_face", "per_user"])
 
 
 @cache
@@ -78,7 +78,7 @@ def _did(column: str = "diff_in_diff", exclude_disengaged: bool = True, scale: f
 
 def _recommended(budget: float | None = CALL_CENTRE_BUDGET) -> str:
     plan = training.TrainingPlan(**CALL_CENTRE_PLAN)
-    return training.recommend_method(**CALL_CENTRE, plan=plan, budget_usd=budget).method
+    return training.recommend_method(**CALL_CENTRE, plan=plan, budget=budget).method
 
 
 def _method_name(answer):
@@ -88,20 +88,20 @@ def _method_name(answer):
 
 def _value(plan: dict = BIG_PLAN, exclude_disengaged: bool = True, per: str = "user", points: bool = True):
     costs = training.cost_by_method(training.TrainingPlan(**plan))
-    out = training.value_for_money(costs, _gains(exclude_disengaged))[["per_user_usd", "gain_points", "usd_per_point"]]
+    out = training.value_for_money(costs, _gains(exclude_disengaged))[["per_user", "gain_points", "cost_per_point"]]
     if per == "total":
-        out = out.assign(usd_per_point=costs["total_usd"].reindex(out.index) / out["gain_points"])
+        out = out.assign(cost_per_point=costs["total"].reindex(out.index) / out["gain_points"])
     if not points:
-        out = out.assign(gain_points=out["gain_points"] / 100, usd_per_point=out["usd_per_point"] * 100)
+        out = out.assign(gain_points=out["gain_points"] / 100, cost_per_point=out["cost_per_point"] * 100)
     return out
 
 
 def _best_value() -> str:
-    return str(_value()["usd_per_point"].idxmin())
+    return str(_value()["cost_per_point"].idxmin())
 
 
 def _cheapest_per_user() -> str:
-    return str(_value()["per_user_usd"].idxmin())
+    return str(_value()["per_user"].idxmin())
 
 
 def _names(method: str):
@@ -124,17 +124,17 @@ QUESTIONS = [
             "which the trainer bills as 2 days.",
             "`(3 * 2 * 1000 + 2 * 800 + 30 * 16 * 25) / 30`",
         ],
-        solution="trainer_usd = 3 * 2 * 1000   # 3 classes of 10, 2 days each\n"
-        "travel_usd = 2 * 800         # one trip per site\n"
-        "time_away_usd = 30 * 16 * 25  # every user, 16 hours, $25 an hour\n"
-        "f2f_per_user = (trainer_usd + travel_usd + time_away_usd) / 30",
+        solution="trainer = 3 * 2 * 1000   # 3 classes of 10, 2 days each\n"
+        "travel = 2 * 800         # one trip per site\n"
+        "time_away = 30 * 16 * 25  # every user, 16 hours, $25 an hour\n"
+        "f2f_per_user = (trainer + travel + time_away) / 30",
         mistakes=[
             Mistake("You left out travel: face-to-face means the trainer goes to every site "
                     "(or the users come to the trainer), and someone pays for the trips.",
-                    expected=lambda: _f2f_per_user(travel_per_site_usd=0)),  # fmt: skip
+                    expected=lambda: _f2f_per_user(travel_per_site=0)),  # fmt: skip
             Mistake("You counted only the cash paid out. The hours users spend in the classroom "
                     "instead of working cost the company too, and they are the biggest part.",
-                    expected=lambda: _f2f_per_user(hourly_cost_usd=0)),  # fmt: skip
+                    expected=lambda: _f2f_per_user(hourly_cost=0)),  # fmt: skip
             Mistake("You counted one class per site, but a class holds 10 users: 30 users need "
                     "3 classes.",
                     expected=lambda: _f2f_per_user(class_size=30)),  # fmt: skip
@@ -237,14 +237,14 @@ QUESTIONS = [
             "Each factor is 'low', 'medium' or 'high': light data entry is 'low', skilled superusers "
             "are 'high' in-house resources.",
             "The site count comes from the plan: `training.TrainingPlan(n_users=60, n_sites=1)`; "
-            "the budget is `budget_usd=`.",
-            "`training.recommend_method('high', 'low', 'medium', plan=..., budget_usd=25_000).method`",
+            "the budget is `budget=`.",
+            "`training.recommend_method('high', 'low', 'medium', plan=..., budget=25_000).method`",
         ],
         solution="call_centre = training.TrainingPlan(n_users=60, n_sites=1)\n"
-        "rec = training.recommend_method('high', 'low', 'medium', plan=call_centre, budget_usd=25_000)\n"
+        "rec = training.recommend_method('high', 'low', 'medium', plan=call_centre, budget=25_000)\n"
         "pick = rec.method",
         mistakes=[
-            Mistake("That is what the aid picks with no budget. Pass `budget_usd=25_000`: what does "
+            Mistake("That is what the aid picks with no budget. Pass `budget=25_000`: what does "
                     "the in-house plan cost for 60 users?",
                     expected=lambda: _recommended(budget=None)),  # fmt: skip
             Mistake("Give the method's name as the CRM spells it: 'face_to_face', 'e_learning' or "
@@ -259,8 +259,8 @@ QUESTIONS = [
         "q10",
         f"Cost and outcome per learner (T1-T3) for a bigger company: {BIG_PLAN['n_users']} users at "
         f"{BIG_PLAN['n_sites']} sites, the plan's other inputs at their defaults. A table with one row per "
-        "`training_method` and the columns `per_user_usd` (the cost per trained user), `gain_points` (the "
-        "method's mean gain in completeness of question 3, in percentage points) and `usd_per_point` "
+        "`training_method` and the columns `per_user` (the cost per trained user), `gain_points` (the "
+        "method's mean gain in completeness of question 3, in percentage points) and `cost_per_point` "
         "(cost per user / gain points).",
         expected=_value,
         hints=[
@@ -272,15 +272,15 @@ QUESTIONS = [
         ],
         solution=f"costs = training.cost_by_method(training.TrainingPlan(n_users={BIG_PLAN['n_users']}, "
         f"n_sites={BIG_PLAN['n_sites']}))\n"
-        "value = pd.DataFrame({'per_user_usd': costs['per_user_usd'], 'gain_points': gains['gain'] * 100})\n"
-        "value['usd_per_point'] = value['per_user_usd'] / value['gain_points']\n"
+        "value = pd.DataFrame({'per_user': costs['per_user'], 'gain_points': gains['gain'] * 100})\n"
+        "value['cost_per_point'] = value['per_user'] / value['gain_points']\n"
         "value = value.rename_axis('training_method').reset_index()",
         mistakes=[
             Mistake("These are the lesson's costs (40 users at 3 sites). Price the plan of the question: "
                     "trainer days, trips and superusers do not grow in step with the users.",
                     expected=lambda: _value(plan={})),  # fmt: skip
             Mistake("You divided the *total* cost by the points. Compare methods per learner: use "
-                    "`per_user_usd`.", expected=lambda: _value(per="total")),  # fmt: skip
+                    "`per_user`.", expected=lambda: _value(per="total")),  # fmt: skip
             Mistake("Your gains are shares (0.1), not percentage points (10): multiply by 100 before dividing.",
                     expected=lambda: _value(points=False)),  # fmt: skip
             Mistake("Your gains include the reps whose data entry faded for reasons of their own; leave out "
@@ -294,12 +294,12 @@ QUESTIONS = [
         "For that company, which method buys a point of completeness most cheaply? Its name as text "
         "('face_to_face', 'e_learning' or 'in_house').",
         expected=_best_value,
-        hints=["The smallest `usd_per_point` of question 10.",
-               "`value.set_index('training_method')['usd_per_point'].idxmin()`"],  # fmt: skip
-        solution="best = value.set_index('training_method')['usd_per_point'].idxmin()",
+        hints=["The smallest `cost_per_point` of question 10.",
+               "`value.set_index('training_method')['cost_per_point'].idxmin()`"],  # fmt: skip
+        solution="best = value.set_index('training_method')['cost_per_point'].idxmin()",
         mistakes=[
             Mistake("That method is the cheapest per user, but it buys fewer points: weigh the cost against "
-                    "the outcome (`usd_per_point`).",
+                    "the outcome (`cost_per_point`).",
                     when=shown_by(lambda a: _cheapest_per_user() != _best_value() and _names(_cheapest_per_user())(a),
                                   example=_cheapest_per_user)),  # fmt: skip
         ],
