@@ -14,7 +14,8 @@ the customer's reasons. The steps, one module each:
    :mod:`.leaks` shows what today's value does to a backtest (:func:`overwrite_leak`);
 3. :mod:`.model`: :func:`churn_model`, scikit-learn pipelines (logistic regression, gradient
    boosting, random forest), and :func:`odds_ratios`, what the logistic model says about
-   each driver, and :func:`planted_drivers`, whether the planted drivers are recovered;
+   each driver, and :func:`planted_drivers`, whether the planted drivers are recovered
+   (:func:`drivers_from_truth` reads them from a generated company's answer key);
 4. :mod:`.evaluate`: :func:`gains_table`, :func:`lift_at`, :func:`reliability_table` and
    :func:`brier_difference` (is one model's calibration really better, or noise?);
 5. :mod:`.reasons`: :func:`driver_contributions` and :func:`at_risk_list`, the customers
@@ -27,7 +28,16 @@ from .contractual import retention_at, tenure_survival
 from .evaluate import brier_difference, gains_table, lift_at, reliability_table
 from .features import AS_OF_RISKS, FEATURES, churn_dataset, churn_features, churn_labels, time_split
 from .leaks import overwrite_field, overwrite_leak
-from .model import DRIVERS, FEATURE_LABELS, MODEL_KINDS, churn_model, model_features, odds_ratios, planted_drivers
+from .model import (
+    DRIVERS,
+    FEATURE_LABELS,
+    MODEL_KINDS,
+    churn_model,
+    drivers_from_truth,
+    model_features,
+    odds_ratios,
+    planted_drivers,
+)
 from .reasons import MONEY_FEATURES, REASONS, at_risk_list, driver_contributions
 from .snapshot import crm_as_of
 
@@ -47,6 +57,7 @@ __all__ = [
     "churn_model",
     "crm_as_of",
     "driver_contributions",
+    "drivers_from_truth",
     "gains_table",
     "lift_at",
     "model_features",

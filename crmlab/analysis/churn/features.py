@@ -36,13 +36,16 @@ FEATURES = {
     "n_channels": "channels the customer used: orders and inbound touches (company mailings not counted)",
     "single_channel": "True when the customer used one channel only",
     "no_email_consent": "True when the customer has not agreed to marketing e-mail",
+    "no_sms_consent": "True when the customer has not agreed to marketing text messages (SMS)",
     "segment": "consumer, small_business or enterprise",
 }
 
 #: Customer fields an export holds with *today's* value only (a CRM overwrites them in place), and the
 #: feature each one feeds. Their value on a past cutoff is unknown unless the field never changes, so
 #: :func:`churn_features` leaves those features out unless the caller names the field in ``stable_fields``.
-AS_OF_RISKS = {"consent_email": "no_email_consent", "segment": "segment"}
+AS_OF_RISKS = {"consent_email": "no_email_consent", "consent_sms": "no_sms_consent", "segment": "segment"}
+#: The consent fields among them: each feeds a ``no_<channel>_consent`` flag.
+CONSENT_FIELDS = ("consent_email", "consent_sms")
 
 
 def _stable_fields(
@@ -136,7 +139,7 @@ def churn_features(
     >>> features.attrs["currency"]
     'USD'
     >>> churn_features(crm, "2024-12-31").attrs["left_out"]  # the safe default: today's values are not used
-    ['no_email_consent', 'segment']
+    ['no_email_consent', 'no_sms_consent', 'segment']
     """
     active_days = whole_number("active_days", active_days)
     day = conventions.local_date(cutoff, "cutoff")
@@ -159,12 +162,14 @@ def churn_features(
     out["n_tickets"], out["bad_tickets"] = _ticket_counts(past["tickets"], conventions.end_of_day(day), ids)
     out["n_channels"] = _channel_counts(orders, past["interactions"], ids)
     out["single_channel"] = out["n_channels"] <= 1
-    if "consent_email" in stable:
-        out["no_email_consent"] = ~customers.loc[ids, "consent_email"].astype(bool)
+    for field in CONSENT_FIELDS:
+        if field in stable:
+            out[AS_OF_RISKS[field]] = ~customers.loc[ids, field].astype(bool)
     if "segment" in stable:
         out["segment"] = customers.loc[ids, "segment"].astype(str)
     out.attrs["currency"] = conventions.currency
-    out.attrs["left_out"] = [feature for field, feature in AS_OF_RISKS.items() if field not in stable]
+    out.attrs["left_out"] = [feature for field, feature in AS_OF_RISKS.items()
+                             if field not in stable and field in customers.columns]  # fmt: skip
     return out.rename_axis("customer_id")
 
 
@@ -255,7 +260,7 @@ def churn_dataset(
     >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
     >>> data = churn_dataset(crm, "2024-12-31", stable_fields=["consent_email", "segment"])
     >>> data.shape[1], data["churned"].dtype.name, data.attrs["left_out"]
-    (11, 'bool', [])
+    (11, 'bool', ['no_sms_consent'])
     """
     features = churn_features(crm, cutoff, active_days, stable_fields=stable_fields, conventions=conventions)
     orders = require_tables(crm, ["orders"], NEEDED)["orders"]

@@ -19,6 +19,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
+from .features import AS_OF_RISKS
+
 __all__ = [
     "DRIVERS", "FEATURE_LABELS", "MODEL_KINDS", "churn_model", "model_features", "odds_ratios", "planted_drivers",
 ]
@@ -26,7 +28,7 @@ __all__ = [
 #: Skewed amounts and counts: log(1 + x), then standardised.
 _LOGGED = ["recency_days", "n_orders", "avg_order", "tenure_days", "n_tickets"]
 #: Kept as they are: a count read "per ticket" and yes/no flags.
-_AS_IS = ["bad_tickets", "single_channel", "no_email_consent"]
+_AS_IS = ["bad_tickets", "single_channel", "no_email_consent", "no_sms_consent"]
 _SEGMENTS = ["consumer", "small_business", "enterprise"]
 #: The model inputs that are the planted churn drivers, with the hazard ratio planted for each.
 DRIVERS = {"bad_tickets": None, "single_channel": 1.6, "no_email_consent": 1.3,
@@ -42,6 +44,7 @@ FEATURE_LABELS = {
     "bad_tickets": "bad support tickets",
     "single_channel": "one channel only",
     "no_email_consent": "no e-mail consent",
+    "no_sms_consent": "no SMS consent",
     "segment_small_business": "small business",
     "segment_enterprise": "enterprise",
 }
@@ -113,7 +116,7 @@ def model_features(model: Pipeline) -> list[str]:
     Examples
     --------
     >>> model_features(churn_model())[-3:]
-    ['no_email_consent', 'segment_small_business', 'segment_enterprise']
+    ['no_sms_consent', 'segment_small_business', 'segment_enterprise']
     """
     prepare = model.named_steps["prepare"]
     if hasattr(prepare, "transformers_"):
@@ -130,7 +133,7 @@ def _logistic(model) -> Pipeline:
     return model
 
 
-def odds_ratios(model: Pipeline) -> pd.DataFrame:
+def odds_ratios(model: Pipeline, planted: dict | None = None) -> pd.DataFrame:
     """How each input moves the odds of churning, read from a fitted logistic pipeline.
 
     Returns
@@ -138,7 +141,9 @@ def odds_ratios(model: Pipeline) -> pd.DataFrame:
     DataFrame
         Indexed by ``feature``, largest effect first: ``coefficient`` (log odds),
         ``odds_ratio`` (``exp(coefficient)``), ``unit`` (what one step of the input is)
-        and ``planted`` (the generator's hazard ratio for the planted drivers, else NaN).
+        and ``planted`` (the generator's hazard ratio for the planted drivers, else NaN: by
+        default :data:`DRIVERS`, the course's company; pass ``planted=drivers_from_truth(crm.truth)``
+        for another generated company, or ``planted={}`` for a company's own data).
 
     Examples
     --------
@@ -153,18 +158,43 @@ def odds_ratios(model: Pipeline) -> pd.DataFrame:
     names = model_features(fitted)
     coefficient = fitted.named_steps["model"].coef_[0]
     units = {**{n: "per SD of log(1 + x)" for n in _LOGGED}, "bad_tickets": "per bad ticket",
-             "single_channel": "yes vs no", "no_email_consent": "yes vs no"}  # fmt: skip
+             "single_channel": "yes vs no", "no_email_consent": "yes vs no", "no_sms_consent": "yes vs no"}  # fmt: skip
     out = pd.DataFrame({
         "coefficient": coefficient,
         "odds_ratio": np.exp(coefficient),
         "unit": [units.get(n, "vs consumer") for n in names],
-        "planted": [DRIVERS.get(n, np.nan) for n in names],
+        "planted": [(DRIVERS if planted is None else planted).get(n, np.nan) for n in names],
     }, index=pd.Index(names, name="feature"))  # fmt: skip
     out["planted"] = out["planted"].astype(float)
     return out.iloc[np.argsort(-np.abs(coefficient), kind="stable")]
 
 
-def planted_drivers(odds: pd.DataFrame, factor: float = 1.5, bad_ticket_min: float = 1.5) -> pd.DataFrame:
+def drivers_from_truth(truth: dict) -> dict:
+    """The planted drivers of a generated CRM's answer key (``crm.truth``), as :data:`DRIVERS` names them.
+
+    The course's company plants the lack of e-mail consent as a driver; a company placed in
+    another market (``generate_crm(market="iran")``) plants the lack of SMS consent instead.
+
+    Examples
+    --------
+    >>> from crmlab.datasets import generate_crm
+    >>> drivers_from_truth(generate_crm(200, market="iran").truth)
+    {'bad_tickets': None, 'single_channel': 1.6, 'no_sms_consent': 1.3, 'segment_enterprise': 0.5, \
+'segment_small_business': 0.8}
+    """
+    try:
+        ratios = truth["planted"]["churn_hazard_ratios"]
+    except (KeyError, TypeError):
+        raise ValueError("`truth` must be a generated CRM's answer key (`crm.truth`), with "
+                         "truth['planted']['churn_hazard_ratios'].") from None  # fmt: skip
+    consent = [key for key in ratios if key.startswith("no_") and key.endswith("_consent")]
+    return {"bad_tickets": None, "single_channel": ratios["single_channel"], **{k: ratios[k] for k in consent},
+            "segment_enterprise": ratios["enterprise"], "segment_small_business": ratios["small_business"]}
+
+
+def planted_drivers(
+    odds: pd.DataFrame, factor: float = 1.5, bad_ticket_min: float = 1.5, planted: dict | None = None
+) -> pd.DataFrame:
     """Are the planted churn drivers recovered? Fitted odds ratios against the generator's values.
 
     The generator plants *hazard ratios* on the hidden moment a customer leaves, while
@@ -184,6 +214,10 @@ def planted_drivers(odds: pd.DataFrame, factor: float = 1.5, bad_ticket_min: flo
         :func:`odds_ratios` of a fitted logistic pipeline.
     factor, bad_ticket_min : float
         The tolerances above.
+    planted : dict, optional
+        The planted drivers and their hazard ratios (``None`` for bad tickets): by default
+        :data:`DRIVERS`, the course's company; :func:`drivers_from_truth` reads another
+        generated company's.
 
     Returns
     -------
@@ -205,18 +239,20 @@ def planted_drivers(odds: pd.DataFrame, factor: float = 1.5, bad_ticket_min: flo
     """
     if not isinstance(odds, pd.DataFrame) or "odds_ratio" not in odds.columns:
         raise TypeError("`odds` must be the table of `odds_ratios(model)`, with an `odds_ratio` column.")
-    missing = [d for d in DRIVERS if d not in odds.index]
+    drivers = DRIVERS if planted is None else dict(planted)
+    missing = [d for d in drivers if d not in odds.index]
     if missing:
+        fields = [f for f, feature in AS_OF_RISKS.items() if feature in drivers] + ["segment"]
         raise KeyError(f"`odds` lacks the driver(s) {missing}: fit `churn_model('logistic')` on the churn dataset "
-                       "built with stable_fields=['consent_email', 'segment'] (the planted drivers need them).")
-    ratio = odds.loc[list(DRIVERS), "odds_ratio"].astype(float)
-    planted = pd.Series(DRIVERS, dtype=float)
+                       f"built with stable_fields={sorted(set(fields))} (the planted drivers need them).")
+    ratio = odds.loc[list(drivers), "odds_ratio"].astype(float)
+    planted = pd.Series(drivers, dtype=float)
     log_gap = np.abs(np.log(ratio) - np.log(planted))
     same_side = np.sign(np.log(ratio)) == np.sign(np.log(planted))
     recovered = same_side & (log_gap <= np.log(factor))
     strongest = np.abs(np.log(ratio)).idxmax() == "bad_tickets"
     recovered["bad_tickets"] = bool(ratio["bad_tickets"] >= bad_ticket_min and strongest)
     rule = [f"odds ratio >= {bad_ticket_min:g} and the strongest driver" if name == "bad_tickets"
-            else f"same side of 1, within x{factor:g} of {planted[name]:g}" for name in DRIVERS]  # fmt: skip
+            else f"same side of 1, within x{factor:g} of {planted[name]:g}" for name in drivers]  # fmt: skip
     return pd.DataFrame({"odds_ratio": ratio, "planted": planted, "rule": rule,
                          "recovered": recovered.astype(bool)}).rename_axis("feature")  # fmt: skip

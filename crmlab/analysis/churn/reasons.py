@@ -29,6 +29,7 @@ REASONS = {
     "bad_tickets": "bad tickets (SLA breached or scored 1-2): {bad_tickets}",
     "single_channel": ("uses one channel only", "uses several channels"),
     "no_email_consent": ("no e-mail consent", "agreed to e-mail"),
+    "no_sms_consent": ("no SMS consent", "agreed to SMS"),
     "segment_small_business": "{segment} segment",
     "segment_enterprise": "{segment} segment",
 }
