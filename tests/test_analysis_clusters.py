@@ -300,3 +300,47 @@ def test_profile_heatmap_prints_business_units(features, fitted):
     assert not any("$" in t for t in texts)
     assert texts[3] == f"{first['share_web']:.0%}"
     assert [t.get_text() for t in ax.get_yticklabels()] == names.tolist()
+
+
+# ---------------------------------------------------------------- a company that also sells on Instagram and Telegram
+
+
+@pytest.fixture(scope="module")
+def iran_features():
+    crm = crmlab.generate_crm(n_customers=5_000, seed=11, market="iran")
+    return crm, clusters.customer_features(crm)
+
+
+def test_every_channel_of_the_data_gets_a_share(iran_features):
+    crm, features = iran_features
+    shares = [c for c in features.columns if c.startswith("share_")]
+    assert shares == ["share_web", "share_store", "share_call_centre", "share_field_sales", "share_instagram",
+                      "share_telegram"]  # fmt: skip
+    np.testing.assert_allclose(features[shares].sum(axis=1), 1.0)
+    # by hand from the orders: customer by customer, Instagram orders over purchases
+    done = crm.orders[crm.orders["status"] == "completed"]
+    by_hand = (done["channel"] == "instagram").groupby(done["customer_id"]).mean()
+    np.testing.assert_allclose(features["share_instagram"], by_hand.reindex(features.index))
+    online = (done["channel"].isin(["web", "instagram", "telegram"])).groupby(done["customer_id"]).sum()
+    store = (done["channel"] == "store").groupby(done["customer_id"]).sum()
+    expected = (online / (online + store)).where(online + store > 0).reindex(features.index)
+    np.testing.assert_allclose(features["online_share"], expected)
+
+
+def test_the_model_columns_follow_the_data(iran_features, features):
+    _, iran = iran_features
+    assert clusters.model_columns(iran) == (*clusters.LOG_FEATURES, "share_web", "share_store", "share_call_centre",
+                                            "share_field_sales", "share_instagram", "share_telegram", "addon_share")
+    assert clusters.model_columns(features) == clusters.FEATURES  # the course's company: as before
+
+
+def test_instagram_shoppers_form_their_own_cluster(iran_features):
+    _, features = iran_features
+    columns = clusters.model_columns(features)
+    pipe = clusters.cluster_pipeline(7, features=columns).fit(features)
+    labels = pd.Series(pipe.predict(features), index=features.index)
+    z = clusters.standardised_profile(features, labels, columns=columns)
+    names = clusters.name_clusters(z)
+    assert "Instagram shoppers" in set(names)
+    insta = names[names == "Instagram shoppers"].index[0]
+    assert features.loc[labels == insta, "share_instagram"].mean() > 0.6

@@ -27,6 +27,7 @@ from .features import (
     category_mix,
     channel_mix,
     customer_features,
+    model_columns,
 )
 from .model import cluster_pipeline, k_scores, preprocessor
 from .plots import FORMATS, k_chart, profile_heatmap
@@ -54,6 +55,7 @@ __all__ = [
     "cluster_pipeline",
     "cluster_profile",
     "customer_features",
+    "model_columns",
     "k_chart",
     "k_scores",
     "name_clusters",

@@ -8,11 +8,14 @@ purchases (orders with a purchase status; all orders without a status), on the l
   ``total_spend`` (in major units of the currency: dollars on the course's data). They are
   skewed (a few customers order fifty times), so the model takes their logarithm
   (:data:`LOG_FEATURES`); a company's export without channels or products gets these alone;
-- the **channel mix**: the share of the customer's orders placed on the web, in a store,
-  through the call centre and with a field sales rep (``share_web`` ... they add up to 1).
-  ``share_web`` against ``share_store`` is the online versus in-store preference;
-  ``online_share``, web / (web + store), says the same for customers who use both, and is
-  kept for profiles only (it is empty for customers who use neither);
+- the **channel mix**: the share of the customer's orders placed through each channel the
+  data holds: on the web, in a store, through the call centre and with a field sales rep on
+  the course's data, and on Instagram or Telegram where a company sells there
+  (``share_web`` ... they add up to 1). The online channels against ``share_store`` are the
+  online versus in-store preference; ``online_share``, online / (online + store), says the
+  same for customers who use both, and is kept for profiles only (it is empty for customers
+  who use neither). Online channels are those the ``channels`` table flags ``is_online``
+  (the web alone without that table);
 - the **category mix** in one number: ``addon_share``, the share of spend on the add-ons
   that go with a device (:data:`ADDON_CATEGORIES`). :func:`category_mix` gives the share of
   every category, for profiles.
@@ -35,6 +38,7 @@ __all__ = [
     "category_mix",
     "channel_mix",
     "customer_features",
+    "model_columns",
 ]
 
 PURCHASE_CHANNELS = ("web", "store", "call_centre", "field_sales")
@@ -45,6 +49,31 @@ LOG_FEATURES = ("days_since_last_order", "n_orders", "total_spend")
 MONEY_FEATURES = ("total_spend",)
 #: The columns the clustering model uses, in order.
 FEATURES = (*LOG_FEATURES, *(f"share_{c}" for c in PURCHASE_CHANNELS), "addon_share")
+
+
+def _channels_in(orders: pd.DataFrame) -> tuple[str, ...]:
+    """The purchase channels of ``orders``: the course's in their order, then any others alphabetically."""
+    seen = set(orders["channel"].dropna().astype(str))
+    return (*(c for c in PURCHASE_CHANNELS if c in seen), *sorted(seen - set(PURCHASE_CHANNELS)))
+
+
+def model_columns(features: pd.DataFrame) -> tuple[str, ...]:
+    """The model's columns that ``features`` holds, in :data:`FEATURES` order, every channel share included.
+
+    :data:`FEATURES` are the course's; a company that also sells on Instagram or Telegram has a
+    share column for each, and a company's export without channels or products has fewer.
+
+    Examples
+    --------
+    >>> X = pd.DataFrame(columns=["days_since_last_order", "n_orders", "total_spend", "share_web", "share_store",
+    ...                           "share_instagram", "addon_share", "online_share"])
+    >>> model_columns(X)
+    ('days_since_last_order', 'n_orders', 'total_spend', 'share_web', 'share_store', 'share_instagram', \
+'addon_share')
+    """
+    shares = [c for c in features.columns if c.startswith("share_")]
+    extra = ["addon_share"] if "addon_share" in features.columns else []
+    return (*(c for c in LOG_FEATURES if c in features.columns), *shares, *extra)
 
 
 def channel_mix(orders: pd.DataFrame, channels: tuple[str, ...] = PURCHASE_CHANNELS) -> pd.DataFrame:
@@ -144,9 +173,10 @@ def customer_features(
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``: :data:`FEATURES` the data can feed (``total_spend`` in major
-        units of ``conventions.currency``), then ``online_share`` (web / (web + store); empty
-        without either).
+        Indexed by ``customer_id``: :data:`FEATURES` the data can feed, with a share column for
+        every channel its orders came through (``total_spend`` in major units of
+        ``conventions.currency``), then ``online_share`` (online / (online + store); empty
+        without either). :func:`model_columns` lists the columns for the model.
 
     Examples
     --------
@@ -156,7 +186,7 @@ def customer_features(
     >>> features.shape, features.columns[:4].tolist()
     ((2850, 9), ['days_since_last_order', 'n_orders', 'total_spend', 'share_web'])
     >>> done = crm.orders[crm.orders["status"] == "completed"]
-    >>> bool(features["total_spend"].sum().round(2) == done["total_cents"].sum() / 100)  # cents to dollars
+    >>> bool(features["total_spend"].sum().round(2) == COURSE.major(done["total_cents"].sum()))  # to major units
     True
     """
     as_of = conventions.as_of if as_of is None else as_of
@@ -170,12 +200,22 @@ def customer_features(
     out = summary[["days_since_last_order", "n_orders"]].astype(float)
     out["total_spend"] = conventions.major(summary["total_spend"])
     if "channel" in orders:
-        out = out.join(channel_mix(bought))
+        out = out.join(channel_mix(bought, _channels_in(bought)))
     if all(name in crm for name in ("order_lines", "products", "categories")) and "order_id" in orders:
         mix = category_mix(bought, crm.order_lines, crm.products, crm.categories)
         addons = mix.reindex(columns=list(ADDON_CATEGORIES), fill_value=0).sum(axis=1)
         out["addon_share"] = addons.reindex(out.index)
     if "channel" in orders:
-        both = out["share_web"] + out["share_store"]
-        out["online_share"] = (out["share_web"] / both).where(both > 0)
+        online = out[[f"share_{c}" for c in _online_channels(crm, _channels_in(bought))]].sum(axis=1)
+        both = online + (out["share_store"] if "share_store" in out else 0.0)
+        out["online_share"] = (online / both).where(both > 0)
     return out
+
+
+def _online_channels(crm, channels: tuple[str, ...]) -> tuple[str, ...]:
+    """The online ones among ``channels``: flagged ``is_online`` in the ``channels`` table, or the web alone."""
+    table = crm["channels"] if "channels" in crm else None
+    if table is not None and {"channel", "is_online"} <= set(table.columns):
+        flagged = set(table.loc[table["is_online"].astype(bool), "channel"].astype(str))
+        return tuple(c for c in channels if c in flagged)
+    return tuple(c for c in channels if c == "web")

@@ -26,6 +26,8 @@ TRAITS: Mapping[str, str] = {
     "share_store": "Store shoppers",
     "share_call_centre": "Phone orderers",
     "share_field_sales": "Field-sales accounts",
+    "share_instagram": "Instagram shoppers",
+    "share_telegram": "Telegram shoppers",
     "addon_share": "Add-on buyers",
     "n_orders": "Frequent buyers",
     "total_spend": "Big spenders",
