@@ -545,3 +545,27 @@ def test_what_the_lesson_says_about_whom_to_target(course):
     top_propensity = propensity.rank(method="first", ascending=False) <= round(len(offer) / 10)
     assert ((kind[top_propensity] == "sure_thing").sum(), (kind[decile == 1] == "sure_thing").sum()) == (56, 39)
     assert round((kind == "persuadable").mean(), 2) == 0.29
+
+
+def test_a_company_in_rials_with_sms_consent():
+    """The company placed in Iran: history in rials (no minor unit), both consents kept, the uplift still there."""
+    from dataclasses import replace
+
+    from crmlab.conventions import COURSE
+    from crmlab.datasets import generate_crm
+
+    crm = generate_crm(n_customers=20_000, seed=11, market="iran")
+    crm.conventions = replace(COURSE, currency="IRR", minor_unit=0)
+    exp_id = crm.truth["experiment_campaign_id"]
+    frame = X.campaign_frame(crm, exp_id)
+    assert {"consent_email", "consent_sms"} <= set(frame.columns)
+    rates = frame.groupby("group")["responded"].mean()
+    assert rates["treatment"] - rates["control"] == pytest.approx(0.04, abs=0.015)
+    # by hand: one customer's completed orders in the 365 days before the campaign's first day, in rials
+    who = frame.index[frame["orders_before"] > 2][0]
+    start = crm.campaigns.set_index("campaign_id").loc[exp_id, "starts_on"]
+    o = crm.orders[(crm.orders["customer_id"] == who) & (crm.orders["status"] == "completed")]
+    day = o["ordered_at"].dt.tz_convert("Asia/Tehran").dt.tz_localize(None).dt.normalize()
+    inside = o[(day < start) & (day >= start - pd.Timedelta(days=365))]
+    assert frame.loc[who, "spend_before"] == float(inside["total_cents"].sum())
+    assert frame.loc[who, "orders_before"] == len(inside)

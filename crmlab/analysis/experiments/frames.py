@@ -19,7 +19,7 @@ __all__ = ["campaign_frame", "campaign_groups", "customer_history"]
 
 _CONTACT_COLUMNS = ("campaign_id", "customer_id", "group", "responded")
 _ORDER_COLUMNS = ("customer_id", "ordered_at", "status", "total_cents")
-_PROFILE = ("segment", "region", "consent_email")
+_PROFILE = ("segment", "region", "consent_email", "consent_sms")
 
 
 def campaign_groups(campaign_contacts: pd.DataFrame, campaign_id: int) -> pd.DataFrame:
@@ -74,7 +74,7 @@ def customer_history(
     ----------
     customers : DataFrame
         The ``customers`` table: ``customer_id``, ``signup_date`` and, when present,
-        ``segment``, ``region``, ``consent_email`` (kept as they are).
+        ``segment``, ``region``, ``consent_email``, ``consent_sms`` (kept as they are).
     orders : DataFrame
         The ``orders`` table.
     as_of : str or Timestamp
