@@ -172,3 +172,50 @@ def test_customer_problem_counts_by_hand():
     assert "4 purchases" in customer_problem(orders)  # no statuses given: every order counts
     assert "no purchases: 4 orders, none with a purchase status (done)" in customer_problem(orders, ["done"])
     assert customer_problem(orders.drop(columns="customer_id")) == ""  # a missing column is missing_for's verdict
+
+
+# ---------------------------------------------------------------- order totals against their lines
+
+TOMAN_ORDERS = (
+    "order_id,customer_id,ordered_at,total_cents,status\n"  # line 1; amounts in whole rials
+    "1,7,2024-03-05T09:15:00Z,1500000,completed\n"          # line 2: equals its lines
+    "2,8,2024-03-06T10:00:00Z,150000,completed\n"           # line 3: typed in toman, a tenth
+    "3,9,2024-03-07T10:00:00Z,2600000,completed\n"          # line 4: 100,000 more than its lines (delivery?)
+    "4,9,2024-03-08T10:00:00Z,45000,completed\n"            # line 5: typed in toman, a tenth
+    "5,9,2024-03-09T10:00:00Z,123,completed\n"              # line 6: a test order without lines
+)
+TOMAN_LINES = (
+    "order_id,line_no,product_id,quantity,unit_price_cents,discount_cents\n"
+    "1,1,11,1,1500000,0\n"
+    "2,1,11,1,1500000,0\n"
+    "3,1,12,2,1250000,0\n"
+    "4,1,13,3,160000,30000\n"  # 3 x 160,000 - 30,000 = 450,000
+)
+
+
+def test_totals_typed_in_toman_are_reported_with_their_lines(tmp_path, capsys):
+    (tmp_path / "orders.csv").write_text(TOMAN_ORDERS)
+    (tmp_path / "order_lines.csv").write_text(TOMAN_LINES)
+    report = check_export(tmp_path)
+    assert report.ok  # the values load exactly as typed: a warning, not a load error
+    mixup, other = report.amount_warnings
+    assert mixup.startswith("2 order totals are a tenth of their lines' sum, as if typed in a unit 10 times larger "
+                            "(toman for rials)")  # fmt: skip
+    assert "order_id 2 on line 3 (total 150,000, lines 1,500,000)" in mixup
+    assert "order_id 4 on line 5 (total 45,000, lines 450,000)" in mixup
+    assert "clean_export(..., order_lines=...)" in mixup
+    assert other.startswith("1 order total differs from its lines' sum by another amount")
+    assert "order_id 3 on line 4 (total 2,600,000, lines 2,500,000)" in other
+    assert main(["check", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "== order totals against their lines" in out and out.count("WARNING:") == 2
+    assert "Order totals against their lines" in report._repr_html_()
+
+
+def test_totals_that_match_their_lines_say_nothing(tmp_path):
+    (tmp_path / "orders.csv").write_text(TOMAN_ORDERS.replace(",150000,", ",1500000,").replace(",45000,", ",450000,")
+                                         .replace(",2600000,", ",2500000,"))  # fmt: skip
+    (tmp_path / "order_lines.csv").write_text(TOMAN_LINES)
+    assert check_export(tmp_path).amount_warnings == ()
+    (tmp_path / "order_lines.csv").unlink()
+    assert check_export(tmp_path).amount_warnings == ()  # no lines: nothing to compare with

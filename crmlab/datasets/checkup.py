@@ -5,7 +5,9 @@ instead of stopping at the first error it casts every column on its own and coll
 every problem: a file that cannot be read stops only its table; each column whose
 values cannot load exactly is listed with example lines and values and the fix. Then
 the keys of the tables that loaded are checked (checks that need an absent column are
-listed as skipped), and each lesson gets a verdict from :data:`.needs.LESSON_NEEDS`; the
+listed as skipped), order totals are compared with their lines (a total ten times off is
+an amount typed in the wrong unit, toman for rials: :func:`~crmlab.analysis.quality.unit_mixups`),
+and each lesson gets a verdict from :data:`.needs.LESSON_NEEDS`; the
 lessons that analyse customers one by one are refused, as they refuse themselves, when
 :func:`.needs.customer_problem` finds too few customers in the purchases.
 ``crmlab check MAPPING_OR_FOLDER`` prints the same report.
@@ -30,7 +32,7 @@ from .schema import TABLES, column_plan
 from .storage import _is_course, key_problems, read_table_file, table_file
 from .values import cast_column
 
-__all__ = ["ColumnProblem", "ExportReport", "TableReport", "check_export", "render_text"]
+__all__ = ["ColumnProblem", "ExportReport", "TableReport", "amount_warnings", "check_export", "render_text"]
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,10 @@ class ExportReport:
     refused : dict
         Lesson id -> why it cannot run although it has its columns (too few customers, the
         message the lesson itself gives).
+    amount_warnings : tuple of str
+        Order totals that disagree with their lines: those ten times off (a unit mix-up) and
+        the rest, each a sentence with lines and what to do. They do not stop the export
+        loading: the values load exactly as typed.
     """
 
     source: str
@@ -124,6 +130,7 @@ class ExportReport:
     skipped_checks: tuple = ()
     lessons: dict = field(default_factory=dict)
     refused: dict = field(default_factory=dict)
+    amount_warnings: tuple = ()
 
     @property
     def ok(self) -> bool:
@@ -179,6 +186,9 @@ class ExportReport:
                 + self.problems_frame().to_html(index=False)
                 + (f"<h4>Keys</h4><ul>{keys}</ul>" if keys else "")
                 + (f"<h4>Checks skipped</h4><ul>{skipped}</ul>" if skipped else "")
+                + ("<h4>Order totals against their lines</h4><ul>"
+                   + "".join(f"<li>{html.escape(w)}</li>" for w in self.amount_warnings) + "</ul>"
+                   if self.amount_warnings else "")
                 + "<h4>Lessons</h4>" + self.lessons_frame().to_html(index=False)
                 + "".join(f"<p>{html.escape(r)}</p>" for r in dict.fromkeys(self.refused.values())))
 
@@ -231,8 +241,75 @@ def check_export(source: ExportMapping | str | os.PathLike) -> ExportReport:
     available = {name: [c for c in df.columns if c in TABLES[name].dtypes] for name, df in loaded.items()}
     conventions = (mapping.conventions if mapping else None) or COURSE  # as the lessons default
     why = customer_problem(loaded["orders"], conventions.purchase_statuses) if "orders" in loaded else ""
+    amounts = amount_warnings(loaded, sources=sources, lines=lines)
     return ExportReport(str(mapping.source if mapping else folder), str(folder), tuple(reports), tuple(problems),
-                        tuple(skipped), lesson_verdicts(available), dict.fromkeys(PER_CUSTOMER, why) if why else {})
+                        tuple(skipped), lesson_verdicts(available), dict.fromkeys(PER_CUSTOMER, why) if why else {},
+                        tuple(amounts))  # fmt: skip
+
+
+def amount_warnings(tables: dict, *, sources: dict | None = None, lines: dict | None = None,
+                    factors: tuple = (10,), n_examples: int = 5) -> list[str]:  # fmt: skip
+    """Sentences about order totals that disagree with their lines, when both tables have what it takes.
+
+    A total exactly ``factor`` times smaller (or larger) than its lines' sum was typed in
+    another unit (toman for rials); any other difference (tax, shipping, fees?) is counted and
+    not judged. Nothing is changed: the report says what to do.
+
+    Examples
+    --------
+    >>> orders = pd.DataFrame({"order_id": [1, 2, 3], "total_cents": [150_000, 15_000, 99]})
+    >>> lines = pd.DataFrame({"order_id": [1, 2, 3], "quantity": 1, "unit_price_cents": [150_000, 150_000, 90]})
+    >>> for sentence in amount_warnings({"orders": orders, "order_lines": lines}):
+    ...     print(sentence.split(" in orders:")[0])
+    1 order total is a tenth of its lines' sum, as if typed in a unit 10 times larger (toman for rials)
+    1 order total differs from its lines' sum by another amount (tax, shipping or a fee?)
+    """
+    from crmlab.analysis.quality import unit_mixups
+
+    orders, order_lines = tables.get("orders"), tables.get("order_lines")
+    if orders is None or order_lines is None:
+        return []
+    if not {"order_id", "total_cents"} <= set(orders) or not {"order_id", "quantity", "unit_price_cents"} <= set(
+            order_lines):  # fmt: skip
+        return []
+    discount = "discount_cents" if "discount_cents" in order_lines else None
+    found = unit_mixups(orders, order_lines, factors=factors, discount=discount)
+    if found.empty:
+        return []
+    source = (sources or {}).get("orders") or "orders"
+    where = (lines or {}).get("orders")
+    line_of = pd.Series(where.to_numpy() if where is not None else np.arange(1, len(orders) + 1),
+                        index=orders["order_id"].to_numpy())  # fmt: skip
+    place = "line" if where is not None else "row"
+    out = []
+    clean = ("correct the totals in the export, or clean them with crmlab.analysis.quality.clean_export(..., "
+             "order_lines=...), which sets each to its lines' sum and logs how many it corrected")
+    groups = [(f"typed in a unit {f}x larger", f, "larger") for f in factors]
+    groups += [(f"typed in a unit {f}x smaller", f, "smaller") for f in factors] + [("other difference", None, "")]
+    for problem, f, kind in groups:
+        chosen = found[found["problem"] == problem]
+        if chosen.empty:
+            continue
+        n = len(chosen)
+        one = n == 1
+        if kind == "larger":
+            part = "a tenth" if f == 10 else f"1/{f}"
+            what = (f"{'is' if one else 'are'} {part} of {'its' if one else 'their'} lines' sum, as if typed in a "
+                    f"unit {f} times larger{' (toman for rials)' if f == 10 else ''}")
+        elif kind == "smaller":
+            what = (f"{'is' if one else 'are'} {f} times {'its' if one else 'their'} lines' sum, as if typed in a "
+                    f"unit {f} times smaller{' (rials for toman)' if f == 10 else ''}")
+        else:
+            what = (f"{'differs' if one else 'differ'} from {'its' if one else 'their'} lines' sum by another "
+                    "amount (tax, shipping or a fee?)")
+        fix = clean if kind else ("nothing is judged or changed; check that the export's totals and lines count "
+                                  "the same things")
+        shown = "; ".join(f"order_id {int(r.order_id)} on {place} {int(line_of.get(r.order_id, 0))} "
+                          f"(total {int(r.total):,}, lines {int(r.lines_total):,})"
+                          for r in chosen.head(n_examples).itertuples())  # fmt: skip
+        more = f" and {n - n_examples:,} more" if n > n_examples else ""
+        out.append(f"{n:,} order total{'' if one else 's'} {what} in {source}: {shown}{more}. What to do: {fix}.")
+    return out
 
 
 def _resolve(source) -> tuple[ExportMapping | None, Path, list[str], bool]:
@@ -375,6 +452,9 @@ def render_text(report: ExportReport) -> str:
     out += ["", "== keys"]
     out += [f"  PROBLEM: {k}" for k in report.key_problems] or ["  no duplicate or orphan keys found"]
     out += [f"  skipped: {k}" for k in report.skipped_checks]
+    if report.amount_warnings:
+        out += ["", "== order totals against their lines"]
+        out += [f"  WARNING: {w}" for w in report.amount_warnings]
     out += ["", "== lessons (on the tables that load)"]
     out += _table_text([["lesson", "verdict"], *([k, _verdict(v, report, k)] for k, v in report.lessons.items())])
     out += [f"  {reason}" for reason in dict.fromkeys(report.refused.values())]
