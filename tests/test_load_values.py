@@ -322,7 +322,7 @@ def test_read_options_validate_with_clear_errors():
         ReadOptions.from_mapping({"day_first": True})
     with pytest.raises(ValueError, match=r"`calendar` must be one of \['gregorian', 'jalali'\], but 'persian'"):
         ReadOptions(calendar="persian")
-    with pytest.raises(ValueError, match=r"must be one of \['minor', 'major'\], but 'dollars'"):
+    with pytest.raises(ValueError, match=r"must be one of \['minor', 'major', 'toman'\], but 'dollars'"):
         ReadOptions(units={"orders.total_cents": "dollars"})
     with pytest.raises(ValueError, match="IANA time zone"):
         ReadOptions(timezone="Tehran")
@@ -355,3 +355,26 @@ def test_a_date_means_the_start_of_its_local_day_even_when_midnight_is_skipped()
     with pytest.raises(ValueLoadError, match="occur twice or never"):  # a real time in the gap is still refused
         cast_column(pd.Series(["1997-03-22 00:30"]), "datetime64[s, UTC]", table="orders", column="ordered_at",
                     options=ReadOptions(timezone="Asia/Tehran"))
+
+
+# ---------------------------------------------------------------- amounts written in toman (ten rials)
+
+TOMAN = {"units": {"orders.total_cents": "toman"}, "minor_unit": 0}
+
+
+@pytest.mark.parametrize("values", [text("1500", "2500.5", "-0.5", "۱۲۳٬۴۵۶"),
+                                    pd.Series([1500.0, 2500.5, -0.5, 123456.0])])  # fmt: skip
+def test_toman_become_exact_rials(values):
+    got = cast(values, "int64", **TOMAN).tolist()
+    assert got == [int(Decimal(v).scaleb(1)) for v in ("1500", "2500.5", "-0.5", "123456")]  # ten rials a toman
+
+
+def test_whole_toman_in_an_integer_column_become_rials():
+    assert cast(pd.Series([1500, 0, 123456]), "int64", **TOMAN).tolist() == [15_000, 0, 1_234_560]
+
+
+@pytest.mark.parametrize("values", [text("2500.55"), pd.Series([2500.55])])
+def test_a_hundredth_of_a_toman_is_refused(values):
+    with pytest.raises(ValueLoadError, match="more than 1 decimals") as err:
+        cast(values, "int64", **TOMAN)
+    assert "read in toman" in str(err.value)

@@ -13,7 +13,7 @@ import pytest
 from crmlab.conventions import from_mapping
 from crmlab.datasets import TABLES, load_crm, load_export, read_mapping
 from crmlab.datasets.mapping import EXAMPLE, MappingError
-from crmlab.errors import SchemaError
+from crmlab.errors import SchemaError, ValueLoadError
 
 SALES = (
     "Invoice;Date;Client;Amount;State;Country;Note\n"
@@ -215,3 +215,59 @@ def test_errors_through_a_mapping_say_where_the_option_goes(tmp_path):
 
     text = render_text(check_export(path))
     assert "line 2: '05/03/2011'" in text and "go under [read] (dayfirst = true" in text
+
+
+# ------------------------------------------------------- an Iranian export: toman, Jalali dates, Persian digits
+
+TEHRAN_SALES = (
+    "شماره,مشتری,تاریخ,مبلغ\n"
+    "۱۰۰۱,۱۷,۱۴۰۳/۰۱/۰۱,۱۵۰۰\n"      # 1 Farvardin 1403 = 20 March 2024; 1,500 toman
+    "1002,18,1403/12/30,2500.5\n"    # 30 Esfand 1403 = 20 March 2025 (a leap year); 2,500.5 toman
+    "1003,17,1402/12/29,۱۲۳٬۴۵۶\n"    # 29 Esfand 1402 = 19 March 2024; the Persian thousands separator
+)
+TEHRAN_MAPPING = """
+folder = "export"
+[read]
+calendar = "jalali"
+[conventions]
+timezone = "Asia/Tehran"
+currency = "IRR"
+as_of = "2025-03-20"
+display_unit = "toman"
+[tables.orders]
+file = "sales.csv"
+columns = { "شماره" = "order_id", "مشتری" = "customer_id", "تاریخ" = "ordered_at", "مبلغ" = "total_cents" }
+units = { total_cents = "toman" }
+"""
+
+
+def _tehran(tmp_path, sales=TEHRAN_SALES, mapping=TEHRAN_MAPPING):
+    (tmp_path / "export").mkdir()
+    (tmp_path / "export" / "sales.csv").write_text(sales, encoding="utf-8")
+    (tmp_path / "mapping.toml").write_text(mapping, encoding="utf-8")
+    return tmp_path / "mapping.toml"
+
+
+def test_an_export_in_toman_loads_as_exact_rials(tmp_path):
+    crm = load_export(_tehran(tmp_path))
+    orders = crm.orders
+    assert orders["order_id"].tolist() == [1001, 1002, 1003]
+    # ten rials a toman, worked out by hand: 1,500 -> 15,000; 2,500.5 -> 25,005; 123,456 -> 1,234,560
+    assert orders["total_cents"].tolist() == [15_000, 25_005, 1_234_560]
+    local = orders["ordered_at"].dt.tz_convert("Asia/Tehran").dt.date.tolist()
+    assert local == [dt.date(2024, 3, 20), dt.date(2025, 3, 20), dt.date(2024, 3, 19)]  # the published Nowruz dates
+    assert crm.conventions.money(orders["total_cents"].iloc[1]) == "2,500.5 toman"  # shown as typed
+
+
+def test_a_toman_amount_with_two_decimals_is_refused_not_rounded(tmp_path):
+    with pytest.raises(ValueLoadError) as err:
+        load_export(_tehran(tmp_path, sales=TEHRAN_SALES.replace("2500.5", "2500.55")))
+    message = str(err.value)
+    assert "more than 1 decimals" in message and "2500.55" in message and "toman" in message
+
+
+def test_toman_needs_the_rial(tmp_path):
+    with pytest.raises(MappingError) as err:
+        read_mapping(_tehran(tmp_path, mapping=TEHRAN_MAPPING.replace('currency = "IRR"', 'currency = "USD"')
+                             .replace('display_unit = "toman"\n', "")))  # fmt: skip
+    assert 'is "toman", ten rials, but the mapping has currency \'USD\'' in str(err.value)

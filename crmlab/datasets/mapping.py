@@ -24,7 +24,9 @@ The analyst writes, next to (or above) the export's folder, a file such as
 key and the fix; a misspelt key gets a suggestion); :func:`load_export` loads the export
 it describes under the contract of :attr:`.schema.Table.required`. An Iranian company's
 ``[conventions]`` may add ``display_unit = "toman"``: rials stay as stored, reports show
-toman (see :class:`~crmlab.conventions.Conventions`). Units may also be
+toman (see :class:`~crmlab.conventions.Conventions`); an export written in toman loads
+as exact rials with ``units = { total_cents = "toman" }`` (1500.5 toman are 15005 rials;
+refused unless the currency is ``"IRR"``). Units may also be
 given at the top as ``[units] "orders.total_cents" = "major"``. Times without an
 offset are read in ``[read] timezone``, by default the ``[conventions]`` one; likewise
 the calendar and the minor unit.
@@ -359,6 +361,11 @@ def _options(source: Path, read: object, units: dict, dates: dict, conventions: 
                                f"{conventions.currency} has {conventions.minor_unit} decimals",
                                "remove `minor_unit` from [read] (it follows [conventions]), or make them agree")
         read.setdefault("minor_unit", conventions.minor_unit)
+    toman = sorted(key for key, unit in read.get("units", {}).items() if unit == "toman")
+    if toman and (conventions is None or conventions.currency != "IRR"):
+        currency = "no [conventions] currency" if conventions is None else f"currency {conventions.currency!r}"
+        raise MappingError(source, f"units.{toman[0]}", f"is \"toman\", ten rials, but the mapping has {currency}",
+                           'set [conventions] currency = "IRR", or use "major" or "minor" for this column')
     try:
         return ReadOptions.from_mapping(read)
     except (ValueError, TypeError) as err:

@@ -18,7 +18,11 @@ __all__ = ["CALENDARS", "NUMERIC_DATE_FORMATS", "UNITS", "ReadOptions"]
 
 CALENDARS = ("gregorian", "jalali")
 NUMERIC_DATE_FORMATS = ("epoch_s", "epoch_ms", "excel")  # numbers that mean a date, when declared
-UNITS = ("minor", "major")  # how a *_cents column is written: 13912 (minor) or 139.12 (major)
+#: How a ``*_cents`` column is written: 13912 (minor), 139.12 (major), or, for rials, in toman
+#: (ten rials: 1500 toman or 1500.5 toman are 15000 or 15005 rials).
+UNITS = ("minor", "major", "toman")
+#: Stored units per written unit, and the decimals a written value may have, for the units of fixed size.
+UNIT_SCALES = {"toman": (10, 1)}
 
 
 def _frozen(mapping: Mapping[str, str]) -> Mapping[str, str]:
@@ -137,7 +141,7 @@ class ReadOptions:
                        self.calendar, self.minor_unit, self.missing))
 
     def unit(self, table: str, column: str) -> str:
-        """Return ``"major"`` or ``"minor"``: how ``table.column`` writes money.
+        """Return ``"major"``, ``"minor"`` or ``"toman"``: how ``table.column`` writes money.
 
         Examples
         --------
@@ -145,6 +149,20 @@ class ReadOptions:
         'major'
         """
         return self.units.get(f"{table}.{column}", "minor")
+
+    def scale(self, table: str, column: str) -> tuple[int, int]:
+        """Stored units per written unit of ``table.column``, and the decimals a written value may have.
+
+        Examples
+        --------
+        >>> opts = ReadOptions(minor_unit=2, units={"orders.total_cents": "major", "invoices.amount_cents": "toman"})
+        >>> opts.scale("orders", "total_cents"), opts.scale("invoices", "amount_cents"), opts.scale("x", "y")
+        ((100, 2), (10, 1), (1, 0))
+        """
+        unit = self.unit(table, column)
+        if unit == "major":
+            return 10**self.minor_unit, self.minor_unit
+        return UNIT_SCALES.get(unit, (1, 0))
 
     def date_format_for(self, table: str, column: str) -> str | None:
         """Return the declared format of ``table.column``: its own entry, else ``date_format``.

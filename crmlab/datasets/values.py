@@ -250,7 +250,7 @@ def _to_bool(s: pd.Series, col: _Column) -> pd.Series:
 def _to_int(s: pd.Series, col: _Column) -> pd.Series:
     target = np.dtype(col.dtype.lower())
     nullable = col.dtype[0] == "I"
-    scale = 10 ** col.options.minor_unit if col.options.unit(col.table, col.column) == "major" else 1
+    scale, _ = col.options.scale(col.table, col.column)
     if scale == 1 and str(s.dtype) == col.dtype:
         return s  # already this exact type: every value fits and nothing can be lost
     if _is_text(s):
@@ -289,6 +289,9 @@ def _to_int(s: pd.Series, col: _Column) -> pd.Series:
 
 
 def _decimal_fix(col: _Column) -> str:
+    if col.options.unit(col.table, col.column) == "toman":
+        return ("the column is read in toman (ten rials), so a value may have one decimal (1500.5 toman are "
+                "15005 rials); check the column's unit, or round the amounts in the export.")
     if col.options.unit(col.table, col.column) == "major":
         return (f"the column is read in major units with {col.options.minor_unit} decimals "
                 f"(minor_unit={col.options.minor_unit}); check minor_unit for this currency, "
@@ -310,7 +313,7 @@ def _ints_from_floats(x: np.ndarray, col: _Column, scale: int) -> tuple[np.ndarr
                  "store the column as whole numbers or text in the export.")
     bad = (c / scale != x) if scale > 1 else (c != x)
     if bad.any():
-        what = f"more than {col.options.minor_unit} decimals" if scale > 1 else "decimals"
+        what = f"more than {col.options.scale(col.table, col.column)[1]} decimals" if scale > 1 else "decimals"
         col.fail(bad, f"values have {what}, and loading them would cut the decimals off", _decimal_fix(col))
     return c.astype(np.int64), missing
 
@@ -340,7 +343,7 @@ def _ints_from_text(s: pd.Series, col: _Column, scale: int) -> tuple[np.ndarray,
                  "write plain numbers in the export: no thousands separators (1,234 -> 1234), exponents "
                  "(1e5 -> 100000), currency signs, units or other text; or check that the right column is "
                  f"mapped.{_missing_hint(col, bad)}")
-    places = col.options.minor_unit if scale > 1 else 0
+    places = col.options.scale(col.table, col.column)[1] if scale > 1 else 0
     frac = pc.fill_null(frac, "")
     significant = pc.utf8_length(pc.utf8_rtrim(frac, characters="0"))
     point = _np(pc.match_substring(arr, "."))
