@@ -189,3 +189,16 @@ def test_the_toman_mixups_are_found_exactly_and_corrected(iran):
     assert log["values corrected: totals typed in another unit"] == 60
     real = fixed.orders.set_index("order_id")["total_cents"]
     assert (real.reindex(clean.index) == clean).all()  # the clean export's totals are the clean table's
+
+
+def test_cleaning_moves_revenue_by_exactly_the_corrections(iran):
+    """Lesson 03's optional section: the reconciliation differs by the corrections and nothing else."""
+    key = iran.truth["unit_mixup_order_ids"]
+    fixed = quality.clean_export(iran.raw_customers, iran.raw_orders, iran.raw_tickets, order_lines=iran.order_lines)
+    recon = quality.reconcile(iran.raw_orders, fixed.orders, fixed.test_customer_ids, minor_unit=0)
+    raw = iran.raw_orders.set_index("order_id")["total_cents"]
+    clean = iran.orders.set_index("order_id")["total_cents"]
+    by_hand = int((clean.reindex(key) - raw.reindex(key)).sum())  # nine tenths of each order's amount
+    assert by_hand == int(clean.reindex(key).sum() * 9 / 10)
+    assert recon.loc["revenue", "difference"] == by_hand
+    assert recon.loc["orders", "difference"] == 0
