@@ -344,3 +344,21 @@ def test_instagram_shoppers_form_their_own_cluster(iran_features):
     assert "Instagram shoppers" in set(names)
     insta = names[names == "Instagram shoppers"].index[0]
     assert features.loc[labels == insta, "share_instagram"].mean() > 0.6
+
+
+def test_lesson_06_optional_section_claims():
+    """About a quarter of the orders on Instagram and Telegram; at the best k, a cluster for each platform."""
+    crm = crmlab.generate_crm(market="iran")
+    share = crm.orders["channel"].value_counts(normalize=True)
+    assert share[["instagram", "telegram"]].sum() == pytest.approx(0.25, abs=0.04)
+    features = clusters.customer_features(crm)
+    columns = clusters.model_columns(features)
+    scores = clusters.k_scores(features, ks=range(2, 10), columns=columns)
+    k = int(scores["silhouette"].idxmax())
+    labels = pd.Series(clusters.cluster_pipeline(k, features=columns).fit(features).predict(features),
+                       index=features.index)  # fmt: skip
+    names = clusters.name_clusters(clusters.standardised_profile(features, labels, columns=columns))
+    assert {"Instagram shoppers", "Telegram shoppers"} <= set(names)
+    for platform in ("instagram", "telegram"):
+        cluster = names[names == f"{platform.capitalize()} shoppers"].index[0]
+        assert features.loc[labels == cluster, f"share_{platform}"].mean() > 0.6  # by hand from the features
