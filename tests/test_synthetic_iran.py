@@ -202,3 +202,37 @@ def test_cleaning_moves_revenue_by_exactly_the_corrections(iran):
     assert by_hand == int(clean.reindex(key).sum() * 9 / 10)
     assert recon.loc["revenue", "difference"] == by_hand
     assert recon.loc["orders", "difference"] == 0
+
+
+def _jalali_months_by_hand() -> list[tuple[int, pd.Timestamp, pd.Timestamp]]:
+    """(month 1-12, first day, day after the last) of every whole Jalali month from Farvardin 1401 to Azar 1404."""
+    out = []
+    for year in (1401, 1402, 1403, 1404):
+        start = pd.Timestamp(NOWRUZ[year])
+        lengths = [31] * 6 + [30] * 5 + [((pd.Timestamp(NOWRUZ[year + 1]) - start).days - 336) if year < 1404 else 29]
+        for month, length in enumerate(lengths, start=1):
+            end = start + pd.Timedelta(days=length)
+            if end <= pd.Timestamp("2025-12-22"):  # 1 Dey 1404: the month the data ends in is not over
+                out.append((month, start, end))
+            start = end
+    return out
+
+
+def test_lesson_07_esfand_and_farvardin_diagonals(iran):
+    """Lesson 07's optional section: Esfand about 1.6 times the other months, Farvardin about half.
+
+    By hand: for each whole Jalali month, the share of the customers who had bought before it who buy in it.
+    """
+    done = iran.orders[iran.orders["status"] == "completed"]
+    day = done["ordered_at"].dt.tz_convert("Asia/Tehran").dt.tz_localize(None).dt.normalize()
+    first = day.groupby(done["customer_id"]).min()
+    shares = {}
+    for month, start, end in _jalali_months_by_hand():
+        before = first.index[first < start]
+        buyers = done.loc[(day >= start) & (day < end), "customer_id"].unique()
+        shares.setdefault(month, []).append(np.isin(before, buyers).mean())
+    mean = pd.Series({m: np.mean(v) for m, v in shares.items()})
+    others = mean.drop([12, 1]).mean()
+    assert mean.idxmax() == 12 and mean.idxmin() == 1
+    assert mean[12] / others == pytest.approx(1.6, abs=0.25)
+    assert mean[1] / others == pytest.approx(0.55, abs=0.15)
