@@ -236,3 +236,54 @@ def test_lesson_07_esfand_and_farvardin_diagonals(iran):
     assert mean.idxmax() == 12 and mean.idxmin() == 1
     assert mean[12] / others == pytest.approx(1.6, abs=0.25)
     assert mean[1] / others == pytest.approx(0.55, abs=0.15)
+
+
+# ---------------------------------------------------------------- the other planted truths, in the Iranian market
+
+
+def _baskets(crm) -> pd.DataFrame:
+    lines = crm.order_lines.merge(crm.products[["product_id", "category_id"]]).merge(
+        crm.categories.rename(columns={"name": "category"}), on="category_id")  # fmt: skip
+    return lines.groupby(["order_id", "category"]).size().unstack(fill_value=0) > 0
+
+
+@pytest.mark.parametrize(("a", "b"), [("Printers", "Ink & Paper"), ("Laptops", "Software"), ("Phones", "Accessories")])
+def test_cross_sell_pairs_keep_their_lift(big_iran, a, b):
+    baskets = _baskets(big_iran)
+    confidence = baskets.loc[baskets[a], b].mean()
+    assert confidence / baskets[b].mean() > 1.2 and confidence > 0.3
+
+
+def test_the_newsletter_is_a_placebo_away_from_nowruz(big_iran):
+    """Mailed and held-out members respond alike (true effect 0); members against non-members do not."""
+    c = big_iran.campaign_contacts
+    loyal = c[c["campaign_id"] == big_iran.truth["loyalty_campaign_id"]]
+    rates = loyal.groupby("group")["responded"].mean()
+    assert abs(rates["opted_in"] - rates["held_out"]) < 0.05
+    assert rates["opted_in"] - rates["not_opted_in"] > 0.05  # the spurious gap of self-selection
+    start = big_iran.campaigns.set_index("campaign_id").loc[big_iran.truth["loyalty_campaign_id"], "starts_on"]
+    assert start == pd.Timestamp("2024-06-01")  # 60 days before it hold no Esfand and no Nowruz
+
+
+def test_launched_lines_carry_the_launched_product_s_price(big_iran):
+    """In this market a line the launch takes over is priced as the launched product that month."""
+    lines = big_iran.order_lines.merge(big_iran.orders[["order_id", "ordered_at"]])
+    for name, spec in big_iran.truth["planted"]["launches"].items():
+        product = big_iran.products.set_index("name").loc[name]
+        assert product["list_price_cents"] == spec["list_price"] * 300_000  # dollars at the start's rate
+        mine = lines[lines["product_id"] == product["product_id"]]
+        day = mine["ordered_at"].dt.tz_convert("Asia/Tehran").dt.tz_localize(None).dt.normalize()
+        level = pd.Series(IRAN.price_index, index=pd.date_range("2022-01-01", periods=len(IRAN.price_index)))
+        by_hand = (product["list_price_cents"] * level.reindex(day).to_numpy() / 10_000).round() * 10_000
+        assert (mine["unit_price_cents"].to_numpy() == by_hand).all(), name
+
+
+def test_sleeping_dogs_are_the_customers_without_sms_consent(big_iran):
+    c = big_iran.campaign_contacts
+    offer = c[c["campaign_id"] == big_iran.truth["upgrade_campaign_id"]]
+    kind = pd.Series({i: k for k, ids in big_iran.truth["upgrade_kinds"].items() for i in ids})
+    consent = offer["customer_id"].map(big_iran.customers.set_index("customer_id")["consent_sms"])
+    assert (offer["customer_id"].map(kind)[~consent.to_numpy()] == "sleeping_dog").mean() > 0.6
+    rates = offer.groupby([offer["customer_id"].map(kind), "group"])["responded"].mean()
+    assert rates["persuadable", "treatment"] - rates["persuadable", "control"] > 0.2
+    assert rates["sleeping_dog", "treatment"] < rates["sleeping_dog", "control"]
