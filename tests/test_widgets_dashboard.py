@@ -37,12 +37,12 @@ def _assert_shows(dash, expected: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
     (13186.0, "count", "13,186"),
-    (9430067.2, "usd", "$9,430,067"),
+    (9430067.2, "money", "USD 9,430,067"),
     (0.8956, "share", "89.6%"),
     (3.916, "score", "3.92"),
     (28.28, "days", "28.3 days"),
     (float("nan"), "share", "–"),
-    (None, "usd", "–"),
+    (None, "money", "–"),
     (1234.5, "furlongs", "1.23e+03"),
 ])
 def test_format_value(value, unit, text):
@@ -91,7 +91,7 @@ def test_a_channel_without_orders_shows_dashes(crm, dash):
     dash.channel.value = "mail"  # support tickets only
     _assert_shows(dash, bi.kpi_table(crm, start="2022-01-01", end="2025-12-31", channel="mail"))
     assert dash.table.loc["Orders", "value"] == 0
-    assert math.isnan(dash.table.loc["Average order (US$)", "value"])
+    assert math.isnan(dash.table.loc["Average order", "value"])
     assert "<b>–</b>" in _shown(dash)
 
 
@@ -127,3 +127,21 @@ def test_displays_as_a_widget(dash):
     bundle = dash._repr_mimebundle_()
     assert "application/vnd.jupyter.widget-view+json" in bundle
     assert "KpiDashboard(filters=" in repr(dash)
+
+
+def test_money_is_shown_in_the_data_s_currency_and_clock():
+    """A company in rials shown in toman: the KPI table in whole rials, the dashboard's text in toman."""
+    from dataclasses import replace
+
+    from crmlab.conventions import COURSE
+    from crmlab.datasets import generate_crm
+
+    crm = generate_crm(300, seed=3, market="iran")
+    crm.conventions = replace(COURSE, currency="IRR", minor_unit=0, display_unit="toman")
+    dash = KpiDashboard(crm)
+    done = crm.orders[crm.orders["status"] == "completed"]
+    revenue = dash.table.loc["Revenue", "value"]
+    assert revenue == done["total_cents"].sum()  # rials have no minor unit: the stored sum itself
+    toman = int(revenue) // 10 + (1 if int(revenue) % 10 >= 5 else 0)  # ten rials a toman, rounded half up
+    assert f"<b>{toman:,} toman</b>" in dash.view.value and "$" not in dash.view.value and "USD" not in dash.view.value
+    assert format_value(revenue, "money", crm.conventions) == f"{toman:,} toman"

@@ -13,27 +13,31 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Mapping
+from functools import partial
 
 import ipywidgets as widgets
 import pandas as pd
 
 from crmlab.analysis import bi
 from crmlab.calendars import calendar_of, calendar_periods
+from crmlab.conventions import COURSE, Conventions
 
 __all__ = ["KpiDashboard", "format_kpis", "format_value", "month_options"]
 
-_FORMATS = {"count": "{:,.0f}", "usd": "${:,.0f}", "share": "{:.1%}", "score": "{:.2f}", "days": "{:.1f} days"}
+_FORMATS = {"count": "{:,.0f}", "share": "{:.1%}", "score": "{:.2f}", "days": "{:.1f} days"}
 
 
-def format_value(value: float, unit: str) -> str:
-    """A KPI value as a manager reads it.
+def format_value(value: float, unit: str, conventions: Conventions = COURSE) -> str:
+    """A KPI value as a manager reads it; money in the conventions' currency, whole units.
 
     Parameters
     ----------
     value : float
         The number; NaN when there was nothing to measure.
     unit : str
-        One of ``count``, ``usd``, ``share``, ``score``, ``days`` (see :data:`~crmlab.analysis.bi.KPI_UNITS`).
+        One of ``count``, ``money``, ``share``, ``score``, ``days`` (see :data:`~crmlab.analysis.bi.KPI_UNITS`).
+    conventions : Conventions, optional
+        The company's currency (and display unit) for ``money`` (default :data:`crmlab.conventions.COURSE`).
 
     Returns
     -------
@@ -41,16 +45,22 @@ def format_value(value: float, unit: str) -> str:
 
     Examples
     --------
-    >>> format_value(0.8956, "share"), format_value(9430067.2, "usd"), format_value(float("nan"), "days")
-    ('89.6%', '$9,430,067', '–')
+    >>> format_value(0.8956, "share"), format_value(9430067.2, "money"), format_value(float("nan"), "days")
+    ('89.6%', 'USD 9,430,067', '–')
+    >>> from crmlab.conventions import from_mapping
+    >>> format_value(9430067.2, "money", from_mapping({"timezone": "Europe/London", "currency": "GBP",
+    ...                                                "as_of": "2011-12-09"}))
+    'GBP 9,430,067'
     """
     if value is None or pd.isna(value):
         return "–"
+    if unit == "money":
+        return conventions.money_major(float(value), decimals=0)
     return _FORMATS.get(unit, "{:,.3g}").format(value)
 
 
-def format_kpis(table: pd.DataFrame) -> pd.DataFrame:
-    """The ``value`` column of a :func:`~crmlab.analysis.bi.kpi_table` as formatted text.
+def format_kpis(table: pd.DataFrame, conventions: Conventions = COURSE) -> pd.DataFrame:
+    """The ``value`` column of a :func:`~crmlab.analysis.bi.kpi_table` as formatted text (money in ``conventions``).
 
     Examples
     --------
@@ -62,7 +72,7 @@ def format_kpis(table: pd.DataFrame) -> pd.DataFrame:
     Orders              12
     Late deliveries  25.0%
     """
-    text = [format_value(v, u) for v, u in zip(table["value"], table["unit"], strict=True)]
+    text = [format_value(v, u, conventions) for v, u in zip(table["value"], table["unit"], strict=True)]
     return pd.DataFrame({"value": text}, index=table.index)
 
 
@@ -103,6 +113,9 @@ class KpiDashboard:
         :func:`~crmlab.analysis.bi.kpi_table`).
     calendar : {"gregorian", "jalali"}
         The months of the period slider: Gregorian (the default) or Jalali ("Farvardin 1404").
+    conventions : Conventions, optional
+        The company's clock and currency: by default the data's (``crm.conventions``), else the
+        course's. The default KPI table is computed with them and money is shown in their currency.
 
     Attributes
     ----------
@@ -127,8 +140,10 @@ class KpiDashboard:
 
     def __init__(
         self, crm: Mapping[str, pd.DataFrame], title: str = "KPI dashboard", kpis: Callable = bi.kpi_table,
-        calendar: str = "gregorian",
+        calendar: str = "gregorian", conventions: Conventions | None = None,
     ) -> None:
+        self.conventions = conventions or getattr(crm, "conventions", None) or COURSE
+        kpis = partial(bi.kpi_table, conventions=self.conventions) if kpis is bi.kpi_table else kpis
         self.crm, self._kpis, self.calendar = crm, kpis, calendar_of(calendar)
         self.table: pd.DataFrame | None = None
         self.baseline: pd.DataFrame | None = None
@@ -141,7 +156,7 @@ class KpiDashboard:
         self.channel = widgets.Dropdown(
             options=[("All channels", None)] + [(c.replace("_", " "), c) for c in channels], description="Channel"
         )
-        days = orders["ordered_at"].dt.tz_convert(bi.LOCAL_TZ).dt.tz_localize(None)
+        days = orders["ordered_at"].dt.tz_convert(self.conventions.timezone).dt.tz_localize(None)
         months = month_options(days.min(), days.max(), self.calendar)
         self.period = widgets.SelectionRangeSlider(
             options=months, index=(0, len(months) - 1), description="Period", continuous_update=False,
@@ -176,7 +191,7 @@ class KpiDashboard:
             filters = self.filters
             table = self._kpis(self.crm, **filters)
             baseline = self._kpis(self.crm, **{**filters, "region": None})
-            page = _table_html(table, baseline, filters["region"] or "All regions")
+            page = _table_html(table, baseline, filters["region"] or "All regions", self.conventions)
         except Exception as exc:  # a callback must never raise: say what happened instead
             self.status.value = (
                 "<p style='color:#b00020'><b>The KPIs could not be computed</b> for these filters: "
@@ -197,9 +212,9 @@ class KpiDashboard:
         return f"KpiDashboard(filters={self.filters})"
 
 
-def _table_html(table: pd.DataFrame, baseline: pd.DataFrame, label: str) -> str:
-    shown = format_kpis(table)["value"]
-    base = format_kpis(baseline)["value"]
+def _table_html(table: pd.DataFrame, baseline: pd.DataFrame, label: str, conventions: Conventions) -> str:
+    shown = format_kpis(table, conventions)["value"]
+    base = format_kpis(baseline, conventions)["value"]
     cell = "style='padding:2px 12px;text-align:{}'"
     rows = "".join(
         f"<tr><td {cell.format('left')}>{html.escape(str(kpi))}</td>"

@@ -15,12 +15,13 @@ from .systems import invoice_payments, shipment_lateness
 
 __all__ = ["KPI_UNITS", "kpi_table"]
 
-#: The KPIs of :func:`kpi_table` and their units (count, usd, share, score, days).
+#: The KPIs of :func:`kpi_table` and their units (count, money, share, score, days). Money is in the
+#: major unit of the conventions' currency (dollars, pounds, rials).
 KPI_UNITS = {
     "Orders": "count",
     "Customers who bought": "count",
-    "Revenue (US$)": "usd",
-    "Average order (US$)": "usd",
+    "Revenue": "money",
+    "Average order": "money",
     "SLA compliance": "share",
     "Satisfaction (1-5)": "score",
     "Late deliveries": "share",
