@@ -287,3 +287,15 @@ def test_sleeping_dogs_are_the_customers_without_sms_consent(big_iran):
     rates = offer.groupby([offer["customer_id"].map(kind), "group"])["responded"].mean()
     assert rates["persuadable", "treatment"] - rates["persuadable", "control"] > 0.2
     assert rates["sleeping_dog", "treatment"] < rates["sleeping_dog", "control"]
+
+
+def test_the_readme_of_the_iranian_company_speaks_rials_and_the_jalali_year(iran):
+    """crmlab generate --market iran --readme: the dictionary and truths describe this company, not the generic one."""
+    from crmlab.datasets.readme import render_readme
+
+    text = render_readme(iran.truth)
+    assert "whole **rials**" in text and "US cents" not in text and "November" not in text
+    assert "order intensity by Jalali month, Farvardin to Esfand: 0.85, 0.95" in text and "Fri x0.35" in text
+    assert "| price inflation | every price rises 42% a year, re-set each Jalali month |" in text
+    assert "| totals typed in toman | 60 raw orders" in text
+    assert "The data above is the iran market's" in text

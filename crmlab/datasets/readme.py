@@ -36,8 +36,7 @@ Conventions:
   `Asia/Tehran` (UTC+3:30), so convert before asking "what hour of the day":
   `df["ordered_at"].dt.tz_convert("Asia/Tehran")`. Columns ending in `_date` or `_on`
   are local calendar dates.
-* **Money**: whole **US cents** in `int64` columns ending in `_cents` (no rounding
-  errors); divide by 100 for dollars.
+{money_line}
 * **Empty values** mean "not known or not applicable", as the meaning column says.
 * **E-mail addresses are not unique**: now and then two customers share one (a family,
   an office), so an e-mail alone does not prove two records are one person.
@@ -72,7 +71,7 @@ company behave like an Iranian retailer (`crmlab.datasets.synthetic.markets`):
   lines and `clean_export(..., order_lines=...)` corrects them, with a count in its log.
 
 `truth.json` records the market's settings under `market` and the mixed-up orders under
-`unit_mixup_order_ids`. The committed data above is the generic market's.
+`unit_mixup_order_ids`. {market_line}
 
 """
 
@@ -93,7 +92,7 @@ noise, so checks use tolerances.
 | churn drivers | a ticket that breaches its SLA or scores 1-2 makes {bad:.0%} of customers leave (about 45 days later); hazard ratios: {hazards} | `tickets`, `orders`, `interactions`, `customers` |
 | weak support region | bad service is commoner in the {weak} region | `tickets` joined with `customers.region` |
 | satisfaction drivers | a ticket's score falls by {sat_breach:g} points with an SLA breach and {sat_contact:g} per extra contact | `tickets` |
-| seasonality | order intensity by month, January to December: {season} | `orders.ordered_at` |
+| seasonality | {season} | `orders.ordered_at` |{market_rows}
 | cross-sell pairs | {affinities} | `order_lines` joined with `products` |
 | training effect | data-entry completeness rises after training by {gains}; the method was self-selected | `rep_activity` with `reps.trained_on` |
 | failing adoption | reps {disengaged} stop entering data in the last six months | `rep_activity` |
@@ -139,6 +138,7 @@ def render_readme(truth: dict) -> str:
     gains = ", ".join(f"+{v:.2f} (`{k}`)" for k, v in p["training_gain"].items())
     affinities = "; ".join(f"{pair} {share:.0%}" for pair, share in p["affinities"].items())
     months = ", ".join(f"{m:g}" for m in p["month_seasonality"])
+    market = truth.get("market", {"name": "generic", "currency": "USD", "calendar": "gregorian"})
     sizes = truth["experiment_group_sizes"]
     values = {
         "n_customers": truth["n_customers"],
@@ -154,7 +154,10 @@ def render_readme(truth: dict) -> str:
         "weak": truth["weak_support_region"],
         "sat_breach": -p["satisfaction_effects"]["sla_breach"],
         "sat_contact": -p["satisfaction_effects"]["extra_contact"],
-        "season": months,
+        "season": _season(market, months),
+        "money_line": _money_line(market),
+        "market_line": _market_line(market),
+        "market_rows": _market_rows(market, truth),
         "affinities": affinities,
         "gains": gains,
         "disengaged": " and ".join(str(i) for i in truth["disengaged_rep_ids"]),
@@ -174,3 +177,42 @@ def render_readme(truth: dict) -> str:
         "n_code_typos": len(truth.get("national_code_typos", {})),
     }
     return _INTRO.format(**values) + _TRUTHS.format(**values) + _REAL + data_dictionary()
+
+
+def _money_line(market: dict) -> str:
+    if market.get("currency", "USD") == "IRR":
+        return ("* **Money**: whole **rials** in `int64` columns ending in `_cents` (the name is the\n"
+                "  schema's; here they hold rials, which have no smaller unit: no rounding errors, nothing\n"
+                "  to divide). Iranians quote prices in toman, ten rials: divide by 10 for toman.")
+    return ("* **Money**: whole **US cents** in `int64` columns ending in `_cents` (no rounding\n"
+            "  errors); divide by 100 for dollars.")
+
+
+def _market_line(market: dict) -> str:
+    if market.get("name", "generic") == "generic":
+        return "The committed data above is the generic market's."
+    return f"The data above is the {market['name']} market's (`generate_crm(market={market['name']!r})`)."
+
+
+def _season(market: dict, months: str) -> str:
+    if market.get("calendar", "gregorian") != "jalali":
+        return f"order intensity by month, January to December: {months}"
+    days = ", ".join(f"{d} x{f:g}" for d, f in zip(("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
+                                                   market.get("weekday_factors", ()), strict=False) if f != 1)
+    holidays = "; ".join(f"Jalali month {h['month']}, days {h['first_day']}-{h['last_day']} x{h['multiplier']:g}"
+                         for h in market.get("holidays", ()))  # fmt: skip
+    return (f"order intensity by Jalali month, Farvardin to Esfand: {months}; by weekday: {days}; "
+            f"holidays (Nowruz, Sizdah Bedar, the Yalda week): {holidays}")
+
+
+def _market_rows(market: dict, truth: dict) -> str:
+    if market.get("name", "generic") == "generic":
+        return ""
+    rows = [f"| price inflation | every price rises {market['inflation_per_year']:.0%} a year, re-set each "
+            f"{'Jalali ' if market.get('calendar') == 'jalali' else ''}month | `order_lines.unit_price_cents` |",
+            f"| consent | {market['consent'].upper()} is the consented channel; its lack is the churn driver | "
+            f"`customers.consent_{market['consent']}`, `campaigns.channel` |",
+            f"| sales channels | {', '.join(market['purchase_channels'])} | `orders.channel` |",
+            f"| totals typed in toman | {len(truth.get('unit_mixup_order_ids', []))} raw orders whose total is a tenth of "
+            "their lines' sum | `raw_orders`, `order_lines` |"]
+    return "\n" + "\n".join(rows)
