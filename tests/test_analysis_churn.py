@@ -658,6 +658,9 @@ def test_the_sms_driver_is_recovered_and_e_mail_is_not_one(iran_odds):
     assert check.drop("bad_tickets")["recovered"].all(), check.to_dict()
     ratio = odds["odds_ratio"]
     assert ratio["bad_tickets"] > 1.5
+    # lesson 08's optional section says so: on this draw the enterprise segment outweighs bad tickets
+    assert abs(np.log(ratio["segment_enterprise"])) > abs(np.log(ratio["bad_tickets"]))
+    assert not check.loc["bad_tickets", "recovered"]
     assert odds.loc["no_sms_consent", "planted"] == 1.3 and np.isnan(odds.loc["no_email_consent", "planted"])
     assert odds.loc["no_sms_consent", "unit"] == "yes vs no"
     assert ratio["no_sms_consent"] > 1.1
