@@ -64,7 +64,8 @@ def test_optional_parts_are_marked_and_timed(cells):
     ids = list(cells)
     parts = {
         "part 1": ids[: ids.index("l08-27")],
-        "part 2": ids[ids.index("l08-27") : ids.index("l08-60")],
+        "part 2": ids[ids.index("l08-27") : ids.index("l08-sms-01")],
+        "sms": ids[ids.index("l08-sms-01") : ids.index("l08-60")],
         "checks": ids[ids.index("l08-60") : ids.index("l08-70")],
         "contracts": ids[ids.index("l08-70") : ids.index("l08-76")],
     }
@@ -73,15 +74,17 @@ def test_optional_parts_are_marked_and_timed(cells):
         path = Path(tempfile.mkdtemp()) / "99_part.ipynb"
         nbformat.write(nbformat.v4.new_notebook(cells=[cells[i] for i in keep]), path)
         minutes[name] = timing.lesson_estimate(path).minutes
-    core = timing.lesson_estimate(PATH).minutes - minutes["checks"] - minutes["contracts"]
+    core = timing.lesson_estimate(PATH).minutes - minutes["sms"] - minutes["checks"] - minutes["contracts"]
     minutes = {name: timing.rounded(value) for name, value in minutes.items()}
     assert f"about {timing.rounded(core)} minutes by the course's timing rule" in header
     assert f"Part 1 (lifetime value, about {minutes['part 1']} minutes)" in header
     assert f"Part 2 (churn, about {minutes['part 2']} minutes)" in header
     assert (
-        f"add about {minutes['checks']} minutes (Fader" in header
+        f"add about {minutes['sms']} minutes (the churn check on an Iranian retailer" in header
+        and f"{minutes['checks']} minutes (Fader" in header
         and f"{minutes['contracts']} minutes (contractual" in header
     )
+    assert cells["l08-sms-01"].source.startswith("## Optional · When the consent is SMS")
     assert cells["l08-60"].source.startswith("## Optional · Fader and Hardie's own checks")
     assert cells["l08-70"].source.startswith("## Optional · When customers sign a contract")
     assert "fictional" in cells["l08-70"].source
