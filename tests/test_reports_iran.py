@@ -11,7 +11,6 @@ equal a count made here from the CSV file, and its money must be shown in toman.
 from __future__ import annotations
 
 import csv
-import html
 import re
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_reports import _visible
 
 from crmlab.analysis import rfm
 from crmlab.datasets import load_cdnow, load_export
@@ -106,12 +106,6 @@ def page(shop) -> str:
                          cwd=ROOT, capture_output=True, text=True, timeout=200)  # fmt: skip
     assert run.returncode == 0, run.stderr
     return (shop / "out" / "05_rfm_report.html").read_text(encoding="utf-8")
-
-
-def _visible(page: str) -> str:
-    page = re.sub(r"data:image/[a-z+]+;base64,[A-Za-z0-9+/=\s]+", "", page)
-    page = re.sub(r"<style.*?</style>", "", page, flags=re.S)
-    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page)))
 
 
 def test_the_rfm_report_counts_the_file_and_speaks_toman(page, shop, sales):

@@ -47,7 +47,7 @@ def kpi_table(
     """The dashboard's KPIs for a region, a period and a channel (``None``: all).
 
     Sales, delivery and payment KPIs follow the orders placed in the period (local
-    date, Asia/Tehran) through the channel, by customers of the region; service KPIs
+    date on ``conventions.timezone``) through the channel, by customers of the region; service KPIs
     follow the tickets opened in the period through the channel.
 
     Parameters

@@ -121,7 +121,6 @@ def unit_mixups(
         "lines_total": lines_total,
         "ratio": ratio,
         "problem": problem,
-        "corrected": pd.array(np.where(mixup, lines_total, 0), dtype="Int64"),
+        "corrected": pd.arrays.IntegerArray(lines_total.astype("int64"), ~mixup),  # missing unless a mix-up
     })
-    out.loc[~mixup, "corrected"] = pd.NA
     return out.sort_values("order_id", ignore_index=True)
