@@ -104,9 +104,10 @@ def _add_generate_arguments(gen: argparse.ArgumentParser) -> argparse.ArgumentPa
     gen.add_argument("--customers", type=_whole_number(100, 3000), default=3000,
                      help="number of customers, at least 100 (default: 3000)")  # fmt: skip
     gen.add_argument("--seed", type=_whole_number(0, 2024), default=2024, help="random seed, 0 or more (default: 2024)")
-    gen.add_argument("--market", choices=["generic", "iran"], default="generic",
-                     help="how the company behaves: generic (US cents, Gregorian seasons) or iran (rials, "
-                          "Jalali seasons, SMS consent, Instagram and Telegram; default: generic)")  # fmt: skip
+    gen.add_argument("--market", choices=["iran", "generic"], default="iran",
+                     help="how the company behaves: iran (rials, Jalali seasons, SMS consent, Instagram and "
+                          "Telegram; the course's company, the default) or generic (US cents, Gregorian "
+                          "seasons)")  # fmt: skip
     gen.add_argument("--readme", help="also write the data dictionary and planted truths to this file")
     gen.set_defaults(func=_generate)
     return gen
@@ -136,7 +137,7 @@ def _generate(args) -> int:
     folder = save_crm(crm, args.out)
     if args.readme:
         Path(args.readme).write_text(render_readme(crm.truth), encoding="utf-8")
-    market = "" if args.market == "generic" else f", market {args.market}"
+    market = "" if args.market == "iran" else f", market {args.market}"
     print(f"Wrote the synthetic CRM ({args.customers:,} customers, seed {args.seed}{market}) to {folder}")
     return 0
 

@@ -457,11 +457,11 @@ but 'Tehran' was passed.
     )
 
 
-#: The course company's conventions: Tehran's clock, US cents, data up to 2025-12-31.
+#: The course company's conventions: Tehran's clock, whole rials, data up to 2025-12-31.
 COURSE = Conventions(
     timezone="Asia/Tehran",
-    currency="USD",
-    minor_unit=2,
+    currency="IRR",
+    minor_unit=0,
     calendar="gregorian",
     as_of=pd.Timestamp("2025-12-31"),
     purchase_statuses=("completed",),

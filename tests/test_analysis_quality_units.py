@@ -61,5 +61,7 @@ def test_missing_columns_are_named():
         unit_mixups(pd.DataFrame({"order_id": [1], "total_cents": [1]}), LINES.drop(columns="discount_cents"))
 
 
-def test_the_course_data_has_no_mixup(crm):
-    assert unit_mixups(crm.raw_orders, crm.order_lines).empty
+def test_the_course_data_has_exactly_the_planted_mixups(crm):
+    found = unit_mixups(crm.raw_orders, crm.order_lines)
+    assert found["order_id"].tolist() == crm.truth["unit_mixup_order_ids"]
+    assert (found["problem"] == "typed in a unit 10x larger").all()

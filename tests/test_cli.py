@@ -94,17 +94,17 @@ def test_generate_writes_what_generate_crm_gives(tmp_path, capsys):
 
 
 def test_generate_places_the_company_in_a_market(tmp_path, capsys):
-    status, out, err = _run(["generate", "--out", str(tmp_path / "ir"), "--customers", "150", "--seed", "7",
-                             "--market", "iran"], capsys)  # fmt: skip
+    status, out, err = _run(["generate", "--out", str(tmp_path / "us"), "--customers", "150", "--seed", "7",
+                             "--market", "generic"], capsys)  # fmt: skip
     assert (status, err) == (0, "")
-    assert out == f"Wrote the synthetic CRM (150 customers, seed 7, market iran) to {tmp_path / 'ir'}\n"
-    expected = generate_crm(150, seed=7, market="iran")
-    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "ir" / "orders.parquet"), expected["orders"],
+    assert out == f"Wrote the synthetic CRM (150 customers, seed 7, market generic) to {tmp_path / 'us'}\n"
+    expected = generate_crm(150, seed=7, market="generic")
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "us" / "orders.parquet"), expected["orders"],
                                   check_dtype=False)  # fmt: skip
-    assert json.loads((tmp_path / "ir" / "truth.json").read_text())["market"]["currency"] == "IRR"
+    assert json.loads((tmp_path / "us" / "truth.json").read_text())["market"]["currency"] == "USD"
     status, out, err = _run(["generate", "--out", str(tmp_path / "x"), "--market", "mars"], capsys)
     assert (status, out) == (2, "")
-    assert "argument --market: invalid choice: 'mars' (choose from 'generic', 'iran')" in err
+    assert "argument --market: invalid choice: 'mars' (choose from 'iran', 'generic')" in err
     assert not (tmp_path / "x").exists()
 
 

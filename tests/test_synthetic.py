@@ -134,7 +134,9 @@ def test_self_selected_newsletter_shows_a_spurious_gap(big_crm):
     assert rates["opted_in"] - rates["not_opted_in"] > 0.05
 
 
-def test_seasonality(big_crm):
+def test_seasonality_of_the_generic_market():
+    """The company in the generic market peaks in November and December (the Jalali year: test_synthetic_iran)."""
+    big_crm = generate_crm(n_customers=20_000, seed=11, market="generic")
     c = big_crm.campaign_contacts
     offer = c.loc[c["campaign_id"] == big_crm.truth["upgrade_campaign_id"], "order_id"].dropna()
     orders = big_crm.orders[~big_crm.orders["order_id"].isin(offer)]  # the October offer's extra orders
@@ -272,10 +274,16 @@ def test_cleaning_the_raw_export_gives_the_clean_tables(crm):
     moved = raw["customer_id"].isin(list(remap))
     assert moved.sum() > 0
     raw["customer_id"] = raw["customer_id"].replace(remap)
+    typed_in_toman = raw["order_id"].isin(crm.truth["unit_mixup_order_ids"])  # the answer key's tenths
+    assert typed_in_toman.sum() == len(crm.truth["unit_mixup_order_ids"]) == 60
+    raw.loc[typed_in_toman, "total_cents"] *= 10
     pd.testing.assert_frame_equal(raw.reset_index(drop=True), crm.orders)
     tickets = crm.raw_tickets.assign(customer_id=crm.raw_tickets["customer_id"].replace(remap))
     pd.testing.assert_frame_equal(tickets, crm.tickets)
-    assert crm.raw_orders["total_cents"].sum() > crm.orders["total_cents"].sum()
+    raw_all = crm.raw_orders["total_cents"].where(~crm.raw_orders["order_id"].isin(crm.truth["unit_mixup_order_ids"]),
+                                                  crm.raw_orders["total_cents"] * 10)  # fmt: skip
+    test_orders = crm.raw_orders["order_id"].isin(crm.truth["test_order_ids"])
+    assert raw_all.sum() - crm.orders["total_cents"].sum() == raw_all[test_orders].sum() > 0
 
 
 def test_raw_customers_are_messy(crm):
@@ -457,7 +465,8 @@ def test_the_upgrade_offer_plants_four_kinds_of_customer(big_crm):
         big_crm.customers.set_index("customer_id")["signup_date"]) > pd.Timestamp("2025-10-01") - pd.Timedelta(
         days=540)  # fmt: skip
     assert (offer["customer_id"].map(kind)[recent.to_numpy()] == "persuadable").mean() > 0.5
-    consent = offer["customer_id"].map(big_crm.customers.set_index("customer_id")["consent_email"])
+    field = f"consent_{big_crm.truth['market']['consent']}"  # the consent the campaigns need: SMS in Iran
+    consent = offer["customer_id"].map(big_crm.customers.set_index("customer_id")[field])
     assert (offer["customer_id"].map(kind)[~consent.to_numpy()] == "sleeping_dog").mean() > 0.6
 
 

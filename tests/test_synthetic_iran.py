@@ -42,12 +42,12 @@ def _mean(per_day: pd.Series, first: pd.Timestamp, days: int) -> float:
     return float(per_day[first : first + pd.Timedelta(days=days - 1)].sum()) / days
 
 
-def test_the_generic_market_is_the_default_and_unchanged():
-    default, generic = generate_crm(500, seed=1), generate_crm(500, seed=1, market="generic")
+def test_the_course_s_company_is_the_iranian_one():
+    default, iran = generate_crm(500, seed=1), generate_crm(500, seed=1, market="iran")
     for name in default:
-        pd.testing.assert_frame_equal(default[name], generic[name])
-    assert default.truth["market"]["name"] == "generic"
-    assert default.truth["unit_mixup_order_ids"] == []
+        pd.testing.assert_frame_equal(default[name], iran[name])
+    assert default.truth["market"]["name"] == "iran"
+    assert generate_crm(500, seed=1, market="generic").truth["unit_mixup_order_ids"] == []
 
 
 @pytest.mark.parametrize("bad", ["tehran", "IRAN", 3, None])

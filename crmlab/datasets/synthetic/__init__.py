@@ -42,6 +42,8 @@ __all__ = ["generate_crm", "MARKETS", "Market", "PLANTED", "START", "END", "TIME
 
 DEFAULT_CUSTOMERS = 3000
 DEFAULT_SEED = 2024
+#: The course's company is an Iranian retailer; ``"generic"`` is the same company in US cents.
+DEFAULT_MARKET = "iran"
 
 
 def _rng(seed: int, name: str) -> np.random.Generator:
@@ -164,7 +166,7 @@ def _address_space_available() -> int | None:
     return soft - used
 
 
-def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, market: str = "generic") -> CRM:
+def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED, market: str = DEFAULT_MARKET) -> CRM:
     """Generate the synthetic CRM database.
 
     Parameters
@@ -177,11 +179,12 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED,
     seed : int, default 2024
         Seed of every random draw (a whole number >= 0): the same arguments always give
         the same tables.
-    market : {"generic", "iran"}, default "generic"
-        How the company behaves (:mod:`.markets`): ``"generic"`` in US cents with Gregorian
-        seasonality and e-mail consent; ``"iran"`` as an Iranian retailer, in rials with a
-        planted price inflation, Friday weekend, Nowruz, Esfand and Yalda, SMS consent,
-        Instagram and Telegram as sales channels, and orders typed in toman in the raw export.
+    market : {"iran", "generic"}, default "iran"
+        How the company behaves (:mod:`.markets`): ``"iran"``, the course's company, as an
+        Iranian retailer, in rials with a planted price inflation, Friday weekend, Nowruz,
+        Esfand and Yalda, SMS consent, Instagram and Telegram as sales channels, and orders
+        typed in toman in the raw export; ``"generic"`` in US cents with Gregorian seasonality
+        (November and December peaks) and e-mail consent.
 
     Returns
     -------
