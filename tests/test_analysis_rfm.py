@@ -386,7 +386,8 @@ def test_targeting_list_by_hand():
     everyone = targeting_list(rfm, customers, consented_only=False)
     assert everyone.index.tolist() == [3, 4, 1, 2]  # Champions first, then At risk by M score and spend
     assert everyone["priority"].tolist() == [1, 1, 2, 3]
-    assert everyone.loc[4, "reason"] == "1 order, the last 390 days ago; USD 3,000 spent"  # 300,000 cents
+    # the course's currency by default: 300,000 whole rials (no minor unit to divide by)
+    assert everyone.loc[4, "reason"] == "1 order, the last 390 days ago; IRR 300,000 spent"
     assert everyone["contact_by"].tolist() == ["email", "none", "email", "sms"]
     assert everyone.loc[2, "first_name"] == "Sara"
     assert everyone.loc[1, "action"] == next(s.action for s in SEGMENTS if s.name == "At risk")
@@ -429,7 +430,7 @@ def test_targeting_lists_on_the_course_data(course):
     assert (first == 1).all()
     top = targets.index[0]
     assert table.loc[top, "m_score"] == table.loc[table["segment"] == "Cannot lose", "m_score"].max()
-    assert targets["reason"].str.match(r"\d+ orders?, the last \d+ days ago; USD [\d,]+ spent$").all()
+    assert targets["reason"].str.match(r"\d+ orders?, the last \d+ days ago; IRR [\d,]+ spent$").all()  # rials
 
 
 def test_segment_profile_by_hand_and_on_the_course_data(course):

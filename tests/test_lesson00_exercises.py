@@ -40,7 +40,7 @@ def _monthly(crm, tz):
 
 def _right_answers(crm, completed):
     by_channel = completed.groupby("channel", as_index=False)["total_cents"].sum()
-    by_channel["revenue_usd"] = by_channel.pop("total_cents") / 100
+    by_channel["revenue_rial"] = by_channel.pop("total_cents")  # whole rials as stored: nothing to divide
     con = crmlab.connect(crm)
     return {
         "q1": completed["customer_id"].nunique(),
@@ -61,7 +61,7 @@ def test_solution_variants_pass(ex, crm, completed):
     right = _right_answers(crm, completed)
     as_index = right["q2"].set_index("channel")
     assert ex.q2.check(as_index).status is Status.CORRECT
-    shuffled = right["q2"].sample(frac=1, random_state=1).rename(columns={"revenue_usd": "Revenue_USD"})
+    shuffled = right["q2"].sample(frac=1, random_state=1).rename(columns={"revenue_rial": "Revenue_Rial"})
     assert ex.q2.check(shuffled).status is Status.CORRECT
     assert ex.q1.check(float(right["q1"])).status is Status.CORRECT
 
@@ -73,9 +73,11 @@ def test_solution_variants_pass(ex, crm, completed):
         ("q1", lambda crm, done: len(crm.customers), "including those who never ordered"),
         ("q1", lambda crm, done: crm.orders["customer_id"].nunique(), "cancelled and returned"),
         ("q2", lambda crm, done: done.groupby("channel", as_index=False)["total_cents"].sum()
-            .rename(columns={"total_cents": "revenue_usd"}), "100 times too big"),
+            .assign(revenue_rial=lambda d: d.pop("total_cents") / 100), "100 times too small"),  # the cents habit
+        ("q2", lambda crm, done: done.groupby("channel", as_index=False)["total_cents"].sum()
+            .assign(revenue_rial=lambda d: d.pop("total_cents") / 10), "Your revenue is in toman"),
         ("q2", lambda crm, done: crm.orders.groupby("channel", as_index=False)["total_cents"].sum()
-            .assign(revenue_usd=lambda d: d.pop("total_cents") / 100), "include cancelled and returned"),
+            .rename(columns={"total_cents": "revenue_rial"}), "include cancelled and returned"),
         ("q3", lambda crm, done: _chart(_monthly(crm, "UTC")), "Your months follow UTC"),
         ("q3", lambda crm, done: _chart(_monthly(crm, "Asia/Tehran").sort_values()), "not in calendar order"),
         ("q5", lambda crm, done: crmlab.connect(crm).sql(
@@ -91,13 +93,13 @@ def test_known_mistakes_get_their_message(ex, crm, completed, qid, wrong, messag
 
 def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, completed):
     wrong = completed.groupby("channel", as_index=False)["total_cents"].mean()
-    wrong = wrong.rename(columns={"total_cents": "revenue_usd"})
+    wrong = wrong.rename(columns={"total_cents": "revenue_rial"})
     feedback = ex.q2.check(wrong)
     assert feedback.status is Status.INCORRECT
     text = str(feedback)
-    assert "revenue_usd" in text
-    expected = completed.groupby("channel")["total_cents"].sum() / 100
-    assert f"{expected.iloc[0]:.1f}" not in text  # the expected values are never shown
+    assert "revenue_rial" in text
+    expected = completed.groupby("channel")["total_cents"].sum()
+    assert all(str(v) not in text and f"{v:,}" not in text for v in expected)  # the expected values are never shown
 
 
 def test_learner_code_that_raises_is_explained(ex, crm):
@@ -116,6 +118,24 @@ def test_quiz_q4(ex, answer, status, text):
     assert feedback.status is status and text in feedback.message
 
 
+@pytest.mark.parametrize(("answer", "status", "text"), [
+    ("b", Status.CORRECT, "12,990,000 rials are 1,299,000 toman"),
+    ("a", Status.INCORRECT, "as if the column held cents"),
+    ("c", Status.INCORRECT, "That is the amount in rials"),
+])
+def test_quiz_q7_rials_and_toman(ex, answer, status, text):
+    """12,990,000 whole rials are 1,299,000 toman (ten rials a toman); dividing by 100 is the cents habit."""
+    import tomllib
+
+    quiz = tomllib.loads((Path(crmlab.__file__).parent / "exercises" / "quizzes" / "00_welcome.toml").read_text())
+    rials = int(quiz["q7"]["prompt"].split("is ")[1].split(".")[0])
+    options = quiz["q7"]["options"]
+    assert options["b"] == f"{rials // 10:,} toman" and options["a"] == f"{rials // 100:,} toman"
+    assert options["c"] == f"{rials:,} toman"
+    feedback = ex.quiz("q7", answer=answer)
+    assert feedback.status is status and text in feedback.message
+
+
 def test_hints_get_more_specific_and_solution_is_recorded(ex):
     first, third = str(ex.q1.hint()), str(ex.q1.hint(3))
     assert "status" in first and "nunique()" in third
@@ -126,7 +146,7 @@ def test_hints_get_more_specific_and_solution_is_recorded(ex):
 
 def test_q2_template_and_last_hint_lead_to_a_right_answer(ex, completed):
     """The student copy's blanks (`totals = ____`, `by_channel = ____`) filled as hint 3 says pass;
-    keeping `total_cents` next to `revenue_usd`, the easy slip, gets its own message."""
+    keeping `total_cents` next to `revenue_rial`, the easy slip, gets its own message."""
     import re
 
     import nbformat
@@ -145,7 +165,7 @@ def test_q2_template_and_last_hint_lead_to_a_right_answer(ex, completed):
         namespace[name] = eval(code[name], namespace)  # noqa: S307 (the course's own hint)
     assert ex.q2.check(namespace["by_channel"]).status is Status.CORRECT
     totals = namespace["totals"]
-    kept = totals.assign(revenue_usd=totals["total_cents"] / 100)
+    kept = totals.assign(revenue_rial=totals["total_cents"])
     feedback = ex.q2.check(kept)
     assert feedback.status is Status.INCORRECT and "still has `total_cents`" in feedback.message
 

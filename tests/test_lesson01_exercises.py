@@ -98,12 +98,13 @@ def _last_year(crm, instants):
     return instants.dt.tz_convert(crm.conventions.timezone).dt.year == crm.conventions.as_of.year
 
 
-def _roi_by_hand(crm, overrun=0.5, delay=6):
-    """150,000 up front (+ overrun), 2,500 a month for 36 months; benefit 3 % of last year's revenue / 12 a
-    month from month 6 + delay + 1 to 36."""
+def _roi_by_hand(crm, overrun=0.5, delay=6, revenue_divide=1):
+    """IRR 150 billion up front (+ overrun), 2.5 billion a month for 36 months; benefit 3 % of last year's
+    revenue / 12 a month from month 6 + delay + 1 to 36. Revenue in whole rials as stored (``revenue_divide``
+    100 is the cents habit, 10 the revenue in toman)."""
     completed = _completed(crm)
-    revenue = completed.loc[_last_year(crm, completed["ordered_at"]), "total_cents"].sum() / 100
-    cost = 150_000 * (1 + overrun) + 2_500 * 36
+    revenue = completed.loc[_last_year(crm, completed["ordered_at"]), "total_cents"].sum() / revenue_divide
+    cost = 150_000_000_000 * (1 + overrun) + 2_500_000_000 * 36
     benefit = (36 - 6 - delay) * 0.03 * revenue / 12
     return (benefit - cost) / cost
 
@@ -122,11 +123,12 @@ def _shipped(crm):
     return crm.shipments.merge(crm.orders[["order_id", "customer_id"]], on="order_id")
 
 
-def _coverage(crm):
+def _coverage(crm, answered_only=True):
     buyers = set(_completed(crm)["customer_id"])
-    mail = crm.interactions[(crm.interactions["channel"] == "mail") & (crm.interactions["outcome"] != "no_response")]
+    sms = crm.interactions[crm.interactions["channel"] == "sms"]  # the company's mailings go by SMS
+    sms = sms[sms["outcome"] != "no_response"] if answered_only else sms
     holders = {"sales": crm.orders, "fulfilment": _shipped(crm), "accounting": crm.invoices,
-               "website": crm.web_registrations, "after_sales": crm.tickets, "mail_responses": mail}  # fmt: skip
+               "website": crm.web_registrations, "after_sales": crm.tickets, "sms_responses": sms}  # fmt: skip
     shares = {kind: len(set(t["customer_id"]) & buyers) / len(buyers) for kind, t in holders.items()}
     return pd.Series(shares, name="share_of_buyers").rename_axis("kind").reset_index()
 
@@ -141,8 +143,10 @@ def _whole_org(crm, departments=True):
     return (n.reindex(_completed(crm)["customer_id"].unique(), fill_value=0) >= 4).mean()
 
 
-def _first_big_events(crm):
-    events = kpis.life_events(crm.orders, crm.customers, crm.web_registrations, big_order=3000)
+def _first_big_events(crm, big_order=3_000_000_000):
+    """The question's count through kpis.life_events; ``big_order`` in the currency's major unit (rials)."""
+    events = kpis.life_events(crm.orders, crm.customers, crm.web_registrations, big_order=big_order,
+                              minor_unit=crm.conventions.minor_unit)
     first_big = events[events["event"] == "first_big_order"]
     return int(_last_year(crm, first_big["occurred_at"]).sum())
 
@@ -238,6 +242,10 @@ def test_known_mistakes_get_their_message(ex, crm, qid, wrong, message):
         ("q11", lambda crm: _roi_by_hand(crm, overrun=0), "left out the overrun"),
         ("q11", lambda crm: _roi_by_hand(crm, delay=0), "late go-live"),
         ("q11", lambda crm: _roi_by_hand(crm) + 1, "benefit / cost"),
+        ("q11", lambda crm: _roi_by_hand(crm, revenue_divide=100), "as if it held cents"),
+        ("q11", lambda crm: _roi_by_hand(crm, revenue_divide=10), "Your revenue is in toman"),
+        ("q13", lambda crm: _coverage(crm, answered_only=False), "include mailings nobody answered"),
+        ("q15", lambda crm: _first_big_events(crm, big_order=300_000_000), "it is the amount in toman"),
         ("q12", lambda crm: _discount_by_orders(crm).assign(discount_rate=lambda d: d["discount_rate"] * 1.5),
          None),
         ("q14", lambda crm: _whole_org(crm, departments=False), "You counted *tables*"),
@@ -252,6 +260,16 @@ def test_new_mistakes_get_their_message(ex, crm, qid, wrong, message):
 def test_p5_reality_turns_the_vendors_case(crm):
     """The point of q11 on this data: the vendor's plan pays, the realistic one does not."""
     assert _roi_by_hand(crm, overrun=0, delay=0) > 0 > _roi_by_hand(crm)
+
+
+def test_q15_threshold_is_big_in_rials(crm):
+    """IRR 3 billion (300 million toman) is a big order at 2025 prices: above the 90th percentile of the
+    business customers' completed orders of 2025, and reached by some of them (so the count is not 0)."""
+    done = _completed(crm)
+    business = done["customer_id"].isin(crm.customers.loc[crm.customers["segment"] != "consumer", "customer_id"])
+    last = done[business & _last_year(crm, done["ordered_at"])]["total_cents"]
+    assert last.quantile(0.9) < 3_000_000_000 <= last.max()
+    assert 0 < _first_big_events(crm) < _first_big_events(crm, big_order=300_000_000)
 
 
 def test_a_wrong_list_says_what_is_wrong_without_the_answer(ex):

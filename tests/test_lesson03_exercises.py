@@ -63,8 +63,17 @@ def _without_duplicates(parts) -> pd.DataFrame:
     return orders[~orders["customer_id"].isin(parts["pairs"]["duplicate_id"])]
 
 
-def _revenue(orders: pd.DataFrame, divide: int = 100) -> float:
-    return orders.loc[orders["status"] == "completed", "total_cents"].sum() / divide
+def _revenue(orders: pd.DataFrame, lines: pd.DataFrame | None = None, divide: int = 1,
+             statuses=("completed",)) -> float:
+    """Rials of the orders of ``statuses`` (None: all). With ``lines``, a total that is exactly a tenth of its
+    lines' sum (typed in toman) counts as that sum: by hand, independently of quality.unit_mixups."""
+    done = orders if statuses is None else orders[orders["status"].isin(statuses)]
+    totals = done.set_index("order_id")["total_cents"]
+    if lines is not None:
+        paid = lines["quantity"] * lines["unit_price_cents"] - lines["discount_cents"]
+        line_sum = paid.groupby(lines["order_id"]).sum().reindex(totals.index)
+        totals = totals.where(line_sum != 10 * totals, line_sum)
+    return totals.sum() / divide
 
 
 def _right_answers(crm, parts):
@@ -73,7 +82,7 @@ def _right_answers(crm, parts):
         "q1": crm.raw_customers["email"].isna().sum(),
         "q2": _keys(crm.raw_customers["email"]),
         "q3": parts["pairs"],
-        "q4": _revenue(parts["real_orders"]),
+        "q4": _revenue(parts["real_orders"], crm.order_lines),
         "q5": quality.repoint(parts["real_orders"], mapping),
         "q10": parts["fa_pairs"],
         "q11": crm.raw_customers.loc[crm.raw_customers["national_code"].notna()
@@ -125,7 +134,11 @@ def test_expected_values_are_the_planted_ones(ex, crm):
                           "master_id": list(crm.truth["duplicates"].values())})  # fmt: skip
     assert ex.q3.check(truth).status is Status.CORRECT
     test_orders = crm.raw_orders["order_id"].isin(crm.truth["test_order_ids"])
-    assert ex.q4.check(_revenue(crm.raw_orders[~test_orders])).status is Status.CORRECT
+    raw = crm.raw_orders[~test_orders]
+    typed = raw["order_id"].isin(crm.truth["unit_mixup_order_ids"])  # planted: typed in toman, a tenth
+    assert typed.sum() > 0
+    assert ex.q4.check(_revenue(raw.assign(total_cents=raw["total_cents"].where(~typed, raw["total_cents"] * 10)))
+                       ).status is Status.CORRECT
     assert ex.q5.check(crm.orders).status is Status.CORRECT  # the clean table is the target
     fa = crm.truth["persian_duplicates"]
     planted = pd.DataFrame({"duplicate_id": [int(k) for k in fa], "master_id": list(fa.values())})
@@ -163,10 +176,12 @@ def test_persian_variants_pass(ex, crm, parts):
          "swapped"),
         ("q3", lambda crm, p: _pairs_by(crm.raw_customers, quality.normalise_phone(crm.raw_customers["phone"])),
          "include test records"),
-        ("q4", lambda crm, p: _revenue(crm.raw_orders), "still holds the test orders"),
-        ("q4", lambda crm, p: _revenue(_without_duplicates(p)), "You dropped the orders of the duplicate records"),
-        ("q4", lambda crm, p: _revenue(p["real_orders"], divide=1), "100 times too big"),
-        ("q4", lambda crm, p: p["real_orders"]["total_cents"].sum() / 100, "cancelled and returned"),
+        ("q4", lambda crm, p: _revenue(crm.raw_orders, crm.order_lines), "still holds the test orders"),
+        ("q4", lambda crm, p: _revenue(_without_duplicates(p), crm.order_lines),
+         "You dropped the orders of the duplicate records"),
+        ("q4", lambda crm, p: _revenue(p["real_orders"]), "still holds the totals typed in toman"),
+        ("q4", lambda crm, p: _revenue(p["real_orders"], crm.order_lines, divide=100), "100 times too small"),
+        ("q4", lambda crm, p: _revenue(p["real_orders"], crm.order_lines, statuses=None), "cancelled and returned"),
         ("q5", lambda crm, p: _without_duplicates(p), "instead of re-pointing them"),
         ("q5", lambda crm, p: p["real_orders"], "still point at duplicate records"),
         ("q5", lambda crm, p: quality.repoint(crm.raw_orders, p["pairs"].set_index("duplicate_id")["master_id"]),
@@ -192,7 +207,7 @@ def test_known_mistakes_get_their_message(ex, crm, parts, qid, wrong, message):
 
 
 def test_dropping_the_duplicates_orders_loses_real_revenue(crm, parts):
-    lost = _revenue(parts["real_orders"]) - _revenue(_without_duplicates(parts))
+    lost = _revenue(parts["real_orders"], crm.order_lines) - _revenue(_without_duplicates(parts), crm.order_lines)
     assert lost > 1000  # the mistake the targeted message is about is not a rounding error
 
 

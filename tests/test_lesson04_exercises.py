@@ -96,7 +96,11 @@ def _buyer_share(crm, statuses=("completed",)):
             .agg(registrations=("registration_id", "count"), buyer_share=("buyer", "mean")).reset_index())
 
 
-def _saved(crm, region, cost=20):
+#: q11's cost of one late delivery, in rials (whole rials since the flip: no cents to divide by)
+COST = 20_000_000
+
+
+def _saved(crm, region, cost=COST):
     s = _shipments(crm)
     s["late"] = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
     known = s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)
@@ -116,7 +120,7 @@ def _shop_revenue(crm):
     rows = accounts.merge(orders, left_on="owner", right_on="customer_id", suffixes=("_w", ""))
     rows = rows[rows["ordered_at"] >= rows["registered_at"]]
     return pd.DataFrame({"accounts": w.groupby("source").size(),
-                         "revenue_usd": rows.groupby("source")["total_cents"].sum() / 100}).reset_index()
+                         "revenue_rials": rows.groupby("source")["total_cents"].sum()}).reset_index()
 
 
 def _right_answers(crm):
@@ -240,14 +244,14 @@ def _flat_dump(pages, normalise=True):
     return flat.assign(created=pd.to_datetime(flat["created"], utc=True))
 
 
-def _dump_revenue(crm, pages, normalise=True, statuses=("completed",), after_only=True):
+def _dump_revenue(crm, pages, normalise=True, statuses=("completed",), after_only=True, divide=1):
     flat = _flat_dump(pages, normalise)
     orders = crm.orders[crm.orders["status"].isin(statuses)]
     rows = flat.merge(crm.customers[["customer_id", "email"]], on="email").merge(orders, on="customer_id")
     if after_only:
         rows = rows[rows["ordered_at"] >= rows["created"]]
     return pd.DataFrame({"accounts": flat.groupby("signup.source")["id"].nunique(),
-                         "revenue_usd": rows.groupby("signup.source")["total_cents"].sum() / 100}
+                         "revenue_rials": rows.groupby("signup.source")["total_cents"].sum() / divide}
                         ).fillna(0).rename_axis("source").reset_index()
 
 
@@ -260,7 +264,7 @@ def _years_over_four(crm):
     per_year = []
     for _, year in s.groupby(s["promised_date"].dt.year):
         inside = year[year["region"] == worst]
-        per_year.append(max(inside["late"].sum() - len(inside) * year["late"].mean(), 0) * 20)
+        per_year.append(max(inside["late"].sum() - len(inside) * year["late"].mean(), 0) * COST)
     return sum(per_year) / len(per_year)
 
 
@@ -270,7 +274,7 @@ def _every_late(crm):
     late = s["delivered_date"].fillna(LAST_DAY + pd.Timedelta(days=1)) > s["promised_date"]
     keep = (s["promised_date"].dt.year == LAST_DAY.year) & (s["region"] == worst)
     keep &= s["delivered_date"].notna() | (s["promised_date"] <= LAST_DAY)
-    return float(late[keep].sum() * 20)
+    return float(late[keep].sum() * COST)
 
 
 @pytest.mark.parametrize(
@@ -286,6 +290,7 @@ def _every_late(crm):
         ("q12", lambda crm: _dump_revenue(crm, practice_api_dump(), normalise=False), "typed in capitals"),
         ("q12", lambda crm: _dump_revenue(crm, practice_api_dump(), after_only=False),
          "before the account was created"),
+        ("q12", lambda crm: _dump_revenue(crm, practice_api_dump(), divide=100), "Nothing is divided by 100"),
     ],
 )
 def test_new_mistakes_get_their_message(ex, crm, qid, wrong, message):
@@ -302,11 +307,11 @@ def test_the_dump_way_equals_the_registrations_way(ex, crm, right):
 
 
 def test_the_impact_is_not_the_lessons_figure(ex, crm, right):
-    """q11 prices one region at USD 20; the lesson prices the two worst at USD 15."""
+    """q11 prices one region at 20 million rials; the lesson prices the two worst at 15 million."""
     from crmlab.analysis.bi.impact import late_delivery_impact
     delivery = _late(crm).set_index("region")["late_rate"]
     lesson = late_delivery_impact(crm.shipments, crm.orders, crm.customers, delivery.nlargest(2).index.tolist(),
-                                  cost_per_late=15)
+                                  cost_per_late=15_000_000)
     assert right["q11"] > 0
     assert abs(lesson["cost_saved"].iloc[-1] - right["q11"]) > 1
 

@@ -38,7 +38,7 @@ columns = {{ Client = "customer_id", PurchaseDate = "ordered_at", Paid = "total_
 units = {{ total_cents = "major" }}
 dates = {{ ordered_at = "%d/%m/%Y" }}
 """
-COURSE_WORDS = ("Tehran", "Nima", "completed", "customer 6")
+COURSE_WORDS = ("Tehran", "Nima", "completed", "customer 46:", "IRR")
 
 
 def _write_export(folder: Path, cdnow: pd.DataFrame) -> Path:
@@ -155,4 +155,5 @@ def test_targeting_reasons_speak_the_data_currency():
     reason = {c.currency: rfm.targeting_list(table, customers, conventions=c)["reason"].iloc[0] for c in (rial, pound)}
     assert reason == {"IRR": "8 orders, the last 400 days ago; IRR 2,500,000 spent",
                       "GBP": "8 orders, the last 400 days ago; GBP 25,000 spent"}  # fmt: skip
-    assert rfm.targeting_list(table, customers)["reason"].iloc[0].endswith("USD 25,000 spent")  # the course default
+    # the course default since the flip: whole rials, nothing divided
+    assert rfm.targeting_list(table, customers)["reason"].iloc[0].endswith("IRR 2,500,000 spent")

@@ -37,7 +37,7 @@ def _assert_shows(dash, expected: pd.DataFrame) -> None:
 
 @pytest.mark.parametrize(("value", "unit", "text"), [
     (13186.0, "count", "13,186"),
-    (9430067.2, "money", "USD 9,430,067"),
+    (9430067.2, "money", "IRR 9,430,067"),  # the course's conventions: whole rials
     (0.8956, "share", "89.6%"),
     (3.916, "score", "3.92"),
     (28.28, "days", "28.3 days"),
@@ -47,6 +47,14 @@ def _assert_shows(dash, expected: pd.DataFrame) -> None:
 ])
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
+
+
+def test_format_value_speaks_the_conventions_currency():
+    from dataclasses import replace
+
+    from crmlab.conventions import COURSE
+
+    assert format_value(9430067.2, "money", replace(COURSE, currency="USD", minor_unit=2)) == "USD 9,430,067"
 
 
 def test_format_kpis_keeps_the_kpi_index(crm):

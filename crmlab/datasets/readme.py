@@ -51,12 +51,12 @@ Two layers:
   and the clean customers except for what the export lost (some e-mails are missing or
   mistyped, some birth years impossible): cleaning cannot recover those values.
 
-### The company as an Iranian retailer (`market="iran"`)
+### How the company behaves: an Iranian retailer (`market="iran"`, the default)
 
-`generate_crm(market="iran")` (or `crmlab generate --market iran --out DIR`) makes the same
-company behave like an Iranian retailer (`crmlab.datasets.synthetic.markets`):
+The course's company behaves like the Iranian retailer it is
+(`crmlab.datasets.synthetic.markets`):
 
-* **money** in whole rials (the `_cents` columns then hold rials; show them in toman with
+* **money** in whole rials (the `_cents` columns hold rials; show them in toman with
   `Conventions(currency="IRR", display_unit="toman")`), every price re-set at the start of
   each Jalali month by a planted inflation of 42 % a year;
 * **the Jalali year**: Friday is the weekend (Thursday afternoon too), the shops shut for
@@ -69,6 +69,10 @@ company behave like an Iranian retailer (`crmlab.datasets.synthetic.markets`):
 * **the toman mix-up**: 20 orders per 1,000 customers of `raw_orders` were typed in toman,
   a tenth of the amount; `crmlab.analysis.quality.unit_mixups` finds them against the order
   lines and `clean_export(..., order_lines=...)` corrects them, with a count in its log.
+
+`generate_crm(market="generic")` (or `crmlab generate --market generic --out DIR`) makes the
+same company in US dollars, with Western seasons (the peak at the end of the Gregorian year), no weekday
+pattern, flat prices and e-mail consent, to compare with.
 
 `truth.json` records the market's settings under `market` and the mixed-up orders under
 `unit_mixup_order_ids`. {market_line}
@@ -190,7 +194,7 @@ def _money_line(market: dict) -> str:
 
 def _market_line(market: dict) -> str:
     if market.get("name", "generic") == "generic":
-        return "The committed data above is the generic market's."
+        return "The data above is the generic market's (`generate_crm(market='generic')`), not the course's company."
     return f"The data above is the {market['name']} market's (`generate_crm(market={market['name']!r})`)."
 
 

@@ -30,7 +30,7 @@ _REQUIRED = {
 }  # fmt: skip
 _ALLOWED = {
     "orders": {"status": {"completed", "cancelled", "returned"},
-               "channel": {"web", "store", "call_centre", "field_sales"}},
+               "channel": {"web", "store", "call_centre", "field_sales", "instagram", "telegram"}},
     "tickets": {"priority": {"urgent", "high", "normal", "low"},
                 "topic": {"billing", "delivery", "product_fault", "account", "how_to"}},
 }  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -44,10 +45,11 @@ def _customer_checks(customers: pd.DataFrame, threshold: float) -> tuple[pd.Data
     return checks, tests, dups
 
 
-def _linked_checks(name: str, table: pd.DataFrame, customers: pd.DataFrame, tests, dups) -> pd.DataFrame:
+def _linked_checks(name: str, table: pd.DataFrame, customers: pd.DataFrame, tests, dups,
+                   allowed_values: dict[str, set]) -> pd.DataFrame:  # fmt: skip
     """Row checks of a table whose rows belong to customers (orders, tickets)."""
     valid = ~table["customer_id"].isin(tests)
-    for column, allowed in _ALLOWED[name].items():
+    for column, allowed in allowed_values.items():
         valid &= table[column].isin(allowed)
     if "total_cents" in table.columns:
         valid &= table["total_cents"] >= 0
@@ -60,7 +62,12 @@ def _linked_checks(name: str, table: pd.DataFrame, customers: pd.DataFrame, test
 
 
 def scorecard(
-    customers: pd.DataFrame, orders: pd.DataFrame, tickets: pd.DataFrame, *, threshold: float = 80.0
+    customers: pd.DataFrame,
+    orders: pd.DataFrame,
+    tickets: pd.DataFrame,
+    *,
+    threshold: float = 80.0,
+    order_channels: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """A few data-quality metrics per table: the share of rows that pass each kind of check.
 
@@ -80,6 +87,10 @@ def scorecard(
         Raw or clean tables of the CRM.
     threshold : float, default 80
         Lowest name score of a duplicate (:func:`find_duplicates`).
+    order_channels : iterable of str, optional
+        The channels the company sells through, the known labels of ``orders.channel``;
+        by default the course company's (web, store, call_centre, field_sales, instagram,
+        telegram). A company selling through other channels passes its own list.
 
     Returns
     -------
@@ -97,13 +108,22 @@ def scorecard(
     """
     number_between("threshold", threshold, 0, 100)
     require_table(customers, "customers", ["customer_id", *_REQUIRED["customers"], "birth_year"])
+    allowed = {name: dict(values) for name, values in _ALLOWED.items()}
+    if order_channels is not None:
+        try:
+            channels = [order_channels] if isinstance(order_channels, str) else list(order_channels)
+        except TypeError:
+            channels = []
+        if not channels or not all(isinstance(c, str) for c in channels):
+            raise ValueError(f"order_channels must be a list of channel names, got {order_channels!r}")
+        allowed["orders"]["channel"] = set(channels)
     for name, table in (("orders", orders), ("tickets", tickets)):
-        require_table(table, name, [_KEYS[name], *_REQUIRED[name], *_ALLOWED[name]])
+        require_table(table, name, [_KEYS[name], *_REQUIRED[name], *allowed[name]])
     checks, tests, dups = _customer_checks(customers, threshold)
     tables = {
         "customers": checks,
-        "orders": _linked_checks("orders", orders, customers, tests, dups),
-        "tickets": _linked_checks("tickets", tickets, customers, tests, dups),
+        "orders": _linked_checks("orders", orders, customers, tests, dups, allowed["orders"]),
+        "tickets": _linked_checks("tickets", tickets, customers, tests, dups, allowed["tickets"]),
     }
     rows = [
         (name, dim, float(ok[dim].mean()) if len(ok) else math.nan, int((~ok[dim]).sum()), len(ok))

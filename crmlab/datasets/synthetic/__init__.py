@@ -192,7 +192,8 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED,
         A dict-like bunch of typed DataFrames (``crm.customers``, ``crm["orders"]``),
         the clean tables plus the raw export layer (``raw_customers``, ``raw_orders``,
         ``raw_tickets``), and ``crm.truth``: the planted truths and their counts,
-        for instructors and tests.
+        for instructors and tests; ``crm.conventions`` the market's (:data:`~crmlab.conventions.COURSE`
+        for ``"iran"``, the same in US cents for ``"generic"``).
 
     Examples
     --------
@@ -242,7 +243,8 @@ def generate_crm(n_customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED,
     truth.update(plant_persian_records(_rng(seed, "persian_records"), t, truth))  # last, from its own stream
     from ..schema import apply_schema
 
-    return CRM({name: apply_schema(name, df) for name, df in sorted(t.items())}, truth=truth)
+    tables = {name: apply_schema(name, df) for name, df in sorted(t.items())}
+    return CRM(tables, truth=truth, conventions=market.conventions())
 
 
 def _fulfilment(ship_rng, invoice_rng, pop, orders):

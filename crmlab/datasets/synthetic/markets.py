@@ -32,6 +32,8 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from crmlab.conventions import COURSE, Conventions, from_mapping
+
 from ._clock import HORIZON
 from .truths import PLANTED, START, Planted
 
@@ -180,6 +182,20 @@ class Market:
         if self.currency == "USD":
             return dollars * 100 - 1
         return dollars * self.minor_per_dollar
+
+    def conventions(self) -> Conventions:
+        """The company's :class:`~crmlab.conventions.Conventions`: the course's, in this market's money.
+
+        >>> market_named("generic").conventions().currency, market_named("generic").conventions().minor_unit
+        ('USD', 2)
+        >>> from crmlab.conventions import COURSE
+        >>> market_named("iran").conventions() == COURSE
+        True
+        """
+        if self.currency == COURSE.currency:
+            return COURSE
+        money = from_mapping({"timezone": COURSE.timezone, "currency": self.currency, "as_of": COURSE.as_of})
+        return replace(COURSE, currency=money.currency, minor_unit=money.minor_unit)
 
     def to_dict(self) -> dict:
         """The settings as plain JSON-ready values (for ``crm.truth``)."""

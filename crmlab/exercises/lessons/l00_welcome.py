@@ -25,9 +25,10 @@ def _completed() -> pd.DataFrame:
     return orders[orders["status"] == "completed"]
 
 
-def _revenue_by_channel(orders: pd.DataFrame, divide: float = 100, keep_cents: bool = False) -> pd.DataFrame:
+def _revenue_by_channel(orders: pd.DataFrame, divide: float = 1, keep_cents: bool = False) -> pd.DataFrame:
+    """Rials per channel; ``divide=100`` is the cents habit, ``divide=10`` turns rials into toman."""
     out = orders.groupby("channel", as_index=False)["total_cents"].sum()
-    out = out.assign(revenue_usd=out["total_cents"] / divide)
+    out = out.assign(revenue_rial=out["total_cents"] / divide)
     return out if keep_cents else out.drop(columns="total_cents")
 
 
@@ -83,24 +84,29 @@ QUESTIONS = [
     Question(
         "q2",
         "Revenue by channel: a table with one row per `channel` and two columns, `channel` and "
-        "`revenue_usd`, the total of completed orders in US dollars.",
+        "`revenue_rial`, the total of completed orders in rials.",
         expected=lambda: _revenue_by_channel(_completed()),
         hints=[
             "Start from the completed orders and group them by `channel`.",
-            "`total_cents` is in cents: divide the sums by 100, and name the result `revenue_usd`.",
+            "`total_cents` already holds whole rials (the name is the export's): there is nothing to divide. "
+            "Name the sums `revenue_rial`.",
             "`totals = completed.groupby('channel', as_index=False)['total_cents'].sum()`, then "
-            "`by_channel = totals.assign(revenue_usd=totals['total_cents'] / 100).drop(columns='total_cents')`: "
-            "the table keeps only `channel` and `revenue_usd`.",
+            "`by_channel = totals.rename(columns={'total_cents': 'revenue_rial'})`: "
+            "the table keeps only `channel` and `revenue_rial`.",
         ],
         solution="totals = completed.groupby('channel', as_index=False)['total_cents'].sum()\n"
-        "by_channel = totals.assign(revenue_usd=totals['total_cents'] / 100).drop(columns='total_cents')",
+        "by_channel = totals.rename(columns={'total_cents': 'revenue_rial'})",
         mistakes=[
-            Mistake("Your revenue is 100 times too big: `total_cents` is in cents, divide by 100.",
-                    expected=lambda: _revenue_by_channel(_completed(), divide=1)),  # fmt: skip
+            Mistake("Your revenue is 100 times too small: you divided by 100 as if `total_cents` held cents. "
+                    "On this company it holds whole rials (the rial has no smaller unit in use): keep the sums.",
+                    expected=lambda: _revenue_by_channel(_completed(), divide=100)),  # fmt: skip
+            Mistake("Your revenue is in toman (a tenth of the rials): the question asks for rials, as "
+                    "`total_cents` stores them. Keep the sums as they are.",
+                    expected=lambda: _revenue_by_channel(_completed(), divide=10)),  # fmt: skip
             Mistake("Your totals include cancelled and returned orders: keep only completed ones.",
                     expected=lambda: _revenue_by_channel(_crm().orders)),  # fmt: skip
-            Mistake("Your dollars are right, but the table still has `total_cents` next to `revenue_usd`. "
-                    "Keep only `channel` and `revenue_usd`: `.drop(columns='total_cents')`.",
+            Mistake("Your rials are right, but the table still has `total_cents` next to `revenue_rial`. "
+                    "Keep only `channel` and `revenue_rial`: rename the column instead of copying it.",
                     expected=lambda: _revenue_by_channel(_completed(), keep_cents=True)),  # fmt: skip
         ],
         compare=CompareOptions(ignore_column_case=True, rtol=1e-9),

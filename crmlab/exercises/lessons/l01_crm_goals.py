@@ -13,6 +13,7 @@ from functools import cache
 import pandas as pd
 
 from crmlab.analysis import kpis
+from crmlab.conventions import COURSE
 from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
@@ -23,17 +24,19 @@ WEEKS = 26  # length of each window of question 4
 MIN_DROP = 0.15  # fall in completeness that flags a rep
 #: q10: channels from which a customer counts as spread out (P4).
 MANY_CHANNELS = 3
-#: q11: the project of the cost, time and ROI question (P5), in US dollars and months.
-PROJECT = {"one_off": 150_000, "monthly_cost": 2_500, "months": 36, "build_months": 6}
+#: q11: the project of the cost, time and ROI question (P5), in rials (the course's currency) and months.
+PROJECT = {"one_off": 150_000_000_000, "monthly_cost": 2_500_000_000, "months": 36, "build_months": 6}
 REALITY = {"overrun": 0.5, "delay_months": 6}
 UPLIFT = 0.03  # the vendor's promise: 3 % more revenue a year
 #: q13: the kinds of data a CRM collects (P6) and the table that holds each; q14: who keeps it (P8).
 SOURCES = {"sales": "orders", "fulfilment": "shipments", "accounting": "invoices",
-           "website": "web_registrations", "after_sales": "tickets", "mail_responses": "interactions"}  # fmt: skip
+           "website": "web_registrations", "after_sales": "tickets", "sms_responses": "interactions"}  # fmt: skip
+MAILINGS = "sms"  # q13: the channel of the company's mailings, whose answers are its "mail responses" (P6)
 DEPARTMENTS = {"orders": "sales", "opportunities": "sales", "shipments": "logistics", "invoices": "finance",
                "web_registrations": "marketing", "interactions": "marketing", "tickets": "support"}  # fmt: skip
 MIN_DEPARTMENTS = 4
-BIG_ORDER_USD = 3000  # q15: a business customer's first order this big is a life event (P2)
+#: q15: a business customer's first order this big, in rials (at 2025 prices), is a life event (P2).
+BIG_ORDER = 3_000_000_000
 
 
 @cache
@@ -165,8 +168,10 @@ def _revenue_last_year() -> float:
     return float(crm.conventions.major(completed.loc[year == crm.conventions.as_of.year, "total_cents"].sum()))
 
 
-def _roi(reality: dict = REALITY, how: str = "roi", scale: float = 1) -> float:
-    plan = kpis.project_roi(**PROJECT, **reality, monthly_benefit=UPLIFT * _revenue_last_year() / 12)
+def _roi(reality: dict = REALITY, how: str = "roi", scale: float = 1, revenue_divide: float = 1) -> float:
+    """``revenue_divide=100``: the cents habit; ``10``: the revenue in toman against a quote in rials."""
+    revenue = _revenue_last_year() / revenue_divide
+    plan = kpis.project_roi(**PROJECT, **reality, monthly_benefit=UPLIFT * revenue / 12)
     if how == "benefit_over_cost":
         return float(plan["benefit"] / plan["cost"])
     return float(plan["roi"] * scale)
@@ -200,13 +205,13 @@ def _buyers() -> pd.Index:
     return pd.Index(crm.orders.loc[crm.orders["status"] == "completed", "customer_id"].unique())
 
 
-def _holders(table: str, answered_only: bool = True, mail_only: bool = True) -> set:
+def _holders(table: str, answered_only: bool = True, mailings_only: bool = True) -> set:
     crm = _crm()
     rows = crm[table]
     if table == "shipments":  # logistics knows the order, the order knows the customer
         rows = rows.merge(crm.orders[["order_id", "customer_id"]], on="order_id")
-    if table == "interactions" and mail_only:
-        rows = rows[rows["channel"] == "mail"]
+    if table == "interactions" and mailings_only:
+        rows = rows[rows["channel"] == MAILINGS]
     if table == "interactions":
         if answered_only:
             rows = rows[rows["outcome"] != "no_response"]
@@ -220,7 +225,7 @@ def _coverage(answered_only: bool = True, over_all_customers: bool = False) -> p
 
 
 def _departments_per_buyer(tables=tuple(DEPARTMENTS)) -> pd.Series:
-    pairs = [(c, DEPARTMENTS[t]) for t in tables for c in _holders(t, answered_only=False, mail_only=False)]
+    pairs = [(c, DEPARTMENTS[t]) for t in tables for c in _holders(t, answered_only=False, mailings_only=False)]
     kept = pd.DataFrame(pairs, columns=["customer_id", "department"])
     n = kept.drop_duplicates().groupby("customer_id").size()
     return n.reindex(_buyers(), fill_value=0)
@@ -228,7 +233,7 @@ def _departments_per_buyer(tables=tuple(DEPARTMENTS)) -> pd.Series:
 
 def _many_departments(tables=tuple(DEPARTMENTS), per_table: bool = False) -> float:
     if per_table:  # every table counted as a department of its own
-        pairs = [(c, t) for t in tables for c in _holders(t, answered_only=False, mail_only=False)]
+        pairs = [(c, t) for t in tables for c in _holders(t, answered_only=False, mailings_only=False)]
         kept = pd.DataFrame(pairs, columns=["customer_id", "table"])
         n = kept.drop_duplicates().groupby("customer_id").size().reindex(_buyers(), fill_value=0)
     else:
@@ -239,10 +244,11 @@ def _many_departments(tables=tuple(DEPARTMENTS), per_table: bool = False) -> flo
 # ---------------------------------------------------------------- q15: life events (P2)
 
 
-def _first_big(year_only: bool = True, business_only: bool = True, first_only: bool = True) -> int:
+def _first_big(year_only: bool = True, business_only: bool = True, first_only: bool = True,
+               threshold: float = BIG_ORDER) -> int:
     crm = _crm()
     completed = crm.orders[crm.orders["status"] == "completed"]
-    big = completed[completed["total_cents"] >= BIG_ORDER_USD * 100]
+    big = completed[completed["total_cents"] >= threshold]
     if business_only:
         big = big[big["customer_id"].isin(crm.customers.loc[crm.customers["segment"] != "consumer", "customer_id"])]
     if first_only:
@@ -420,24 +426,24 @@ QUESTIONS = [
     ),
     Question(
         "q11",
-        f"Cost, time and return (P5). A vendor quotes USD {PROJECT['one_off']:,} up front, USD "
-        f"{PROJECT['monthly_cost']:,} a month to run, go-live after {PROJECT['build_months']} months, and promises "
-        f"{UPLIFT:.0%} more revenue a year: the monthly benefit is {UPLIFT:.0%} of the revenue of completed orders "
-        f"in the data's last year (on the company's local calendar), divided by 12. Projects run over: assume "
-        f"{REALITY['overrun']:.0%} more on the one-off cost and go-live {REALITY['delay_months']} months late. "
-        f"With `kpis.project_roi`, the ROI (net / cost, a share) over {PROJECT['months']} months.",
+        f"Cost, time and return (P5). A vendor quotes {COURSE.money(PROJECT['one_off'])} up front, "
+        f"{COURSE.money(PROJECT['monthly_cost'])} a month to run, go-live after {PROJECT['build_months']} months, "
+        f"and promises {UPLIFT:.0%} more revenue a year: the monthly benefit is {UPLIFT:.0%} of the revenue of "
+        f"completed orders in the data's last year (on the company's local calendar), divided by 12. Projects run "
+        f"over: assume {REALITY['overrun']:.0%} more on the one-off cost and go-live {REALITY['delay_months']} "
+        f"months late. With `kpis.project_roi`, the ROI (net / cost, a share) over {PROJECT['months']} months.",
         expected=_roi,
         hints=[
             "The base: `crm.conventions.local_day(completed['ordered_at']).dt.year == 2025`, the sum of "
-            "`total_cents` / 100.",
+            "`total_cents` (whole rials, like the quote: nothing to convert).",
             f"`monthly_benefit = {UPLIFT} * revenue / 12`.",
             "`kpis.project_roi(one_off=..., monthly_cost=..., monthly_benefit=..., months=..., build_months=..., "
             "overrun=..., delay_months=...)['roi']`",
         ],
         solution="completed = crm.orders[crm.orders['status'] == 'completed']\n"
         "year = crm.conventions.local_day(completed['ordered_at']).dt.year\n"
-        "revenue = completed.loc[year == crm.conventions.as_of.year, 'total_cents'].sum() / 100\n"
-        f"plan = kpis.project_roi(one_off={PROJECT['one_off']}, monthly_cost={PROJECT['monthly_cost']}, "
+        "revenue = completed.loc[year == crm.conventions.as_of.year, 'total_cents'].sum()  # whole rials\n"
+        f"plan = kpis.project_roi(one_off={PROJECT['one_off']:_}, monthly_cost={PROJECT['monthly_cost']:_}, "
         f"monthly_benefit={UPLIFT} * revenue / 12,\n"
         f"                        months={PROJECT['months']}, build_months={PROJECT['build_months']}, "
         f"overrun={REALITY['overrun']}, delay_months={REALITY['delay_months']})\n"
@@ -454,6 +460,12 @@ QUESTIONS = [
                     expected=lambda: _roi(how="benefit_over_cost")),  # fmt: skip
             Mistake("Your number looks like a percentage. Give the share (e.g. -0.2 for -20 %).",
                     expected=lambda: _roi(scale=100)),  # fmt: skip
+            Mistake("Your revenue is 100 times too small: you divided `total_cents` by 100 as if it held cents. "
+                    "It holds whole rials, the unit of the quote: use the sum as it is.",
+                    expected=lambda: _roi(revenue_divide=100)),  # fmt: skip
+            Mistake("Your revenue is in toman (a tenth of the rials) while the quote is in rials: benefit and "
+                    "cost must be in the same unit. `total_cents` holds rials; use the sum as it is.",
+                    expected=lambda: _roi(revenue_divide=10)),  # fmt: skip
         ],
         compare=CompareOptions(atol=1e-4, rtol=0),
     ),
@@ -494,9 +506,9 @@ QUESTIONS = [
         "The data a CRM collects (P6): of the customers with at least one completed order, the share (0 to 1) "
         "that each kind of data covers. A table with one row per `kind` and a column `share_of_buyers`: sales "
         "(`orders`), fulfilment (`shipments`, which reach customers through their orders), accounting "
-        "(`invoices`), website (`web_registrations`), after_sales (`tickets`) and mail_responses "
-        "(`interactions` of channel 'mail' whose outcome is not 'no_response'). Any record counts, whatever "
-        "its status or date.",
+        "(`invoices`), website (`web_registrations`), after_sales (`tickets`) and sms_responses, the answers "
+        "to the company's mailings, which go by SMS (`interactions` of channel 'sms' whose outcome is not "
+        "'no_response'). Any record counts, whatever its status or date.",
         expected=_coverage,
         hints=[
             "The base: `set(completed['customer_id'])`. For each table, the set of its `customer_id`s.",
@@ -505,16 +517,16 @@ QUESTIONS = [
             "`pd.Series(shares, name='share_of_buyers').rename_axis('kind').reset_index()`.",
         ],
         solution="buyers = set(crm.orders.loc[crm.orders['status'] == 'completed', 'customer_id'])\n"
-        "mail = crm.interactions[(crm.interactions['channel'] == 'mail') & (crm.interactions['outcome'] != "
+        "sms = crm.interactions[(crm.interactions['channel'] == 'sms') & (crm.interactions['outcome'] != "
         "'no_response')]\n"
         "shipped = crm.shipments.merge(crm.orders[['order_id', 'customer_id']], on='order_id')\n"
         "holders = {'sales': crm.orders, 'fulfilment': shipped,\n"
         "           'accounting': crm.invoices, 'website': crm.web_registrations, 'after_sales': crm.tickets,\n"
-        "           'mail_responses': mail}\n"
+        "           'sms_responses': sms}\n"
         "shares = {kind: len(set(t['customer_id']) & buyers) / len(buyers) for kind, t in holders.items()}\n"
         "coverage = pd.Series(shares, name='share_of_buyers').rename_axis('kind').reset_index()",
         mistakes=[
-            Mistake("Your mail responses include mailings nobody answered: keep `outcome != 'no_response'`.",
+            Mistake("Your SMS responses include mailings nobody answered: keep `outcome != 'no_response'`.",
                     expected=lambda: _coverage(answered_only=False)),  # fmt: skip
             Mistake("You divided by every customer in the CRM; the base is the customers with a completed order.",
                     expected=lambda: _coverage(over_all_customers=True)),  # fmt: skip
@@ -557,11 +569,11 @@ QUESTIONS = [
         f"Which information, and why (P2): a bank watches for life events to offer a mortgage at the right "
         f"moment; a retailer can watch for a business customer's first big order, the moment to offer "
         f"accessories and service. How many business customers (segment not 'consumer') had this event in "
-        f"the data's last year: their *first* completed order of USD {BIG_ORDER_USD:,} or more was placed in "
-        f"that year, on the company's local calendar?",
+        f"the data's last year: their *first* completed order of {COURSE.money(BIG_ORDER)} or more (a big "
+        f"order at 2025 prices) was placed in that year, on the company's local calendar?",
         expected=_first_big,
         hints=[
-            f"Keep completed orders of business customers with `total_cents >= {BIG_ORDER_USD * 100}`.",
+            f"Keep completed orders of business customers with `total_cents >= {BIG_ORDER:_}` (whole rials).",
             "Sort by `ordered_at` and keep each customer's first such order "
             "(`.drop_duplicates('customer_id')`).",
             "Then count those whose first big order falls in the last year: "
@@ -569,7 +581,7 @@ QUESTIONS = [
         ],
         solution="completed = crm.orders[crm.orders['status'] == 'completed']\n"
         "business = crm.customers.loc[crm.customers['segment'] != 'consumer', 'customer_id']\n"
-        f"big = completed[(completed['total_cents'] >= {BIG_ORDER_USD * 100}) & "
+        f"big = completed[(completed['total_cents'] >= {BIG_ORDER:_}) & "
         "completed['customer_id'].isin(business)]\n"
         "first = big.sort_values('ordered_at').drop_duplicates('customer_id')\n"
         "n_events = (crm.conventions.local_day(first['ordered_at']).dt.year == crm.conventions.as_of.year).sum()",
@@ -581,6 +593,9 @@ QUESTIONS = [
                     "'consumer').", expected=lambda: _first_big(business_only=False)),  # fmt: skip
             Mistake("That is every year; count the first big orders placed in the last year of the data.",
                     expected=lambda: _first_big(year_only=False)),  # fmt: skip
+            Mistake("Your threshold is a tenth of the one asked: it is the amount in toman. `total_cents` holds "
+                    "rials, so compare it with the threshold in rials.",
+                    expected=lambda: _first_big(threshold=BIG_ORDER / 10)),  # fmt: skip
         ],
     ),
     Reflection(

@@ -15,7 +15,7 @@ from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
 TITLE = "Prioritise and clean the data"
-_TABLES = ["raw_customers", "raw_orders", "customers", "orders"]
+_TABLES = ["raw_customers", "raw_orders", "customers", "orders", "order_lines"]
 
 
 @cache
@@ -194,7 +194,9 @@ def _invalid_by(weights=range(10, 1, -1), eleven: bool = True, missing_too: bool
 # ---------------------------------------------------------------- q4, q5: revenue and orders
 
 
-def _revenue(drop_tests: bool = True, drop_dups: bool = False, statuses=("completed",), divide: int = 100) -> float:
+def _revenue(drop_tests: bool = True, drop_dups: bool = False, statuses=("completed",), divide: int = 1,
+             correct_toman: bool = True) -> float:
+    """Rials of the kept orders, totals typed in toman set to their lines' sum; ``divide=100`` is the cents habit."""
     orders = _crm().raw_orders
     keep = pd.Series(True, index=orders.index)
     if drop_tests:
@@ -203,7 +205,12 @@ def _revenue(drop_tests: bool = True, drop_dups: bool = False, statuses=("comple
         keep &= ~orders["customer_id"].isin(_dup_ids())
     if statuses:
         keep &= orders["status"].isin(statuses)
-    return float(orders.loc[keep, "total_cents"].sum()) / divide
+    kept = orders.loc[keep]
+    total = float(kept["total_cents"].sum())
+    if correct_toman:
+        mixups = quality.unit_mixups(kept, _crm().order_lines)
+        total += float((mixups["corrected"] - mixups["total"]).sum())
+    return total / divide
 
 
 def _clean_orders() -> pd.DataFrame:
@@ -338,29 +345,39 @@ QUESTIONS = [
     ),
     Question(
         "q4",
-        "The revenue of the completed orders in `raw_orders`, in US dollars, once the test orders "
-        "(orders of test records) are left out. Store the number in `revenue_usd`.",
+        "The revenue of the completed orders in `raw_orders`, in rials, once the test orders (orders of "
+        "test records) are left out and the totals typed in toman are corrected to their lines' sum "
+        "(`quality.unit_mixups` with `crm.order_lines` finds them). Store the number in `revenue_rial`.",
         expected=_revenue,
         hints=[
-            "The test orders are the orders whose `customer_id` is a test record's.",
-            "Keep the orders whose customer is not a test record and whose `status` is 'completed'.",
-            "Sum `total_cents` and divide by 100.",
+            "The test orders are the orders whose `customer_id` is a test record's. Keep the other orders "
+            "whose `status` is 'completed'.",
+            "`quality.unit_mixups(done, crm.order_lines)` lists the totals typed in toman: `total` as typed, "
+            "`corrected` the lines' sum.",
+            "`done['total_cents'].sum() + (mixups['corrected'] - mixups['total']).sum()`: `total_cents` holds "
+            "whole rials, nothing to divide.",
         ],
         solution="real_orders = crm.raw_orders[~crm.raw_orders['customer_id'].isin(tests['customer_id'])]\n"
         "done = real_orders[real_orders['status'] == 'completed']\n"
-        "revenue_usd = done['total_cents'].sum() / 100",
+        "mixups = quality.unit_mixups(done, crm.order_lines)\n"
+        "revenue_rial = done['total_cents'].sum() + (mixups['corrected'] - mixups['total']).sum()",
         mistakes=[
             Mistake("Your total still holds the test orders: leave out the orders of the test records.",
                     expected=lambda: _revenue(drop_tests=False)),  # fmt: skip
             Mistake("You dropped the orders of the duplicate records too. They are real orders of real "
                     "customers: re-point them to the master record; revenue must not fall.",
                     expected=lambda: _revenue(drop_dups=True)),  # fmt: skip
-            Mistake("Your revenue is 100 times too big: `total_cents` is in cents, divide by 100.",
-                    expected=lambda: _revenue(divide=1)),  # fmt: skip
+            Mistake("Your total still holds the totals typed in toman, each a tenth of what the customer paid. "
+                    "Find them with `quality.unit_mixups(done, crm.order_lines)` and add what they hide "
+                    "(`corrected - total`).",
+                    expected=lambda: _revenue(correct_toman=False)),  # fmt: skip
+            Mistake("Your revenue is 100 times too small: you divided by 100 as if `total_cents` held cents. "
+                    "It holds whole rials: use the sum as it is.",
+                    expected=lambda: _revenue(divide=100)),  # fmt: skip
             Mistake("Your total includes cancelled and returned orders: keep only `status == 'completed'`.",
                     expected=lambda: _revenue(statuses=())),  # fmt: skip
         ],
-        compare=CompareOptions(rtol=1e-9, atol=0.005),
+        compare=CompareOptions(rtol=0, atol=0.5),  # whole rials: a sum is exact to the rial
     ),
     Question(
         "q5",

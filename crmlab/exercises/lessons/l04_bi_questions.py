@@ -202,8 +202,8 @@ def _buyer_share(statuses=("completed",), after_only: bool = True, scale: float 
 
 # ---------------------------------------------------------------- q11: the impact in money (B3)
 
-#: q11: what one late delivery costs (handling, a voucher), in US dollars: an assumption finance supplies.
-COST_PER_LATE = 20
+#: q11: what one late delivery costs (handling, a voucher), in rials (2025 prices): an assumption finance supplies.
+COST_PER_LATE = 20_000_000
 
 
 def _impact() -> pd.DataFrame:
@@ -249,7 +249,7 @@ def _accounts(pages=None, normalise: bool = True) -> pd.DataFrame:
 
 
 def _shop_revenue(first_page: bool = False, normalise: bool = True, statuses=("completed",),
-                  after_only: bool = True) -> pd.DataFrame:  # fmt: skip
+                  after_only: bool = True, scale: float = 1) -> pd.DataFrame:  # fmt: skip
     crm = _crm()
     accounts = _accounts(practice_api_dump()[:1] if first_page else None, normalise)
     matched = accounts.merge(crm.customers[["customer_id", "email"]], on="email")
@@ -259,7 +259,7 @@ def _shop_revenue(first_page: bool = False, normalise: bool = True, statuses=("c
         rows = rows[rows["ordered_at"] >= rows["created"]]
     revenue = crm.conventions.major(rows.groupby("source")["total_cents"].sum())
     out = accounts.groupby("source").agg(accounts=("id", "nunique"))
-    return out.assign(revenue_usd=revenue.reindex(out.index).fillna(0.0))
+    return out.assign(revenue_rials=revenue.reindex(out.index).fillna(0.0) * scale)
 
 
 QUESTIONS = [
@@ -461,7 +461,7 @@ QUESTIONS = [
         "q11",
         f"Impact in money (B3): suppose the region with the worst late-delivery rate (your question 3) had been "
         f"as punctual as the whole company in the last year of the data (the year of `LAST_DAY`). A late "
-        f"delivery costs USD {COST_PER_LATE} (a support contact and a voucher). How many US dollars would "
+        f"delivery costs {COST_PER_LATE:,} rials (a support contact and a voucher). How many rials would "
         f"that year's avoided late deliveries have saved? Avoided: the region's late deliveries minus its "
         f"shipments x the company's late rate of that year (at least 0); shipments whose outcome is not "
         f"known are left out, as in question 2, and a shipment's year is that of its `promised_date`.",
@@ -471,7 +471,7 @@ QUESTIONS = [
             "rate is their mean of `late`.",
             "The region's expected late deliveries at the company's rate: its shipments that year x that rate. "
             "Avoided = its actual late deliveries minus that, never below 0.",
-            f"Saved = avoided x {COST_PER_LATE}. (`bi.impact.late_delivery_impact` does every year at once: "
+            f"Saved = avoided x {COST_PER_LATE:,}. (`bi.impact.late_delivery_impact` does every year at once: "
             "use it to check your own computation.)",
         ],
         solution="s = crm.shipments.merge(crm.orders[['order_id', 'customer_id']], on='order_id')\n"
@@ -481,7 +481,7 @@ QUESTIONS = [
         "      & (s['promised_date'].dt.year == LAST_DAY.year)]\n"
         "region = s[s['region'] == worst_region]\n"
         "avoided = max(region['late'].sum() - len(region) * s['late'].mean(), 0)\n"
-        f"saved_usd = avoided * {COST_PER_LATE}",
+        f"saved_rials = avoided * {COST_PER_LATE:_}",
         mistakes=[
             Mistake("That is the average over all the years (their total divided by their number). The company "
                     "grew every year, so that average describes no year: take the last year on its own.",
@@ -501,7 +501,7 @@ QUESTIONS = [
         "API returned them, a list of pages with the accounts under `data`. Flatten *all* pages, match each account "
         "to the CRM's `customers` by e-mail (the shop keeps what customers typed: trim spaces and lower-case it), and"
         " give a table with one row per sign-up `source` (`signup.source`) and the columns `accounts` (the number of "
-        "accounts) and `revenue_usd`: the total, in US dollars, of the completed orders of the matched customers "
+        "accounts) and `revenue_rials`: the total, in rials, of the completed orders of the matched customers "
         "placed at or after the account's `created` instant.",
         expected=_shop_revenue,
         hints=[
@@ -510,7 +510,7 @@ QUESTIONS = [
             "`created` is a local time with its offset: `pd.to_datetime(flat['created'], utc=True)` makes it "
             "comparable with `ordered_at`. The key: `flat['email'].str.strip().str.lower()`.",
             "Merge accounts -> customers (on `email`) -> completed orders (on `customer_id`), keep "
-            "`ordered_at >= created`, then per source: the sum of `total_cents` / 100. Count accounts "
+            "`ordered_at >= created`, then per source: the sum of `total_cents` (whole rials). Count accounts "
             "before the merges (`flat.groupby('signup.source')['id'].nunique()`).",
         ],
         solution="pages = practice_api_dump()\n"
@@ -522,7 +522,7 @@ QUESTIONS = [
         "            .merge(completed[['customer_id', 'ordered_at', 'total_cents']], on='customer_id'))\n"
         "rows = rows[rows['ordered_at'] >= rows['created']]\n"
         "shop = pd.DataFrame({'accounts': flat.groupby('signup.source')['id'].nunique(),\n"
-        "                     'revenue_usd': rows.groupby('signup.source')['total_cents'].sum() / 100})\n"
+        "                     'revenue_rials': rows.groupby('signup.source')['total_cents'].sum()})\n"
         "shop = shop.fillna(0).rename_axis('source').reset_index()",
         mistakes=[
             Mistake("You read only the first page. An API returns its data in pages (`pages` says how many): "
@@ -536,6 +536,9 @@ QUESTIONS = [
             Mistake("Your revenue includes orders placed before the account was created: count those at or "
                     "after `created` (read as UTC, `pd.to_datetime(..., utc=True)`).",
                     expected=lambda: _shop_revenue(after_only=False)),  # fmt: skip
+            Mistake("Your revenue is a hundredth of the right one: `total_cents` keeps its old name, but the "
+                    "company is Iranian and the column holds whole rials. Nothing is divided by 100.",
+                    expected=lambda: _shop_revenue(scale=0.01)),  # fmt: skip
         ],
         compare=CompareOptions(allow_extra_columns=True, ignore_column_case=True, rtol=1e-9),
     ),

@@ -106,15 +106,6 @@ def _monetary_all_orders() -> pd.Series:
     return _purchases().groupby("customer_id")["total_cents"].mean()
 
 
-def _monetary_without_first_order() -> pd.Series:
-    """The first *order* left out rather than the first *day*: a second order that day counts as a repeat."""
-    p = _purchases().sort_values(["customer_id", "ordered_at"])
-    rest = p[p.groupby("customer_id").cumcount() > 0]
-    day = rest["ordered_local"].dt.tz_localize(None).dt.normalize()
-    mean = rest.groupby(["customer_id", day])["total_cents"].sum().groupby(level="customer_id").mean()
-    return mean.reindex(_monetary().index, fill_value=0.0)
-
-
 def _nan_for_one_timers(answer) -> bool:
     expected = _monetary()
     return bool(answer.isna().sum() == (expected == 0).sum() > 0 and answer.fillna(0).sub(expected).abs().max() < 1e-6)
@@ -161,9 +152,9 @@ def _split_by_id(answer) -> bool:
     return bool(mine.notna().all() and mine.groupby(orders).nunique().gt(1).any())
 
 
-def _f_score_qcut_values_three() -> pd.Series:
-    """`duplicates='drop'` on the frequencies of the lesson: bins merge, fewer than five scores remain."""
-    return pd.qcut(_summary()["n_orders"].clip(upper=3), 5, labels=False, duplicates="drop") + 1
+def _f_score_qcut_values_dropped() -> pd.Series:
+    """`duplicates='drop'` on the numbers of orders, as the lesson warns: bins merge, fewer than five scores remain."""
+    return pd.qcut(_summary()["n_orders"], 5, labels=False, duplicates="drop") + 1
 
 
 def _f_score_reversed() -> pd.Series:
@@ -194,7 +185,8 @@ def _intervals(answer) -> bool:
 
 
 def _f_score_bins() -> pd.Series:
-    return pd.qcut(_summary()["n_orders"].rank(method="min"), 5)
+    """`pd.qcut` of the ranks without labels (rank 'min' stops there: over a fifth are one-time buyers)."""
+    return pd.qcut(_summary()["n_orders"].rank(method="first"), 5)
 
 
 # ---------------------------------------------------------------- q4: segment size
@@ -270,8 +262,9 @@ QUESTIONS = [
     ),
     Question(
         "q2",
-        "Monetary value as lifetimes defines it, in cents: a Series indexed by `customer_id` with the average "
-        "spend per *repeat* purchase day (the first purchase day left out; 0 for customers who never came back).",
+        "Monetary value as lifetimes defines it, in the unit of `total_cents` (whole rials on the practice company): "
+        "a Series indexed by `customer_id` with the average spend per *repeat* purchase day (the first purchase day "
+        "left out; 0 for customers who never came back).",
         expected=_monetary,
         hints=[
             "Add up each customer's orders per local day first: "
@@ -299,16 +292,14 @@ QUESTIONS = [
             Mistake("You averaged every order, the first one included. Add the orders up per local day, leave "
                     "out each customer's first day, then average the rest.",
                     expected=_monetary_all_orders),  # fmt: skip
-            Mistake("You left out each customer's first *order* rather than their first *day*: when a customer "
-                    "ordered twice on their first day, the second order still counts in your average. Group by "
-                    "day first, then drop the first day.",
-                    expected=_monetary_without_first_order),  # fmt: skip
             Mistake("Customers who never came back have NaN in your Series; lifetimes gives them 0. Fill the "
                     "gaps with `.reindex(..., fill_value=0)` or `.fillna(0)`.",
                     when=shown_by(_nan_for_one_timers,
                                   example=lambda: _monetary().where(_frequency() > 0))),  # fmt: skip
-            Mistake("Your values look like dollars; the question asks for cents, as in `total_cents`.",
-                    expected=lambda: _monetary() / 100),  # fmt: skip
+            Mistake("Your values are a tenth of the right ones: amounts in toman (1 toman = 10 rials), the unit "
+                    "prices are quoted in. The data holds whole rials (`total_cents` keeps its old name); give "
+                    "the averages in rials, as the column holds them, with nothing divided.",
+                    expected=lambda: _monetary() / 10),  # fmt: skip
         ],
         compare=_SERIES,
     ),
@@ -349,14 +340,14 @@ QUESTIONS = [
             Mistake("`rank(method='dense')` counts distinct *values* below, not customers: the rule needs the "
                     "number of customers with fewer orders, `rank(method='min') - 1`.",
                     expected=lambda: _scored_ranks("dense")),  # fmt: skip
-            Mistake("Your scores use fewer than five values: ties collapsed some bins (`duplicates='drop'` "
-                    "merges them silently). Score the ranks, not the values.",
-                    when=shown_by(_fewer_scores, example=_f_score_qcut_values_three)),  # fmt: skip
-            Mistake("Your scores run the wrong way: more orders must give a *higher* F score.",
-                    expected=_f_score_reversed),  # fmt: skip
             Mistake("Your ranking runs the wrong way: 1 went to the customers with the most orders. In RFM, 5 is "
                     "the best score: rank ascending (the default), so that more orders score higher.",
                     expected=_f_score_ranked_descending),  # fmt: skip
+            Mistake("Your scores use fewer than five values: ties collapsed some bins (`duplicates='drop'` "
+                    "merges them silently). Score the ranks, not the values.",
+                    when=shown_by(_fewer_scores, example=_f_score_qcut_values_dropped)),  # fmt: skip
+            Mistake("Your scores run the wrong way: more orders must give a *higher* F score.",
+                    expected=_f_score_reversed),  # fmt: skip
             Mistake("Your scores run from 0 to 4: add 1.",
                     expected=_f_score_from_zero),  # fmt: skip
             Mistake("Your values are bins, pandas Intervals written `(low, high]`, not scores: `pd.qcut` returns "
@@ -421,7 +412,7 @@ QUESTIONS = [
         "q9",
         "This month's budget pays for one campaign to one segment. Which segment would you choose, with what "
         "message, and why not the Champions?",
-        solution="Cannot lose or At risk: they used to buy often and still account for a fifth of the revenue, "
+        solution="Cannot lose or At risk: they used to buy often and still account for about an eighth of the revenue, "
         "and they are slipping away, so a personal win-back message is worth its cost. Champions buy anyway; "
         "a discount to them mostly gives away margin. Lost customers cost more to win back than they bring.",
         rubric=[

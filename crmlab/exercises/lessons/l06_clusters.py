@@ -154,7 +154,7 @@ QUESTIONS = [
         solution="logged = features[FEATURES].assign(**{c: np.log1p(features[c]) for c in LOG_FEATURES})\n"
         "scaled = (logged - logged.mean()) / logged.std(ddof=0)",
         mistakes=[
-            Mistake("You forgot to scale (and to log-transform): unscaled, total spend (thousands of dollars) "
+            Mistake("You forgot to scale (and to log-transform): unscaled, total spend (billions of rials) "
                     "outweighs every share (0 to 1), and the clusters would follow monetary value only.",
                     expected=lambda: _features()[FEATURES]),  # fmt: skip
             Mistake("You forgot to scale: after the log, days and spend still spread over several units while the "
@@ -200,7 +200,7 @@ QUESTIONS = [
         "q3",
         "A cluster profile: fit `KMeans(n_clusters=best_k, n_init=10, random_state=0)` on `scaled`, then give "
         "a table `profile` with one row per cluster and the average of each column of `FEATURES` in its "
-        "original units (days, orders, dollars, shares).",
+        "original units (days, orders, rials, shares).",
         expected=_profile,
         hints=[
             "`labels = KMeans(n_clusters=best_k, n_init=10, random_state=0).fit_predict(scaled)`.",
@@ -252,7 +252,7 @@ QUESTIONS = [
         "q8",
         "Pick one cluster: give it a name for a campaign brief, and say which channel and which offer you would "
         "use to reach its customers, and why.",
-        solution="Store shoppers: 'Shop-floor regulars'. They place over 80% of their orders in a store, so an "
+        solution="Store shoppers: 'Shop-floor regulars'. They place most of their orders in a store, so an "
         "e-mail coupon for the web shop misses them: invite them by text message to an in-store event or a "
         "store-only offer on accessories for the devices they bought.",
         rubric=[
