@@ -12,7 +12,7 @@ Examples
 >>> import pandas as pd
 >>> from crmlab.conventions import COURSE, from_mapping
 >>> COURSE.timezone, COURSE.currency, str(COURSE.as_of.date())
-('Asia/Tehran', 'USD', '2025-12-31')
+('Asia/Tehran', 'IRR', '2025-12-31')
 >>> shop = from_mapping({"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09"})
 >>> shop.money(123456)
 'GBP 1,234.56'
@@ -39,7 +39,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import pandas as pd
 
-__all__ = ["COURSE", "CALENDARS", "DISPLAY_UNITS", "Conventions", "from_mapping", "local_day", "to_major"]
+__all__ = ["COURSE", "CALENDARS", "DISPLAY_UNITS", "Conventions", "from_mapping", "local_day", "minor_unit_of",
+           "to_major"]
 
 #: The calendars a company may count its years in; Jalali fiscal years start on 1 Farvardin.
 CALENDARS = ("gregorian", "jalali")
@@ -265,7 +266,10 @@ class Conventions:
 
         Examples
         --------
-        >>> COURSE.major(pd.Series([129900, 5])).tolist()
+        >>> COURSE.major(pd.Series([1_299_000, 5])).tolist()  # the course's whole rials: nothing to divide
+        [1299000.0, 5.0]
+        >>> usd = from_mapping({"timezone": "America/New_York", "currency": "USD", "as_of": "2025-12-31"})
+        >>> usd.major(pd.Series([129900, 5])).tolist()  # cents to dollars
         [1299.0, 0.05]
         >>> from_mapping({"timezone": "Asia/Bahrain", "currency": "BHD", "as_of": "2025-12-31"}).major(1234)
         1.234
@@ -287,10 +291,11 @@ class Conventions:
 
         Examples
         --------
-        >>> COURSE.money(123456), COURSE.money(123456, decimals=0)
+        >>> COURSE.money(1_299_000), COURSE.money(-1_500_000)  # whole rials
+        ('IRR 1,299,000', 'IRR -1,500,000')
+        >>> usd = from_mapping({"timezone": "America/New_York", "currency": "USD", "as_of": "2025-12-31"})
+        >>> usd.money(123456), usd.money(123456, decimals=0)  # cents
         ('USD 1,234.56', 'USD 1,235')
-        >>> from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31"}).money(-1500000)
-        'IRR -1,500,000'
         """
         if minor_units is None or (not isinstance(minor_units, str) and pd.isna(minor_units)):
             return ""
@@ -316,10 +321,11 @@ class Conventions:
 
         Examples
         --------
-        >>> COURSE.money_major(1583.475), COURSE.money_major(-1017.5, decimals=0)
+        >>> COURSE.money_major(1_299_000.5), COURSE.money_major(-1017.5)  # whole rials, half away from zero
+        ('IRR 1,299,001', 'IRR -1,018')
+        >>> usd = from_mapping({"timezone": "America/New_York", "currency": "USD", "as_of": "2025-12-31"})
+        >>> usd.money_major(1583.475), usd.money_major(-1017.5, decimals=0)
         ('USD 1,583.48', 'USD -1,018')
-        >>> from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31"}).money_major(1299.5)
-        'IRR 1,300'
         """
         if amount is None or (not isinstance(amount, str) and pd.isna(amount)):
             return ""
@@ -365,6 +371,23 @@ def local_day(instants, timezone: str):
     if stamp.tz is not None:
         stamp = stamp.tz_convert(timezone).tz_localize(None)
     return stamp.normalize()
+
+
+def minor_unit_of(currency: str) -> int:
+    """Digits after the decimal point of a common currency (ISO 4217): 2 for cents, 0 for rials.
+
+    >>> minor_unit_of("USD"), minor_unit_of("IRR"), minor_unit_of("KWD")
+    (2, 0, 3)
+    >>> minor_unit_of("XYZ")
+    Traceback (most recent call last):
+    ...
+    ValueError: The value for `currency` must be a currency whose minor unit crmlab knows (USD, EUR, ...
+    """
+    if currency not in _MINOR_UNITS:
+        known = ", ".join(_MINOR_UNITS)
+        expected = f"a currency whose minor unit crmlab knows ({known}); otherwise pass minor_unit yourself"
+        raise _bad("currency", expected, currency)
+    return _MINOR_UNITS[currency]
 
 
 def to_major(minor_units, minor_unit: int):

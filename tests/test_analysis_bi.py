@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
 
 import crmlab
 from crmlab.analysis import bi, kpis
+from crmlab.conventions import COURSE
 
 UTC = "UTC"
 
@@ -81,8 +84,8 @@ def test_weak_support_region_is_found(course, big_crm):
         assert out["unhappy_rate"].idxmax() == weak
         assert out.loc[weak, "sla_breach_rate"] > 1.3 * out["sla_breach_rate"].drop(weak).mean()
     out = bi.support_quality(course.tickets, course.customers)
-    assert out["sla_breach_rate"].round(3).to_dict() == {
-        "Capital": 0.09, "Central": 0.128, "East": 0.104, "North": 0.094, "South": 0.164, "West": 0.072}
+    assert out["sla_breach_rate"].round(3).to_dict() == {  # snapshot of the course data (the Iranian company)
+        "Capital": 0.092, "Central": 0.115, "East": 0.097, "North": 0.106, "South": 0.146, "West": 0.085}
 
 
 # ------------------------------------------------------------------ finance and logistics
@@ -160,7 +163,7 @@ def test_far_regions_and_post_deliver_late(course, big_crm):
         assert by_carrier["late_rate"].idxmax() == "Post"
     course_rates = bi.delivery_quality(course.shipments, course.orders, course.customers)["late_rate"]
     assert course_rates["South"] == pytest.approx(0.520, abs=0.001)  # snapshot of the course data
-    assert course_rates["Capital"] == pytest.approx(0.123, abs=0.001)
+    assert course_rates["Capital"] == pytest.approx(0.115, abs=0.001)  # snapshot too
 
 
 # ------------------------------------------------------------------ regions
@@ -171,7 +174,8 @@ def test_region_scorecard(course):
     assert card["customers"].sum() == len(course.customers)
     done = course.orders[course.orders["status"] == "completed"]
     south = course.customers.loc[course.customers["region"] == "South", "customer_id"]
-    by_hand = done.loc[done["customer_id"].isin(south), "total_cents"].sum() / 100 / len(south)
+    # the course's money columns hold whole rials (IRR has no minor unit): nothing to divide by
+    by_hand = done.loc[done["customer_id"].isin(south), "total_cents"].sum() / len(south)
     assert card.loc["South", "revenue_per_customer"] == pytest.approx(by_hand)
     assert card["sla_breach_rate"].idxmax() == "South" and card["unhappy_rate"].idxmax() == "South"
     assert set(card["late_delivery_rate"].nlargest(2).index) == {"South", "East"}
@@ -243,16 +247,25 @@ def test_kpi_table_by_hand(tiny):
     assert out.index.tolist() == list(bi.KPI_UNITS) and out["unit"].tolist() == list(bi.KPI_UNITS.values())
     v = out["value"]
     assert v["Orders"] == 5 and v["Customers who bought"] == 3
-    assert v["Revenue"] == pytest.approx(2000.0) and v["Average order"] == pytest.approx(400.0)
+    # amounts are whole rials in the course's conventions: 10,000 + 20,000 + 100,000 + 30,000 + 40,000
+    assert v["Revenue"] == pytest.approx(200_000.0) and v["Average order"] == pytest.approx(40_000.0)
     assert v["SLA compliance"] == pytest.approx(1 - 2 / 5)  # tickets 1-4 and 6 known; 2 and 4 breached
     assert v["Satisfaction (1-5)"] == pytest.approx(8 / 3)
     assert v["Late deliveries"] == pytest.approx(0.5)  # shipments 1 and 3 of 4
     assert v["Days to pay (business)"] == pytest.approx((20 + 20) / 2)  # invoices 2 and 3; 4 is unpaid
 
 
+def test_kpi_table_reads_the_money_in_the_conventions_minor_unit(tiny):
+    # the same toy amounts read as US cents (the course's currency before the flip) are a hundredth in dollars
+    usd = dataclasses.replace(COURSE, currency="USD", minor_unit=2)
+    v = bi.kpi_table(tiny, conventions=usd)["value"]
+    assert v["Revenue"] == pytest.approx(2000.0) and v["Average order"] == pytest.approx(400.0)
+    assert v["Orders"] == 5
+
+
 def test_kpi_table_filters(tiny):
     south = bi.kpi_table(tiny, region="South")["value"]
-    assert south["Orders"] == 3 and south["Revenue"] == pytest.approx(1500.0)
+    assert south["Orders"] == 3 and south["Revenue"] == pytest.approx(150_000.0)  # whole rials
     assert south["SLA compliance"] == pytest.approx(2 / 3)  # tickets 3, 4, 6
     january = bi.kpi_table(tiny, start="2025-01-01", end="2025-01-31")["value"]
     assert january["Orders"] == 2  # order 15 is 1 February, local time
@@ -280,7 +293,7 @@ def test_kpi_table_on_the_course_data(course):
     total = bi.kpi_table(course)["value"]
     done = course.orders[course.orders["status"] == "completed"]
     assert total["Orders"] == len(done)
-    assert total["Revenue"] == pytest.approx(done["total_cents"].sum() / 100)
+    assert total["Revenue"] == pytest.approx(done["total_cents"].sum())  # whole rials: no minor unit
     by_region = [bi.kpi_table(course, region=r)["value"] for r in sorted(course.customers["region"].unique())]
     assert sum(t["Orders"] for t in by_region) == total["Orders"]
     south = bi.kpi_table(course, region="South")["value"]

@@ -12,7 +12,8 @@ from crmlab.conventions import COURSE
 
 def _tiny():
     """Year 2024: 10 shipments, 5 to S (3 late), none late elsewhere. Year 2025: 30 shipments (the base
-    tripled), 10 to S (4 late), 2 late elsewhere. Every order is worth USD 50."""
+    tripled), 10 to S (4 late), 2 late elsewhere. Every order is worth IRR 5,000,000 (whole rials, the
+    course's currency)."""
     rows = []
     for year, n, s_n, s_late, other_late in [(2024, 10, 5, 3, 0), (2025, 30, 10, 4, 2)]:
         for i in range(n):
@@ -25,22 +26,22 @@ def _tiny():
                               "shipped_at": promised.dt.tz_localize("UTC") - pd.Timedelta(days=3),
                               "promised_date": promised,
                               "delivered_date": promised + pd.to_timedelta(t["late"].astype(int) * 2, unit="D")})
-    orders = pd.DataFrame({"order_id": t["shipment_id"], "customer_id": t["shipment_id"], "total_cents": 50_00})
+    orders = pd.DataFrame({"order_id": t["shipment_id"], "customer_id": t["shipment_id"], "total_cents": 5_000_000})
     customers = pd.DataFrame({"customer_id": t["shipment_id"], "region": t["region"]})
     return shipments, orders, customers
 
 
 def test_impact_per_year_by_hand():
-    got = late_delivery_impact(*_tiny(), ["S"], cost_per_late=20.0)
+    got = late_delivery_impact(*_tiny(), ["S"], cost_per_late=200_000.0)
     assert got.index.tolist() == [2024, 2025]
     assert got["shipments"].tolist() == [10, 30]
     assert got["company_late_rate"].tolist() == pytest.approx([0.3, 0.2])
     # 2024: 3 late in S against 5 x 30% = 1.5 expected; 2025: 4 against 10 x 20% = 2
     assert got["avoided"].tolist() == pytest.approx([1.5, 2.0])
     assert got["avoided_per_1000"].tolist() == pytest.approx([150.0, 2000 / 30])
-    assert got["cost_saved"].tolist() == pytest.approx([30.0, 40.0])  # USD 20 each
-    assert got["order_value"].tolist() == pytest.approx([75.0, 100.0])  # USD 50 orders
-    assert COURSE.money_major(got["cost_saved"].iloc[-1], decimals=0) == "USD 40"
+    assert got["cost_saved"].tolist() == pytest.approx([300_000.0, 400_000.0])  # IRR 200,000 each
+    assert got["order_value"].tolist() == pytest.approx([7_500_000.0, 10_000_000.0])  # IRR 5,000,000 orders
+    assert COURSE.money_major(got["cost_saved"].iloc[-1], decimals=0) == "IRR 400,000"
 
 
 def test_the_pooled_average_is_not_a_year():

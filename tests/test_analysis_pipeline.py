@@ -10,7 +10,7 @@ import pytest
 import crmlab
 from crmlab.analysis import kpis
 from crmlab.analysis import pipeline as pl
-from crmlab.datasets import PLANTED
+from crmlab.datasets import PLANTED, generate_crm
 from crmlab.errors import SchemaError
 
 UTC = "UTC"
@@ -22,7 +22,8 @@ def _t(*days: str) -> pd.Series:
 
 @pytest.fixture
 def tiny():
-    """Four deals seen on 2025-10-01 (local midnight = 2025-09-30 20:30 UTC).
+    """Four deals seen on 2025-10-01 (local midnight = 2025-09-30 20:30 UTC), worth whole rials (the course's
+    currency, no minor unit: amounts come out as stored).
 
     1: opened 1 Aug, qualified 15 Aug, proposal on 1 Sep, won on 15 Oct (after the date: still open then);
     2: opened 1 Jul, lost on 10 Jul (closed before the date, 9 days in prospecting);
@@ -35,7 +36,7 @@ def tiny():
         "customer_id": [10, 20, 30, 40],
         "rep_id": [7, 7, 8, 8],
         "created_at": _t("2025-08-01", "2025-07-01", "2025-01-01", "2025-10-05"),
-        "amount_cents": [1000_00, 300_00, 500_00, 700_00],
+        "amount_cents": [100_000, 30_000, 50_000, 70_000],
         "stage": ["closed_won", "closed_lost", "closed_won", "prospecting"],
         "closed_at": _t("2025-10-15", "2025-07-10", "2025-01-31", None),
     })
@@ -156,12 +157,12 @@ def test_cycle_days_keeps_won_deals(tiny):
 
 def test_velocity_by_hand(tiny):
     opps, hist = tiny
-    # on 1 Oct: one open deal (1: $1,000); closed in the last year: 2 lost, 3 won in 30 days
+    # on 1 Oct: one open deal (1: IRR 100,000); closed in the last year: 2 lost, 3 won in 30 days
     v = pl.pipeline_velocity(opps, hist, "2025-10-01")
     row = v.loc["all"]
-    assert row["open_deals"] == 1 and row["avg_value"] == 1000.0 and row["pipeline_value"] == 1000.0
+    assert row["open_deals"] == 1 and row["avg_value"] == 100_000.0 and row["pipeline_value"] == 100_000.0
     assert row["closed_deals"] == 2 and row["win_rate"] == 0.5 and row["cycle_days"] == 30.0
-    assert row["velocity_per_day"] == pytest.approx(1000 * 0.5 / 30)
+    assert row["velocity_per_day"] == pytest.approx(100_000 * 0.5 / 30)
 
 
 def test_velocity_lookback_and_groups(tiny):
@@ -243,13 +244,13 @@ def test_win_probability_is_the_product_of_conversions(tiny):
 def test_weighted_pipeline_run_rate_and_forecast(tiny):
     opps, hist = tiny
     weighted = pl.weighted_pipeline(opps, hist, "2025-10-01")
-    assert weighted.loc[1].tolist() == ["proposal", 1000.0, 1.0, 1000.0]
+    assert weighted.loc[1].tolist() == ["proposal", 100_000.0, 1.0, 100_000.0]  # whole rials
     rr = pl.run_rate(opps, hist, "2025-10-01", quarters=4)
     assert rr.index.strftime("%Y-%m-%d").tolist() == ["2024-10-01", "2025-01-01", "2025-04-01", "2025-07-01"]
-    assert rr["won_deals"].tolist() == [0, 1, 0, 0] and rr.loc["2025-01-01", "won_amount"] == 500.0
+    assert rr["won_deals"].tolist() == [0, 1, 0, 0] and rr.loc["2025-01-01", "won_amount"] == 50_000.0
     fc = pl.forecast_quarter(opps, hist, "2025-10-01", quarters=4).iloc[0]
-    assert fc["weighted_pipeline"] == 1000.0 and fc["run_rate"] == 125.0
-    assert fc["forecast"] == 1125.0 and fc["expected_wins"] == 1.25
+    assert fc["weighted_pipeline"] == 100_000.0 and fc["run_rate"] == 12_500.0  # 50,000 won in 4 quarters
+    assert fc["forecast"] == 112_500.0 and fc["expected_wins"] == 1.25
 
 
 def test_run_rate_needs_whole_quarters(tiny):
@@ -263,8 +264,8 @@ def test_won_between_and_backtest(tiny):
     won = pl.won_between(opps, hist, "2025-10-01", "2026-01-01")
     assert won.index.tolist() == [1] and bool(won.loc[1, "in_pipeline"])
     test = pl.backtest(opps, hist, ["2025-10-01"], quarters=4).iloc[0]
-    assert test["actual"] == 1000.0 and test["actual_wins"] == 1
-    assert test["error"] == 125.0 and test["error_pct"] == 0.125
+    assert test["actual"] == 100_000.0 and test["actual_wins"] == 1
+    assert test["error"] == 12_500.0 and test["error_pct"] == 0.125
 
 
 # ---------------------------------------------------------------- no leakage, on the course data
@@ -289,18 +290,23 @@ def test_nothing_after_the_date_changes_the_answers(course):
 def test_course_pipeline_on_2025_10_01(course):
     deals = pl.label_deals(course.opportunities, course.customers, course.reps)
     snap = pl.pipeline_as_of(deals, course.opportunity_stages, "2025-10-01")
-    assert snap["is_open"].sum() == 55
-    # today 52 of those 55 are closed: the raw `stage` column would hide them
+    # a pandas recount: deals with a stage entered before the date, less those closed before it
+    hist = course.opportunity_stages[course.opportunity_stages["entered_at"] < pl.as_of_instant("2025-10-01")]
+    closed_then = hist.loc[hist["stage"].isin(pl.CLOSED), "opportunity_id"].nunique()
+    assert snap["is_open"].sum() == hist["opportunity_id"].nunique() - closed_then == 54
+    # today 51 of those 54 are closed: the raw `stage` column would hide them
     today = deals.set_index("opportunity_id").loc[snap.index[snap["is_open"]], "stage"]
-    assert today.isin(pl.CLOSED).sum() == 52
+    assert today.isin(pl.CLOSED).sum() == 51
+    # snapshots of the course data (the Iranian company; amounts in whole rials) from here on
     stuck = pl.ageing_deals(deals, course.opportunity_stages, "2025-10-01")
-    assert sorted(stuck.index[stuck["is_stuck"]]) == [764, 787, 833, 836, 841]
+    assert sorted(stuck.index[stuck["is_stuck"]]) == [783, 796, 808, 817, 819, 820, 832, 836, 840, 843, 855, 856,
+                                                      859, 861, 863, 865, 868, 873, 877, 878, 879]  # fmt: skip
     fc = pl.forecast_quarter(deals, course.opportunity_stages, "2025-10-01", method="eventual").iloc[0]
-    assert fc["forecast"] == pytest.approx(300_443.75)
+    assert fc["forecast"] == pytest.approx(377_341_819_453.09)
     fc = pl.forecast_quarter(deals, course.opportunity_stages, "2025-10-01").iloc[0]
-    assert fc["forecast"] == pytest.approx(295_536.36)
+    assert fc["forecast"] == pytest.approx(379_779_503_437.55)
     actual = pl.won_between(deals, course.opportunity_stages, "2025-10-01", "2026-01-01")
-    assert actual["amount"].sum() == pytest.approx(419_538.0)
+    assert actual["amount"].sum() == pytest.approx(423_613_650_000.0)
 
 
 # ---------------------------------------------------------------- planted truths
@@ -316,19 +322,35 @@ def test_planted_funnel_recovered(big_crm):
     assert stalls.loc["all", ["weakest_stage", "slowest_stage"]].tolist() == ["negotiation", "proposal"]
 
 
-def test_planted_faster_closers_recovered(big_crm):
-    """Reps with more complete data entry close faster: in the generator about 11 days per 10 points (means)."""
+@pytest.fixture(scope="module")
+def big_generic():
+    """The larger company of the generic (US-cents) market, as ``big_crm`` was before the flip; its draws are
+    the ones the bounds below were first checked on."""
+    return generate_crm(n_customers=20_000, seed=11, market="generic")
+
+
+def _closing_stats(crm):
     from crmlab.analysis import training
 
-    fading = training.disengaged_reps(big_crm.reps, big_crm.rep_activity)
+    fading = training.disengaged_reps(crm.reps, crm.rep_activity)
     assert len(fading) == PLANTED.disengaged_reps
-    per_rep = pl.closing_speed(big_crm.opportunities, big_crm.reps, big_crm.rep_activity, exclude=fading.index)
+    per_rep = pl.closing_speed(crm.opportunities, crm.reps, crm.rep_activity, exclude=fading.index)
     assert len(per_rep) > 100
-    stats = pl.closer_correlation(per_rep)
-    assert stats["pearson_r"] < -0.5 and stats["r_high"] < -0.4
-    assert -13 < stats["days_per_10_points"] < -6
-    for _, team in per_rep.groupby("team"):  # within each team too: not a team mix
-        assert pl.closer_correlation(team)["r_high"] < 0
+    return per_rep, pl.closer_correlation(per_rep)
+
+
+def test_planted_faster_closers_recovered(big_crm, big_generic):
+    """Reps with more complete data entry close faster: in the generator about 11 days per 10 points (means).
+
+    The planted effect is the same in both markets; the generic company keeps the full check, the Iranian one
+    (``big_crm``, other random draws) the same check but for ``r_high``, which draws -0.398 there."""
+    for crm in (big_generic, big_crm):
+        per_rep, stats = _closing_stats(crm)
+        assert stats["pearson_r"] < -0.5
+        assert -13 < stats["days_per_10_points"] < -6
+        for _, team in per_rep.groupby("team"):  # within each team too: not a team mix
+            assert pl.closer_correlation(team)["r_high"] < 0
+    assert _closing_stats(big_generic)[1]["r_high"] < -0.4
 
 
 def test_faster_closers_on_the_course_data(course):
@@ -338,16 +360,26 @@ def test_faster_closers_on_the_course_data(course):
     per_rep = pl.closing_speed(course.opportunities, course.reps, course.rep_activity, exclude=fading.index)
     assert len(per_rep) == 18 and set(per_rep["team"]) == {"field_sales", "inside_sales"}
     stats = pl.closer_correlation(per_rep)
-    assert stats["pearson_r"] == pytest.approx(-0.48, abs=0.01)
-    assert stats["r_high"] < 0 and stats["days_per_10_points"] == pytest.approx(-8.8, abs=0.1)
+    # snapshots of the course data (the Iranian company): with only 18 reps the planted link shows over the whole
+    # range and among the less complete reps, but not among the most complete (r_high draws +0.06 here)
+    assert stats["pearson_r"] == pytest.approx(-0.42, abs=0.01)
+    assert stats["r_low"] < 0 and stats["spearman_r"] < 0
+    assert stats["r_high"] == pytest.approx(0.06, abs=0.01)
+    assert stats["days_per_10_points"] == pytest.approx(-5.0, abs=0.1)
 
 
-def test_forecast_is_unbiased_on_a_larger_company(big_crm):
-    """With about seven times the deals, the quarter's forecast misses by about 18% on average, not by half."""
+def test_forecast_is_unbiased_on_a_larger_company(big_generic, big_crm):
+    """With about seven times the deals, the quarter's forecast misses by about 18% on average, not by half.
+
+    Unbiased in steady money (the generic company). Under the Iranian company's planted ~42 %/yr price rise the
+    run rate (the mean of the past four quarters' wins) lags the prices: the forecast falls short overall."""
     dates = pd.date_range("2023-07-01", "2025-10-01", freq="QS").strftime("%Y-%m-%d")
-    test = pl.backtest(big_crm.opportunities, big_crm.opportunity_stages, dates)
+    test = pl.backtest(big_generic.opportunities, big_generic.opportunity_stages, dates)
     assert test["error_pct"].abs().mean() < 0.25
     assert abs(test["error"].sum() / test["actual"].sum()) < 0.15
+    iran = pl.backtest(big_crm.opportunities, big_crm.opportunity_stages, dates)
+    assert iran["error_pct"].abs().mean() < 0.25
+    assert iran["error"].sum() / iran["actual"].sum() < -0.15  # biased low (-0.18 on this draw)
 
 
 def test_closing_speed_input_checks(course):
@@ -436,8 +468,9 @@ def test_money_comes_out_in_the_currency_s_major_units():
                       "stage": ["prospecting", "closed_won", "prospecting", "closed_lost", "prospecting", "proposal"],
                       "entered_at": pd.to_datetime(["2025-01-01", "2025-02-10", "2025-02-01", "2025-03-01",
                                                     "2025-08-01", "2025-09-01"], utc=True)})  # fmt: skip
-    cents = pl.pipeline_velocity(o, h, "2025-10-01")
-    rials = pl.pipeline_velocity(o, h, "2025-10-01", minor_unit=0)
+    cents = pl.pipeline_velocity(o, h, "2025-10-01", minor_unit=2)
+    rials = pl.pipeline_velocity(o, h, "2025-10-01")  # the course's default since the flip: whole rials
+    assert rials.equals(pl.pipeline_velocity(o, h, "2025-10-01", minor_unit=0))
     # by hand: open deals 3 and 4 hold 20,000 + 90,000 stored units; one of two closed deals won in 40 days
     assert rials.loc["all", "pipeline_value"] == 110_000 == 100 * cents.loc["all", "pipeline_value"]
     assert rials.loc["all", "velocity_per_day"] == pytest.approx(110_000 * 0.5 / 40)

@@ -217,9 +217,11 @@ def test_reconcile_by_hand():
     raw = _orders()
     out = q.reconcile(raw, q.repoint(raw[raw["customer_id"] != 3], pd.Series({2: 1})), [3])
     assert out.loc["orders"].tolist() == [2.0, 2.0, 0.0]
-    assert out.loc["revenue"].tolist() == [35.0, 35.0, 0.0]
+    assert out.loc["revenue"].tolist() == [3500.0, 3500.0, 0.0]  # whole rials, the course's currency
     dropped = q.reconcile(raw, raw[raw["customer_id"] == 1], [3])  # deleted the duplicate with its order
-    assert dropped.loc["revenue", "difference"] == -25.0
+    assert dropped.loc["revenue", "difference"] == -2500.0
+    in_cents = q.reconcile(raw, raw[raw["customer_id"] == 1], [3], minor_unit=2)  # the same amounts read as cents
+    assert in_cents.loc["revenue"].tolist() == [35.0, 10.0, -25.0]
 
 
 def test_compare_tables_by_hand():
@@ -243,8 +245,14 @@ def test_scorecard_by_hand():
 
 
 def test_clean_export_gives_back_the_clean_tables(crm):
-    clean = q.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets)
+    # the Iranian export types some totals in toman (a tenth of the rials): the order lines give them back
+    clean = q.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets, order_lines=crm.order_lines)
     pd.testing.assert_frame_equal(clean.orders, crm.orders)
+    blind = q.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets)  # without the lines: left as typed
+    wrong = blind.orders.loc[blind.orders["total_cents"] != crm.orders["total_cents"], "order_id"]
+    assert sorted(wrong) == sorted(crm.truth["unit_mixup_order_ids"]) and len(wrong) == 20 * 3  # 20 per 1,000
+    mixed = crm.orders["order_id"].isin(wrong)
+    assert (blind.orders.loc[mixed, "total_cents"] * 10 == crm.orders.loc[mixed, "total_cents"]).all()
     pd.testing.assert_frame_equal(clean.tickets, crm.tickets)
     diff = q.compare_tables(clean.customers, crm.customers, key="customer_id")
     malformed = crm.truth["malformed_emails"]

@@ -16,7 +16,7 @@ def _report(**changes):
         "title": "Win-back mailing",
         "findings": ["Half of the customers bought once.", "A third bring three quarters of the revenue."],
         "recommendation": "Mail the 1,594 lapsed customers worth more than a letter.",
-        "numbers": {"letters": 1594, "cost": money(1594), "return per dollar": 0.993},
+        "numbers": {"letters": 1594, "cost": money(1594), "return per rial": 0.993},
         "risks": ["The lift is assumed: keep a control group."],
         "subtitle": "Data to 30 June 1998",
     }
@@ -26,9 +26,11 @@ def _report(**changes):
 # ---------------------------------------------------------------- formatters
 
 
+# The course's currency is the rial (IRR) since the flip; the roundings are by hand, half away from zero.
 @pytest.mark.parametrize(("value", "decimals", "text"), [
-    (1583.48, 0, "USD 1,583"), (-1017.48, 0, "USD -1,017"), (2_500_315.63, 0, "USD 2,500,316"),
-    (0.675, 2, "USD 0.68"), (-0.004, 2, "USD 0.00"), (5, 2, "USD 5.00"), (1583.5, 0, "USD 1,584"),
+    (1583.48, 0, "IRR 1,583"), (-1017.48, 0, "IRR -1,017"), (2_500_315.63, 0, "IRR 2,500,316"),
+    (0.675, 2, "IRR 0.68"), (-0.004, 2, "IRR 0.00"), (5, 2, "IRR 5.00"), (1583.5, 0, "IRR 1,584"),
+    (48_250_000, 0, "IRR 48,250,000"), (-1_234_567.5, 0, "IRR -1,234,568"),
 ])  # fmt: skip
 def test_money_in_the_course_currency_by_default(value, decimals, text):
     assert money(value, decimals) == text
@@ -92,7 +94,7 @@ def test_markdown_has_the_four_parts_in_order():
 
 def test_markdown_table_formats_each_kind_of_number():
     rows = [line for line in _report().to_markdown().splitlines() if line.startswith("| ") and "---" not in line]
-    assert rows == ["| | |", "| letters | 1,594 |", "| cost | USD 1,594 |", "| return per dollar | 0.99 |"]
+    assert rows == ["| | |", "| letters | 1,594 |", "| cost | IRR 1,594 |", "| return per rial | 0.99 |"]
 
 
 def test_markdown_escapes_dollars_pipes_and_html():

@@ -36,6 +36,7 @@ import crmlab
 from crmlab.analysis import bi
 from crmlab.analysis.training import TrainingPlan, cost_by_method
 from crmlab.exercises import Quiz
+from crmlab.exercises.lessons import l02_training_users
 from crmlab.exercises.registry import available_lessons, lesson
 from crmlab.widgets.dashboard import format_value, month_options
 
@@ -413,8 +414,8 @@ def test_training_calculator_follows_its_inputs(lab_page, lab):
     table = calculator.locator("table")
 
     def per_user(n_users: int) -> list[str]:
-        costs = cost_by_method(TrainingPlan(n_users=n_users, n_sites=3))
-        return [f"USD {v:,.2f}" for v in costs["per_user"]]
+        costs = cost_by_method(TrainingPlan(n_users=n_users, n_sites=3, **l02_training_users.PRICES))
+        return [f"IRR {v:,.0f}" for v in costs["per_user"]]  # the lesson's prices, in whole rials
 
     assert users.input_value() == "40"
     assert all(text in table.inner_text() for text in per_user(40))

@@ -25,6 +25,7 @@ from crmlab.calendars import (  # noqa: E402
     to_jalali,
 )
 from crmlab.conventions import COURSE, from_mapping  # noqa: E402
+from crmlab.datasets import generate_crm  # noqa: E402
 from crmlab.datasets.datevalues import jalali_to_gregorian  # noqa: E402
 from crmlab.datasets.real import load_cdnow  # noqa: E402
 
@@ -88,12 +89,27 @@ def test_cdnow_dates_round_trip_and_hold_nowruz_1376_and_1377():
     assert to_jalali(days("1997-01-01", "1998-06-30")).to_numpy().tolist() == [[1375, 10, 12], [1377, 4, 9]]
 
 
+def _nowruz_years(local: pd.Series) -> list[int]:
+    return list(range(to_jalali(days(local.min()))["year"].iloc[0] + 1,
+                      to_jalali(days(local.max()))["year"].iloc[0] + 1))  # fmt: skip
+
+
 def test_synthetic_order_days_round_trip_and_every_nowruz_is_published():
-    orders = load_crm().orders
-    local = COURSE.local_day(orders["ordered_at"])
+    # the generic company trades every day of the year: every Nowruz inside the data has orders, and matches the table
+    generic = generate_crm(market="generic").orders
+    local = COURSE.local_day(generic["ordered_at"])
+    assert sorted(_round_trip(local)) == _nowruz_years(local) == [1401, 1402, 1403, 1404]
+    # the course's (Iranian) company shuts for Nowruz: its order days still round-trip, the Nowruz days it has
+    # match the table (checked in _round_trip), and the first four days of Farvardin (x0.1) sell far less a day
+    # than the four weeks of Esfand before them (the year's peak, x1.9)
+    local = COURSE.local_day(load_crm().orders["ordered_at"])
     firsts = _round_trip(local)
-    years = range(to_jalali(days(local.min()))["year"].iloc[0] + 1, to_jalali(days(local.max()))["year"].iloc[0] + 1)
-    assert sorted(firsts) == list(years)  # every Nowruz inside the data has orders, and matches the table
+    assert set(firsts) <= set(_nowruz_years(local))
+    for year in _nowruz_years(local):
+        nowruz = pd.Timestamp(NOWRUZ[year])
+        closed = local.between(nowruz, nowruz + pd.Timedelta(days=3)).sum() / 4
+        esfand = local.between(nowruz - pd.Timedelta(days=28), nowruz - pd.Timedelta(days=1)).sum() / 28
+        assert closed < 0.25 * esfand, year
 
 
 def test_month_lengths_and_leap_esfand():
@@ -258,7 +274,8 @@ def test_heatmap_labels_jalali_months_and_refuses_relabelling_gregorian():
 
 # ---------------------------------------------------------------- the lessons' other groupings take the calendar
 
-JALALI = from_mapping({"timezone": "Asia/Tehran", "currency": "USD", "calendar": "jalali", "as_of": "2025-12-31"})
+# the course's company on the Jalali calendar: whole rials, as the course data are since the flip
+JALALI = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "calendar": "jalali", "as_of": "2025-12-31"})
 
 
 def _fiscal_1403(days: pd.Series) -> pd.Series:
@@ -280,7 +297,7 @@ def test_kpis_count_jalali_months_and_fiscal_years_by_hand():
     local = COURSE.local_day(done["ordered_at"])
     by_year = kpis.revenue_per_buyer(crm.orders, calendar="jalali")
     assert by_year.loc[1403, "buyers"] == done.loc[_fiscal_1403(local), "customer_id"].nunique()
-    assert by_year.loc[1403, "revenue"] == done.loc[_fiscal_1403(local), "total_cents"].sum() / 100
+    assert by_year.loc[1403, "revenue"] == done.loc[_fiscal_1403(local), "total_cents"].sum()  # whole rials
     card = kpis.goal_scorecard(crm, year=1403, calendar="jalali").set_index("kpi")
     assert card.loc["new customers per month, FY 1403", "value"] == round(_fiscal_1403(signups).sum() / 12, 2)
     assert "revenue per buyer, FY 1403 vs FY 1402" in card.index

@@ -30,7 +30,8 @@ def test_course_holds_the_values_the_course_data_was_made_with():
 
     assert COURSE.timezone == truths.TIMEZONE == "Asia/Tehran"
     assert COURSE.as_of == truths.END == pd.Timestamp("2025-12-31")
-    assert (COURSE.currency, COURSE.minor_unit, COURSE.calendar) == ("USD", 2, "gregorian")
+    # since the flip the course's company is the Iranian retailer: whole rials, no minor unit
+    assert (COURSE.currency, COURSE.minor_unit, COURSE.calendar) == ("IRR", 0, "gregorian")
     assert COURSE.purchase_statuses == ("completed",)
     assert crmlab.COURSE is COURSE and crmlab.Conventions is Conventions
 
@@ -128,12 +129,14 @@ def test_money_by_hand(currency, minor, value, text):
 def test_money_is_exact_beyond_float_precision():
     cents = 2**53 + 1  # a float would round it to 2**53
     expected = f"USD {Decimal(cents) / 100:,.2f}"
-    assert COURSE.money(cents) == expected == "USD 90,071,992,547,409.93"
+    assert _money("USD", 2).money(cents) == expected == "USD 90,071,992,547,409.93"
+    rials = 2**53 + 1  # the course's currency (IRR, minor unit 0) prints every rial
+    assert COURSE.money(rials) == f"IRR {Decimal(rials):,}" == "IRR 9,007,199,254,740,993"
 
 
 def test_money_of_missing_is_empty_and_of_a_fraction_an_error():
     assert COURSE.money(None) == "" and COURSE.money(float("nan")) == ""
-    with pytest.raises(ValueError, match="`minor_units` must be a whole number of minor units of USD"):
+    with pytest.raises(ValueError, match="`minor_units` must be a whole number of minor units of IRR"):
         COURSE.money(12.5)
     with pytest.raises(ValueError, match="`minor_units`"):
         COURSE.money("12")
@@ -186,7 +189,7 @@ def test_money_major_agrees_with_money_on_whole_minor_units():
 def test_money_major_refuses_what_is_not_a_finite_number():
     assert COURSE.money_major(None) == "" and COURSE.money_major(float("nan")) == ""
     for bad in (float("inf"), "12", True):
-        with pytest.raises(ValueError, match=f"`amount` must be a finite number of USD, but {bad!r} was passed"):
+        with pytest.raises(ValueError, match=f"`amount` must be a finite number of IRR, but {bad!r} was passed"):
             COURSE.money_major(bad)
     for bad in (-1, 5, 1.0, True):
         with pytest.raises(ValueError, match=f"`decimals` must be the digits to show.*but {bad!r} was passed"):

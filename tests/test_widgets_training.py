@@ -136,3 +136,22 @@ def test_a_plan_in_rials_is_shown_in_rials():
     assert "(IRR 390)" in calc.message.value
     calc.controls["n_users"].value = 41
     assert calc.plan().currency == "IRR"
+
+
+def test_a_plan_at_rial_prices_keeps_whole_rials_and_a_readable_axis():
+    # the lesson's prices: the dollar ones at 300,000 rials a dollar
+    plan = TrainingPlan(hourly_cost=9_000_000, trainer_day_rate=270_000_000, travel_per_site=150_000_000,
+                        licence_per_user=45_000_000, currency="IRR")  # fmt: skip
+    costs = cost_by_method(plan)
+    # by hand: the per-user costs are the dollar plan's (698 face-to-face) times 300,000, in whole rials
+    assert costs.loc["face_to_face", "per_user"] == pytest.approx(697.5 * 300_000)
+    page = training_calculator(plan, chart=False).table_view.value
+    assert "IRR 209,250,000<" in page and "209,250,000.00" not in page  # rials have no minor unit
+    ax = view.draw_costs(costs, currency="IRR")
+    assert ax.get_xlabel() == "cost (billion IRR)"
+    widths = {}
+    for bar in ax.patches:
+        y = round(bar.get_y() + bar.get_height() / 2)
+        widths[y] = widths.get(y, 0) + bar.get_width()
+    # the dollar chart's thousands (20.64, 15.6, 27.9) times 300,000 rials, in billions
+    assert [round(widths[y], 3) for y in sorted(widths)] == [6.192, 4.68, 8.37]

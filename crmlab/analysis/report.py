@@ -45,7 +45,7 @@ def _finite(value: object, argument: str) -> float:
 
 
 def money(value: float, decimals: int = 0, currency: str | None = None, *, conventions: Conventions = COURSE) -> str:
-    """An amount of money as a manager reads it, with its currency: ``USD 1,583``, ``GBP -1,018``.
+    """An amount of money as a manager reads it, with its currency: ``IRR 1,583,480``, ``GBP -1,018``.
 
     The amount is in the currency's major unit (dollars, pounds, rials), as an analysis
     computes it (a mean order, a lifetime value, a budget); an amount read from a money
@@ -62,7 +62,7 @@ def money(value: float, decimals: int = 0, currency: str | None = None, *, conve
         An ISO 4217 code written instead of ``conventions.currency``, e.g. ``"GBP"``;
         passing ``conventions=`` says the same and more.
     conventions : Conventions, optional
-        The company's conventions; default :data:`crmlab.conventions.COURSE` (US dollars).
+        The company's conventions; default :data:`crmlab.conventions.COURSE` (Iranian rials).
 
     Returns
     -------
@@ -70,8 +70,10 @@ def money(value: float, decimals: int = 0, currency: str | None = None, *, conve
 
     Examples
     --------
-    >>> money(1583.48), money(-1017.5), money(0.675, decimals=2)
-    ('USD 1,583', 'USD -1,018', 'USD 0.68')
+    >>> money(1_583_480.4), money(-1017.5)  # the course's rials
+    ('IRR 1,583,480', 'IRR -1,018')
+    >>> money(0.675, decimals=2, currency="USD")
+    'USD 0.68'
     >>> from crmlab.conventions import from_mapping
     >>> shop = from_mapping({"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09"})
     >>> money(2_500_315.63, conventions=shop), money(12.5, 2, currency="IRR")
@@ -202,7 +204,7 @@ class ManagerReport:
     ...     title="Win-back mailing",
     ...     findings=["Half of the customers bought once.", "Lapsed customers are 75% of the base."],
     ...     recommendation="Mail the 1,594 lapsed customers worth more than a letter.",
-    ...     numbers={"letters": 1594, "cost": money(1594), "net": money(1583.5)},
+    ...     numbers={"letters": 1594, "cost": money(1594, currency="USD"), "net": money(1583.5, currency="USD")},
     ...     risks=["The 20% lift is assumed: keep a control group."],
     ...     subtitle="Data to 30 June 1998")
     >>> print(report.to_markdown())

@@ -50,7 +50,7 @@ def dashboard_data(mapping: str | os.PathLike | None = None, data: str | os.Path
     --------
     >>> crm = dashboard_data()
     >>> sorted(crm), crm.conventions.currency
-    (['customers', 'invoices', 'orders', 'payments', 'shipments', 'tickets'], 'USD')
+    (['customers', 'invoices', 'orders', 'payments', 'shipments', 'tickets'], 'IRR')
     """
     from crmlab.conventions import COURSE
     from crmlab.datasets import load_crm, load_export

@@ -99,7 +99,7 @@ def load_lesson_data(lesson: str, data_dir: str | os.PathLike | None = None,
     --------
     >>> crm = load_lesson_data("05_rfm", tables=["orders", "customers"], as_of="2025-06-30")
     >>> sorted(crm), str(crm.conventions.as_of.date()), crm.conventions.currency
-    (['customers', 'orders'], '2025-06-30', 'USD')
+    (['customers', 'orders'], '2025-06-30', 'IRR')
     """
     from .mapping import load_export, read_mapping
     from .storage import load_crm

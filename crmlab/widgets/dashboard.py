@@ -46,7 +46,7 @@ def format_value(value: float, unit: str, conventions: Conventions = COURSE) -> 
     Examples
     --------
     >>> format_value(0.8956, "share"), format_value(9430067.2, "money"), format_value(float("nan"), "days")
-    ('89.6%', 'USD 9,430,067', '–')
+    ('89.6%', 'IRR 9,430,067', '–')
     >>> from crmlab.conventions import from_mapping
     >>> format_value(9430067.2, "money", from_mapping({"timezone": "Europe/London", "currency": "GBP",
     ...                                                "as_of": "2011-12-09"}))

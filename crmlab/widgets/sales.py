@@ -47,7 +47,7 @@ def stated_filters(filters: Mapping[str, object], conventions: Conventions, has:
     Showing: 1 Jan 2025 – 31 Mar 2025
     channel web
     no regions in this data
-    money in USD
+    money in IRR
     data up to 31 Dec 2025 (clock Asia/Tehran)
     """
     parts = [f"{_day(filters['start'], conventions)} – {_day(filters['end'], conventions)}"]
@@ -92,12 +92,13 @@ class SalesDashboard:
 
     Examples
     --------
-    >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1000, 3050, 999], "channel": ["web", "web", "shop"],
+    >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1_000_000, 3_050_000, 999_000],  # rials
+    ...                   "channel": ["web", "web", "shop"],
     ...                   "ordered_at": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-02-11"], utc=True)})
     >>> dash = SalesDashboard({"orders": o})
     >>> dash.channel.value = "web"
     >>> dash.table.loc["Revenue", "text"], dash.region is None
-    ('USD 40.50', True)
+    ('IRR 4,050,000', True)
     """
 
     def __init__(self, crm: Mapping[str, pd.DataFrame], conventions: Conventions | None = None,

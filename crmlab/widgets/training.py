@@ -21,6 +21,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from crmlab.analysis.training import COMPONENTS, TrainingPlan, TrainingPlanError, cost_by_method
+from crmlab.conventions import minor_unit_of
 
 __all__ = ["LABELS", "TrainingCalculator", "draw_costs", "training_calculator"]
 
@@ -51,8 +52,13 @@ _GROUPS = [
 _WHOLE = {"n_users", "n_sites", "class_size", "users_per_superuser"}
 
 
+#: Units of the cost axis: a thousand, a million, a billion of the currency.
+_SCALES = ((1e3, "thousand"), (1e6, "million"), (1e9, "billion"))
+
+
 def draw_costs(costs: pd.DataFrame, ax: Axes | None = None, currency: str = "USD") -> Axes:
-    """Stacked bars of each method's cost components, in thousands of ``currency``, with the cost per user.
+    """Stacked bars of each method's cost components, in thousands, millions or billions of ``currency``
+    (whichever keeps the largest total under a thousand), with the cost per user.
 
     Parameters
     ----------
@@ -75,7 +81,9 @@ def draw_costs(costs: pd.DataFrame, ax: Axes | None = None, currency: str = "USD
     """
     if ax is None:
         ax = Figure(figsize=(7, 2.8)).subplots()
-    parts = costs[list(COMPONENTS)].div(1000).rename(index=LABELS, columns=LABELS)
+    largest = float(costs[list(COMPONENTS)].sum(axis=1).max()) if len(costs) else 0.0
+    scale, scale_name = next(((f, n) for f, n in _SCALES if largest < f * 1000), _SCALES[-1])
+    parts = costs[list(COMPONENTS)].div(scale).rename(index=LABELS, columns=LABELS)
     parts = parts.loc[:, parts.sum() > 0].iloc[::-1]  # first method on top
     left = pd.Series(0.0, index=parts.index)
     for name in parts.columns:
@@ -84,7 +92,7 @@ def draw_costs(costs: pd.DataFrame, ax: Axes | None = None, currency: str = "USD
     for y, (total, per_user) in enumerate(zip(left, costs["per_user"].iloc[::-1], strict=True)):
         ax.text(total, y, f"  {currency} {per_user:,.0f} per user", va="center", fontsize=9)
     ax.set_xlim(0, left.max() * 1.35 if left.max() > 0 else 1)
-    ax.set(xlabel=f"cost (thousand {currency})", title="Training cost by method")
+    ax.set(xlabel=f"cost ({scale_name} {currency})", title="Training cost by method")
     ax.legend(loc="lower center", bbox_to_anchor=(0.5, -0.45), ncol=3, frameon=False, fontsize=8)
     return ax
 
@@ -92,7 +100,12 @@ def draw_costs(costs: pd.DataFrame, ax: Axes | None = None, currency: str = "USD
 def _table_html(costs: pd.DataFrame, currency: str) -> str:
     shown = costs.rename(index=LABELS, columns=LABELS).rename_axis(None)
     money = {column: (lambda v: f"{currency} {v:,.0f}") for column in shown.columns}
-    money[LABELS["per_user"]] = lambda v: f"{currency} {v:,.2f}"
+    try:
+        decimals = minor_unit_of(currency)  # cents for dollars, none for rials
+    except ValueError:
+        decimals = 2  # a currency crmlab does not know: show cents, as most currencies have
+
+    money[LABELS["per_user"]] = lambda v: f"{currency} {v:,.{decimals}f}"
     return shown.to_html(formatters=money, border=0)
 
 

@@ -46,7 +46,7 @@ def late_delivery_impact(
     regions : sequence of str
         The regions to bring up to the company's punctuality.
     cost_per_late : float
-        What one late delivery costs, in the currency's major unit (e.g. dollars).
+        What one late delivery costs, in the currency's major unit (e.g. rials).
     conventions : Conventions, optional
         The company's currency (minor unit), last day of data and calendar, whose (fiscal)
         years the table counts: from 1 January, or from 1 Farvardin (default ``COURSE``).
@@ -73,14 +73,14 @@ def late_delivery_impact(
     ...                   "delivered_date": pd.to_datetime(["2024-03-05"] * 2 + ["2024-03-01"] * 8
     ...                                                    + ["2025-03-04"] * 2 + ["2025-03-01"] * 18)})
     >>> o = pd.DataFrame({"order_id": range(30), "customer_id": [1] * 4 + [2] * 6 + [1] * 5 + [2] * 15,
-    ...                   "total_cents": 100_00})
+    ...                   "total_cents": 2_000_000})  # whole rials
     >>> c = pd.DataFrame({"customer_id": [1, 2], "region": ["S", "N"]})
-    >>> late_delivery_impact(s, o, c, ["S"], cost_per_late=10.0)[["shipments", "avoided", "avoided_per_1000",
-    ...                                                          "cost_saved", "order_value"]].round(2)
+    >>> late_delivery_impact(s, o, c, ["S"], cost_per_late=500_000)[["shipments", "avoided", "avoided_per_1000",
+    ...                                                              "cost_saved", "order_value"]].round(2)
           shipments  avoided  avoided_per_1000  cost_saved  order_value
     year
-    2024         10      1.2             120.0        12.0        120.0
-    2025         20      1.5              75.0        15.0        150.0
+    2024         10      1.2             120.0    600000.0    2400000.0
+    2025         20      1.5              75.0    750000.0    3000000.0
     """
     require_table(orders, "orders", ["order_id", "customer_id", "total_cents"])
     require_table(customers, "customers", ["customer_id", "region"])

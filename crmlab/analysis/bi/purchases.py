@@ -182,17 +182,17 @@ def sales_kpis(crm: Mapping[str, pd.DataFrame], region: str | None = None, chann
 
     Examples
     --------
-    >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1000, 3050, 999],
+    >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1_000_000, 3_050_000, 999_000],  # rials
     ...                   "ordered_at": pd.to_datetime(["2025-01-05", "2025-02-10", "2025-02-11"], utc=True)})
     >>> sales_kpis({"orders": o}, start="2025-02-01", end="2025-02-28")["text"]
     kpi
-    Orders                          2
-    Customers who bought            2
-    Revenue                 USD 40.49
-    Average order           USD 20.25
-    Orders per customer          1.00
-    New customers                   1
-    Returning customers         50.0%
+    Orders                              2
+    Customers who bought                2
+    Revenue                 IRR 4,049,000
+    Average order           IRR 2,024,500
+    Orders per customer              1.00
+    New customers                       1
+    Returning customers             50.0%
     Name: text, dtype: str
     """
     first, last = period_days(start, end, conventions)
@@ -231,14 +231,14 @@ def monthly_sales(crm: Mapping[str, pd.DataFrame], region: str | None = None, ch
 
     Examples
     --------
-    >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1000, 3050, 999],
+    >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "total_cents": [1_000_000, 3_050_000, 999_000],  # rials
     ...                   "ordered_at": pd.to_datetime(["2025-01-05", "2025-03-10", "2025-03-11"], utc=True)})
     >>> monthly_sales({"orders": o}, conventions=COURSE)
-                orders  customers  revenue     label
+                orders  customers    revenue     label
     month
-    2025-01-01       1          1    10.00  Jan 2025
-    2025-02-01       0          0     0.00  Feb 2025
-    2025-03-01       2          2    40.49  Mar 2025
+    2025-01-01       1          1  1000000.0  Jan 2025
+    2025-02-01       0          0        0.0  Feb 2025
+    2025-03-01       2          2  4049000.0  Mar 2025
     """
     first, last = period_days(start, end, conventions)
     inside = selected_orders(crm, region, channel, first, last, conventions)

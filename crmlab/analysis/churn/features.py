@@ -2,7 +2,7 @@
 
 The question "who will stop buying?" is asked on a given day, the *cutoff*. Features
 describe each active customer with what was known that day (see :func:`crm_as_of`);
-customer fields that a CRM overwrites in place (e-mail consent, segment) are used only when
+customer fields that a CRM overwrites in place (SMS and e-mail consent, segment) are used only when
 the caller declares them unchanged since the cutoff (``stable_fields``, see :data:`AS_OF_RISKS`);
 the label says whether they placed no completed order in the ``horizon_days`` after it.
 A model is trained on an earlier cutoff and tested on a later one, never on a random
@@ -100,7 +100,7 @@ def churn_features(
         A customer is *active* with a completed order in the last ``active_days`` days;
         only active customers can churn.
     stable_fields : iterable of str, optional
-        Customer fields (keys of :data:`AS_OF_RISKS`: ``"consent_email"``, ``"segment"``) you know
+        Customer fields (keys of :data:`AS_OF_RISKS`: ``"consent_sms"``, ``"consent_email"``, ``"segment"``) you know
         did not change between the cutoff and the export, e.g. because the CRM never changes them
         after sign-up or its audit log says so. Only these feed a feature. The default, none, is
         the safe one: an export holds today's consent and segment, which may have been overwritten
@@ -112,8 +112,8 @@ def churn_features(
     Returns
     -------
     DataFrame
-        Indexed by ``customer_id``, the columns of :data:`FEATURES` (``no_email_consent`` and
-        ``segment`` only from ``stable_fields``); ``avg_order`` in the major unit of
+        Indexed by ``customer_id``, the columns of :data:`FEATURES` (``no_sms_consent``,
+        ``no_email_consent`` and ``segment`` only from ``stable_fields``); ``avg_order`` in the major unit of
         ``conventions.currency``, rounded to its minor unit. ``attrs["currency"]`` names the
         currency, ``attrs["left_out"]`` the features left out as not known at the cutoff.
 
@@ -121,23 +121,23 @@ def churn_features(
     --------
     >>> from crmlab.datasets import load_crm
     >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
-    >>> features = churn_features(crm, "2024-12-31", stable_fields=["consent_email", "segment"])
+    >>> features = churn_features(crm, "2024-12-31", stable_fields=["consent_sms", "segment"])
     >>> len(features), bool(features["recency_days"].max() < 365)
-    (1623, True)
-    >>> features.loc[5]
-    recency_days                   127
-    n_orders                         1
-    avg_order                  1297.98
-    tenure_days                    127
-    n_tickets                        1
-    bad_tickets                      0
-    n_channels                       2
-    single_channel               False
-    no_email_consent             False
-    segment             small_business
-    Name: 5, dtype: object
-    >>> features.attrs["currency"]
-    'USD'
+    (1569, True)
+    >>> features.loc[1]  # avg_order in rials
+    recency_days               80
+    n_orders                    5
+    avg_order         584756000.0
+    tenure_days               694
+    n_tickets                   2
+    bad_tickets                 0
+    n_channels                  2
+    single_channel          False
+    no_sms_consent           True
+    segment              consumer
+    Name: 1, dtype: object
+    >>> features.attrs["currency"], features.attrs["left_out"]
+    ('IRR', ['no_email_consent'])
     >>> churn_features(crm, "2024-12-31").attrs["left_out"]  # the safe default: today's values are not used
     ['no_email_consent', 'no_sms_consent', 'segment']
     """
@@ -258,9 +258,9 @@ def churn_dataset(
     --------
     >>> from crmlab.datasets import load_crm
     >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
-    >>> data = churn_dataset(crm, "2024-12-31", stable_fields=["consent_email", "segment"])
+    >>> data = churn_dataset(crm, "2024-12-31", stable_fields=["consent_sms", "segment"])
     >>> data.shape[1], data["churned"].dtype.name, data.attrs["left_out"]
-    (11, 'bool', ['no_sms_consent'])
+    (11, 'bool', ['no_email_consent'])
     """
     features = churn_features(crm, cutoff, active_days, stable_fields=stable_fields, conventions=conventions)
     orders = require_tables(crm, ["orders"], NEEDED)["orders"]
@@ -296,7 +296,7 @@ def time_split(
     >>> crm = load_crm(tables=["customers", "orders", "tickets", "interactions"])
     >>> train, test = time_split(crm, "2023-12-31", "2024-12-31")
     >>> len(train), len(test)
-    (1008, 1623)
+    (966, 1569)
     >>> time_split(crm, "2024-06-30", "2024-12-31")
     Traceback (most recent call last):
     ...

@@ -1,8 +1,8 @@
 """A field overwritten after the cutoff: how today's value in an export leaks the future.
 
-A CRM keeps one value of ``consent_email`` or ``segment`` per customer and overwrites it when
-it changes. An export taken today holds today's value. Customers who drift away often say
-"stop e-mailing me" on the way out, so today's "no consent" partly *records* that they left.
+A CRM keeps one value of ``consent_sms``, ``consent_email`` or ``segment`` per customer and overwrites
+it when it changes. An export taken today holds today's value. Customers who drift away often say
+"stop sending me offers" on the way out, so today's "no consent" partly *records* that they left.
 A model trained and tested on such an export looks better than it is: in use, on the day it
 scores a customer, the unsubscribe has not happened yet.
 

@@ -85,18 +85,18 @@ def churn_model(kind: str = "logistic", random_state: int = 0) -> Pipeline:
     -------
     Pipeline
         Steps ``prepare`` (a ColumnTransformer) and ``model``; ``fit(X, y)`` with ``X``
-        the churn dataset (extra columns such as ``churned`` are ignored). The e-mail consent
-        flag and the segment are used when ``X`` has them (see ``stable_fields`` of
+        the churn dataset (extra columns such as ``churned`` are ignored). The consent flags
+        (SMS, e-mail) and the segment are used when ``X`` has them (see ``stable_fields`` of
         :func:`~crmlab.analysis.churn.churn_features`).
 
     Examples
     --------
     >>> from crmlab.datasets import load_crm
     >>> from crmlab.analysis.churn import time_split
-    >>> train, test = time_split(load_crm(), "2023-12-31", "2024-12-31", stable_fields=["consent_email", "segment"])
+    >>> train, test = time_split(load_crm(), "2023-12-31", "2024-12-31", stable_fields=["consent_sms", "segment"])
     >>> model = churn_model("logistic").fit(train, train["churned"])
     >>> model.predict_proba(test)[:, 1].round(2)[:3]
-    array([0.41, 0.25, 0.5 ])
+    array([0.3 , 0.31, 0.32])
     """
     if kind not in MODEL_KINDS:
         raise ValueError(f"The value for `kind` must be one of {list(MODEL_KINDS)}, but {kind!r} was passed.")
@@ -149,7 +149,7 @@ def odds_ratios(model: Pipeline, planted: dict | None = None) -> pd.DataFrame:
     --------
     >>> from crmlab.datasets import load_crm
     >>> from crmlab.analysis.churn import time_split
-    >>> train, _ = time_split(load_crm(), "2023-12-31", "2024-12-31", stable_fields=["consent_email", "segment"])
+    >>> train, _ = time_split(load_crm(), "2023-12-31", "2024-12-31", stable_fields=["consent_sms", "segment"])
     >>> table = odds_ratios(churn_model().fit(train, train["churned"]))
     >>> table.loc["bad_tickets", "unit"]
     'per bad ticket'
@@ -172,8 +172,8 @@ def odds_ratios(model: Pipeline, planted: dict | None = None) -> pd.DataFrame:
 def drivers_from_truth(truth: dict) -> dict:
     """The planted drivers of a generated CRM's answer key (``crm.truth``), as :data:`DRIVERS` names them.
 
-    The course's company plants the lack of e-mail consent as a driver; a company placed in
-    another market (``generate_crm(market="iran")``) plants the lack of SMS consent instead.
+    The course's company (``market="iran"``) plants the lack of SMS consent as a driver; the
+    generic company (``generate_crm(market="generic")``) plants the lack of e-mail consent instead.
 
     Examples
     --------

@@ -17,8 +17,8 @@ from crmlab.validation import require_tables
 
 __all__ = ["NEEDED", "crm_as_of"]
 
-#: The columns each table needs, for the churn features and labels (``consent_email`` and ``segment``
-#: only when declared stable, see :func:`~crmlab.analysis.churn.churn_features`).
+#: The columns each table needs, for the churn features and labels (``consent_sms``, ``consent_email`` and
+#: ``segment`` only when declared stable, see :func:`~crmlab.analysis.churn.churn_features`).
 NEEDED = {
     "customers": ("customer_id", "signup_date"),
     "orders": ("order_id", "customer_id", "ordered_at", "channel", "status", "total_cents"),

@@ -5,14 +5,13 @@ where a difference means something. :func:`customer_features` builds them from t
 purchases (orders with a purchase status; all orders without a status), on the local calendar:
 
 - RFM, the business summary of lesson 05: ``days_since_last_order``, ``n_orders`` and
-  ``total_spend`` (in major units of the currency: dollars on the course's data). They are
+  ``total_spend`` (in major units of the currency: rials on the course's data). They are
   skewed (a few customers order fifty times), so the model takes their logarithm
   (:data:`LOG_FEATURES`); a company's export without channels or products gets these alone;
 - the **channel mix**: the share of the customer's orders placed through each channel the
-  data holds: on the web, in a store, through the call centre and with a field sales rep on
-  the course's data, and on Instagram or Telegram where a company sells there
-  (``share_web`` ... they add up to 1). The online channels against ``share_store`` are the
-  online versus in-store preference; ``online_share``, online / (online + store), says the
+  data holds: on the course's data on the web, in a store, through the call centre, with a
+  field sales rep, on Instagram and on Telegram (``share_web`` ... they add up to 1). The
+  online channels against ``share_store`` are the online versus in-store preference; ``online_share``, online / (online + store), says the
   same for customers who use both, and is kept for profiles only (it is empty for customers
   who use neither). Online channels are those the ``channels`` table flags ``is_online``
   (the web alone without that table);
@@ -184,7 +183,7 @@ def customer_features(
     >>> crm = crmlab.load_crm(tables=["orders", "order_lines", "products", "categories"])
     >>> features = customer_features(crm)
     >>> features.shape, features.columns[:4].tolist()
-    ((2850, 9), ['days_since_last_order', 'n_orders', 'total_spend', 'share_web'])
+    ((2847, 11), ['days_since_last_order', 'n_orders', 'total_spend', 'share_web'])
     >>> done = crm.orders[crm.orders["status"] == "completed"]
     >>> bool(features["total_spend"].sum().round(2) == COURSE.major(done["total_cents"].sum()))  # to major units
     True

@@ -50,21 +50,22 @@ def order_transactions(
     -------
     DataFrame
         ``customer_id``, ``date`` (the local calendar day, no time zone) and ``amount`` (in the
-        currency's major unit, dollars on the course's data), one row per order.
+        currency's major unit, rials on the course's data), one row per order.
 
     Examples
     --------
     >>> orders = pd.DataFrame({"customer_id": [1, 1, 2], "status": ["completed", "cancelled", "completed"],
     ...     "ordered_at": pd.to_datetime(["2025-03-20 21:10", "2025-03-21 09:00", "2025-03-22 10:00"], utc=True),
-    ...     "total_cents": [129900, 5000, 2500]})
+    ...     "total_cents": [12_990_000, 500_000, 250_000]})  # whole rials
     >>> order_transactions(orders)
-       customer_id       date  amount
-    0            1 2025-03-21  1299.0
-    2            2 2025-03-22    25.0
-    >>> order_transactions(orders.drop(columns="status"), None, "America/New_York")["amount"].tolist()
-    [1299.0, 50.0, 25.0]
-    >>> [order_transactions(orders, minor_unit=digits)["amount"].tolist() for digits in (0, 3)]  # rials, fils
-    [[129900.0, 2500.0], [129.9, 2.5]]
+       customer_id       date      amount
+    0            1 2025-03-21  12990000.0
+    2            2 2025-03-22    250000.0
+    >>> new_york = order_transactions(orders.drop(columns="status"), None, "America/New_York")
+    >>> new_york["date"].dt.strftime("%d %b").tolist()
+    ['20 Mar', '21 Mar', '22 Mar']
+    >>> [order_transactions(orders, minor_unit=digits)["amount"].tolist() for digits in (2, 3)]  # cents, fils
+    [[129900.0, 2500.0], [12990.0, 250.0]]
     """
     if statuses is None:
         require_table(orders, "orders", ["customer_id", "ordered_at", "total_cents"])

@@ -159,8 +159,9 @@ def revenue_matrix(
     months_since_acquisition       0       1       2
     cohort
     2025-01                   2000.0  2000.0  2250.0
-    >>> from crmlab.conventions import COURSE, Conventions
-    >>> COURSE.major(revenue_matrix(orders))  # cents to dollars
+    >>> from crmlab.conventions import from_mapping
+    >>> usd = from_mapping({"timezone": "America/New_York", "currency": "USD", "as_of": "2025-12-31"})
+    >>> usd.major(revenue_matrix(orders))  # a company whose amounts are cents: dollars (whole rials stay as they are)
     months_since_acquisition     0    1    2
     cohort
     2025-01                   40.0  0.0  5.0

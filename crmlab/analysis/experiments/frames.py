@@ -103,13 +103,13 @@ def customer_history(
     ...     "signup_date": pd.to_datetime(["2024-01-01", "2024-03-01"])})
     >>> orders = pd.DataFrame({"customer_id": [1, 1, 2],
     ...     "ordered_at": pd.to_datetime(["2024-02-01 08:00", "2024-03-20 08:00", "2024-04-02 08:00"], utc=True),
-    ...     "status": ["completed"] * 3, "total_cents": [1000, 2500, 9900]})
+    ...     "status": ["completed"] * 3, "total_cents": [1_000_000, 2_500_000, 9_900_000]})  # whole rials
     >>> history = customer_history(customers, orders, "2024-04-01", recent_days=30)
     >>> history[["tenure_days", "orders_before", "spend_before", "bought_recently"]]
                  tenure_days  orders_before  spend_before  bought_recently
     customer_id
-    1                     91              2              35.0             True
-    2                     31              0               0.0            False
+    1                     91              2     3500000.0             True
+    2                     31              0           0.0            False
     """
     require_table(customers, "customers", ["customer_id", "signup_date"])
     require_table(orders, "orders", _ORDER_COLUMNS)
@@ -157,7 +157,7 @@ def campaign_frame(crm: Mapping[str, pd.DataFrame], campaign_id: int, days: int 
     >>> crm = load_crm(tables=["campaigns", "campaign_contacts", "customers", "orders"])
     >>> frame = campaign_frame(crm, 4)
     >>> frame["group"].value_counts().to_dict()
-    {'treatment': 890, 'control': 835}
+    {'treatment': 930, 'control': 912}
     """
     tables = ["campaigns", "campaign_contacts", "customers", "orders"]
     missing = [t for t in tables if t not in crm] if isinstance(crm, Mapping) else tables

@@ -97,12 +97,13 @@ def customer_timeline(
     >>> i = pd.DataFrame({"customer_id": [1, 2], "channel": ["mail", "web"], "interaction_type": ["mailing", "visit"],
     ...                   "outcome": ["no_response", "browsed"],
     ...                   "occurred_at": pd.to_datetime(["2025-01-01", "2025-01-02"], utc=True)})
-    >>> o = pd.DataFrame({"customer_id": [1], "channel": ["store"], "status": ["completed"], "total_cents": [129900],
+    >>> o = pd.DataFrame({"customer_id": [1], "channel": ["store"], "status": ["completed"],
+    ...                   "total_cents": [129_900_000],
     ...                   "ordered_at": pd.to_datetime(["2025-01-03"], utc=True)})
     >>> customer_timeline(i, o, 1)
-                             at channel                     event
-    0 2025-01-01 00:00:00+00:00    mail  mailing: no_response
-    1 2025-01-03 00:00:00+00:00   store  order completed, USD 1,299.00
+                             at channel                             event
+    0 2025-01-01 00:00:00+00:00    mail              mailing: no_response
+    1 2025-01-03 00:00:00+00:00   store  order completed, IRR 129,900,000
     """
     needed = ["customer_id", "channel", "occurred_at", "interaction_type", "outcome"]
     i = require_table(interactions, "interactions", needed)

@@ -141,7 +141,7 @@ def life_events(
     customers: pd.DataFrame,
     web_registrations: pd.DataFrame,
     *,
-    big_order: float = 2000,
+    big_order: float,
     statuses: Sequence[str] = COURSE.purchase_statuses,
     minor_unit: int = COURSE.minor_unit,
 ) -> pd.DataFrame:
@@ -155,14 +155,15 @@ def life_events(
     orders, customers, web_registrations : DataFrame
         The CRM tables of those names.
     big_order : float
-        An order of at least this much money, in the currency's major unit (dollars,
-        rials), is big. The default, 2,000, suits the course's company in US dollars; set
-        it for your currency.
+        An order of at least this much money, in the currency's major unit (rials,
+        dollars), is big. There is no default: what is big depends on the currency and
+        the business, e.g. 400,000,000 rials (40 million toman) at the course company's
+        2025 prices.
     statuses : sequence of str
         Order statuses that count as a purchase.
     minor_unit : int, optional
-        Digits after the decimal point of ``total_cents`` (default ``COURSE.minor_unit``:
-        2 for cents, 0 for rials).
+        Digits after the decimal point of ``total_cents`` (default ``COURSE.minor_unit``,
+        0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -173,14 +174,14 @@ def life_events(
     Examples
     --------
     >>> o = pd.DataFrame({"customer_id": [1, 1, 2], "status": ["completed"] * 3,
-    ...                   "total_cents": [300_000, 500_000, 900_000],
+    ...                   "total_cents": [300_000_000, 500_000_000, 900_000_000],  # whole rials
     ...                   "ordered_at": pd.to_datetime(["2025-01-02", "2025-02-01", "2025-01-05"], utc=True)})
     >>> c = pd.DataFrame({"customer_id": [1, 2], "segment": ["enterprise", "consumer"]})
     >>> w = pd.DataFrame({"customer_id": [2], "registered_at": pd.to_datetime(["2025-01-03"], utc=True)})
-    >>> life_events(o, c, w)[["customer_id", "event", "occurred_at"]]
+    >>> life_events(o, c, w, big_order=400_000_000)[["customer_id", "event", "occurred_at"]]
        customer_id             event               occurred_at
-    0            1   first_big_order 2025-01-02 00:00:00+00:00
-    1            2  web_registration 2025-01-03 00:00:00+00:00
+    0            2  web_registration 2025-01-03 00:00:00+00:00
+    1            1   first_big_order 2025-02-01 00:00:00+00:00
     """
     require_table(orders, "orders", ["customer_id", "status", "total_cents", "ordered_at"])
     o = _revenue_orders(orders, statuses)

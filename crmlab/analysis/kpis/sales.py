@@ -286,7 +286,7 @@ def revenue_per_buyer(
         The year: from 1 January (the default), or the Jalali fiscal year from 1 Farvardin.
     minor_unit : int, optional
         Digits after the decimal point of ``total_cents``: revenue comes out in major units,
-        ``total_cents / 10**minor_unit`` (default ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        ``total_cents / 10**minor_unit`` (default ``COURSE.minor_unit``: 0, whole rials; 2 for cents).
 
     Returns
     -------
@@ -297,14 +297,14 @@ def revenue_per_buyer(
     Examples
     --------
     >>> o = pd.DataFrame({"customer_id": [1, 2, 1], "status": ["completed"] * 3,
-    ...                   "total_cents": [100_00, 300_00, 600_00],
+    ...                   "total_cents": [1_000_000, 3_000_000, 6_000_000],  # whole rials
     ...                   "ordered_at": pd.to_datetime(["2024-03-01", "2024-05-01", "2025-02-01"], utc=True)})
     >>> by_year = revenue_per_buyer(o)
     >>> by_year[["revenue", "buyers", "revenue_per_buyer"]]
-          revenue  buyers  revenue_per_buyer
+            revenue  buyers  revenue_per_buyer
     year
-    2024    400.0       2              200.0
-    2025    600.0       1              600.0
+    2024  4000000.0       2          2000000.0
+    2025  6000000.0       1          6000000.0
     >>> by_year.loc[2025, ["revenue_growth", "per_buyer_growth"]].tolist()
     [0.5, 2.0]
     >>> revenue_per_buyer(o, calendar="jalali")[["buyers"]]  # 1 March 2024 is in 1402

@@ -106,7 +106,7 @@ def weighted_pipeline(
     minor_unit : int, optional
         Digits after the decimal point of ``amount_cents`` in the company's currency: money
         comes out in major units, ``amount_cents / 10**minor_unit`` (default
-        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        ``COURSE.minor_unit``, 0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -120,13 +120,13 @@ def weighted_pipeline(
     >>> import crmlab
     >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
     >>> w = weighted_pipeline(crm.opportunities, crm.opportunity_stages, "2025-10-01")
-    >>> len(w), round(w["weighted_amount"].sum())
-    (55, 214060)
+    >>> len(w), round(float(w["weighted_amount"].sum()) / 1e9, 1)  # billion rials
+    (54, 265.5)
     >>> w.groupby("stage")["win_probability"].first().round(3).sort_values().tolist()
-    [0.174, 0.249, 0.379, 0.531]
+    [0.16, 0.23, 0.359, 0.533]
     >>> q = weighted_pipeline(crm.opportunities, crm.opportunity_stages, "2025-10-01", months=3)
-    >>> round(q["weighted_amount"].sum())
-    209153
+    >>> round(float(q["weighted_amount"].sum()) / 1e9, 1)
+    267.9
     """
     when = as_of_instant(as_of, tz=tz)
     deals = pipeline_as_of(opportunities, opportunity_stages, when, tz=tz)
@@ -164,7 +164,7 @@ def run_rate(
     minor_unit : int, optional
         Digits after the decimal point of ``amount_cents`` in the company's currency: money
         comes out in major units, ``amount_cents / 10**minor_unit`` (default
-        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        ``COURSE.minor_unit``, 0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -173,17 +173,17 @@ def run_rate(
 
     Examples
     --------
-    >>> o = pd.DataFrame({"opportunity_id": [1, 2], "amount_cents": [800_00, 500_00],
+    >>> o = pd.DataFrame({"opportunity_id": [1, 2], "amount_cents": [800_000_000, 500_000_000],  # whole rials
     ...                   "created_at": pd.to_datetime(["2025-08-01", "2025-06-25"], utc=True)})
     >>> h = pd.DataFrame({"opportunity_id": [1, 1, 2, 2],
     ...                   "stage": ["prospecting", "closed_won", "prospecting", "closed_won"],
     ...                   "entered_at": pd.to_datetime(["2025-08-01", "2025-09-01", "2025-06-25",
     ...                                                 "2025-07-05"], utc=True)})
     >>> run_rate(o, h, "2025-10-01", quarters=2)
-                   won_deals  won_amount
+                   won_deals   won_amount
     quarter_start
-    2025-04-01             0      0.0
-    2025-07-01             1    800.0
+    2025-04-01             0          0.0
+    2025-07-01             1  800000000.0
     """
     if not isinstance(quarters, int) or quarters < 1:
         raise ValueError(f"The value for `quarters` must be a whole number, at least 1, but {quarters!r} was passed.")
@@ -227,7 +227,7 @@ def forecast_quarter(
     minor_unit : int, optional
         Digits after the decimal point of ``amount_cents`` in the company's currency: money
         comes out in major units, ``amount_cents / 10**minor_unit`` (default
-        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        ``COURSE.minor_unit``, 0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -240,14 +240,15 @@ def forecast_quarter(
     --------
     >>> import crmlab
     >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
-    >>> forecast_quarter(crm.opportunities, crm.opportunity_stages, "2025-10-01").round().T
-    as_of                  2025-10-01
-    open_deals                   55.0
-    pipeline_value             699883.0
-    weighted_pipeline    209153.0
-    run_rate              86384.0
-    forecast             295536.0
-    expected_wins                22.0
+    >>> f = forecast_quarter(crm.opportunities, crm.opportunity_stages, "2025-10-01")
+    >>> f[["open_deals", "expected_wins"]].round().iloc[0].tolist()
+    [54.0, 22.0]
+    >>> (f[["pipeline_value", "weighted_pipeline", "run_rate", "forecast"]] / 1e9).round(1).T  # billion rials
+    as_of              2025-10-01
+    pipeline_value          892.3
+    weighted_pipeline       267.9
+    run_rate                111.8
+    forecast                379.8
     """
     _check_method(method)
     when = as_of_instant(as_of, tz=tz)
@@ -285,7 +286,7 @@ def won_between(
     minor_unit : int, optional
         Digits after the decimal point of ``amount_cents`` in the company's currency: money
         comes out in major units, ``amount_cents / 10**minor_unit`` (default
-        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        ``COURSE.minor_unit``, 0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -295,17 +296,17 @@ def won_between(
 
     Examples
     --------
-    >>> o = pd.DataFrame({"opportunity_id": [1, 2], "amount_cents": [800_00, 500_00],
+    >>> o = pd.DataFrame({"opportunity_id": [1, 2], "amount_cents": [800_000_000, 500_000_000],  # whole rials
     ...                   "created_at": pd.to_datetime(["2025-08-01", "2025-10-15"], utc=True)})
     >>> h = pd.DataFrame({"opportunity_id": [1, 1, 2, 2],
     ...                   "stage": ["prospecting", "closed_won", "prospecting", "closed_won"],
     ...                   "entered_at": pd.to_datetime(["2025-08-01", "2025-10-20", "2025-10-15",
     ...                                                 "2025-11-05"], utc=True)})
     >>> won_between(o, h, "2025-10-01", "2026-01-01")[["amount", "in_pipeline"]]
-                    amount  in_pipeline
+                         amount  in_pipeline
     opportunity_id
-    1                    800.0         True
-    2                    500.0        False
+    1               800000000.0         True
+    2               500000000.0        False
     """
     first, last = as_of_instant(start, tz=tz), as_of_instant(end, tz=tz)
     deals = pipeline_as_of(opportunities, opportunity_stages, last, tz=tz)
@@ -333,7 +334,7 @@ def backtest(
     minor_unit : int, optional
         Digits after the decimal point of ``amount_cents`` in the company's currency: money
         comes out in major units, ``amount_cents / 10**minor_unit`` (default
-        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        ``COURSE.minor_unit``, 0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -347,11 +348,11 @@ def backtest(
     >>> import crmlab
     >>> crm = crmlab.load_crm(tables=["opportunities", "opportunity_stages"])
     >>> test = backtest(crm.opportunities, crm.opportunity_stages, ["2025-07-01", "2025-10-01"])
-    >>> test[["forecast", "actual", "error_pct"]].round(2)
+    >>> (test[["forecast", "actual"]] / 1e9).round(1).assign(error_pct=test["error_pct"].round(2))  # billion rials
                 forecast  actual  error_pct
     as_of
-    2025-07-01     199042.91     90983.0       1.19
-    2025-10-01     295536.36    419538.0      -0.30
+    2025-07-01     270.6   134.9       1.01
+    2025-10-01     379.8   423.6      -0.10
     """
     rows = []
     for date in as_of:

@@ -131,7 +131,7 @@ def pipeline_velocity(
     minor_unit : int, optional
         Digits after the decimal point of ``amount_cents`` in the company's currency: money
         comes out in major units, ``amount_cents / 10**minor_unit`` (default
-        ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        ``COURSE.minor_unit``, 0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -142,7 +142,8 @@ def pipeline_velocity(
 
     Examples
     --------
-    >>> o = pd.DataFrame({"opportunity_id": [1, 2, 3, 4], "amount_cents": [100_00, 300_00, 200_00, 900_00],
+    >>> o = pd.DataFrame({"opportunity_id": [1, 2, 3, 4], "amount_cents": [100_000_000, 300_000_000,
+    ...                                                                    200_000_000, 900_000_000],  # rials
     ...                   "created_at": pd.to_datetime(["2025-01-01", "2025-02-01", "2025-08-01",
     ...                                                 "2025-09-01"], utc=True)})
     >>> h = pd.DataFrame({"opportunity_id": [1, 1, 2, 2, 3, 4],
@@ -152,8 +153,8 @@ def pipeline_velocity(
     ...                                                 "2025-03-01", "2025-08-01", "2025-09-01"], utc=True)})
     >>> v = pipeline_velocity(o, h, "2025-10-01")
     >>> v[["open_deals", "avg_value", "win_rate", "cycle_days", "velocity_per_day"]]
-         open_deals  avg_value  win_rate  cycle_days  velocity_per_day
-    all           2          550.0       0.5        40.0                 13.75
+         open_deals    avg_value  win_rate  cycle_days  velocity_per_day
+    all           2  550000000.0       0.5        40.0        13750000.0
     """
     deals = pipeline_as_of(opportunities, opportunity_stages, as_of, tz=tz)
     keys = _group_keys(deals, by)

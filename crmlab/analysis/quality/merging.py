@@ -190,7 +190,7 @@ def reconcile(
         Order statuses that count as revenue.
     minor_unit : int, optional
         Digits after the decimal point of ``total_cents``: revenue is reported in major
-        units (default ``COURSE.minor_unit``: 2 for cents, 0 for rials).
+        units (default ``COURSE.minor_unit``, 0: whole rials; 2 for cents).
 
     Returns
     -------
@@ -199,12 +199,13 @@ def reconcile(
 
     Examples
     --------
-    >>> raw = pd.DataFrame({"customer_id": [1, 2, 9], "status": ["completed"] * 3, "total_cents": [500, 250, 100]})
+    >>> raw = pd.DataFrame({"customer_id": [1, 2, 9], "status": ["completed"] * 3,
+    ...                     "total_cents": [5_000_000, 2_500_000, 1_000_000]})  # whole rials
     >>> reconcile(raw, raw.iloc[:2].assign(customer_id=1), test_customer_ids=[9])
-             before  after  difference
+                before      after  difference
     measure
-    orders      2.0    2.0         0.0
-    revenue     7.5    7.5         0.0
+    orders         2.0        2.0         0.0
+    revenue  7500000.0  7500000.0         0.0
     """
     for name, table in (("raw_orders", raw_orders), ("orders", orders)):
         require_table(table, name, ["customer_id", "status", "total_cents"])

@@ -14,14 +14,14 @@ CDNOW half the customers never bought again, so the 0 %, 20 % and 40 % quantiles
     of the rows or on the customer ids, so relabelling or re-sorting the customers moves
     nobody. The lowest value always scores 1. The price: groups are unequal, a tied block
     takes the score of the fifth where it *starts* (on the course's data the customers with
-    two orders join the one-time buyers in F score 1), and when one value covers more than a
+    three orders join those with two in F score 2), and when one value covers more than a
     fifth some scores are never used; a warning then says which.
 ``ties="first"``
     Equal values are ranked by the customer id (``rank(method="first")`` on rows sorted
     by id): every score holds the same number of customers (give or take one), but
     customers with equal values get neighbouring scores decided by nothing but their id.
     Renumber the customers (a migration, a merge of two systems) and they move: on the
-    course's data about one customer in ten changes segment when only the ids are shuffled
+    course's data about one customer in twenty changes segment when only the ids are shuffled
     (:func:`crmlab.analysis.rfm.id_order_moves` counts them). A warning says how
     many customers' scores were decided by their id. Use it only where equal-sized groups
     matter more than treating equal customers alike.

@@ -51,7 +51,7 @@ def targeting_list(
     rules : sequence of Segment
         Where the suggested actions come from; by default :data:`SEGMENTS`.
     conventions : Conventions, optional
-        The company's conventions (default :data:`crmlab.conventions.COURSE`, US dollars): the
+        The company's conventions (default :data:`crmlab.conventions.COURSE`, Iranian rials): the
         reason shows the spend in whole units of their currency, e.g. "GBP 2,500".
 
     Returns
@@ -65,7 +65,8 @@ def targeting_list(
     --------
     >>> rfm = pd.DataFrame({"segment": ["At risk", "At risk", "Champions"], "m_score": [5, 3, 5],
     ...                     "days_since_last_order": [400, 380, 12], "n_orders": [8, 6, 20],
-    ...                     "total_spend": [250_000, 90_000, 800_000]}, index=pd.Index([1, 2, 3], name="customer_id"))
+    ...                     "total_spend": [250_000_000, 90_000_000, 800_000_000]},  # rials
+    ...                    index=pd.Index([1, 2, 3], name="customer_id"))
     >>> customers = pd.DataFrame({"customer_id": [1, 2, 3], "first_name": ["Ali", "Sara", "Reza"],
     ...                           "last_name": ["Karimi", "Ahmadi", "Moradi"], "company_name": [None, None, None],
     ...                           "email": ["a@x.ir", "s@x.ir", "r@x.ir"], "phone": ["+98912", "+98913", "+98914"],
@@ -77,14 +78,15 @@ def targeting_list(
     1                   1      email
     2                   2        sms
     >>> targets["reason"].tolist()
-    ['8 orders, the last 400 days ago; USD 2,500 spent', '6 orders, the last 380 days ago; USD 900 spent']
+    ['8 orders, the last 400 days ago; IRR 250,000,000 spent', '6 orders, the last 380 days ago; IRR 90,000,000 spent']
     >>> from crmlab.conventions import from_mapping
     >>> shop = from_mapping({"timezone": "Europe/London", "currency": "GBP", "as_of": "2011-12-09"})
     >>> targeting_list(rfm, customers, segments=["At risk"], conventions=shop)["reason"].iloc[0]
-    '8 orders, the last 400 days ago; GBP 2,500 spent'
-    >>> rial = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31"})
-    >>> targeting_list(rfm, customers, segments=["At risk"], conventions=rial)["reason"].iloc[0]
-    '8 orders, the last 400 days ago; IRR 250,000 spent'
+    '8 orders, the last 400 days ago; GBP 2,500,000 spent'
+    >>> toman = from_mapping({"timezone": "Asia/Tehran", "currency": "IRR", "as_of": "2025-12-31",
+    ...                       "display_unit": "toman"})
+    >>> targeting_list(rfm, customers, segments=["At risk"], conventions=toman)["reason"].iloc[0]
+    '8 orders, the last 400 days ago; 25,000,000 toman spent'
     """
     column_arguments(rfm, _NEEDED, "rfm")
     needed = {c: c for c in ("customer_id", *CONTACT_COLUMNS, "consent_email", "consent_sms")}

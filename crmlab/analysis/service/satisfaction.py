@@ -61,8 +61,8 @@ def satisfaction_by(
     >>> table = satisfaction_by(crm.tickets, crm.customers, ["sla_breached"])
     >>> table["satisfaction"].round(2)
     factor        level
-    sla_breached  False    4.11
-                  True     2.30
+    sla_breached  False    4.12
+                  True     2.47
     Name: satisfaction, dtype: float64
     """
     facts = ticket_factors(tickets, customers, as_of=as_of)
@@ -136,9 +136,9 @@ def satisfaction_drivers(
     >>> model = satisfaction_drivers(crm.tickets, crm.customers, ["sla_breached", "extra_contacts"])
     >>> model["effect"].round(2)
     term
-    intercept         4.36
-    sla_breached     -1.43
-    extra_contacts   -0.54
+    intercept         4.35
+    sla_breached     -1.51
+    extra_contacts   -0.50
     Name: effect, dtype: float64
     """
     allowed = [*_NUMERIC, *_CATEGORICAL]

@@ -109,7 +109,7 @@ def ticket_factors(
     >>> facts.groupby("region")["sla_breached"].mean().idxmax()
     'South'
     >>> facts.loc[3, ["channel", "local_hour", "response_hours", "sla_breached", "contacts"]].to_dict()
-    {'channel': 'call_centre', 'local_hour': 17, 'response_hours': 0.256..., 'sla_breached': False, 'contacts': '2'}
+    {'channel': 'mail', 'local_hour': 12, 'response_hours': 12.87..., 'sla_breached': True, 'contacts': '1'}
     """
     require_table(tickets, "tickets", ["ticket_id", "customer_id", "channel", "priority", "created_at",
                                 "first_response_at", "resolved_at", "sla_hours", "contacts_to_resolve",

@@ -210,6 +210,6 @@ def _product_in(rng: np.random.Generator, products: pd.DataFrame, cat_idx: np.nd
 
 
 def order_totals(orders: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
-    """Sum of line amounts (quantity x price - discount) per order, in cents."""
+    """Sum of line amounts (quantity x price - discount) per order, in the market's minor units (rials, cents)."""
     amount = lines["quantity"].to_numpy() * lines["unit_price_cents"].to_numpy() - lines["discount_cents"].to_numpy()
     return np.bincount(lines["order_id"].to_numpy() - 1, weights=amount, minlength=len(orders)).astype("int64")

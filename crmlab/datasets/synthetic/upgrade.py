@@ -5,7 +5,8 @@ letter) or ``control`` (held back), half and half. Each customer is one of four 
 set by what the CRM can see about them, so an uplift model can find them again:
 
 * **sure things**: heavy buyers (five or more orders a year); they buy anyway;
-* **sleeping dogs**: customers without e-mail consent, who asked not to be marketed to;
+* **sleeping dogs**: customers without consent on the market's marketing channel (SMS for the
+  course's company, e-mail for the generic one), who asked not to be marketed to;
   the letter puts them off;
 * **persuadables**: customers who signed up less than 18 months before, not yet in a
   buying habit; they buy when mailed;

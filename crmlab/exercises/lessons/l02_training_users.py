@@ -2,30 +2,44 @@
 the three methods' cost and measured gain per learner together (T1-T3).
 
 Expected values are computed from the cost model and the course's database on the first
-check, never typed in.
+check, never typed in. Money is in rials, the practice company's currency: :data:`PRICES` are the
+lesson's prices (the company's 2022 prices), since ``TrainingPlan``'s own defaults are US dollars.
 """
 
+import dataclasses
 from functools import cache
 
 import pandas as pd
 
 from crmlab.analysis import kpis, training
+from crmlab.conventions import COURSE
 from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
 TITLE = "Training your CRM users"
 
-#: q1: the face-to-face plan priced by hand (the other inputs keep their defaults).
-SCENARIO = {"n_users": 30, "n_sites": 2, "class_size": 10, "classroom_hours": 16,
-            "trainer_day_rate": 1000, "travel_per_site": 800, "hourly_cost": 25}  # fmt: skip
+#: The lesson's prices, in whole rials at the company's 2022 prices (the lesson notebook's parameters and the
+#: exercises' ``prices`` cell hold the same values; tests/test_lesson02_exercises.py checks it). The plan's other
+#: inputs are hours and head counts, which keep ``TrainingPlan``'s defaults.
+PRICES = {"hourly_cost": 9_000_000, "trainer_day_rate": 270_000_000, "travel_per_site": 150_000_000,
+          "licence_per_user": 45_000_000, "currency": "IRR"}  # fmt: skip
+#: The company's conventions showing rials in toman (ten rials), for the price quoted in toman.
+TOMAN = dataclasses.replace(COURSE, display_unit="toman")
+#: q1: the face-to-face plan priced by hand (the other inputs keep their defaults); the trainer's fee is
+#: quoted in toman, as Iranian vendors often do, and must be turned into rials.
+SCENARIO = {"n_users": 30, "n_sites": 2, "class_size": 10, "classroom_hours": 16, "trainer_day_rate": 300_000_000,
+            "travel_per_site": 240_000_000, "hourly_cost": 7_500_000, "currency": "IRR"}  # fmt: skip
 #: q5: the call-centre team of the decision-aid question.
 CALL_CENTRE = {"in_house_resources": "high", "data_entry": "low", "process_heaviness": "medium"}
-CALL_CENTRE_PLAN = {"n_users": 60, "n_sites": 1}
-CALL_CENTRE_BUDGET = 25_000
+CALL_CENTRE_PLAN = {"n_users": 60, "n_sites": 1, **PRICES}
+CALL_CENTRE_BUDGET = 7_500_000_000
 COLUMNS = ["before", "after", "gain"]
-#: q10, q11: a larger company than the lesson's default plan.
-BIG_PLAN = {"n_users": 120, "n_sites": 6}
+#: q10, q11: a larger company than the lesson's plan (40 users at 3 sites), at the lesson's prices.
+LESSON_PLAN = dict(PRICES)
+BIG_PLAN = {"n_users": 120, "n_sites": 6, **PRICES}
+#: The q10 plan without the prices: ``TrainingPlan``'s defaults, in US dollars (a mistake to recognise).
+DOLLAR_BIG_PLAN = {"n_users": 120, "n_sites": 6}
 
 
 def _f2f_per_user(**changes) -> float:
@@ -76,8 +90,8 @@ def _did(column: str = "diff_in_diff", exclude_disengaged: bool = True, scale: f
     return float(_gains(exclude_disengaged).loc["face_to_face", column]) * scale
 
 
-def _recommended(budget: float | None = CALL_CENTRE_BUDGET) -> str:
-    plan = training.TrainingPlan(**CALL_CENTRE_PLAN)
+def _recommended(budget: float | None = CALL_CENTRE_BUDGET, plan: dict = CALL_CENTRE_PLAN) -> str:
+    plan = training.TrainingPlan(**plan)
     return training.recommend_method(**CALL_CENTRE, plan=plan, budget=budget).method
 
 
@@ -113,20 +127,21 @@ SHARE = CompareOptions(atol=5e-4, rtol=0)
 QUESTIONS = [
     Question(
         "q1",
-        "By hand: the face-to-face cost per trained user for 30 users at 2 sites, classes of 10, "
-        "a 16-hour course, a trainer at $1,000 a day, $800 travel per site, and $25 for each hour a "
-        "user spends away from work.",
+        "By hand: the face-to-face cost per trained user, in rials, for 30 users at 2 sites, classes of 10, "
+        f"a 16-hour course, a trainer who asks {TOMAN.money(SCENARIO['trainer_day_rate'])} a day (a toman is "
+        f"ten rials), {COURSE.money(SCENARIO['travel_per_site'])} travel per site, and "
+        f"{COURSE.money(SCENARIO['hourly_cost'])} for each hour a user spends away from work.",
         expected=_f2f_per_user,
         hints=[
             "Add up three things: the trainer's days, the trainer's travel, and the users' hours away "
-            "from work. Then divide by the number of users.",
+            "from work, all in rials. Then divide by the number of users.",
             "Classes: 30 users in classes of 10 (and at least one per site). Each class lasts 16 hours, "
-            "which the trainer bills as 2 days.",
-            "`(3 * 2 * 1000 + 2 * 800 + 30 * 16 * 25) / 30`",
+            "which the trainer bills as 2 days, at 10 rials for every toman of the fee.",
+            "`(3 * 2 * 300_000_000 + 2 * 240_000_000 + 30 * 16 * 7_500_000) / 30`",
         ],
-        solution="trainer = 3 * 2 * 1000   # 3 classes of 10, 2 days each\n"
-        "travel = 2 * 800         # one trip per site\n"
-        "time_away = 30 * 16 * 25  # every user, 16 hours, $25 an hour\n"
+        solution="trainer = 3 * 2 * 30_000_000 * 10  # 3 classes of 10, 2 days each; a toman is 10 rials\n"
+        "travel = 2 * 240_000_000  # one trip per site\n"
+        "time_away = 30 * 16 * 7_500_000  # every user, 16 hours, IRR 7,500,000 an hour\n"
         "f2f_per_user = (trainer + travel + time_away) / 30",
         mistakes=[
             Mistake("You left out travel: face-to-face means the trainer goes to every site "
@@ -141,10 +156,16 @@ QUESTIONS = [
             Mistake("That is the cost of the whole plan. The question asks for the cost per trained "
                     "user: divide by the number of users.",
                     expected=lambda: _f2f_per_user() * SCENARIO["n_users"]),  # fmt: skip
+            Mistake("You added the trainer's fee in toman to amounts in rials. A toman is ten rials: "
+                    "turn the fee into rials before adding it up.",
+                    expected=lambda: _f2f_per_user(trainer_day_rate=SCENARIO["trainer_day_rate"] / 10)),  # fmt: skip
+            Mistake("That is the answer in toman. The question asks for rials, the unit the company's data "
+                    "and prices are kept in: a toman is ten rials.",
+                    expected=lambda: _f2f_per_user() / 10),  # fmt: skip
         ],
         compare=CompareOptions(rtol=1e-4),
         correct_message="`training.cost_by_method` does the same sums: try it with a `TrainingPlan` "
-        "of these inputs.",
+        "of these inputs (in rials, with `currency='IRR'`).",
     ),
     Question(
         "q2",
@@ -229,23 +250,26 @@ QUESTIONS = [
         "q5",
         "A call-centre team of 60 users at one site; the data entry is light (a few fields per call), "
         "the system follows a moderate number of company processes, the company has skilled "
-        "superusers, and the budget is $25,000. Which method does `training.recommend_method` pick? "
-        "Give its name, e.g. 'in_house'.",
+        f"superusers, and the budget is {COURSE.money(CALL_CENTRE_BUDGET)}; the plan is priced at the lesson's "
+        "prices (`prices`). Which method does `training.recommend_method` pick? Give its name, e.g. 'in_house'.",
         expected=_recommended,
         prepare=_method_name,
         hints=[
             "Each factor is 'low', 'medium' or 'high': light data entry is 'low', skilled superusers "
             "are 'high' in-house resources.",
-            "The site count comes from the plan: `training.TrainingPlan(n_users=60, n_sites=1)`; "
-            "the budget is `budget=`.",
-            "`training.recommend_method('high', 'low', 'medium', plan=..., budget=25_000).method`",
+            "The site count and the prices come from the plan: "
+            "`training.TrainingPlan(n_users=60, n_sites=1, **prices)`; the budget, in rials, is `budget=`.",
+            "`training.recommend_method('high', 'low', 'medium', plan=..., budget=7_500_000_000).method`",
         ],
-        solution="call_centre = training.TrainingPlan(n_users=60, n_sites=1)\n"
-        "rec = training.recommend_method('high', 'low', 'medium', plan=call_centre, budget=25_000)\n"
+        solution="call_centre = training.TrainingPlan(n_users=60, n_sites=1, **prices)\n"
+        "rec = training.recommend_method('high', 'low', 'medium', plan=call_centre, budget=7_500_000_000)\n"
         "pick = rec.method",
         mistakes=[
-            Mistake("That is what the aid picks with no budget. Pass `budget=25_000`: what does "
-                    "the in-house plan cost for 60 users?",
+            # One answer, three ways to reach it: no budget; a plan at TrainingPlan's default prices (US dollars,
+            # which any budget in rials covers); a budget typed in toman, which no method fits.
+            Mistake("That is what the aid picks when the budget does not decide. Pass "
+                    "`budget=7_500_000_000`, in rials (not toman), and price the plan in rials with `**prices`: "
+                    "`TrainingPlan`'s default prices are US dollars. What does the in-house plan cost for 60 users?",
                     expected=lambda: _recommended(budget=None)),  # fmt: skip
             Mistake("Give the method's name as the CRM spells it: 'face_to_face', 'e_learning' or "
                     "'in_house' (the `method` of the recommendation).",
@@ -258,27 +282,31 @@ QUESTIONS = [
     Question(
         "q10",
         f"Cost and outcome per learner (T1-T3) for a bigger company: {BIG_PLAN['n_users']} users at "
-        f"{BIG_PLAN['n_sites']} sites, the plan's other inputs at their defaults. A table with one row per "
+        f"{BIG_PLAN['n_sites']} sites, at the lesson's prices (`prices`, in rials), the plan's other inputs at "
+        "their defaults. A table with one row per "
         "`training_method` and the columns `per_user` (the cost per trained user), `gain_points` (the "
         "method's mean gain in completeness of question 3, in percentage points) and `cost_per_point` "
         "(cost per user / gain points).",
         expected=_value,
         hints=[
             f"`training.cost_by_method(training.TrainingPlan(n_users={BIG_PLAN['n_users']}, "
-            f"n_sites={BIG_PLAN['n_sites']}))` prices the three methods for this company.",
+            f"n_sites={BIG_PLAN['n_sites']}, **prices))` prices the three methods for this company.",
             "The gains are those of question 3 (disengaged reps left out); x 100 makes them points.",
             "Divide the cost *per user* by the points; `training.value_for_money(costs, gains)` does the "
             "same, to check.",
         ],
         solution=f"costs = training.cost_by_method(training.TrainingPlan(n_users={BIG_PLAN['n_users']}, "
-        f"n_sites={BIG_PLAN['n_sites']}))\n"
+        f"n_sites={BIG_PLAN['n_sites']}, **prices))\n"
         "value = pd.DataFrame({'per_user': costs['per_user'], 'gain_points': gains['gain'] * 100})\n"
         "value['cost_per_point'] = value['per_user'] / value['gain_points']\n"
         "value = value.rename_axis('training_method').reset_index()",
         mistakes=[
             Mistake("These are the lesson's costs (40 users at 3 sites). Price the plan of the question: "
                     "trainer days, trips and superusers do not grow in step with the users.",
-                    expected=lambda: _value(plan={})),  # fmt: skip
+                    expected=lambda: _value(plan=LESSON_PLAN)),  # fmt: skip
+            Mistake("Your costs are in US dollars: those are `TrainingPlan`'s default prices. Price the plan at "
+                    "the lesson's prices, in rials: `training.TrainingPlan(..., **prices)`.",
+                    expected=lambda: _value(plan=DOLLAR_BIG_PLAN)),  # fmt: skip
             Mistake("You divided the *total* cost by the points. Compare methods per learner: use "
                     "`per_user`.", expected=lambda: _value(per="total")),  # fmt: skip
             Mistake("Your gains are shares (0.1), not percentage points (10): multiply by 100 before dividing.",
