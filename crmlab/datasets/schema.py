@@ -74,7 +74,7 @@ _ORDER_COLUMNS = (
     ("order_id", "int64", "Order key, increasing with time."),
     ("customer_id", "int64", "Who ordered."),
     ("ordered_at", TS, "When the order was placed (UTC)."),
-    ("channel", "str", "Where: web, store, call_centre or field_sales."),
+    ("channel", "str", "Where: web, store, call_centre, field_sales, instagram or telegram (a key of `channels`)."),
     ("rep_id", "Int64", "Rep who took the order (call centre and field sales only)."),
     ("campaign_id", "Int64", "Campaign code used on the order, if any."),
     ("status", "str", "completed, cancelled or returned."),
@@ -103,7 +103,8 @@ TABLES: dict[str, Table] = {
     "channels": Table(
         "one way customers and the company reach each other",
         (
-            ("channel", "str", "Channel key: mail, web, store, call_centre, field_sales, advertising."),
+            ("channel", "str", "Channel key: mail, web, store, call_centre, field_sales, advertising, instagram, "
+                                        "telegram, sms (the market's channels)."),
             ("is_online", "bool", "Whether the channel is online."),
             ("direction", "str", "inbound (the customer starts) or outbound (the company starts)."),
             ("description", "str", "What the channel is."),

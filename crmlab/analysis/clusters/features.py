@@ -11,10 +11,10 @@ purchases (orders with a purchase status; all orders without a status), on the l
 - the **channel mix**: the share of the customer's orders placed through each channel the
   data holds: on the course's data on the web, in a store, through the call centre, with a
   field sales rep, on Instagram and on Telegram (``share_web`` ... they add up to 1). The
-  online channels against ``share_store`` are the online versus in-store preference; ``online_share``, online / (online + store), says the
-  same for customers who use both, and is kept for profiles only (it is empty for customers
-  who use neither). Online channels are those the ``channels`` table flags ``is_online``
-  (the web alone without that table);
+  online channels against ``share_store`` are the online versus in-store preference;
+  ``online_share``, online / (online + store), says the same for customers who use both,
+  and is kept for profiles only (it is empty for customers who use neither). Online channels
+  are those the ``channels`` table flags ``is_online`` (the web alone without that table);
 - the **category mix** in one number: ``addon_share``, the share of spend on the add-ons
   that go with a device (:data:`ADDON_CATEGORIES`). :func:`category_mix` gives the share of
   every category, for profiles.
