@@ -1,5 +1,8 @@
 """Lesson 11's exercises: the right answer passes, known mistakes get their message,
-junk gets feedback (never a traceback), and the blank is "not attempted"."""
+junk gets feedback (never a traceback), and the blank is "not attempted".
+
+The practice company keeps its money in whole rials: the right answers divide `amount_cents` by nothing;
+dividing by 100 (cents out of habit) or by 10 (toman) are the known unit mistakes."""
 
 from __future__ import annotations
 
@@ -23,6 +26,11 @@ def crm():
 @pytest.fixture
 def ex():
     return lesson("11_pipeline")
+
+
+def test_the_practice_company_counts_whole_rials(crm):
+    """The premise of the unit mistakes: rials, no minor unit, so `amount_cents` is the amount itself."""
+    assert (crm.conventions.currency, crm.conventions.minor_unit) == ("IRR", 0)
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +58,7 @@ def chance(crm, as_of):
     return pipeline.win_probability(crm.opportunity_stages, as_of)
 
 
-def _velocity(frame, as_of, *, divide=100, open_in_rate=False, days=365, how="mean"):
+def _velocity(frame, as_of, *, divide=1, open_in_rate=False, days=365, how="mean"):
     west = frame[frame["region"] == "West"]
     open_ = west[west["is_open"]]
     closed = west[west["closed_at"] >= as_of - days * DAY]
@@ -65,7 +73,7 @@ def _stuck(snap, limits, quantile_column="limit_days"):
     return open_.index[open_["days_in_stage"] > open_["stage"].map(limits[quantile_column])].tolist()
 
 
-def _weighted(frame, chance, column="win_probability", divide=100):
+def _weighted(frame, chance, column="win_probability", divide=1):
     open_ = frame[frame["is_open"]]
     return (open_["amount_cents"] / divide * open_["stage"].map(chance[column])).sum()
 
@@ -119,7 +127,8 @@ def _today(crm):
             .median(), "You included lost deals"),
         ("q2", lambda c, s, lim, ch, t: ((c.opportunities["closed_at"] - c.opportunities["created_at"]) / DAY)
             [c.opportunities["stage"] == "closed_won"].mean(), "That is the mean"),
-        ("q3", lambda c, s, lim, ch, t: _velocity(s, t, divide=1), "100 times too big"),
+        ("q3", lambda c, s, lim, ch, t: _velocity(s, t, divide=100), "100 times too small"),
+        ("q3", lambda c, s, lim, ch, t: _velocity(s, t, divide=10), "in toman"),
         ("q3", lambda c, s, lim, ch, t: _velocity(s, t, open_in_rate=True), "counts the open deals"),
         ("q3", lambda c, s, lim, ch, t: _velocity(_today(c), t), "stage *today*"),
         ("q3", lambda c, s, lim, ch, t: _velocity(s, t, days=10_000), "every deal ever closed"),
@@ -128,7 +137,8 @@ def _today(crm):
                                                                        kpis.EXPORT_END), lim), "stuck *today*"),
         ("q4", lambda c, s, lim, ch, t: _stuck(s, lim, "median_days"), "typical (median) time"),
         ("q4", lambda c, s, lim, ch, t: [], "No stuck deal at all"),
-        ("q5", lambda c, s, lim, ch, t: _weighted(s, ch, divide=1), "100 times too big"),
+        ("q5", lambda c, s, lim, ch, t: _weighted(s, ch, divide=100), "100 times too small"),
+        ("q5", lambda c, s, lim, ch, t: _weighted(s, ch, divide=10), "in toman"),
         ("q5", lambda c, s, lim, ch, t: _weighted(s, ch, "conversion"), "*next* stage"),
         ("q5", lambda c, s, lim, ch, t: _weighted(_today(c), ch), "today's open deals"),
         ("q5", lambda c, s, lim, ch, t: _weighted(s, pipeline.win_probability(c.opportunity_stages)),
@@ -176,7 +186,7 @@ def test_learner_code_that_raises_is_explained(ex, snap):
     ("q8", "d", Status.INCORRECT, ""),
     ("q9", "b", Status.CORRECT, "experiment"),
     ("q9", "a", Status.INCORRECT, "reads a correlation across reps as a cause"),
-    ("q9", "c", Status.INCORRECT, "excludes zero"),
+    ("q9", "c", Status.INCORRECT, "a lead worth testing"),
 ])
 def test_quizzes(ex, qid, answer, status, text):
     feedback = ex.quiz(qid, answer=answer)

@@ -93,7 +93,7 @@ def _right_answers(lines, donors):
     return {
         "q1": _confidence(lines),
         "q2": _lift(lines),
-        "q3": offers.loc[36, "offer"],
+        "q3": offers.loc[37, "offer"],
         "q4": _auc(donors),
         "q5": _depth(donors),
     }
@@ -110,18 +110,18 @@ def test_expected_values_planted_and_snapshot(lines, donors):
     sampling noise); the others are snapshots of our own output (q4, q5 on fixed, real data)."""
     right = _right_answers(lines, donors)
     assert right["q1"] == pytest.approx(0.40, abs=0.03)  # planted: 40%
-    assert right["q2"] == pytest.approx(1.23, abs=0.05)  # snapshot
+    assert right["q2"] == pytest.approx(1.15, abs=0.005)  # snapshot (the Iranian practice company, seed 2025)
     assert right["q3"] == "Accessories"  # snapshot
     assert right["q4"] == pytest.approx(0.770, abs=0.001)  # snapshot, real data
     assert right["q5"] == 777  # snapshot, real data
 
 
-def test_customer_36_tells_the_two_rankings_apart(lines):
+def test_customer_37_tells_the_two_rankings_apart(lines):
     """The question's customer is one where the highest-lift offer is not the highest-confidence one,
     so the q3 mistake can be told apart (checked on the data, which may be regenerated)."""
     kept = lines[lines["status"] == "completed"]
-    owned = set(kept.loc[kept["customer_id"] == 36, "category"])
-    assert owned == {"Furniture", "Ink & Paper", "Laptops"}
+    owned = set(kept.loc[kept["customer_id"] == 37, "category"])
+    assert owned == {"Furniture", "Ink & Paper", "Laptops", "Services"}
     rules = crosssell.pair_rules(_baskets(lines))
     open_rules = rules[rules["antecedent"].isin(owned) & ~rules["consequent"].isin(owned) & (rules["lift"] >= 1)]
     by_lift = open_rules.sort_values("lift", ascending=False)["consequent"].iloc[0]

@@ -21,7 +21,10 @@ CUTOFF = "2024-12-31"
 TRAIN_CUTOFF = "2023-12-31"
 WINDOW_DAYS = 90
 #: The course's generator sets consent and segment at sign-up and never changes them (lesson 08 declares them).
-STABLE = ["consent_email", "segment"]
+#: The course's company markets by SMS: its SMS consent is the planted driver, so the exercises' model uses it.
+STABLE = ["consent_sms", "segment"]
+#: The planted churn drivers of the course's (Iranian) company, as `churn.drivers_from_truth(crm.truth)` names them.
+DRIVER_NAMES = ("bad_tickets", "single_channel", "no_sms_consent", "segment_enterprise", "segment_small_business")
 _NUMBER = CompareOptions(rtol=1e-3)
 _SERIES = CompareOptions(rtol=1e-6, atol=0.005)
 _TEXT = CompareOptions(ignore_text_case=True)
@@ -124,7 +127,8 @@ def _features() -> pd.DataFrame:
     return churn.churn_features(_crm(), CUTOFF)
 
 
-def _spend(upper: bool = True, statuses=("completed",), divide: float = 100) -> pd.Series:
+def _spend(upper: bool = True, statuses=("completed",), divide: float = 1) -> pd.Series:
+    """Rials spent in the window (``divide=10``: toman; ``divide=100``: as if the column held cents)."""
     orders = _crm().orders
     end = pd.Timestamp(CUTOFF, tz="Asia/Tehran") + pd.Timedelta(days=1)
     start = end - pd.Timedelta(days=WINDOW_DAYS)
@@ -166,8 +170,17 @@ def _share_caught() -> float:
     return float(churn.gains_table(test["churned"], _proba())["share_caught"].iloc[0])
 
 
+def _drivers() -> dict:
+    """The practice company's planted drivers, from its answer key."""
+    return churn.drivers_from_truth(_crm().truth)
+
+
+def _odds() -> pd.DataFrame:
+    return churn.odds_ratios(_model_and_test()[0], planted=_drivers())
+
+
 def _driver_odds() -> pd.Series:
-    return churn.odds_ratios(_model_and_test()[0]).loc[list(churn.DRIVERS), "odds_ratio"]
+    return _odds().loc[list(_drivers()), "odds_ratio"]
 
 
 def _is(answer, name: str) -> bool:
@@ -181,19 +194,18 @@ def _lowers_churn(answer) -> bool:
 
 def _planted_known(above_one: bool = True) -> str:
     """The NaN trap: bad tickets have no planted hazard ratio (NaN), and `NaN > 1` is False."""
-    planted = churn.planted_drivers(churn.odds_ratios(_model_and_test()[0]))
+    planted = churn.planted_drivers(_odds(), planted=_drivers())
     if above_one:
         return str(planted.loc[planted["planted"] > 1, "odds_ratio"].idxmax())
     return str(planted["planted"].idxmax())
 
 
 def _strongest_non_driver() -> str:
-    odds = churn.odds_ratios(_model_and_test()[0])["odds_ratio"]
-    return str(odds.drop(list(churn.DRIVERS)).idxmax())
+    return str(_odds()["odds_ratio"].drop(list(_drivers())).idxmax())
 
 
 def _not_a_driver(answer) -> bool:
-    others = set(churn.odds_ratios(_model_and_test()[0]).index) - set(churn.DRIVERS)
+    others = set(_odds().index) - set(_drivers())
     return any(_is(answer, name) for name in others)
 
 
@@ -287,27 +299,31 @@ QUESTIONS = [
     Question(
         "q3",
         f"A new feature without leaks: for each customer of `features` (active on {CUTOFF}), their spend "
-        f"in US dollars on completed orders placed in the {WINDOW_DAYS} days up to the end of {CUTOFF} "
+        f"in rials on completed orders placed in the {WINDOW_DAYS} days up to the end of {CUTOFF} "
         "(Tehran time), 0 when none. A Series indexed by `customer_id`.",
         expected=_spend,
         hints=[
             "The cutoff day ends at `end` (midnight in Tehran); the window starts 90 days earlier.",
             "Keep completed orders with `start <= ordered_at < end`: nothing placed after the cutoff may count.",
-            "Sum `total_cents` by customer, divide by 100, then `.reindex(features.index, fill_value=0)`.",
+            "Sum `total_cents` by customer (whole rials on this company: nothing to divide), then "
+            "`.reindex(features.index, fill_value=0)`.",
         ],
         solution="start = end - pd.Timedelta(days=90)\n"
         "o = crm.orders\n"
         "window = o[(o['ordered_at'] >= start) & (o['ordered_at'] < end) & (o['status'] == 'completed')]\n"
-        "spend_90d = (window.groupby('customer_id')['total_cents'].sum() / 100)"
-        ".reindex(features.index, fill_value=0)",
+        "spend_90d = window.groupby('customer_id')['total_cents'].sum().reindex(features.index, fill_value=0)",
         mistakes=[
             Mistake("Your sums include orders placed after the cutoff: a leak. On the day of the prediction "
                     "they do not exist yet; stop the window at the end of the cutoff day (`ordered_at < end`).",
                     expected=lambda: _spend(upper=False)),  # fmt: skip
             Mistake("Your sums include cancelled and returned orders: keep only `status == 'completed'`.",
                     expected=lambda: _spend(statuses=("completed", "cancelled", "returned"))),  # fmt: skip
-            Mistake("Your amounts are 100 times too big: `total_cents` is in cents, divide by 100.",
-                    expected=lambda: _spend(divide=1)),  # fmt: skip
+            Mistake("Your amounts are 100 times too small: on this company `total_cents` holds whole rials (the "
+                    "rial has no minor unit; the column keeps its old name). Do not divide by 100.",
+                    expected=lambda: _spend(divide=100)),  # fmt: skip
+            Mistake("Your amounts are in toman, a tenth of the rials asked for: prices are often quoted in toman, "
+                    "but `total_cents` holds rials. Keep the sums as they are.",
+                    expected=lambda: _spend(divide=10)),  # fmt: skip
             Mistake("Customers without an order in the window are missing: they spent 0. "
                     "Use `.reindex(features.index, fill_value=0)`.",
                     when=shown_by(_missing_zeros, example=lambda: _spend()[_spend() > 0])),  # fmt: skip
@@ -344,22 +360,18 @@ QUESTIONS = [
     Question(
         "q5",
         "From `churn.odds_ratios(model)`: which of the planted drivers makes churn MORE likely by the "
-        "largest factor? Answer with its name: one of " + ", ".join(f"'{d}'" for d in churn.DRIVERS) + ".",
+        "largest factor? Answer with its name: one of " + ", ".join(f"'{d}'" for d in DRIVER_NAMES) + ".",
         expected=lambda: str(_driver_odds().idxmax()),
         hints=[
             "An odds ratio above 1 makes churn more likely; below 1, less likely.",
-            "Keep the rows of the planted drivers: `odds.loc[list(churn.DRIVERS)]`.",
-            "`odds.loc[list(churn.DRIVERS), 'odds_ratio'].idxmax()`",
+            "Keep the rows of the planted drivers: `drivers = churn.drivers_from_truth(crm.truth)`, then "
+            "`odds.loc[list(drivers)]`.",
+            "`odds.loc[list(drivers), 'odds_ratio'].idxmax()`",
         ],
-        solution="odds = churn.odds_ratios(model)\n"
-        "strongest = odds.loc[list(churn.DRIVERS), 'odds_ratio'].idxmax()",
+        solution="drivers = churn.drivers_from_truth(crm.truth)\n"
+        "odds = churn.odds_ratios(model)\n"
+        "strongest = odds.loc[list(drivers), 'odds_ratio'].idxmax()",
         mistakes=[
-            Mistake("That driver has an odds ratio below 1: it makes churn *less* likely. "
-                    "The question asks for the one that raises the odds the most.",
-                    when=shown_by(_lowers_churn, example=lambda: str(_driver_odds().idxmin()))),  # fmt: skip
-            Mistake("That input is not one of the planted drivers listed in the question "
-                    "(recency, orders, tenure ... are behaviour, not drivers). Pick among the five names.",
-                    when=shown_by(_not_a_driver, example=_strongest_non_driver)),  # fmt: skip
             Mistake("You left out `bad_tickets`. In `churn.planted_drivers` its `planted` value is NaN (the generator "
                     "planted it as a share of customers who leave, not as a hazard ratio), and every comparison "
                     "with NaN is False: `planted > 1` or `.dropna()` drops it. Rank all five drivers by their "
@@ -368,6 +380,12 @@ QUESTIONS = [
             Mistake("You ranked the drivers by the generator's `planted` value (where `idxmax` skips the NaN of "
                     "`bad_tickets`). The question asks what the fitted model says: rank by `odds_ratio`.",
                     expected=lambda: _planted_known(above_one=False)),  # fmt: skip
+            Mistake("That driver has an odds ratio below 1: it makes churn *less* likely. "
+                    "The question asks for the one that raises the odds the most.",
+                    when=shown_by(_lowers_churn, example=lambda: str(_driver_odds().idxmin()))),  # fmt: skip
+            Mistake("That input is not one of the planted drivers listed in the question "
+                    "(recency, orders, tenure ... are behaviour, not drivers). Pick among the five names.",
+                    when=shown_by(_not_a_driver, example=_strongest_non_driver)),  # fmt: skip
         ],
         compare=_TEXT,
         correct_message="Bad service is the strongest driver: alerts on SLA breaches are churn alerts.",

@@ -45,11 +45,11 @@ def _offer() -> pd.DataFrame:
 
 
 def _offer_uplift(consent: bool | None = False, relative: bool = False) -> float:
-    """The upgrade offer's observed uplift among customers with this ``consent_email`` (None: everyone)."""
+    """The upgrade offer's observed uplift among customers with this ``consent_sms`` (None: everyone)."""
     offer = _offer()
     if consent is None:
         return float(experiments.uplift_test(offer)["relative_uplift" if relative else "uplift"])
-    row = experiments.uplift_by_group(offer, "consent_email").loc[consent]
+    row = experiments.uplift_by_group(offer, "consent_sms").loc[consent]
     return float(row["uplift"] / row["rate_control"] if relative else row["uplift"])
 
 
@@ -378,23 +378,23 @@ QUESTIONS = [
     Question(
         "q12",
         "The autumn upgrade offer (campaign 6, `offer`) was randomised. Its observed uplift among the "
-        "customers **without** e-mail consent (`consent_email` False): their treatment group's response "
+        "customers **without** SMS consent (`consent_sms` False): their treatment group's response "
         "rate minus their control group's, as a share, in `uplift_no_consent`.",
         expected=_offer_uplift,
         hints=[
-            "Keep the rows of `offer` whose `consent_email` is False, then compare the two groups as in question 2.",
-            "`no = offer[~offer['consent_email']]`; the response rate of each group is the mean of `responded`.",
+            "Keep the rows of `offer` whose `consent_sms` is False, then compare the two groups as in question 2.",
+            "`no = offer[~offer['consent_sms']]`; the response rate of each group is the mean of `responded`.",
             "`rates = no.groupby('group')['responded'].mean()`; then treatment minus control.",
         ],
-        solution="no = offer[~offer['consent_email']]\n"
+        solution="no = offer[~offer['consent_sms']]\n"
         "rates = no.groupby('group')['responded'].mean()\n"
         "uplift_no_consent = rates['treatment'] - rates['control']",
         mistakes=[
-            Mistake("That is the uplift of the customers **with** e-mail consent. Keep those whose "
-                    "`consent_email` is False.",
+            Mistake("That is the uplift of the customers **with** SMS consent. Keep those whose "
+                    "`consent_sms` is False.",
                     expected=lambda: _offer_uplift(consent=True)),  # fmt: skip
             Mistake("That is the offer's average uplift over everyone. Restrict it to the customers without "
-                    "e-mail consent first.",
+                    "SMS consent first.",
                     expected=lambda: _offer_uplift(consent=None)),  # fmt: skip
             Mistake("Your uplift has the wrong sign: take the treatment's rate minus the control's.",
                     expected=lambda: -_offer_uplift()),  # fmt: skip

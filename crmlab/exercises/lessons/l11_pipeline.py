@@ -2,7 +2,9 @@
 
 Expected values are computed from the course's database with :mod:`crmlab.analysis.pipeline`
 on the first check, never typed in; each known mistake is computed the wrong way, as a learner
-would: counting open deals, mixing in lost ones, or looking past the date.
+would: counting open deals, mixing in lost ones, or looking past the date. Money is in the practice
+company's currency, whole rials (``amount_cents`` holds rials despite its name: nothing to divide by 100);
+dividing by 100 out of habit, or giving toman (a tenth), are known mistakes.
 """
 
 from functools import cache
@@ -22,7 +24,7 @@ REGION = "West"
 LOOKBACK = pd.Timedelta(days=365)
 _DAY = pd.Timedelta(days=1)
 _DAYS = CompareOptions(atol=1.0)  # whole days (`.dt.days`) are fine
-_USD = CompareOptions(rtol=1e-6, atol=0.01)
+_RIALS = CompareOptions(rtol=1e-6, atol=1.0)  # money to the rial (a float sum may differ in its last digits)
 _TODAY = ("These are the deals stuck *today*, at the end of the export, not on the date. "
           "Use the stage each deal was in on the date, and the days it had sat there: `snap`.")  # fmt: skip
 
@@ -71,7 +73,12 @@ def _leaky_snapshot() -> pd.DataFrame:
     return d.assign(is_open=~d["stage"].isin(pipeline.CLOSED))
 
 
-def _velocity(deals: pd.DataFrame, *, cents: int = 100, open_in_rate: bool = False,
+def _major() -> int:
+    """How many ``amount_cents`` make one unit of the practice company's currency (1: whole rials)."""
+    return 10 ** _crm().conventions.minor_unit
+
+
+def _velocity(deals: pd.DataFrame, *, divide: float = 1, open_in_rate: bool = False,
               lookback: bool = True, cycle: str = "mean") -> float:  # fmt: skip
     d = deals[deals["region"] == REGION]
     open_ = d[d["is_open"]]
@@ -81,7 +88,7 @@ def _velocity(deals: pd.DataFrame, *, cents: int = 100, open_in_rate: bool = Fal
     won = closed[closed["stage"] == pipeline.WON]
     rate = len(won) / (len(closed) + (len(open_) if open_in_rate else 0))
     days = ((won["closed_at"] - won["created_at"]) / _DAY).agg(cycle)
-    return float(len(open_) * (open_["amount_cents"].mean() / cents) * rate / days)
+    return float(len(open_) * (open_["amount_cents"].mean() / _major() / divide) * rate / days)
 
 
 # ---------------------------------------------------------------- q4: stuck deals
@@ -122,12 +129,12 @@ def _ids(answer):
 # ---------------------------------------------------------------- q5: weighted pipeline
 
 
-def _weighted(deals: pd.DataFrame | None = None, chance: pd.Series | None = None, cents: int = 100) -> float:
+def _weighted(deals: pd.DataFrame | None = None, chance: pd.Series | None = None, divide: float = 1) -> float:
     crm = _crm()
     d = _snapshot() if deals is None else deals
     chance = pipeline.win_probability(crm.opportunity_stages, AS_OF)["win_probability"] if chance is None else chance
     open_ = d[d["is_open"]]
-    return float((open_["amount_cents"] / cents * open_["stage"].map(chance)).sum())
+    return float((open_["amount_cents"] / _major() / divide * open_["stage"].map(chance)).sum())
 
 
 def _weighted_today() -> float:
@@ -183,8 +190,8 @@ QUESTIONS = [
     ),
     Question(
         "q3",
-        f"The pipeline velocity of the {REGION} region on {AS_OF}, in US$ per day: open deals x their average "
-        "value (US$) x win rate / mean cycle of won deals, the last two over the deals closed in the 365 days "
+        f"The pipeline velocity of the {REGION} region on {AS_OF}, in rials per day: open deals x their average "
+        "value (rials) x win rate / mean cycle of won deals, the last two over the deals closed in the 365 days "
         "before the date. Start from `snap`, the pipeline as of that date.",
         expected=lambda: float(pipeline.pipeline_velocity(_deals(), _crm().opportunity_stages, AS_OF,
                                                           by="region").loc[REGION, "velocity_per_day"]),
@@ -192,8 +199,8 @@ QUESTIONS = [
             f"Keep `snap['region'] == '{REGION}'`. Open deals: `is_open`; recently closed: "
             "`closed_at >= AS_OF - pd.Timedelta(days=365)`.",
             "The win rate and the cycle come from the recently closed deals; the number of deals and "
-            "their average value from the open ones. `amount_cents` is in cents.",
-            "`len(open_) * open_['amount_cents'].mean() / 100 * rate / cycle`",
+            "their average value from the open ones. `amount_cents` holds whole rials, despite its name.",
+            "`len(open_) * open_['amount_cents'].mean() * rate / cycle`",
         ],
         solution="west = snap[snap['region'] == 'West']\n"
         "open_ = west[west['is_open']]\n"
@@ -201,10 +208,14 @@ QUESTIONS = [
         "won = closed[closed['stage'] == 'closed_won']\n"
         "rate = len(won) / len(closed)\n"
         "cycle = ((won['closed_at'] - won['created_at']) / pd.Timedelta(days=1)).mean()\n"
-        "velocity = len(open_) * open_['amount_cents'].mean() / 100 * rate / cycle",
+        "velocity = len(open_) * open_['amount_cents'].mean() * rate / cycle  # amount_cents: whole rials",
         mistakes=[
-            Mistake("Your velocity is 100 times too big: `amount_cents` is in cents, divide by 100.",
-                    expected=lambda: _velocity(_snapshot(), cents=1)),  # fmt: skip
+            Mistake("Your velocity is 100 times too small. Despite its name, `amount_cents` holds whole rials "
+                    "here (the rial has no cents in use): do not divide it by 100.",
+                    expected=lambda: _velocity(_snapshot(), divide=100)),  # fmt: skip
+            Mistake("That is the velocity in toman, a tenth of the rials. The question asks for rials, the unit "
+                    "`amount_cents` holds: do not divide by 10.",
+                    expected=lambda: _velocity(_snapshot(), divide=10)),  # fmt: skip
             Mistake("Your win rate counts the open deals as if they were lost: divide the won deals by the "
                     "closed ones only.",
                     expected=lambda: _velocity(_snapshot(), open_in_rate=True)),  # fmt: skip
@@ -217,7 +228,7 @@ QUESTIONS = [
             Mistake("You took the median cycle; the velocity formula uses the average (mean) cycle.",
                     expected=lambda: _velocity(_snapshot(), cycle="median")),  # fmt: skip
         ],
-        compare=_USD,
+        compare=_RIALS,
     ),
     Question(
         "q4",
@@ -247,19 +258,24 @@ QUESTIONS = [
     ),
     Question(
         "q5",
-        f"The weighted pipeline on {AS_OF}, in US$: for each deal open on the date, its amount times the "
+        f"The weighted pipeline on {AS_OF}, in rials: for each deal open on the date, its amount times the "
         "chance that a deal in its stage is won (`chance`, learnt from the history known then); summed.",
         expected=_weighted,
         hints=[
             "Open deals on the date: `snap[snap['is_open']]`.",
             "Map each deal's stage to its chance of winning: `open_['stage'].map(chance['win_probability'])`.",
-            "`(open_['amount_cents'] / 100 * open_['stage'].map(chance['win_probability'])).sum()`",
+            "`(open_['amount_cents'] * open_['stage'].map(chance['win_probability'])).sum()`: "
+            "`amount_cents` holds whole rials.",
         ],
         solution="open_ = snap[snap['is_open']]\n"
-        "weighted = (open_['amount_cents'] / 100 * open_['stage'].map(chance['win_probability'])).sum()",
+        "weighted = (open_['amount_cents'] * open_['stage'].map(chance['win_probability'])).sum()  # whole rials",
         mistakes=[
-            Mistake("Your total is 100 times too big: `amount_cents` is in cents, divide by 100.",
-                    expected=lambda: _weighted(cents=1)),  # fmt: skip
+            Mistake("Your total is 100 times too small. Despite its name, `amount_cents` holds whole rials "
+                    "here (the rial has no cents in use): do not divide it by 100.",
+                    expected=lambda: _weighted(divide=100)),  # fmt: skip
+            Mistake("That is the weighted pipeline in toman, a tenth of the rials. The question asks for rials, "
+                    "the unit `amount_cents` holds: do not divide by 10.",
+                    expected=lambda: _weighted(divide=10)),  # fmt: skip
             Mistake("You weighted by the chance of moving to the *next* stage (`conversion`); a deal is "
                     "worth its chance of being *won*: `win_probability`.",
                     expected=lambda: _weighted(chance=pipeline.win_probability(
@@ -271,7 +287,7 @@ QUESTIONS = [
                     expected=lambda: _weighted(chance=pipeline.win_probability(
                         _crm().opportunity_stages)["win_probability"])),  # fmt: skip
         ],
-        compare=_USD,
+        compare=_RIALS,
     ),
     Reflection(
         "q7",

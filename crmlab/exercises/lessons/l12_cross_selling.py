@@ -23,7 +23,7 @@ from crmlab.exercises.lessons import shown_by
 
 TITLE = "Cross-selling and targeting"
 ANTECEDENT, CONSEQUENT = "Phones", "Accessories"
-CUSTOMER = 36  # practice company: bought Furniture, Ink & Paper and Laptops
+CUSTOMER = 37  # practice company: bought Furniture, Ink & Paper, Laptops and Services
 ALL_STATUSES = ("completed", "cancelled", "returned")
 SEED, TEST_SHARE = 0, 0.3
 LOG_COLUMNS = ["weekslast", "giftlast", "avggift"]

@@ -3,11 +3,12 @@
 The lesson runs the whole analysis on CDNOW; the exercises hand the learner another company,
 the practice company (:func:`crmlab.datasets.practice_crm`, the course's generator with another
 seed), whose manager asks a win-back question with a budget. The learner cleans the raw export
-as lesson 03 does and keeps the orders that count as purchases, reads the censored (Kaplan-Meier)
-lapse window, finds the lapsed customers who may be e-mailed, ranks them by expected profit
-(BG/NBD and Gamma-Gamma at the stated margin) and decides how many to contact and what the
-mailing is expected to bring. Expected values are computed on the first check with
-:mod:`crmlab.analysis` (quality, cohorts, clv), never typed in; each known mistake is the same
+as lesson 03 does (totals typed in toman corrected from their lines) and keeps the orders that count
+as purchases, reads the censored (Kaplan-Meier) lapse window, finds the lapsed customers who may get
+an SMS, ranks them by expected profit (BG/NBD and Gamma-Gamma at the stated margin) and decides how
+many to contact and what the offer is expected to bring. Money is in whole rials, the company's
+currency; the brief's cost and budget are rials at the end of 2025. Expected values are computed on
+the first check with :mod:`crmlab.analysis` (quality, cohorts, clv), never typed in; each known mistake is the same
 computation done the wrong way. The open decisions (which margin, what to tell the manager) are
 reflections with a rubric.
 """
@@ -22,6 +23,7 @@ import pandas as pd
 from crmlab.analysis import clv, quality
 from crmlab.analysis import cohorts as co
 from crmlab.analysis.rfm import rfm_summary
+from crmlab.conventions import COURSE
 from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
@@ -30,15 +32,15 @@ TITLE = "Capstone on real data"
 # The manager's brief (the case's assumptions; the exercise notebook states the same numbers).
 MARGIN = 0.25  # share of revenue that is profit
 WIN_BACK_LIFT = 0.15  # the offer adds 15% to a contacted lapsed customer's expected 12-month purchases
-COST_PER_CUSTOMER = 12.0  # in the company's currency: the voucher's expected cost and the handling, per e-mail
-BUDGET = 7_500.0  # in the company's currency
+COST_PER_CUSTOMER = 10_000_000  # rials (1 million toman): the voucher's expected cost and the handling, per SMS
+BUDGET = 8_000_000_000  # rials (800 million toman)
 LAPSE_SHARE = 0.9  # the lapse window: by then, this share of the customers who come back have come back
 MONTHS = 12  # the horizon of the expected profit
 WEEKS_PER_MONTH = 365.25 / 12 / 7
 COLUMNS = {"customer": "customer_id", "time": "date", "status": None}  # the purchase log for the cohort helpers
 
 _COUNT = CompareOptions()
-_MONEY = CompareOptions(rtol=1e-3, atol=0.5)
+_MONEY = CompareOptions(rtol=1e-3, atol=0.5)  # the totals left in toman move q5 by 0.4% and q7 by 1.5%: told apart
 
 
 # ---------------------------------------------------------------- q1: what counts as a purchase
@@ -46,13 +48,15 @@ _MONEY = CompareOptions(rtol=1e-3, atol=0.5)
 
 @cache
 def _crm():
-    return practice_crm(tables=["raw_customers", "raw_orders", "raw_tickets"])
+    return practice_crm(tables=["raw_customers", "raw_orders", "raw_tickets", "order_lines"])
 
 
 @cache
-def _export():
+def _export(correct_units: bool = True):
+    """Lesson 03's cleaning; with the order lines, the totals typed in toman are set to their lines' sum."""
     crm = _crm()
-    return quality.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets)
+    lines = crm.order_lines if correct_units else None
+    return quality.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets, order_lines=lines)
 
 
 def _purchases_from(orders: pd.DataFrame, statuses=None) -> pd.DataFrame:
@@ -62,8 +66,8 @@ def _purchases_from(orders: pd.DataFrame, statuses=None) -> pd.DataFrame:
 
 
 @cache
-def _purchases() -> pd.DataFrame:
-    return _purchases_from(_export().orders)
+def _purchases(correct_units: bool = True) -> pd.DataFrame:
+    return _purchases_from((_export() if correct_units else _export(False)).orders)
 
 
 def _n_purchases(raw: bool = False, statuses=None) -> int:
@@ -112,11 +116,11 @@ def _lapsed(window: int | None = None) -> pd.Index:
     return status.index[status["lapsed"]]
 
 
-def _consent(column: str = "consent_email") -> pd.Series:
+def _consent(column: str = "consent_sms") -> pd.Series:
     return _export().customers.set_index("customer_id")[column].astype(bool)
 
 
-def _reachable(window: int | None = None, consent: str | None = "consent_email") -> pd.Index:
+def _reachable(window: int | None = None, consent: str | None = "consent_sms") -> pd.Index:
     lapsed = _lapsed(window)
     return lapsed if consent is None else lapsed[_consent(consent).reindex(lapsed, fill_value=False).to_numpy()]
 
@@ -125,9 +129,9 @@ def _reachable(window: int | None = None, consent: str | None = "consent_email")
 
 
 @cache
-def _ranking(margin: float = MARGIN) -> pd.DataFrame:
+def _ranking(margin: float = MARGIN, correct_units: bool = True) -> pd.DataFrame:
     """Every buyer's expected profit over the next MONTHS, from models fitted on the whole log, in weeks."""
-    weeks = rfm_summary(_purchases(), monetary_value_col="amount", observation_period_end=_end())
+    weeks = rfm_summary(_purchases(correct_units), monetary_value_col="amount", observation_period_end=_end())
     weeks[["recency", "T"]] = weeks[["recency", "T"]] / 7
     repeat = weeks[(weeks["frequency"] > 0) & (weeks["monetary_value"] > 0)]
     bgnbd = clv.BetaGeoModel().fit(weeks["frequency"], weeks["recency"], weeks["T"])
@@ -135,9 +139,9 @@ def _ranking(margin: float = MARGIN) -> pd.DataFrame:
     return clv.clv_ranking(bgnbd, spend, weeks, months=MONTHS, periods_per_month=WEEKS_PER_MONTH, margin=margin)
 
 
-def _pool(margin: float = MARGIN, times: float = 1.0, **reach) -> pd.DataFrame:
+def _pool(margin: float = MARGIN, times: float = 1.0, correct_units: bool = True, **reach) -> pd.DataFrame:
     """The reachable lapsed customers with the expected net of one offer: lift x profit - cost."""
-    ranking = _ranking(margin)
+    ranking = _ranking(margin) if correct_units else _ranking(margin, False)
     pool = ranking.loc[ranking.index.isin(_reachable(**reach))]
     return pool.assign(net=WIN_BACK_LIFT * times * pool["clv"] - COST_PER_CUSTOMER)
 
@@ -171,6 +175,11 @@ def _twice() -> dict:
     return {"times": MARGIN}
 
 
+def _toman() -> dict:
+    """The totals typed in toman left as they are: those orders count a tenth of what was paid."""
+    return {"correct_units": False}
+
+
 @cache
 def _p_alive_range() -> tuple[float, float]:
     """The net of as many offers sent to the reachable lapsed customers most likely alive.
@@ -189,8 +198,10 @@ def _p_alive_range() -> tuple[float, float]:
 
 def _by_p_alive(answer) -> bool:
     low, high = _p_alive_range()
+    slack = _MONEY.atol + _MONEY.rtol * max(abs(low), abs(high))  # the tolerance of a money answer
     number = isinstance(answer, (int, float, np.number)) and not isinstance(answer, bool)
-    return number and low - 0.5 <= float(answer) <= high + 0.5 and not np.isclose(float(answer), _net(), atol=0.5)
+    right = np.isclose(float(answer), _net(), rtol=_MONEY.rtol, atol=_MONEY.atol) if number else False
+    return number and low - slack <= float(answer) <= high + slack and not right
 
 
 _POOLED_WINDOW = (
@@ -200,8 +211,17 @@ _POOLED_WINDOW = (
     "`co.survival_lapse_window(co.next_purchase_survival(spells))`."
 )
 _CONSENT = (
-    "You included customers who did not agree to marketing e-mails (`consent_email` False). The offer goes by "
-    "e-mail: keep only the lapsed customers with `consent_email` True in the clean customers table."
+    "You included customers who did not agree to marketing SMS (`consent_sms` False). The offer goes by "
+    "SMS: keep only the lapsed customers with `consent_sms` True in the clean customers table."
+)
+_EMAIL = (
+    "You used `consent_email`. The offer goes by SMS, the channel this company's customers agree to: "
+    "`consent_sms` is the consent that counts."
+)
+_TOMAN = (
+    "Your values still hold the order totals typed in toman: those orders count a tenth of what the customer "
+    "paid. Clean the export as lesson 03 does, with the order lines: `quality.clean_export(..., "
+    "order_lines=crm.order_lines)` sets each such total to its lines' sum."
 )
 _REVENUE = (
     "You valued the customers in revenue: `clv` from `clv_ranking(..., margin=1)` is expected sales, but the "
@@ -220,14 +240,16 @@ QUESTIONS = [
         "then keep the orders that count as purchases. How many orders are purchases?",
         expected=lambda: _n_purchases(),
         hints=[
-            "`quality.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets)` returns the clean tables: "
-            "`.orders` has no test order left, and duplicates point to their master.",
+            "`quality.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets, order_lines=crm.order_lines)` "
+            "returns the clean tables: `.orders` has no test order left, duplicates point to their master, and "
+            "totals typed in toman are set to their lines' sum.",
             "A cancelled order was never paid; a returned one was paid back. The company's purchases are the "
             "statuses in `crm.conventions.purchase_statuses`.",
             "`clv.order_transactions(clean.orders, conv.purchase_statuses, conv.timezone, conv.minor_unit)`, "
             "then `len(...)`.",
         ],
-        solution="clean = quality.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets)\n"
+        solution="clean = quality.clean_export(crm.raw_customers, crm.raw_orders, crm.raw_tickets,\n"
+        "                             order_lines=crm.order_lines)\n"
         "conv = crm.conventions\n"
         "purchases = clv.order_transactions(clean.orders, conv.purchase_statuses, conv.timezone, conv.minor_unit)\n"
         "n_purchases = len(purchases)",
@@ -277,8 +299,8 @@ QUESTIONS = [
     ),
     Question(
         "q3",
-        "Who may get the win-back e-mail? Count the customers who are lapsed at the end of the data (silent for "
-        "longer than the window of question 2) AND agreed to marketing e-mails (`consent_email` in the clean "
+        "Who may get the win-back SMS? Count the customers who are lapsed at the end of the data (silent for "
+        "longer than the window of question 2) AND agreed to marketing SMS (`consent_sms` in the clean "
         "customers table).",
         expected=lambda: len(_reachable()),
         hints=[
@@ -289,13 +311,12 @@ QUESTIONS = [
         ],
         solution="status = co.lapse_status(purchases, window, **LOG, end=END)\n"
         "lapsed = status.index[status['lapsed']]\n"
-        "consent = clean.customers.set_index('customer_id')['consent_email']\n"
+        "consent = clean.customers.set_index('customer_id')['consent_sms']\n"
         "reachable = lapsed[consent.reindex(lapsed, fill_value=False).to_numpy()]\n"
         "n_reachable = len(reachable)",
         mistakes=[
             Mistake(_CONSENT, expected=lambda: len(_reachable(consent=None))),
-            Mistake("You used `consent_sms`. The offer goes by e-mail: `consent_email` is the consent that counts.",
-                    expected=lambda: len(_reachable(consent="consent_sms"))),  # fmt: skip
+            Mistake(_EMAIL, expected=lambda: len(_reachable(consent="consent_email"))),
             Mistake(_POOLED_WINDOW, expected=lambda: len(_reachable(window=_pooled_window()))),
         ],
         compare=_COUNT,
@@ -304,7 +325,7 @@ QUESTIONS = [
         "q5",
         f"Rank the customers of question 3 by `clv`, their expected PROFIT over the next {MONTHS} months (BG/NBD "
         f"and Gamma-Gamma fitted on all purchases, in weeks, at the margin of the brief, {MARGIN:.0%}). What is the "
-        "expected profit of the first one, in the company's currency?",
+        "expected profit of the first one, in rials?",
         expected=lambda: _top_value(),
         hints=[
             "The summary as of END: `rfm_summary(purchases, monetary_value_col='amount', observation_period_end=END)`, "
@@ -323,20 +344,25 @@ QUESTIONS = [
         "top_profit = pool['clv'].max()",
         mistakes=[
             Mistake(_REVENUE, expected=lambda: _top_value(**_revenue())),
+            Mistake(_TOMAN, expected=lambda: _top_value(**_toman())),
             Mistake("That is the best customer of the whole company. The question ranks the customers of question 3: "
-                    "lapsed, with e-mail consent.",
+                    "lapsed, with SMS consent.",
                     expected=lambda: float(_ranking()["clv"].max())),  # fmt: skip
             Mistake("You applied the margin twice: `clv` from `clv_ranking(..., margin=MARGIN)` is already profit. "
                     "Read it as it is.",
                     expected=lambda: _top_value() * MARGIN),  # fmt: skip
+            Mistake("That is the value in toman, a tenth of the rials. The question asks for rials, the unit of the "
+                    "company's totals: do not divide by 10.",
+                    expected=lambda: _top_value() / 10),  # fmt: skip
         ],
         compare=_MONEY,
     ),
     Question(
         "q6",
-        f"The manager's brief: the offer costs {COST_PER_CUSTOMER:.2f} per customer e-mailed (the voucher's "
-        f"expected cost and the handling) and is expected to add {WIN_BACK_LIFT:.0%} to the customer's expected "
-        f"{MONTHS}-month profit (`clv`); the budget is {BUDGET:,.0f}. How many customers of question 3 do you e-mail?",
+        f"The manager's brief: the offer costs {COURSE.money(COST_PER_CUSTOMER)} per customer sent an SMS (the "
+        f"voucher's expected cost and the handling) and is expected to add {WIN_BACK_LIFT:.0%} to the customer's "
+        f"expected {MONTHS}-month profit (`clv`); the budget is {COURSE.money(BUDGET)}. How many customers of "
+        "question 3 do you send the offer?",
         expected=lambda: _n_letters(),
         hints=[
             "The expected net of one offer is WIN_BACK_LIFT * clv - COST_PER_CUSTOMER.",
@@ -349,44 +375,47 @@ QUESTIONS = [
         "targets = targets.head(int(BUDGET // COST_PER_CUSTOMER))\n"
         "n_letters = len(targets)",
         mistakes=[
-            Mistake("You e-mail as many customers as the budget pays for. A budget is a ceiling, not a target: "
+            Mistake("You contact as many customers as the budget pays for. A budget is a ceiling, not a target: "
                     "past a point each offer costs more than the profit it is expected to bring. Keep only those "
                     "whose expected net, WIN_BACK_LIFT * clv - COST_PER_CUSTOMER, is positive.",
                     expected=lambda: int(BUDGET // COST_PER_CUSTOMER)),  # fmt: skip
-            Mistake("You e-mail every customer of question 3. The last ones are expected to bring less than the "
+            Mistake("You contact every customer of question 3. The last ones are expected to bring less than the "
                     "offer costs: keep those with a positive expected net.",
                     expected=lambda: len(_reachable())),  # fmt: skip
             Mistake(_REVENUE, expected=lambda: _n_letters(**_revenue())),
             Mistake(_TWICE, expected=lambda: _n_letters(**_twice())),
             Mistake(_CONSENT, expected=lambda: _n_letters(consent=None)),
+            Mistake(_EMAIL, expected=lambda: _n_letters(consent="consent_email")),
             Mistake(_POOLED_WINDOW, expected=lambda: _n_letters(window=_pooled_window())),
         ],
         compare=_COUNT,
     ),
     Question(
         "q7",
-        "And the expected net value of that mailing, in the company's currency: the extra profit the offers are "
-        "expected to bring, minus what they cost.",
+        "And the expected net value of those offers, in rials: the extra profit the offers are expected to bring, "
+        "minus what they cost.",
         expected=lambda: _net(),
         hints=[
-            "Each offer: WIN_BACK_LIFT * clv - COST_PER_CUSTOMER. Add it up over the customers you e-mail.",
+            "Each offer: WIN_BACK_LIFT * clv - COST_PER_CUSTOMER. Add it up over the customers you contact.",
             "Rank by value (the expected net), not by the chance of being alive.",
             "`targets['net'].sum()`",
         ],
         solution="expected_net = targets['net'].sum()",
         mistakes=[
             Mistake("That is the extra profit before the offers are paid for: subtract COST_PER_CUSTOMER for each "
-                    "customer e-mailed.",
+                    "customer contacted.",
                     expected=lambda: float((WIN_BACK_LIFT * _targets()["clv"]).sum())),  # fmt: skip
             Mistake(_REVENUE, expected=lambda: _net(**_revenue())),
             Mistake(_TWICE, expected=lambda: _net(**_twice())),
+            Mistake(_TOMAN, expected=lambda: _net(**_toman())),
             Mistake(_CONSENT, expected=lambda: _net(consent=None)),
+            Mistake(_EMAIL, expected=lambda: _net(consent="consent_email")),
             Mistake(_POOLED_WINDOW, expected=lambda: _net(window=_pooled_window())),
             Mistake("You chose the customers by their probability of being alive. Among lapsed customers the most "
                     "'alive' are the one-time buyers (BG/NBD gives them 1 by construction), whose expected profit is "
                     "small: some cost more than they bring. Rank by value, the expected net.",
                     when=shown_by(_by_p_alive, example=lambda: _p_alive_range()[0])),  # fmt: skip
-            Mistake("That is the net per customer e-mailed; the question asks for the whole mailing's net.",
+            Mistake("That is the net per customer contacted; the question asks for the whole offer's net.",
                     expected=lambda: _net() / _n_letters()),  # fmt: skip
         ],
         compare=_MONEY,
@@ -412,19 +441,19 @@ QUESTIONS = [
     ),
     Reflection(
         "q9",
-        "Your answer to the manager, in three or four sentences: whom to e-mail, what it is expected to bring, "
-        "and what you would do to find out whether the offer works.",
-        solution="E-mail the lapsed customers who agreed to e-mails and whose expected extra profit beats the "
-        "offer's cost (the list of question 6): it is expected to bring the net of question 7 and leaves part of "
+        "Your answer to the manager, in three or four sentences: whom to send the offer, what it is expected to "
+        "bring, and what you would do to find out whether the offer works.",
+        solution="Send the SMS to the lapsed customers who agreed to marketing SMS and whose expected extra profit "
+        "beats the offer's cost (the list of question 6): it is expected to bring the net of question 7 and leaves part of "
         "the budget unspent, since the last customers would cost more than they bring. The 15% lift is an "
         "assumption: hold back a random 10-20% of the list as a control group and compare their purchases over "
         "the next months (lesson 09). The profit values come from a model checked on a holdout in the lesson, not "
         "on this company: check it here too, and refit before the next campaign.",
         rubric=[
-            "Names who gets the e-mail (lapsed, consenting, expected net above cost) and why not the whole budget.",
+            "Names who gets the SMS (lapsed, consenting, expected net above cost) and why not the whole budget.",
             "Gives the expected net as an estimate resting on assumptions (the lift, the margin), not a promise.",
             "Proposes a randomised control group to measure the real lift before rolling the offer out again.",
-            "Respects consent: customers without e-mail consent are left out whatever their value.",
+            "Respects consent: customers without SMS consent are left out whatever their value.",
         ],
     ),
 ]
