@@ -256,8 +256,8 @@ QUESTIONS = [
             Mistake("You added the two standard errors. Add the two variances, then take the square root "
                     "of the sum.",
                     expected=lambda: _interval(_se(summed=True))),  # fmt: skip
-            # No message for the z-test's pooled rate: with groups as even as the practice company's (854 and
-            # 852) it gives the same interval to the check's tolerance.
+            # No message for the z-test's pooled rate: with groups as even as the practice company's (909 and
+            # 915) it gives the same interval to the check's tolerance.
             Mistake("Give the lower end first: `ci = (low, high)`.",
                     expected=lambda: _interval(_se())[::-1]),  # fmt: skip
         ],
@@ -337,7 +337,8 @@ QUESTIONS = [
                     expected=_gaps_year),  # fmt: skip
         ],
         compare=CompareOptions(rtol=1e-6),
-        correct_message="The gap was there before the newsletter was ever sent.",
+        correct_message="Members bought more often than the others before the newsletter was ever sent: the gap is partly, "
+        "perhaps wholly, who joined. Only the randomised holdout measures the newsletter itself.",
     ),
     Question(
         "q6",
@@ -373,7 +374,7 @@ QUESTIONS = [
                     expected=lambda: _launch_ratio(others=1)),  # fmt: skip
         ],
         compare=CompareOptions(rtol=1e-6),
-        correct_message="About twice a typical product's share: the lesson's board backs it (go).",
+        correct_message="Well above a typical product's share: the lesson's board backs it (go).",
     ),
     Question(
         "q12",
@@ -411,7 +412,8 @@ QUESTIONS = [
         "that it tells you whether the newsletter itself makes members buy more?",
         solution="Draw lots among the members: mail a random half and hold the other half back, after checking "
         "the two halves look alike before. Decide the measure (bought within 60 days) and the size in advance: "
-        "a 5-point effect on a 30% rate needs about 1,400 members per group, so run it over several months.",
+        "a 5-point effect on a response rate of about a third needs about 1,450 members per group, so run it over "
+        "several months.",
         rubric=[
             "Randomises: lots drawn among the members decide who is mailed and who is held back.",
             "Checks the two groups look alike before the mailing (the draw, not the result).",

@@ -444,9 +444,9 @@ QUESTIONS = [
         "Your answer to the manager, in three or four sentences: whom to send the offer, what it is expected to "
         "bring, and what you would do to find out whether the offer works.",
         solution="Send the SMS to the lapsed customers who agreed to marketing SMS and whose expected extra profit "
-        "beats the offer's cost (the list of question 6): it is expected to bring the net of question 7 and leaves part of "
-        "the budget unspent, since the last customers would cost more than they bring. The 15% lift is an "
-        "assumption: hold back a random 10-20% of the list as a control group and compare their purchases over "
+        "beats the offer's cost (the list of question 6): it is expected to bring the net of question 7 and "
+        "leaves part of the budget unspent, since the last customers would cost more than they bring. The 15% lift "
+        "is an assumption: hold back a random 10-20% of the list as a control group and compare their purchases over "
         "the next months (lesson 09). The profit values come from a model checked on a holdout in the lesson, not "
         "on this company: check it here too, and refit before the next campaign.",
         rubric=[
