@@ -337,8 +337,8 @@ QUESTIONS = [
                     expected=_gaps_year),  # fmt: skip
         ],
         compare=CompareOptions(rtol=1e-6),
-        correct_message="Members bought more often than the others before the newsletter was ever sent: the gap is partly, "
-        "perhaps wholly, who joined. Only the randomised holdout measures the newsletter itself.",
+        correct_message="Members bought more often than the others before the newsletter was ever sent: the gap is "
+        "partly, perhaps wholly, who joined. Only the randomised holdout measures the newsletter itself.",
     ),
     Question(
         "q6",

@@ -23,7 +23,7 @@ from crmlab.exercises.lessons import shown_by
 TITLE = "Service and the call centre"
 LOCAL = "Asia/Tehran"
 #: Question 2's moment, as the support lead reads it on the office clock.
-MOMENT = "2025-11-27 11:00"
+MOMENT = "2025-10-09 09:00"  # a Thursday morning; two tickets at risk on the practice company
 #: Question 3: calls per half hour, handling time, agents, answer-time target.
 Q3_CALLS, Q3_AHT, Q3_AGENTS = 360, 240, 55
 #: Question 4: calls per half hour and handling time; the target is 80% within 20 seconds.
@@ -227,25 +227,25 @@ QUESTIONS = [
     ),
     Question(
         "q2",
-        "The support lead looks at the desk on 27 November 2025 at 11:00, Tehran time. Which tickets are *at "
+        "The support lead looks at the desk on 9 October 2025 at 09:00, Tehran time. Which tickets are *at "
         "risk* then: waiting for a first answer (opened before that moment, not answered by it), not breached "
         "yet, but with less than 25% of their SLA hours left? Give their `ticket_id`s as a list.",
         expected=lambda: _at_risk(),
         prepare=_ids,
         hints=[
-            "Write the moment with its time zone: `pd.Timestamp('2025-11-27 11:00', tz='Asia/Tehran')`; the "
+            "Write the moment with its time zone: `pd.Timestamp('2025-10-09 09:00', tz='Asia/Tehran')`; the "
             "CRM's instants are UTC, and pandas compares instants correctly across zones.",
             "Waiting at the moment: `created_at <= moment` and not `first_response_at <= moment` (an answer that "
             "came later did not exist yet). Hours left: `(deadline - moment) / pd.Timedelta(hours=1)`.",
             "At risk: `0 <= hours_left < 0.25 * sla_hours`. Or use "
             "`service.response_alerts(crm.tickets, moment)` and keep `status == 'at_risk'`.",
         ],
-        solution="moment = pd.Timestamp('2025-11-27 11:00', tz='Asia/Tehran')\n"
+        solution="moment = pd.Timestamp('2025-10-09 09:00', tz='Asia/Tehran')\n"
         "alerts = service.response_alerts(crm.tickets, moment)\n"
         "at_risk = alerts.index[alerts['status'] == 'at_risk'].tolist()",
         mistakes=[
-            Mistake("Your moment is 11:00 in UTC, which is 14:30 in Tehran. The lead read 11:00 on the office "
-                    "clock: write `pd.Timestamp('2025-11-27 11:00', tz='Asia/Tehran')`.",
+            Mistake("Your moment is 09:00 in UTC, which is 12:30 in Tehran. The lead read 09:00 on the office "
+                    "clock: write `pd.Timestamp('2025-10-09 09:00', tz='Asia/Tehran')`.",
                     expected=lambda: _at_risk(tz="UTC")),  # fmt: skip
             Mistake("Your list includes tickets that have already breached their SLA (less than 25% left includes "
                     "a negative time left). At risk means not breached *yet*: keep `hours_left >= 0`.",
