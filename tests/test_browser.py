@@ -396,9 +396,14 @@ def test_quizzes_in_lesson_05(lab_page, lab, course, progress_dir):
     open_notebook(page, lab, "notebooks/05_rfm.ipynb")
     run_all(page, seconds=120)
     assert errors_shown(page) == []
-    money = page.locator(".jp-MarkdownCell", has_text="757.98")
+    # the worked example's amounts, recounted with pandas: customer 46's purchase days (Tehran dates)
+    orders = crmlab.load_crm(tables=["orders"]).orders
+    mine = orders[(orders["customer_id"] == 46) & (orders["status"] == "completed")]
+    days = mine.groupby(mine["ordered_at"].dt.tz_convert("Asia/Tehran").dt.date)["total_cents"].sum()
+    two_orders, first = f"IRR {days[pd.Timestamp('2023-12-12').date()]:,}", f"IRR {days.iloc[0]:,}"
+    money = page.locator(".jp-MarkdownCell", has_text=two_orders)
     money.scroll_into_view_if_needed()
-    assert "USD 757.98" in money.inner_text() and "USD 456.97" in money.inner_text()
+    assert two_orders in money.inner_text() and first in money.inner_text()
     assert page.locator(".jp-MarkdownCell mjx-container").count() == 0  # no money typeset as a formula
     check_quiz_forms(page, _quizzes_shown(course / "notebooks/05_rfm.ipynb", "05_rfm"), progress_dir, "05_rfm.ipynb")
     page.locator(".crmlab-quiz").last.scroll_into_view_if_needed()  # in the final screenshot
