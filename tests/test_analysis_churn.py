@@ -348,7 +348,9 @@ def test_odds_ratios_table(fitted):
     assert odds["odds_ratio"].to_numpy() == pytest.approx(np.exp(odds["coefficient"].to_numpy()))
     assert odds.loc["bad_tickets", "unit"] == "per bad ticket"
     assert odds.loc["segment_enterprise", "unit"] == "vs consumer"
-    assert odds.loc["single_channel", "planted"] == 1.6 and np.isnan(odds.loc["recency_days", "planted"])
+    assert odds["planted"].isna().all()  # no answer key passed: nothing assumed
+    keyed = churn.odds_ratios(fitted["logistic"], planted={"single_channel": 1.6})
+    assert keyed.loc["single_channel", "planted"] == 1.6 and np.isnan(keyed.loc["recency_days", "planted"])
     assert odds["coefficient"].abs().is_monotonic_decreasing
     assert odds.loc["bad_tickets", "odds_ratio"] > 1.3 and odds.loc["segment_enterprise", "odds_ratio"] < 0.8
     with pytest.raises(TypeError, match="Tree models have no coefficients"):
@@ -360,23 +362,34 @@ def test_odds_ratios_table(fitted):
 # ---------------------------------------------------------------- the planted drivers, on 20,000 customers
 
 
+#: The generic company's planted drivers, copied by hand from its planted hazard ratios
+#: (crmlab/datasets/synthetic/truths.py: single channel 1.6, no e-mail consent 1.3, enterprise 0.5,
+#: small business 0.8; bad tickets planted as a share who leave, so no ratio).
+GENERIC_DRIVERS = {"bad_tickets": None, "single_channel": 1.6, "no_email_consent": 1.3,
+                   "segment_enterprise": 0.5, "segment_small_business": 0.8}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def big_odds():
-    """On the generic company, whose planted drivers are `churn.DRIVERS` (no e-mail consent among them); the
+    """On the generic company, whose planted drivers are GENERIC_DRIVERS (no e-mail consent among them); the
     Iranian retailer's (no SMS consent) are checked from its answer key in `iran_odds` below."""
     from crmlab.datasets import generate_crm
 
-    train, _ = churn.time_split(generate_crm(n_customers=20_000, seed=11, market="generic"), "2023-12-31",
-                                "2024-12-31", stable_fields=STABLE, conventions=GENERIC)  # fmt: skip
+    crm = generate_crm(n_customers=20_000, seed=11, market="generic")
+    train, _ = churn.time_split(crm, "2023-12-31", "2024-12-31", stable_fields=STABLE, conventions=GENERIC)
     model = churn.churn_model().fit(train, train["churned"])
-    return churn.odds_ratios(model), train
+    return churn.odds_ratios(model, planted=GENERIC_DRIVERS), train, crm.truth
 
 
-@pytest.mark.parametrize("driver", list(churn.DRIVERS))
+def test_the_generic_answer_key_reads_as_written_by_hand(big_odds):
+    assert churn.drivers_from_truth(big_odds[2]) == GENERIC_DRIVERS
+
+
+@pytest.mark.parametrize("driver", list(GENERIC_DRIVERS))
 def test_planted_driver_is_recovered(big_odds, driver):
     """Tolerance (documented in planted_drivers and lesson 08): the sign, and a factor of 1.5 of the planted
     hazard ratio; bad tickets: an odds ratio of at least 1.5 per ticket and the strongest driver."""
-    check = churn.planted_drivers(big_odds[0])
+    check = churn.planted_drivers(big_odds[0], planted=GENERIC_DRIVERS)
     assert check.loc[driver, "recovered"], check.loc[driver].to_dict()
 
 
@@ -391,21 +404,34 @@ def test_shuffled_labels_recover_nothing(big_odds):
     """The control: without the real outcomes the check fails."""
     train = big_odds[1]
     shuffled = np.random.default_rng(0).permutation(train["churned"].to_numpy())
-    check = churn.planted_drivers(churn.odds_ratios(churn.churn_model().fit(train, shuffled)))
+    odds = churn.odds_ratios(churn.churn_model().fit(train, shuffled))
+    check = churn.planted_drivers(odds, planted=GENERIC_DRIVERS)
     assert not check.loc["bad_tickets", "recovered"] and check["recovered"].sum() <= 2
 
 
 def test_planted_drivers_rule_by_hand():
-    names = list(churn.DRIVERS)
+    names = list(GENERIC_DRIVERS)
     odds = pd.DataFrame({"odds_ratio": [1.6, 2.2, 1.2, 0.55, 1.1]}, index=names)
-    check = churn.planted_drivers(odds)
+    check = churn.planted_drivers(odds, planted=GENERIC_DRIVERS)
     # bad tickets (1.6) is not the strongest (2.2); 1.1 is on the wrong side of 0.8
     assert check["recovered"].tolist() == [False, True, True, True, False]
-    assert churn.planted_drivers(odds.assign(odds_ratio=[3.0, 2.2, 1.2, 0.55, 0.7]))["recovered"].all()
-    assert not churn.planted_drivers(odds.assign(odds_ratio=[3.0, 2.5, 1.2, 0.55, 0.7])).loc["single_channel",
-                                                                                              "recovered"]
+    assert churn.planted_drivers(odds.assign(odds_ratio=[3.0, 2.2, 1.2, 0.55, 0.7]), GENERIC_DRIVERS)[
+        "recovered"].all()
+    assert not churn.planted_drivers(odds.assign(odds_ratio=[3.0, 2.5, 1.2, 0.55, 0.7]), GENERIC_DRIVERS).loc[
+        "single_channel", "recovered"]
     with pytest.raises(KeyError, match="segment_enterprise"):
-        churn.planted_drivers(odds.drop(index="segment_enterprise"))
+        churn.planted_drivers(odds.drop(index="segment_enterprise"), planted=GENERIC_DRIVERS)
+
+
+def test_the_answer_key_is_an_argument_not_a_default():
+    """No company's truths are assumed: without a key the planted column is empty and the check refuses."""
+    odds = pd.DataFrame({"odds_ratio": [2.0]}, index=["bad_tickets"])
+    with pytest.raises(TypeError, match=r"drivers_from_truth\(crm.truth\)"):
+        churn.planted_drivers(odds, planted=None)
+    with pytest.raises(TypeError):
+        churn.planted_drivers(odds)  # the key is required
+    with pytest.raises(TypeError):
+        churn.overwrite_leak({}, "2023-12-31", "2024-12-31")  # so is the overwritten field
 
 
 # ---------------------------------------------------------------- gains, lift and reliability, by hand
@@ -644,7 +670,7 @@ def test_models_take_the_safe_features(stored):
                                            "bad_tickets", "single_channel"]  # fmt: skip
     assert churn.driver_contributions(model, test).shape == (len(test), 7)
     with pytest.raises(KeyError, match="stable_fields"):
-        churn.planted_drivers(churn.odds_ratios(model))
+        churn.planted_drivers(churn.odds_ratios(model), planted={"bad_tickets": None, "no_sms_consent": 1.3})
 
 
 @pytest.fixture(scope="module")

@@ -123,8 +123,9 @@ def _rules(crm):
 
 @pytest.mark.parametrize("which", ["course", "big"])
 def test_planted_pairs_come_out_on_top(which, course, big_crm):
-    rules = _rules(course if which == "course" else big_crm)
-    found = cs.planted_pairs(rules)
+    crm = course if which == "course" else big_crm
+    rules = _rules(crm)
+    found = cs.planted_pairs(rules, planted=cs.affinities_from_truth(crm.truth))
     assert sorted(found.loc[PAIRS, "lift_rank"]) == [1, 2, 3, 4, 5]
     assert (found.loc[PAIRS, "lift"] > 1.2).all()
     # confidence near the planted probability; diluted a little by add-ons bought without their device
@@ -141,9 +142,16 @@ def test_planted_pairs_come_out_on_top(which, course, big_crm):
     assert best[["Laptops", "Phones", "Printers"]].tolist() == ["Accessories", "Accessories", "Ink & Paper"]
 
 
-def test_planted_pairs_default_to_the_generators_values(course):
-    found = cs.planted_pairs(_rules(course))
-    assert dict(found["planted"]) == dict(PLANTED.affinities)
+def test_the_answer_key_is_read_from_the_data_and_never_assumed(course):
+    """The stored course data carry their answer key, equal to the public `PLANTED`; without a key nothing is
+    assumed (a company's own export has none)."""
+    key = cs.affinities_from_truth(course.truth)
+    assert key == dict(PLANTED.affinities)
+    assert dict(cs.planted_pairs(_rules(course), planted=key)["planted"]) == key
+    with pytest.raises(TypeError, match="affinities_from_truth"):
+        cs.planted_pairs(_rules(course), planted=None)
+    with pytest.raises(ValueError, match="answer key"):
+        cs.affinities_from_truth({})
 
 
 # ------------------------------------------------------------------ next-best offers

@@ -431,6 +431,36 @@ def test_targeting_lists_on_the_course_data(course):
     top = targets.index[0]
     assert table.loc[top, "m_score"] == table.loc[table["segment"] == "Cannot lose", "m_score"].max()
     assert targets["reason"].str.match(r"\d+ orders?, the last \d+ days ago; IRR [\d,]+ spent$").all()  # rials
+    # text message first (the course's company is Iranian), e-mail for those who agreed to e-mail only:
+    # recounted from the consent columns with plain pandas
+    people = crm.customers.set_index("customer_id").loc[targets.index]
+    sms, email = people["consent_sms"].astype(bool), people["consent_email"].astype(bool)
+    assert (targets["contact_by"] == "sms").sum() == sms.sum()
+    assert (targets["contact_by"] == "email").sum() == (email & ~sms).sum()
+    mailing_first = targeting_list(table, crm.customers, segments=["Cannot lose", "At risk"], channels=("email", "sms"))
+    assert (mailing_first["contact_by"] == "email").sum() == email.sum()
+    assert mailing_first.index.equals(targets.index)  # the same people, only the channel differs
+
+
+def test_targeting_channel_order_by_hand():
+    rfm = pd.DataFrame({"segment": ["At risk"] * 4, "m_score": [5, 4, 3, 2], "days_since_last_order": [400] * 4,
+                        "n_orders": [2] * 4, "total_spend": [100] * 4},
+                       index=pd.Index([1, 2, 3, 4], name="customer_id"))  # fmt: skip
+    customers = pd.DataFrame({"customer_id": [1, 2, 3, 4], "first_name": list("ABCD"), "last_name": list("WXYZ"),
+                              "company_name": [None] * 4, "email": list("abcd"), "phone": list("1234"),
+                              "consent_email": [True, True, False, False], "consent_sms": [True, False, True, False],
+                              "consent_whatsapp": [False, False, False, True]})  # fmt: skip
+    default = targeting_list(rfm, customers, consented_only=False)["contact_by"].tolist()
+    assert default == ["sms", "email", "sms", "none"]
+    mailing = targeting_list(rfm, customers, consented_only=False, channels=("email", "sms"))["contact_by"].tolist()
+    assert mailing == ["email", "email", "sms", "none"]
+    own = targeting_list(rfm, customers, consented_only=False, channels=["whatsapp", "email"])["contact_by"].tolist()
+    assert own == ["email", "email", "none", "whatsapp"]  # a company's own channel, through its consent column
+    for bad in [(), ("sms", "sms"), ("sms", 3), ("none",)]:
+        with pytest.raises(ValueError, match="`channels`"):
+            targeting_list(rfm, customers, channels=bad)
+    with pytest.raises(KeyError, match="`consent_fax` must be a column of `customers`"):
+        targeting_list(rfm, customers, channels=("fax",))
 
 
 def test_segment_profile_by_hand_and_on_the_course_data(course):

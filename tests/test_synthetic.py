@@ -7,6 +7,8 @@ import pandas as pd
 import pytest
 
 from crmlab.datasets import PLANTED, TABLES, generate_crm
+from crmlab.datasets.synthetic import MARKETS
+from crmlab.datasets.synthetic.markets import planted_for
 from crmlab.persian_text import to_ascii_digits
 
 
@@ -142,7 +144,7 @@ def test_seasonality_of_the_generic_market():
     orders = big_crm.orders[~big_crm.orders["order_id"].isin(offer)]  # the October offer's extra orders
     month = orders["ordered_at"].dt.tz_convert("Asia/Tehran").dt.month
     counts = month[orders["ordered_at"].dt.year.isin([2024, 2025])].value_counts()
-    season = PLANTED.month_seasonality
+    season = planted_for(MARKETS["generic"]).month_seasonality
     # neighbouring months, so that the growth of the customer base hardly matters
     assert counts[12] / counts[11] == pytest.approx(season[11] / season[10] * 31 / 30, rel=0.08)
     assert counts[10] / counts[9] == pytest.approx(season[9] / season[8] * 31 / 30, rel=0.08)
@@ -479,3 +481,13 @@ def test_the_raw_export_has_the_planted_malformed_emails(crm):
     assert sorted(fails[fails].index) == sorted(bad.index)  # the rule finds them all, and nothing else
     clean = crm.customers.set_index("customer_id")["email"].loc[bad.index]
     assert clean.str.fullmatch(EMAIL_RULE).all()  # the clean table keeps the real address
+
+
+def test_the_public_answer_key_is_the_course_company_s(crm):
+    """`crmlab.datasets.PLANTED` is what `generate_crm()` plants and writes to its answer key: SMS consent
+    as the churn driver, the Jalali year's seasonality (the generic market's words them as e-mail and November)."""
+    assert PLANTED.to_dict() == crm.truth["planted"]
+    assert "no_sms_consent" in PLANTED.churn_hazard_ratios and "no_email_consent" not in PLANTED.churn_hazard_ratios
+    generic = planted_for(MARKETS["generic"])
+    assert generic.churn_hazard_ratios["no_email_consent"] == PLANTED.churn_hazard_ratios["no_sms_consent"] == 1.3
+    assert generic.affinities == PLANTED.affinities and generic.launches == PLANTED.launches

@@ -206,7 +206,5 @@ def test_no_analysis_imports_another_packages_private_names_or_the_generator():
                 continue
             if any(part.startswith("_") for part in module.split(".")) or any(n.startswith("_") for n in names):
                 bad.append(f"{path.relative_to(ANALYSIS)}: {module} {names}")
-    # Lesson 12 still calls `planted_pairs(rules)` without its answer key: that one call reads the public
-    # `crmlab.datasets.PLANTED` lazily, until the lesson passes the key (a later slice of issue 10).
-    assert bad == ["baskets.py: the generator's crmlab.datasets ['PLANTED']"], bad
+    assert bad == [], bad
     assert not list(ANALYSIS.rglob("_checks.py"))

@@ -29,7 +29,6 @@ from .evaluate import brier_difference, gains_table, lift_at, reliability_table
 from .features import AS_OF_RISKS, FEATURES, churn_dataset, churn_features, churn_labels, time_split
 from .leaks import overwrite_field, overwrite_leak
 from .model import (
-    DRIVERS,
     FEATURE_LABELS,
     MODEL_KINDS,
     churn_model,
@@ -43,7 +42,6 @@ from .snapshot import crm_as_of
 
 __all__ = [
     "AS_OF_RISKS",
-    "DRIVERS",
     "FEATURES",
     "FEATURE_LABELS",
     "MODEL_KINDS",

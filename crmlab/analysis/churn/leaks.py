@@ -72,7 +72,7 @@ def overwrite_leak(
     train_cutoff,
     test_cutoff,
     *,
-    field: str = "consent_email",
+    field: str,
     value=False,
     share: float = 0.5,
     seed: int = 0,
@@ -92,6 +92,26 @@ def overwrite_leak(
       stood at the test cutoff (only the training year's leavers overwritten), which is what it meets in use;
     - ``left out (the default)``: trained and tested on today's export without the field.
 
+    Parameters
+    ----------
+    crm : mapping of DataFrames
+        The CRM, with ``customers``, ``orders`` and what :func:`~.features.churn_features` reads.
+    train_cutoff, test_cutoff : date-like
+        The two cutoffs of :func:`~.features.time_split`.
+    field : str
+        The overwritten field, one of :data:`~.features.AS_OF_RISKS`: the consent customers
+        withdraw on the way out at *this* company (``"consent_sms"`` where offers go by text
+        message, ``"consent_email"`` where they go by e-mail). No default: which consent
+        matters is the company's, not the library's.
+    value
+        The overwritten value (default False: consent withdrawn).
+    share : float
+        The share of leavers overwritten (seeded by ``seed``).
+    horizon_days, active_days : int
+        As in :func:`~.features.time_split`.
+    conventions : Conventions, optional
+        The company's conventions (its clock decides the cutoff days).
+
     Returns
     -------
     Series
@@ -100,7 +120,7 @@ def overwrite_leak(
     Examples
     --------
     >>> from crmlab.datasets import load_crm
-    >>> auc = overwrite_leak(load_crm(), "2023-12-31", "2024-12-31")
+    >>> auc = overwrite_leak(load_crm(), "2023-12-31", "2024-12-31", field="consent_sms")
     >>> bool(auc["backtest, today's value"] > auc["left out (the default)"] > auc["in use, value at the cutoff"])
     True
     """

@@ -9,6 +9,7 @@ yes/no flags and the bad-ticket count as they are, and one-hot encodes the segme
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import partial
 
 import numpy as np
@@ -22,7 +23,8 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 from .features import AS_OF_RISKS
 
 __all__ = [
-    "DRIVERS", "FEATURE_LABELS", "MODEL_KINDS", "churn_model", "model_features", "odds_ratios", "planted_drivers",
+    "FEATURE_LABELS", "MODEL_KINDS", "churn_model", "drivers_from_truth", "model_features", "odds_ratios",
+    "planted_drivers",
 ]
 
 #: Skewed amounts and counts: log(1 + x), then standardised.
@@ -30,9 +32,6 @@ _LOGGED = ["recency_days", "n_orders", "avg_order", "tenure_days", "n_tickets"]
 #: Kept as they are: a count read "per ticket" and yes/no flags.
 _AS_IS = ["bad_tickets", "single_channel", "no_email_consent", "no_sms_consent"]
 _SEGMENTS = ["consumer", "small_business", "enterprise"]
-#: The model inputs that are the planted churn drivers, with the hazard ratio planted for each.
-DRIVERS = {"bad_tickets": None, "single_channel": 1.6, "no_email_consent": 1.3,
-           "segment_enterprise": 0.5, "segment_small_business": 0.8}  # fmt: skip
 MODEL_KINDS = ("logistic", "boosting", "forest")
 #: Plain names of the model inputs, for charts.
 FEATURE_LABELS = {
@@ -141,9 +140,16 @@ def odds_ratios(model: Pipeline, planted: dict | None = None) -> pd.DataFrame:
     DataFrame
         Indexed by ``feature``, largest effect first: ``coefficient`` (log odds),
         ``odds_ratio`` (``exp(coefficient)``), ``unit`` (what one step of the input is)
-        and ``planted`` (the generator's hazard ratio for the planted drivers, else NaN: by
-        default :data:`DRIVERS`, the course's company; pass ``planted=drivers_from_truth(crm.truth)``
-        for another generated company, or ``planted={}`` for a company's own data).
+        and ``planted`` (the hazard ratio of each planted driver in ``planted``, else NaN; NaN
+        throughout when no answer key is passed, as for a company's own data).
+
+    Parameters
+    ----------
+    model : Pipeline
+        A fitted :func:`churn_model` of kind ``"logistic"``.
+    planted : dict, optional
+        A generated company's answer key, ``drivers_from_truth(crm.truth)``; the answer key is
+        an argument, never a default, so no company's truths are assumed.
 
     Examples
     --------
@@ -163,14 +169,17 @@ def odds_ratios(model: Pipeline, planted: dict | None = None) -> pd.DataFrame:
         "coefficient": coefficient,
         "odds_ratio": np.exp(coefficient),
         "unit": [units.get(n, "vs consumer") for n in names],
-        "planted": [(DRIVERS if planted is None else planted).get(n, np.nan) for n in names],
+        "planted": [({} if planted is None else planted).get(n, np.nan) for n in names],
     }, index=pd.Index(names, name="feature"))  # fmt: skip
     out["planted"] = out["planted"].astype(float)
     return out.iloc[np.argsort(-np.abs(coefficient), kind="stable")]
 
 
 def drivers_from_truth(truth: dict) -> dict:
-    """The planted drivers of a generated CRM's answer key (``crm.truth``), as :data:`DRIVERS` names them.
+    """The planted churn drivers of a generated CRM's answer key (``crm.truth``), named as the model's inputs.
+
+    Returns the inputs of :func:`churn_model` that are planted drivers, each with its planted
+    hazard ratio (``None`` for bad tickets, planted as a share of customers who leave).
 
     The course's company (``market="iran"``) plants the lack of SMS consent as a driver; the
     generic company (``generate_crm(market="generic")``) plants the lack of e-mail consent instead.
@@ -193,7 +202,7 @@ def drivers_from_truth(truth: dict) -> dict:
 
 
 def planted_drivers(
-    odds: pd.DataFrame, factor: float = 1.5, bad_ticket_min: float = 1.5, planted: dict | None = None
+    odds: pd.DataFrame, planted: Mapping[str, float | None], factor: float = 1.5, bad_ticket_min: float = 1.5
 ) -> pd.DataFrame:
     """Are the planted churn drivers recovered? Fitted odds ratios against the generator's values.
 
@@ -212,12 +221,11 @@ def planted_drivers(
     ----------
     odds : DataFrame
         :func:`odds_ratios` of a fitted logistic pipeline.
+    planted : mapping
+        The planted drivers and their hazard ratios (``None`` for bad tickets): the answer key
+        of a generated company, ``drivers_from_truth(crm.truth)``.
     factor, bad_ticket_min : float
         The tolerances above.
-    planted : dict, optional
-        The planted drivers and their hazard ratios (``None`` for bad tickets): by default
-        :data:`DRIVERS`, the course's company; :func:`drivers_from_truth` reads another
-        generated company's.
 
     Returns
     -------
@@ -226,20 +234,24 @@ def planted_drivers(
 
     Examples
     --------
-    >>> odds = pd.DataFrame({"odds_ratio": [2.4, 1.3, 1.2, 0.55, 0.85]},
-    ...     index=["bad_tickets", "single_channel", "no_email_consent", "segment_enterprise", "segment_small_business"])
-    >>> planted_drivers(odds)[["planted", "recovered"]]
+    >>> key = {"bad_tickets": None, "single_channel": 1.6, "no_sms_consent": 1.3,
+    ...        "segment_enterprise": 0.5, "segment_small_business": 0.8}
+    >>> odds = pd.DataFrame({"odds_ratio": [2.4, 1.3, 1.2, 0.55, 0.85]}, index=list(key))
+    >>> planted_drivers(odds, planted=key)[["planted", "recovered"]]
                             planted  recovered
     feature
     bad_tickets                 NaN       True
     single_channel              1.6       True
-    no_email_consent            1.3       True
+    no_sms_consent              1.3       True
     segment_enterprise          0.5       True
     segment_small_business      0.8       True
     """
     if not isinstance(odds, pd.DataFrame) or "odds_ratio" not in odds.columns:
         raise TypeError("`odds` must be the table of `odds_ratios(model)`, with an `odds_ratio` column.")
-    drivers = DRIVERS if planted is None else dict(planted)
+    if not isinstance(planted, Mapping):
+        raise TypeError("`planted` must be the answer key of a generated company, e.g. "
+                        "`planted=churn.drivers_from_truth(crm.truth)`; a company's own data has none.")
+    drivers = dict(planted)
     missing = [d for d in drivers if d not in odds.index]
     if missing:
         fields = [f for f, feature in AS_OF_RISKS.items() if feature in drivers] + ["segment"]

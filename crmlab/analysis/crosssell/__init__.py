@@ -22,13 +22,14 @@ Gains tables and lift come from :mod:`crmlab.analysis.churn` (:func:`~crmlab.ana
 categories) from :mod:`crmlab.analysis.kpis` (:func:`~crmlab.analysis.kpis.multi_category_share`).
 """
 
-from .baskets import basket_matrix, pair_rules, planted_pairs, rule_matrix
+from .baskets import affinities_from_truth, basket_matrix, pair_rules, planted_pairs, rule_matrix
 from .charts import draw_gains, draw_profit
 from .mailing import best_depth, break_even_probability, expected_profit_by_depth, profit_by_depth
 from .offers import next_best_offer
 from .propensity import fold_metrics, out_of_fold_scores, propensity_model, split_target, top_k_summary
 
 __all__ = [
+    "affinities_from_truth",
     "basket_matrix",
     "best_depth",
     "break_even_probability",

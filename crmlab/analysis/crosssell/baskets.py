@@ -24,7 +24,7 @@ import pandas as pd
 from crmlab.conventions import COURSE
 from crmlab.validation import choice, non_negative, require_table
 
-__all__ = ["basket_matrix", "boolean_matrix", "pair_rules", "planted_pairs", "rule_matrix"]
+__all__ = ["affinities_from_truth", "basket_matrix", "boolean_matrix", "pair_rules", "planted_pairs", "rule_matrix"]
 
 _BY = ("order_id", "customer_id")
 
@@ -199,24 +199,49 @@ def _pair(a: str, b: str) -> str:
     return " & ".join(sorted((a, b)))
 
 
-def _course_answer_key() -> dict:
-    """The course generator's planted affinities, for lesson 12's call without ``planted``."""
-    from crmlab.datasets import PLANTED  # the public answer key; lazy, so analyses never need the generator
+def affinities_from_truth(truth: Mapping) -> dict[tuple[str, str], float]:
+    """The planted cross-sell pairs of a generated CRM's answer key (``crm.truth``), for :func:`planted_pairs`.
 
-    return dict(PLANTED.affinities)
+    Parameters
+    ----------
+    truth : mapping
+        ``crm.truth`` of a generated company: ``truth["planted"]["affinities"]`` maps ``"A -> B"`` to the
+        chance that an order starting with A also holds B.
+
+    Returns
+    -------
+    dict
+        ``{(A, B): probability}``.
+
+    Raises
+    ------
+    ValueError
+        When ``truth`` is not such an answer key (a company's own data has none).
+
+    Examples
+    --------
+    >>> affinities_from_truth({"planted": {"affinities": {"Printers -> Ink & Paper": 0.6}}})
+    {('Printers', 'Ink & Paper'): 0.6}
+    """
+    try:
+        pairs = truth["planted"]["affinities"]
+    except (KeyError, TypeError):
+        raise ValueError("`truth` must be a generated CRM's answer key (`crm.truth`), with "
+                         "truth['planted']['affinities']; a company's own data has none.") from None  # fmt: skip
+    return {tuple(key.split(" -> ", 1)): float(p) for key, p in pairs.items()}
 
 
-def planted_pairs(rules: pd.DataFrame, planted: Mapping[tuple[str, str], float] | None = None) -> pd.DataFrame:
-    """The cross-sell pairs the course's generator planted, next to what the rules found.
+def planted_pairs(rules: pd.DataFrame, planted: Mapping[tuple[str, str], float]) -> pd.DataFrame:
+    """The cross-sell pairs a generator planted, next to what the rules found.
 
     Parameters
     ----------
     rules : DataFrame
         From :func:`pair_rules`, on baskets of the synthetic CRM.
-    planted : dict, optional
+    planted : mapping
         ``{(A, B): probability}``: the chance that an order starting with A also holds B.
-        The answer key; pass ``crmlab.datasets.PLANTED.affinities`` for the course's CRM.
-        Left out, it is that same key (kept for lesson 12, which calls without it).
+        The answer key, an argument and never a default: ``affinities_from_truth(crm.truth)``
+        for a generated company.
 
     Returns
     -------
@@ -236,7 +261,10 @@ def planted_pairs(rules: pd.DataFrame, planted: Mapping[tuple[str, str], float] 
     Laptops    Software        0.6       0.667                 1.0          1
     """
     rules = require_table(rules, "rules", ["antecedent", "consequent", "confidence", "lift"])
-    planted = _course_answer_key() if planted is None else dict(planted)
+    if not isinstance(planted, Mapping):
+        raise TypeError("`planted` must be the answer key of a generated company, e.g. "
+                        "`planted=crosssell.affinities_from_truth(crm.truth)`; a company's own data has none.")
+    planted = dict(planted)
     by_rule = rules.set_index(["antecedent", "consequent"])
     pair_lift = by_rule["lift"].groupby([_pair(a, b) for a, b in by_rule.index]).max()
     rank = pair_lift.rank(ascending=False, method="min").astype("int64")

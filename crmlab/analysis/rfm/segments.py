@@ -68,9 +68,9 @@ SEGMENTS: tuple[Segment, ...] = (
     Segment("At risk", (1, 2), (3, 4), "used to buy regularly, but not lately",
             "A personal win-back message: what changed? A renewal offer on their usual products."),
     Segment("Hibernating", (2, 2), (1, 2), "a few orders, long ago",
-            "One low-cost reminder (e-mail) with new products and bestsellers; do not spend much."),
+            "One low-cost reminder (a text message or e-mail) with new products and bestsellers; do not spend much."),
     Segment("Lost", (1, 1), (1, 2), "one or two orders, the longest ago",
-            "Leave them out of paid campaigns; at most one cheap reactivation e-mail."),
+            "Leave them out of paid campaigns; at most one cheap reactivation message."),
 )  # fmt: skip
 
 

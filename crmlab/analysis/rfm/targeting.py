@@ -28,6 +28,7 @@ def targeting_list(
     minor_units: bool = True,
     rules: Sequence[Segment] = SEGMENTS,
     *,
+    channels: Sequence[str] = ("sms", "email"),
     conventions: Conventions = COURSE,
 ) -> pd.DataFrame:
     """One row per customer to contact: segment, priority, contact details, channel, reason, action.
@@ -38,18 +39,23 @@ def targeting_list(
         From :func:`rfm_table`: indexed by customer id, with ``segment``, ``m_score``,
         ``days_since_last_order``, ``n_orders`` and ``total_spend``.
     customers : DataFrame
-        The ``customers`` table: ``customer_id``, the contact columns and the consents
-        ``consent_email`` and ``consent_sms``.
+        The ``customers`` table: ``customer_id``, the contact columns and a consent column
+        ``consent_<channel>`` for each of ``channels``.
     segments : sequence of str, optional
         The segments to list; by default all of them.
     consented_only : bool, default True
-        Keep only customers who agreed to marketing by e-mail or text message (priorities
-        are counted among them); how many were left out is in ``result.attrs["without_consent"]``.
+        Keep only customers who agreed to marketing on one of ``channels`` (priorities are
+        counted among them); how many were left out is in ``result.attrs["without_consent"]``.
     minor_units : bool, default True
         ``total_spend`` is in the currency's minor unit (cents, pence; rials have none), as
         :func:`customer_summary` gives it from ``total_cents``; False: already in the major unit.
     rules : sequence of Segment
         Where the suggested actions come from; by default :data:`SEGMENTS`.
+    channels : sequence of str, default ("sms", "email")
+        The company's marketing channels in the order it prefers them: a customer is contacted
+        on the first one they consented to (column ``consent_<channel>``). Text message first by
+        default, as in Iran where SMS is the main consented channel; a company that mails first
+        passes ``("email", "sms")``.
     conventions : Conventions, optional
         The company's conventions (default :data:`crmlab.conventions.COURSE`, Iranian rials): the
         reason shows the spend in whole units of their currency, e.g. "GBP 2,500".
@@ -59,7 +65,7 @@ def targeting_list(
     DataFrame
         Indexed by customer id, sorted by segment then ``priority`` (1 = contact first:
         highest M score, then highest spend, then lowest id): ``segment``, ``priority``, the contact columns,
-        ``contact_by`` ("email", "sms" or "none"), ``reason`` and ``action``.
+        ``contact_by`` (one of ``channels``, or "none"), ``reason`` and ``action``.
 
     Examples
     --------
@@ -77,6 +83,11 @@ def targeting_list(
     customer_id
     1                   1      email
     2                   2        sms
+    >>> customers["consent_sms"] = True  # both consents: the first of `channels` wins
+    >>> targeting_list(rfm, customers, segments=["At risk"])["contact_by"].tolist()
+    ['sms', 'sms']
+    >>> targeting_list(rfm, customers, segments=["At risk"], channels=("email", "sms"))["contact_by"].tolist()
+    ['email', 'sms']
     >>> targets["reason"].tolist()
     ['8 orders, the last 400 days ago; IRR 250,000,000 spent', '6 orders, the last 380 days ago; IRR 90,000,000 spent']
     >>> from crmlab.conventions import from_mapping
@@ -89,14 +100,16 @@ def targeting_list(
     '8 orders, the last 400 days ago; 25,000,000 toman spent'
     """
     column_arguments(rfm, _NEEDED, "rfm")
-    needed = {c: c for c in ("customer_id", *CONTACT_COLUMNS, "consent_email", "consent_sms")}
+    channels = _channels(channels)
+    consents = [f"consent_{channel}" for channel in channels]
+    needed = {c: c for c in ("customer_id", *CONTACT_COLUMNS, *consents)}
     column_arguments(customers, needed, "customers")
     actions = {s.name: s.action for s in rules}
     chosen = _chosen(segments, actions)
     rows = rfm[rfm["segment"].astype(str).isin(chosen)]
     people = customers.set_index("customer_id").reindex(rows.index)
-    email, sms = (people[c].fillna(False).astype(bool) for c in ("consent_email", "consent_sms"))
-    contact_by = pd.Series(np.select([email, sms], ["email", "sms"], "none"), index=rows.index)
+    agreed = [people[c].fillna(False).astype(bool).to_numpy() for c in consents]
+    contact_by = pd.Series(np.select(agreed, channels, "none"), index=rows.index)
     without = int((contact_by == "none").sum())
     if consented_only:
         keep = contact_by != "none"
@@ -110,6 +123,18 @@ def targeting_list(
     out = out.sort_values("priority").sort_values("segment", key=lambda s: s.map(order), kind="stable")
     out.attrs["without_consent"] = without
     return out
+
+
+def _channels(channels: Sequence[str]) -> list[str]:
+    if isinstance(channels, str):
+        channels = [channels]
+    ok = isinstance(channels, Sequence) and len(channels) > 0
+    if not ok or not all(isinstance(c, str) and c.isidentifier() and c != "none" for c in channels):
+        raise ValueError(f"The value for `channels` must be channel names in order of preference, each with a "
+                         f"`consent_<channel>` column, e.g. ('sms', 'email'), but {channels!r} was passed.")
+    if len(set(channels)) != len(channels):
+        raise ValueError(f"The value for `channels` names a channel twice: {list(channels)}.")
+    return list(channels)
 
 
 def _chosen(segments: Sequence[str] | None, actions: dict[str, str]) -> list[str]:

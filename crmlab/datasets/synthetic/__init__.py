@@ -36,7 +36,7 @@ from ..crm import CRM
 from . import commerce, engagement, fulfilment, launches, marketing, people, pipeline, raw, service, upgrade
 from .markets import MARKETS, Market, market_named, planted_for
 from .persian_records import plant_persian_records
-from .truths import END, PLANTED, START, TIMEZONE
+from .truths import END, START, TIMEZONE
 
 __all__ = ["generate_crm", "MARKETS", "Market", "PLANTED", "START", "END", "TIMEZONE"]
 
@@ -44,6 +44,9 @@ DEFAULT_CUSTOMERS = 3000
 DEFAULT_SEED = 2024
 #: The course's company is an Iranian retailer; ``"generic"`` is the same company in US cents.
 DEFAULT_MARKET = "iran"
+#: The planted truths of the course's company (``DEFAULT_MARKET``): what ``generate_crm()`` hides in
+#: its data and writes to ``crm.truth["planted"]``. Another market's: ``planted_for(market_named(name))``.
+PLANTED = planted_for(market_named(DEFAULT_MARKET))
 
 
 def _rng(seed: int, name: str) -> np.random.Generator:

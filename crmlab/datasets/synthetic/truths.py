@@ -2,6 +2,10 @@
 
 The generator reads its parameters from here, and the instructors' notes in
 ``datasets/README.md`` are written from the same values, so the two cannot drift.
+
+``PLANTED`` here is the generic market's wording; each market words the truths its own way
+(:func:`.markets.planted_for`: its consent driver of churn, its seasonality), and the course's
+company's are ``crmlab.datasets.PLANTED``.
 """
 
 from __future__ import annotations
