@@ -10,6 +10,7 @@ import pandas as pd
 from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection, chart_data
 from crmlab.exercises.lessons import shown_by
+from crmlab.exercises.lessons.money_mistakes import unit_mistakes
 
 TITLE = "Welcome to crmlab"
 LOCAL = "Asia/Tehran"
@@ -97,12 +98,7 @@ QUESTIONS = [
         solution="totals = completed.groupby('channel', as_index=False)['total_cents'].sum()\n"
         "by_channel = totals.rename(columns={'total_cents': 'revenue_rial'})",
         mistakes=[
-            Mistake("Your revenue is 100 times too small: you divided by 100 as if `total_cents` held cents. "
-                    "On this company it holds whole rials (the rial has no smaller unit in use): keep the sums.",
-                    expected=lambda: _revenue_by_channel(_completed(), divide=100)),  # fmt: skip
-            Mistake("Your revenue is in toman (a tenth of the rials): the question asks for rials, as "
-                    "`total_cents` stores them. Keep the sums as they are.",
-                    expected=lambda: _revenue_by_channel(_completed(), divide=10)),  # fmt: skip
+            *unit_mistakes("total_cents", lambda divide: _revenue_by_channel(_completed(), divide=divide)),
             Mistake("Your totals include cancelled and returned orders: keep only completed ones.",
                     expected=lambda: _revenue_by_channel(_crm().orders)),  # fmt: skip
             Mistake("Your rials are right, but the table still has `total_cents` next to `revenue_rial`. "

@@ -17,6 +17,7 @@ from crmlab.conventions import COURSE
 from crmlab.datasets import practice_crm
 from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
+from crmlab.exercises.lessons.money_mistakes import unit_mistakes
 
 TITLE = "What a CRM is for"
 SINCE = pd.Timestamp("2025-07-01", tz="UTC")  # start of the recent window of question 5
@@ -460,12 +461,11 @@ QUESTIONS = [
                     expected=lambda: _roi(how="benefit_over_cost")),  # fmt: skip
             Mistake("Your number looks like a percentage. Give the share (e.g. -0.2 for -20 %).",
                     expected=lambda: _roi(scale=100)),  # fmt: skip
-            Mistake("Your revenue is 100 times too small: you divided `total_cents` by 100 as if it held cents. "
-                    "It holds whole rials, the unit of the quote: use the sum as it is.",
-                    expected=lambda: _roi(revenue_divide=100)),  # fmt: skip
-            Mistake("Your revenue is in toman (a tenth of the rials) while the quote is in rials: benefit and "
-                    "cost must be in the same unit. `total_cents` holds rials; use the sum as it is.",
-                    expected=lambda: _roi(revenue_divide=10)),  # fmt: skip
+            *unit_mistakes(
+                "total_cents",
+                lambda divide: _roi(revenue_divide=divide),
+                note="The vendor's quote is in rials too: benefit and cost must be in the same unit.",
+            ),
         ],
         compare=CompareOptions(atol=1e-4, rtol=0),
     ),

@@ -14,6 +14,7 @@ from crmlab.analysis import churn, clv
 from crmlab.datasets import load_cdnow, load_telco_churn, practice_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
+from crmlab.exercises.lessons.money_mistakes import unit_mistakes
 
 TITLE = "Customer lifetime value and churn prediction"
 CUSTOMER = 797  # a frequent CDNOW buyer outside the lesson's sample, silent for ten weeks at the end of calibration
@@ -318,12 +319,7 @@ QUESTIONS = [
                     expected=lambda: _spend(upper=False)),  # fmt: skip
             Mistake("Your sums include cancelled and returned orders: keep only `status == 'completed'`.",
                     expected=lambda: _spend(statuses=("completed", "cancelled", "returned"))),  # fmt: skip
-            Mistake("Your amounts are 100 times too small: on this company `total_cents` holds whole rials (the "
-                    "rial has no minor unit; the column keeps its old name). Do not divide by 100.",
-                    expected=lambda: _spend(divide=100)),  # fmt: skip
-            Mistake("Your amounts are in toman, a tenth of the rials asked for: prices are often quoted in toman, "
-                    "but `total_cents` holds rials. Keep the sums as they are.",
-                    expected=lambda: _spend(divide=10)),  # fmt: skip
+            *unit_mistakes("total_cents", lambda divide: _spend(divide=divide), what="spend"),
             Mistake("Customers without an order in the window are missing: they spent 0. "
                     "Use `.reindex(features.index, fill_value=0)`.",
                     when=shown_by(_missing_zeros, example=lambda: _spend()[_spend() > 0])),  # fmt: skip

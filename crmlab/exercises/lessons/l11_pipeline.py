@@ -15,6 +15,7 @@ from crmlab.analysis import kpis, pipeline
 from crmlab.datasets import practice_crm
 from crmlab.exercises import AnswerError, CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
+from crmlab.exercises.lessons.money_mistakes import unit_mistakes
 
 TITLE = "The sales pipeline: closing faster"
 
@@ -210,12 +211,7 @@ QUESTIONS = [
         "cycle = ((won['closed_at'] - won['created_at']) / pd.Timedelta(days=1)).mean()\n"
         "velocity = len(open_) * open_['amount_cents'].mean() * rate / cycle  # amount_cents: whole rials",
         mistakes=[
-            Mistake("Your velocity is 100 times too small. Despite its name, `amount_cents` holds whole rials "
-                    "here (the rial has no cents in use): do not divide it by 100.",
-                    expected=lambda: _velocity(_snapshot(), divide=100)),  # fmt: skip
-            Mistake("That is the velocity in toman, a tenth of the rials. The question asks for rials, the unit "
-                    "`amount_cents` holds: do not divide by 10.",
-                    expected=lambda: _velocity(_snapshot(), divide=10)),  # fmt: skip
+            *unit_mistakes("amount_cents", lambda divide: _velocity(_snapshot(), divide=divide), what="velocity"),
             Mistake("Your win rate counts the open deals as if they were lost: divide the won deals by the "
                     "closed ones only.",
                     expected=lambda: _velocity(_snapshot(), open_in_rate=True)),  # fmt: skip
@@ -270,12 +266,7 @@ QUESTIONS = [
         solution="open_ = snap[snap['is_open']]\n"
         "weighted = (open_['amount_cents'] * open_['stage'].map(chance['win_probability'])).sum()  # whole rials",
         mistakes=[
-            Mistake("Your total is 100 times too small. Despite its name, `amount_cents` holds whole rials "
-                    "here (the rial has no cents in use): do not divide it by 100.",
-                    expected=lambda: _weighted(divide=100)),  # fmt: skip
-            Mistake("That is the weighted pipeline in toman, a tenth of the rials. The question asks for rials, "
-                    "the unit `amount_cents` holds: do not divide by 10.",
-                    expected=lambda: _weighted(divide=10)),  # fmt: skip
+            *unit_mistakes("amount_cents", lambda divide: _weighted(divide=divide), what="weighted pipeline"),
             Mistake("You weighted by the chance of moving to the *next* stage (`conversion`); a deal is "
                     "worth its chance of being *won*: `win_probability`.",
                     expected=lambda: _weighted(chance=pipeline.win_probability(
