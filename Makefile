@@ -14,7 +14,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install lab test course dashboard release progress lint strip data benchmark clean
+.PHONY: help install lab test course site dashboard release progress lint strip data benchmark clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -54,12 +54,15 @@ $(CHROMIUM):
 	fi
 
 test: $(STAMP) $(CHROMIUM)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
-	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks
+	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site
 	$(BIN)/nbstripout --verify --keep-id $$(git ls-files '*.ipynb')
 	$(BIN)/python -m pytest
 
 course: $(STAMP)  ## execute every lesson and exercise (solution and learner mode) into build/
 	$(BIN)/crmlab run
+
+site: $(STAMP)  ## the course as a website in build/site (lessons with outputs, guide, glossary), offline
+	$(BIN)/python site/build.py
 
 # Voila's own template links Font Awesome from a public CDN; jupyter/voila/templates/crmlab is the
 # same page without it (Voila ships the icons itself). tests/test_browser.py starts Voila the same way.
@@ -83,7 +86,7 @@ progress: $(STAMP)  ## show your progress through the exercises
 	$(BIN)/crmlab progress
 
 lint: $(STAMP)  ## lint the package and the notebooks
-	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks
+	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site
 
 strip: $(STAMP)  ## remove outputs from every notebook before committing
 	$(BIN)/nbstripout --keep-id $$(git ls-files '*.ipynb')
