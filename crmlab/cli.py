@@ -3,6 +3,9 @@
     crmlab run [NOTEBOOK ...]     execute the course headlessly into build/ (make course)
     crmlab progress [LESSON]      your progress through the exercises
     crmlab name ["Your Name"]     show or set the name printed on your certificates
+    crmlab handin [--out DIR]     bundle your progress and exercise notebooks into one zip for your instructor
+    crmlab gradebook DIR          merge a folder of hand-ins into gradebook.csv and gradebook.html
+    crmlab grade DIR              re-execute the handed-in notebooks (crmlab.classroom.grading)
     crmlab release [--check]      build the student exercise notebooks from their sources
     crmlab generate --out DIR     write the synthetic CRM as Parquet files
     crmlab datadict               print the data dictionary (Markdown)
@@ -293,6 +296,35 @@ def _name(args) -> int:
     return name_main(args.rest)
 
 
+def _handin(args) -> int:
+    from .classroom.cli import handin_main
+
+    return handin_main(args.rest)
+
+
+def _gradebook(args) -> int:
+    from .classroom.cli import gradebook_main
+
+    return gradebook_main(args.rest)
+
+
+def _grade(args) -> int:
+    import importlib
+
+    try:
+        grading = importlib.import_module("crmlab.classroom.grading")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("crmlab.classroom.grading", "crmlab.classroom"):  # a missing dependency: not ours to hide
+            raise
+        grading = None
+    grade_main = getattr(grading, "grade_main", None)
+    if grade_main is None:
+        print("crmlab grade: error: this crmlab has no grading yet (crmlab.classroom.grading.grade_main is "
+              "missing); update crmlab, or use crmlab gradebook DIR for the numbers of the logs.", file=sys.stderr)
+        return 2
+    return grade_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmlab", description="Tools of the crmlab CRM analytics course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -301,7 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     for name, func, text in [("progress", _progress, "show your progress through the exercises"),
                              ("name", _name, "show or set the name printed on your certificates"),
-                             ("release", _release, "build the student exercise notebooks from their sources")]:
+                             ("release", _release, "build the student exercise notebooks from their sources"),
+                             ("handin", _handin, "bundle your progress and notebooks into one zip for your "
+                              "instructor"),
+                             ("gradebook", _gradebook, "merge a folder of hand-ins into a gradebook (CSV and HTML)"),
+                             ("grade", _grade, "re-execute the handed-in notebooks")]:
         cmd = sub.add_parser(name, help=text, add_help=False)
         cmd.add_argument("rest", nargs=argparse.REMAINDER)
         cmd.set_defaults(func=func)
@@ -325,6 +361,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _release(argparse.Namespace(rest=argv[1:]))
     if argv[:1] == ["name"]:
         return _name(argparse.Namespace(rest=argv[1:]))
+    if argv[:1] == ["handin"]:  # errors as one line, exit status 2
+        return _handin(argparse.Namespace(rest=argv[1:]))
+    if argv[:1] == ["gradebook"]:  # errors as one line, exit status 2
+        return _gradebook(argparse.Namespace(rest=argv[1:]))
+    if argv[:1] == ["grade"]:
+        return _grade(argparse.Namespace(rest=argv[1:]))
     if argv[:1] == ["run"]:  # errors as one line, exit status 2
         return _run_main(argv[1:])
     if argv[:1] == ["generate"]:  # errors as one line, exit status 2
