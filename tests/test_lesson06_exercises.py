@@ -19,7 +19,7 @@ from crmlab.exercises import lesson
 from crmlab.exercises.feedback import Status
 
 QUESTIONS = ["q1", "q2", "q3", "q4"]
-FEATURES = list(clusters.FEATURES)
+FOUR_CHANNELS = list(clusters.FEATURES)  # the course's four original channels: what the exercises used before
 LOG = list(clusters.LOG_FEATURES)
 
 
@@ -31,6 +31,12 @@ def crm():
 @pytest.fixture(scope="module")
 def features(crm):
     return clusters.customer_features(crm)
+
+
+@pytest.fixture(scope="module")
+def columns(features):
+    """The lesson's model columns, listed by hand: RFM, every channel share of the data, the add-on share."""
+    return [*LOG, *(c for c in features.columns if c.startswith("share_")), "addon_share"]
 
 
 @pytest.fixture
@@ -46,15 +52,32 @@ def _kmeans(data, k):
         return KMeans(n_clusters=k, n_init=10, random_state=0).fit_predict(data)
 
 
+def _scale(data, log=LOG):
+    logged = data.copy()
+    logged[log] = np.log1p(logged[log])
+    return (logged - logged.mean()) / logged.std(ddof=0)
+
+
+def _best_k(scaled):
+    with threadpool_limits(1):
+        return max(range(2, 10), key=lambda k: silhouette_score(scaled, _kmeans(scaled, k)))
+
+
 def _web_share(crm, labels, features, statuses=("completed",)):
     done = crm.orders[crm.orders["status"].isin(statuses)]
     cluster = done["customer_id"].map(pd.Series(labels, index=features.index))
     return (done["channel"] == "web").groupby(cluster).mean().rename("web_share").reset_index()
 
 
+def test_the_exercises_cluster_on_the_lessons_columns(features, columns):
+    assert tuple(columns) == clusters.model_columns(features)
+    assert len(columns) == 10 and {"share_instagram", "share_telegram"} <= set(columns)  # snapshot: six channels
+    assert set(FOUR_CHANNELS) < set(columns)
+
+
 @pytest.fixture(scope="module")
-def right(crm, features):
-    logged = features[FEATURES].copy()
+def right(crm, features, columns):
+    logged = features[columns].copy()
     logged[LOG] = np.log1p(logged[LOG])
     scaled = (logged - logged.mean()) / logged.std()  # pandas' sample std: accepted too
     with threadpool_limits(1):
@@ -64,10 +87,12 @@ def right(crm, features):
     return {
         "q1": scaled,
         "q2": best_k,
-        "q3": features[FEATURES].groupby(labels).mean(),
+        "q3": features[columns].groupby(labels).mean(),
         "q4": _web_share(crm, labels, features),
         "labels": labels,
         "scaled": scaled,
+        "columns": columns,
+        "silhouettes": silhouettes,
     }
 
 
@@ -77,10 +102,10 @@ def test_solution_passes(ex, right, qid):
     assert feedback.status is Status.CORRECT, str(feedback)
 
 
-def test_solution_variants_pass(ex, features, right):
-    assert ex.q1.check(clusters.preprocessor().fit_transform(features)).status is Status.CORRECT
+def test_solution_variants_pass(ex, features, columns, right):
+    assert ex.q1.check(clusters.preprocessor(columns).fit_transform(features)).status is Status.CORRECT
     assert ex.q2.check(np.int64(right["q2"])).status is Status.CORRECT
-    assert right["q2"] == 5
+    assert right["q2"] == 7  # snapshot of the oracle's best k on ten columns (it was 5 on clusters.FEATURES)
     renumbered = right["q3"].iloc[::-1].reset_index(drop=True)  # cluster numbers are arbitrary
     assert ex.q3.check(renumbered).status is Status.CORRECT
     with_counts = right["q3"].assign(customers=1).rename_axis("cluster").reset_index()
@@ -88,39 +113,42 @@ def test_solution_variants_pass(ex, features, right):
     assert ex.q4.check(right["q4"].sample(frac=1, random_state=3)).status is Status.CORRECT
 
 
-def _logged_only(features):
-    return features[FEATURES].assign(**{c: np.log1p(features[c]) for c in LOG})
+def _logged_only(features, columns):
+    return features[columns].assign(**{c: np.log1p(features[c]) for c in LOG})
 
 
-def _scaled_no_log(features):
-    raw = features[FEATURES]
+def _scaled_no_log(features, columns):
+    raw = features[columns]
     return (raw - raw.mean()) / raw.std(ddof=0)
 
 
-def _with_np_log(features):
+def _with_np_log(features, columns):
     with np.errstate(divide="ignore"):  # the learner's log(0): minus infinity
-        logged = features[FEATURES].assign(**{c: np.log(features[c]) for c in LOG})
+        logged = features[columns].assign(**{c: np.log(features[c]) for c in LOG})
     return (logged - logged.mean()) / logged.std(ddof=0)
 
 
-def _all_logged(features):
-    logged = np.log1p(features[FEATURES])
+def _all_logged(features, columns):
+    logged = np.log1p(features[columns])
     return (logged - logged.mean()) / logged.std(ddof=0)
 
 
 @pytest.mark.parametrize(
     ("qid", "wrong", "message"),
     [
-        ("q1", lambda c, f, r: f[FEATURES], "clusters would follow monetary value only"),
-        ("q1", lambda c, f, r: _logged_only(f), "You forgot to scale"),
-        ("q1", lambda c, f, r: _scaled_no_log(f), "did not log-transform the skewed columns"),
-        ("q1", lambda c, f, r: _all_logged(f), "log-transformed the shares too"),
-        ("q1", lambda c, f, r: _with_np_log(f), "np.log1p"),
+        ("q1", lambda c, f, r: f[r["columns"]], "clusters would follow monetary value only"),
+        ("q1", lambda c, f, r: _logged_only(f, r["columns"]), "You forgot to scale"),
+        ("q1", lambda c, f, r: _scaled_no_log(f, r["columns"]), "did not log-transform the skewed columns"),
+        ("q1", lambda c, f, r: _all_logged(f, r["columns"]), "log-transformed the shares too"),
+        ("q1", lambda c, f, r: _with_np_log(f, r["columns"]), "np.log1p"),
+        ("q1", lambda c, f, r: _scale(f[FOUR_CHANNELS]), "left out the Instagram and Telegram shares"),
         ("q2", lambda c, f, r: 9, "Inertia always falls"),
-        ("q2", lambda c, f, r: 2, "*lowest* silhouette"),
+        ("q2", lambda c, f, r: _best_k(f[r["columns"]]), "one of the lowest silhouettes"),
+        ("q2", lambda c, f, r: _best_k(_scale(f[FOUR_CHANNELS])), "four original channels"),
         ("q3", lambda c, f, r: r["scaled"].groupby(r["labels"]).mean(), "You averaged the scaled features"),
-        ("q3", lambda c, f, r: f[FEATURES].groupby(_kmeans(f[FEATURES], 5)).mean(), "come from the unscaled"),
-        ("q3", lambda c, f, r: f[FEATURES].groupby(r["labels"]).median(), "medians"),
+        ("q3", lambda c, f, r: f[r["columns"]].groupby(_kmeans(f[r["columns"]], r["q2"])).mean(),
+         "come from the unscaled"),
+        ("q3", lambda c, f, r: f[r["columns"]].groupby(r["labels"]).median(), "medians"),
         ("q4", lambda c, f, r: f["share_web"].groupby(r["labels"]).mean().rename("web_share").reset_index(),
          "ratio of sums"),
         ("q4", lambda c, f, r: _web_share(c, r["labels"], f, ("completed", "cancelled", "returned")),
@@ -141,13 +169,20 @@ def test_web_share_among_web_and_store_only(ex, crm, features, right):
     assert feedback.status is Status.INCORRECT and "web and store orders only" in feedback.message
 
 
-def test_the_best_k_of_raw_features_is_named(ex, features):
-    raw = features[FEATURES]
-    with threadpool_limits(1):
-        best_raw = max(range(2, 10), key=lambda k: silhouette_score(raw, _kmeans(raw, k)))
+def test_the_best_k_of_raw_features_is_named(ex, features, columns, right):
+    best_raw = _best_k(features[columns])
+    assert right["silhouettes"].rank()[best_raw] <= 2, "one of the lowest silhouettes, as the mistake's message says"
     feedback = ex.q2.check(best_raw)
     assert feedback.status is Status.INCORRECT
     assert "raw" in feedback.message
+
+
+def test_the_best_k_of_the_four_original_channels_differs(ex, features, right):
+    four = _best_k(_scale(features[FOUR_CHANNELS]))
+    assert four != right["q2"]
+    assert four == 5  # snapshot: the exercises' old answer, on clusters.FEATURES
+    feedback = ex.q2.check(four)
+    assert feedback.status is Status.INCORRECT and "four original channels" in feedback.message
 
 
 def test_a_wrong_table_says_what_is_wrong_without_the_answer(ex, right):

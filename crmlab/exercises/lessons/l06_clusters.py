@@ -1,8 +1,10 @@
 """Exercises of lesson 06, *Clustering and targeting*: scaling, choosing k, profiles, web share.
 
-Expected values are computed from the course's database with :mod:`crmlab.analysis.clusters`
-on the first check, never typed in; each known mistake is computed the wrong way. Cluster
-numbers depend on k-means' start, so profiles are compared as sets of rows, whatever each
+Expected values are computed from the practice company's data with :mod:`crmlab.analysis.clusters`
+on the first check, never typed in; each known mistake is computed the wrong way. The model's
+columns are those the lesson clusters on, ``clusters.model_columns(features)``: RFM, a share for
+every channel the orders came through (Instagram and Telegram included) and the add-on share.
+Cluster numbers depend on k-means' start, so profiles are compared as sets of rows, whatever each
 cluster's number.
 """
 
@@ -23,7 +25,8 @@ from crmlab.exercises import CompareOptions, Mistake, Question, Reflection
 from crmlab.exercises.lessons import shown_by
 
 TITLE = "Clustering and targeting"
-FEATURES = list(clusters.FEATURES)
+#: The course's four original channels only: what the exercises used before the lesson took every channel.
+FOUR_CHANNELS = list(clusters.FEATURES)
 LOG_FEATURES = list(clusters.LOG_FEATURES)
 KS = range(2, 10)
 SEED, N_INIT = 0, 10
@@ -44,6 +47,11 @@ def _features() -> pd.DataFrame:
     return clusters.customer_features(_crm())
 
 
+def _columns() -> list[str]:
+    """The model's columns, as the lesson takes them: every channel share of the data included."""
+    return list(clusters.model_columns(_features()))
+
+
 def _completed(statuses=("completed",)) -> pd.DataFrame:
     orders = _crm().orders
     return orders[orders["status"].isin(statuses)]
@@ -52,8 +60,8 @@ def _completed(statuses=("completed",)) -> pd.DataFrame:
 # ---------------------------------------------------------------- q1: scaled features
 
 
-def _scaled() -> pd.DataFrame:
-    return clusters.preprocessor().fit_transform(_features())
+def _scaled(columns: list[str] | None = None) -> pd.DataFrame:
+    return clusters.preprocessor(columns or _columns()).fit_transform(_features())
 
 
 def _standardise(frame: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +69,7 @@ def _standardise(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def _logged(columns=LOG_FEATURES, log=np.log1p) -> pd.DataFrame:
-    raw = _features()[FEATURES]
+    raw = _features()[_columns()]
     return raw.assign(**{c: log(raw[c]) for c in columns})
 
 
@@ -80,12 +88,17 @@ def _silhouettes(data: pd.DataFrame) -> pd.Series:
 
 
 @cache
-def _k_scores() -> pd.DataFrame:
-    return clusters.k_scores(_features(), ks=KS, random_state=SEED, n_init=N_INIT)
+def _k_scores(columns: tuple[str, ...] | None = None) -> pd.DataFrame:
+    columns = columns or tuple(_columns())
+    return clusters.k_scores(_features(), ks=KS, random_state=SEED, n_init=N_INIT, columns=columns)
 
 
 def _best_k() -> int:
     return int(_k_scores()["silhouette"].idxmax())
+
+
+def _best_k_four_channels() -> int:
+    return int(_k_scores(tuple(FOUR_CHANNELS))["silhouette"].idxmax())
 
 
 def _largest_k(answer) -> bool:
@@ -94,7 +107,7 @@ def _largest_k(answer) -> bool:
 
 @cache
 def _best_k_unscaled() -> int:
-    return int(_silhouettes(_features()[FEATURES]).idxmax())
+    return int(_silhouettes(_features()[_columns()]).idxmax())
 
 
 # ---------------------------------------------------------------- q3: a cluster profile
@@ -107,19 +120,20 @@ def _labels(data: pd.DataFrame | None = None, k: int | None = None) -> np.ndarra
 
 
 def _profile() -> pd.DataFrame:
-    return _features()[FEATURES].groupby(_labels()).mean().reset_index(drop=True)
+    return _features()[_columns()].groupby(_labels()).mean().reset_index(drop=True)
 
 
 def _profile_scaled() -> pd.DataFrame:
-    return _scaled()[FEATURES].groupby(_labels()).mean().reset_index(drop=True)
+    return _scaled()[_columns()].groupby(_labels()).mean().reset_index(drop=True)
 
 
 def _profile_unscaled_clusters() -> pd.DataFrame:
-    return _features()[FEATURES].groupby(_labels(_features()[FEATURES])).mean().reset_index(drop=True)
+    raw = _features()[_columns()]
+    return raw.groupby(_labels(raw)).mean().reset_index(drop=True)
 
 
 def _profile_medians() -> pd.DataFrame:
-    return _features()[FEATURES].groupby(_labels()).median().reset_index(drop=True)
+    return _features()[_columns()].groupby(_labels()).median().reset_index(drop=True)
 
 
 # ---------------------------------------------------------------- q4: the web share of each cluster
@@ -142,30 +156,37 @@ QUESTIONS = [
     Question(
         "q1",
         "The features as k-means should see them: a DataFrame `scaled`, indexed by `customer_id`, with the "
-        "columns of `FEATURES`: first `np.log1p` of the skewed columns `LOG_FEATURES`, then every column "
-        "standardised to mean 0 and standard deviation 1.",
+        "columns of `FEATURES` (the lesson's `clusters.model_columns(features)`: RFM, the share of every "
+        "channel, Instagram and Telegram included, and the add-on share): first `np.log1p` of the skewed columns "
+        "`LOG_FEATURES`, then every column standardised to mean 0 and standard deviation 1.",
         expected=_scaled,
         hints=[
             "Start from `features[FEATURES]`; replace each column of `LOG_FEATURES` by its `np.log1p`.",
             "Then standardise every column: `(x - x.mean()) / x.std()`, or scikit-learn's `StandardScaler`.",
             "`logged = features[FEATURES].assign(**{c: np.log1p(features[c]) for c in LOG_FEATURES})`, then "
-            "`scaled = (logged - logged.mean()) / logged.std()`; or `clusters.preprocessor().fit_transform(features)`.",
+            "`scaled = (logged - logged.mean()) / logged.std()`; or "
+            "`clusters.preprocessor(FEATURES).fit_transform(features)`.",
         ],
         solution="logged = features[FEATURES].assign(**{c: np.log1p(features[c]) for c in LOG_FEATURES})\n"
         "scaled = (logged - logged.mean()) / logged.std(ddof=0)",
         mistakes=[
             Mistake("You forgot to scale (and to log-transform): unscaled, total spend (billions of rials) "
                     "outweighs every share (0 to 1), and the clusters would follow monetary value only.",
-                    expected=lambda: _features()[FEATURES]),  # fmt: skip
+                    expected=lambda: _features()[_columns()]),  # fmt: skip
             Mistake("You forgot to scale: after the log, days and spend still spread over several units while the "
                     "shares stay between 0 and 1, so the RFM columns would decide the clusters. Standardise every "
                     "column to mean 0 and standard deviation 1.",
                     expected=_logged),  # fmt: skip
-            Mistake("You scaled, but did not log-transform the skewed columns first: a few customers with fifty "
-                    "orders stretch the scale for everyone. Apply `np.log1p` to `LOG_FEATURES`, then scale.",
-                    expected=lambda: _standardise(_features()[FEATURES])),  # fmt: skip
+            Mistake("You scaled, but did not log-transform the skewed columns first: a few customers with "
+                    "many times the usual orders stretch the scale for everyone. "
+                    "Apply `np.log1p` to `LOG_FEATURES`, then scale.",
+                    expected=lambda: _standardise(_features()[_columns()])),  # fmt: skip
             Mistake("You log-transformed the shares too; only the skewed counts and amounts in `LOG_FEATURES` need it.",
-                    expected=lambda: _standardise(_logged(FEATURES))),  # fmt: skip
+                    expected=lambda: _standardise(_logged(_columns()))),  # fmt: skip
+            Mistake("You left out the Instagram and Telegram shares: `clusters.FEATURES` holds the course's four "
+                    "original channels only. Take the columns of `FEATURES`, `clusters.model_columns(features)`, "
+                    "as the lesson does: every channel the orders came through.",
+                    expected=lambda: _scaled(FOUR_CHANNELS)),  # fmt: skip
             Mistake("Your table holds infinite or missing values: `np.log(0)` is minus infinity, and some customers "
                     "ordered 0 days ago. Use `np.log1p`, the logarithm of 1 + x.",
                     when=shown_by(_has_infinite, example=lambda: _logged(log=np.log))),  # fmt: skip
@@ -190,10 +211,14 @@ QUESTIONS = [
             Mistake("That is the largest k you tried. Inertia always falls as k grows, so it cannot choose k by "
                     "itself; take the k with the highest *silhouette*.",
                     when=shown_by(_largest_k, example=lambda: max(KS))),  # fmt: skip
-            Mistake("Your k is the best for the raw, unscaled features, and on the scaled features it has the "
-                    "*lowest* silhouette: on raw features k-means only splits by spend. Cluster `scaled`, the "
+            Mistake("Your k is the best for the raw, unscaled features, and on the scaled features it has one of "
+                    "the lowest silhouettes: on raw features k-means only splits by spend. Cluster `scaled`, the "
                     "features of question 1, then take the k with the highest silhouette.",
                     expected=_best_k_unscaled),  # fmt: skip
+            Mistake("Your k is the best on the course's four original channels (`clusters.FEATURES`), without the "
+                    "Instagram and Telegram shares. Cluster `scaled` of question 1, on all the columns of "
+                    "`FEATURES`, as the lesson does.",
+                    expected=_best_k_four_channels),  # fmt: skip
         ],
     ),
     Question(
@@ -241,7 +266,7 @@ QUESTIONS = [
                     "twenty. Pool the cluster's orders: web orders / all orders (a ratio of sums).",
                     expected=_web_share_mean_of_customers),  # fmt: skip
             Mistake("You divided by web and store orders only; the question asks for the share of *all* completed "
-                    "orders, call centre and field sales included.",
+                    "orders, call centre, field sales, Instagram and Telegram included.",
                     expected=lambda: _web_share(among=["web", "store"])),  # fmt: skip
             Mistake("Your orders include cancelled and returned ones: count the completed orders only.",
                     expected=lambda: _web_share(_completed(("completed", "cancelled", "returned")))),  # fmt: skip
