@@ -14,7 +14,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install lab test course site dashboard release progress lint strip data benchmark clean
+.PHONY: help install lab test course site answer-key dashboard release progress lint strip data benchmark clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ test: $(STAMP) $(CHROMIUM)  ## run the whole test suite (lint, clean notebooks, 
 
 course: $(STAMP)  ## execute every lesson and exercise (solution and learner mode) into build/
 	$(BIN)/crmlab run
+
+answer-key: $(STAMP)  ## the exercises' answers, executed, as offline HTML in build/answer-key/ (instructors)
+	$(BIN)/crmlab answer-key
 
 site: $(STAMP)  ## the course as a website in build/site (lessons with outputs, guide, glossary), offline
 	$(BIN)/python site/build.py

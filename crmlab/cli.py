@@ -6,6 +6,7 @@
     crmlab handin [--out DIR]     bundle your progress and exercise notebooks into one zip for your instructor
     crmlab gradebook DIR          merge a folder of hand-ins into gradebook.csv and gradebook.html
     crmlab grade DIR              re-execute the handed-in notebooks (crmlab.classroom.grading)
+    crmlab answer-key [--out DIR]  the exercises' answers, executed, as offline pages for instructors
     crmlab release [--check]      build the student exercise notebooks from their sources
     crmlab generate --out DIR     write the synthetic CRM as Parquet files
     crmlab datadict               print the data dictionary (Markdown)
@@ -325,6 +326,12 @@ def _grade(args) -> int:
     return grade_main(args.rest)
 
 
+def _answer_key(args) -> int:
+    from .classroom.answer_key import answer_key_main
+
+    return answer_key_main(args.rest)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="crmlab", description="Tools of the crmlab CRM analytics course.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -337,7 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
                              ("handin", _handin, "bundle your progress and notebooks into one zip for your "
                               "instructor"),
                              ("gradebook", _gradebook, "merge a folder of hand-ins into a gradebook (CSV and HTML)"),
-                             ("grade", _grade, "re-execute the handed-in notebooks")]:
+                             ("grade", _grade, "re-execute the handed-in notebooks"),
+                             ("answer-key", _answer_key, "the exercises' answer key for instructors, into "
+                              "build/answer-key/")]:
         cmd = sub.add_parser(name, help=text, add_help=False)
         cmd.add_argument("rest", nargs=argparse.REMAINDER)
         cmd.set_defaults(func=func)
@@ -355,18 +364,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crmlab`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["progress"]:  # these parse their own options
-        return _progress(argparse.Namespace(rest=argv[1:]))
-    if argv[:1] == ["release"]:
-        return _release(argparse.Namespace(rest=argv[1:]))
-    if argv[:1] == ["name"]:
-        return _name(argparse.Namespace(rest=argv[1:]))
-    if argv[:1] == ["handin"]:  # errors as one line, exit status 2
-        return _handin(argparse.Namespace(rest=argv[1:]))
-    if argv[:1] == ["gradebook"]:  # errors as one line, exit status 2
-        return _gradebook(argparse.Namespace(rest=argv[1:]))
-    if argv[:1] == ["grade"]:
-        return _grade(argparse.Namespace(rest=argv[1:]))
+    own_options = {"progress": _progress, "release": _release, "name": _name, "handin": _handin,
+                   "gradebook": _gradebook, "grade": _grade, "answer-key": _answer_key}  # fmt: skip
+    if argv[:1] and argv[0] in own_options:  # these parse their own options
+        return own_options[argv[0]](argparse.Namespace(rest=argv[1:]))
     if argv[:1] == ["run"]:  # errors as one line, exit status 2
         return _run_main(argv[1:])
     if argv[:1] == ["generate"]:  # errors as one line, exit status 2
