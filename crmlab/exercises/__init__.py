@@ -24,8 +24,9 @@ from crmlab.exercises.explain import explain_error, explain_exception
 from crmlab.exercises.feedback import Check, Feedback, Message, Status
 from crmlab.exercises.learner import learner_name, set_learner_name
 from crmlab.exercises.lesson import Lesson, LessonError
+from crmlab.exercises.mode import assessed, set_assessed
 from crmlab.exercises.progress import CourseProgress, LessonProgress, course_progress
-from crmlab.exercises.progress_log import ProgressLog, progress_dir
+from crmlab.exercises.progress_log import LogContents, ProgressLog, progress_dir
 from crmlab.exercises.question import AnswerError, Mistake, Question, Reflection
 from crmlab.exercises.quiz import Quiz, load_quizzes
 from crmlab.exercises.registry import available_lessons, lesson
@@ -40,6 +41,7 @@ __all__ = [
     "Lesson",
     "LessonError",
     "LessonProgress",
+    "LogContents",
     "Message",
     "Mistake",
     "ProgressLog",
@@ -48,6 +50,7 @@ __all__ = [
     "Reflection",
     "Status",
     "____",
+    "assessed",
     "available_lessons",
     "chart_data",
     "compare",
@@ -59,5 +62,6 @@ __all__ = [
     "lesson",
     "load_quizzes",
     "progress_dir",
+    "set_assessed",
     "set_learner_name",
 ]

@@ -88,6 +88,10 @@ class Feedback:
     rubric : tuple of str
         For a reflection the learner has answered: what a good answer does, shown
         under the message so the learner can judge their own text.
+    mistake_id : str
+        For an answer showing a known mistake of the question: ``"m<k>"``, the
+        mistake's 1-based place in ``Question.mistakes``; ``""`` otherwise. Recorded in
+        the progress log as ``"mistake"``; not part of the text shown.
 
     Examples
     --------
@@ -106,6 +110,7 @@ class Feedback:
     rows: str = ""
     question: str = ""
     rubric: tuple[str, ...] = ()
+    mistake_id: str = ""
 
     @property
     def passed(self) -> bool:

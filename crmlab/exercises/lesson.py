@@ -4,6 +4,11 @@
 mode. ``ex.q1`` is a :class:`QuestionView` with ``check``, ``check_code``,
 ``hint`` and ``solution``; ``ex.quiz("q4")`` shows a quiz; ``ex.progress()``
 summarizes; ``ex.certificate()`` writes a certificate once everything is correct.
+
+A check is logged as ``{"event": "check", "question": "q1", "status": ...}``, plus
+``"mistake": "m<k>"`` when the answer shows the question's k-th known mistake (1-based).
+In an assessed session (:func:`~crmlab.exercises.mode.assessed`) ``hint`` and
+``solution`` return :data:`~crmlab.exercises.mode.ASSESSED_MESSAGE` and log nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ from crmlab.errors import CrmlabError
 from crmlab.exercises.certificate import CertificateError, write_certificate
 from crmlab.exercises.explain import explain_error
 from crmlab.exercises.feedback import Feedback, Message, Status
-from crmlab.exercises.mode import check_mode, enforce
+from crmlab.exercises.mode import ASSESSED_MESSAGE, assessed, check_mode, enforce
 from crmlab.exercises.progress import Item, LessonProgress, summarize
 from crmlab.exercises.progress_log import ProgressLog
 from crmlab.exercises.question import NO_ANSWER, Question
@@ -66,6 +71,8 @@ class QuestionView:
         """
         feedback = self.question.evaluate(answer)
         event = {"event": "check", "question": self.question.id, "status": feedback.status.value}
+        if feedback.mistake_id:
+            event["mistake"] = feedback.mistake_id
         if feedback.status is Status.UNCHECKED:  # a reflection: text, read with str's own methods
             event["answer"] = _answer_text(answer)[:_ANSWER_LOG_LIMIT]
         self._lesson._record(event)
@@ -79,8 +86,13 @@ class QuestionView:
         return self.check(code)
 
     def hint(self, n: int = 1) -> Message:
-        """Show hint ``n`` (1 is the gentlest); recorded in the progress log."""
+        """Show hint ``n`` (1 is the gentlest); recorded in the progress log.
+
+        In an assessed session it says hints are off and records nothing.
+        """
         q, hints = self.question.id, list(self.question.hints)
+        if self._lesson.assessed:
+            return self._refused("Hint")
         if not hints:
             return Message(f"{q} · Hint", f"There are no hints for {q}; see `ex.{q}.solution()`.")
         if not isinstance(n, int) or n < 1:
@@ -92,12 +104,21 @@ class QuestionView:
         return Message(f"{q} · Hint {n} of {len(hints)}", note + hints[n - 1])
 
     def solution(self) -> Message:
-        """Show the solution; recorded as viewed."""
+        """Show the solution; recorded as viewed.
+
+        In an assessed session it says solutions are off and records nothing.
+        """
         q, code = self.question.id, self.question.solution
+        if self._lesson.assessed:
+            return self._refused("Solution")
         self._lesson._record({"event": "solution", "question": q})
         if not code:
             return Message(f"{q} · Solution", "No solution is written for this question.")
         return Message(f"{q} · Solution", "", code)
+
+    def _refused(self, what: str) -> Message:
+        q = self.question.id
+        return Message(f"{q} · {what}", f"{ASSESSED_MESSAGE} Your checks still work: `ex.{q}.check(answer)`.")
 
 
 class Lesson:
@@ -166,6 +187,11 @@ class Lesson:
         """The questions and quizzes, in order."""
         return list(self._items.values())
 
+    @property
+    def assessed(self) -> bool:
+        """True in an assessed session: hints and solutions are off (see :mod:`crmlab.exercises.mode`)."""
+        return assessed(self._log.directory)
+
     def quiz(self, quiz_id: str, answer: Any = NO_ANSWER) -> QuizView | Feedback:
         """Show quiz ``quiz_id``, or check ``answer`` directly (``answer="b"``).
 
@@ -197,10 +223,10 @@ class Lesson:
         """This lesson's progress: status, attempts, hints and solutions per question, score."""
         contents = self._log.read(self.id)
         items = [Item(i.id, i.kind, i.points) for i in self.items]
-        return summarize(self.id, contents.events, items, self.title, contents.skipped)
+        return summarize(self.id, contents, items, self.title)
 
     def certificate(self, path: str | Path | None = None, name: str | None = None, language: str = "en") -> Message:
-        """Write an HTML certificate once every question is correct.
+        """Write an HTML certificate once every question is correct (never for a log edited by hand).
 
         Parameters
         ----------

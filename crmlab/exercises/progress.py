@@ -6,9 +6,12 @@ status; attempts count checks that were not "not attempted"; hints used is the
 highest hint number viewed. The score counts checked questions and quizzes (not
 reflections), weighted by their points.
 
-The summaries trust what the log says: a log edited by hand can claim any score.
-Lines that are not valid entries are skipped and reported with their reasons; a log
-that cannot be read at all is reported by name, and the other lessons still show.
+The summaries count what the log says, and say when it was edited by hand: lines
+whose checksum fails (see :mod:`~crmlab.exercises.progress_log`) are reported, and a
+lesson with any is never ``complete`` (so no certificate). The checksums catch hand
+edits, not a determined learner who recomputes them. Lines that are not valid entries
+are skipped and reported with their reasons; a log that cannot be read at all is
+reported by name, and the other lessons still show.
 """
 
 from __future__ import annotations
@@ -17,7 +20,7 @@ import html
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from crmlab.exercises.progress_log import ProgressLog, ProgressLogError
+from crmlab.exercises.progress_log import LogContents, ProgressLog, ProgressLogError
 
 __all__ = [
     "CourseProgress",
@@ -69,6 +72,9 @@ class LessonProgress:
     >>> p = summarize("00_demo", events, [Item("q1"), Item("q2")])
     >>> p.score, p.max_score, p.remaining
     (1, 2, ['q2'])
+    >>> edited = summarize("00_demo", events[:1], [Item("q1")], tampered_lines=1)
+    >>> edited.complete, edited.log_text()  # doctest: +ELLIPSIS
+    (False, 'Warning: this log was edited by hand: 1 line(s) do not match their checksums, ...')
     """
 
     lesson: str
@@ -76,6 +82,9 @@ class LessonProgress:
     items: tuple[QuestionProgress, ...]
     skipped_lines: int = 0
     problems: tuple[str, ...] = ()
+    tampered_lines: int = 0
+    unverified_lines: int = 0
+    flagged: tuple[str, ...] = ()
 
     @property
     def score(self) -> int:
@@ -94,8 +103,8 @@ class LessonProgress:
 
     @property
     def complete(self) -> bool:
-        """True when every checked question and quiz is correct."""
-        return self.max_score > 0 and not self.remaining
+        """True when every checked question and quiz is correct and the log was not edited by hand."""
+        return self.max_score > 0 and not self.remaining and not self.tampered_lines
 
     def score_text(self) -> str:
         """E.g. ``"Score: 3 of 4 (75%)"``."""
@@ -117,7 +126,27 @@ class LessonProgress:
             lines[-1] += ". Still to do: " + ", ".join(self.remaining) + "."
         if self.skipped_lines:
             lines.append(self.skipped_text())
+        if self.log_text():
+            lines.append(self.log_text())
         return "\n".join(lines)
+
+    def log_text(self) -> str:
+        """What the checksums found: a warning for hand-edited lines, a note for unverified ones, or ``""``."""
+        parts = []
+        if self.tampered_lines:
+            shown = "; ".join(self.flagged[:_REASONS_SHOWN])
+            more = ", ..." if self.tampered_lines > min(len(self.flagged), _REASONS_SHOWN) else ""
+            detail = f" ({shown}{more})" if shown else ""
+            parts.append(
+                f"Warning: this log was edited by hand: {self.tampered_lines} line(s) do not match their "
+                f"checksums, so the score above cannot be trusted and no certificate is issued{detail}."
+            )
+        if self.unverified_lines:
+            parts.append(
+                f"({self.unverified_lines} line(s) of the log could not be verified: written before "
+                "checksums existed, or with a different class key setting.)"
+            )
+        return "\n".join(parts)
 
     def skipped_text(self) -> str:
         """E.g. ``"(1 unreadable line(s) in the log were skipped: line 3: not valid JSON.)"``."""
@@ -133,9 +162,14 @@ class LessonProgress:
     def _repr_html_(self) -> str:
         title = html.escape(f"Lesson {self.lesson}" + (f" · {self.title}" if self.title else ""))
         skipped = f"<p>{html.escape(self.skipped_text())}</p>" if self.skipped_lines else ""
+        flagged = "".join(
+            f'<p style="color:#c62828;font-weight:{"bold" if line.startswith("Warning") else "normal"}">'
+            f"{html.escape(line)}</p>"
+            for line in self.log_text().splitlines()
+        )
         return (
             f'<div class="crmlab-progress"><b>{title}</b>'
-            f"{_html_table(_HEADERS, self.rows())}<p>{html.escape(self.score_text())}</p>{skipped}</div>"
+            f"{_html_table(_HEADERS, self.rows())}<p>{html.escape(self.score_text())}</p>{skipped}{flagged}</div>"
         )
 
 
@@ -150,11 +184,12 @@ class CourseProgress:
     unreadable: tuple[tuple[str, str], ...] = ()
 
     def rows(self) -> list[list[str]]:
-        """One row per lesson: lesson, title, score, complete."""
+        """One row per lesson: lesson, title, score, complete ("edited by hand" for a flagged log)."""
         return [
-            [p.lesson, p.title, f"{p.score}/{p.max_score}", "yes" if p.complete else "no"]
+            [p.lesson, p.title, f"{p.score}/{p.max_score}",
+             "edited by hand" if p.tampered_lines else "yes" if p.complete else "no"]
             for p in self.lessons
-        ]
+        ]  # fmt: skip
 
     def unreadable_text(self) -> str:
         """One paragraph per log that could not be read, or ``""``."""
@@ -171,22 +206,31 @@ class CourseProgress:
             text = f"{table}\nLessons complete: {done} of {len(self.lessons)}; points: {score} of {total}"
             text += "".join(f"\nLesson {p.lesson}: {p.skipped_lines} unreadable line(s) in the log were skipped "
                             f"(crmlab progress {p.lesson} lists them)." for p in self.lessons if p.skipped_lines)
+            text += "".join(f"\nLesson {p.lesson}: warning, the log was edited by hand: {p.tampered_lines} line(s) "
+                            "do not match their checksums; its score cannot be trusted."
+                            for p in self.lessons if p.tampered_lines)  # fmt: skip
         return text + ("\n" + self.unreadable_text() if self.unreadable else "")
 
     __repr__ = __str__
 
     def _repr_html_(self) -> str:
-        problems = "".join(f"<p>{html.escape(line)}</p>" for line in self.unreadable_text().splitlines())
+        edited = [f"Lesson {p.lesson}: warning, the log was edited by hand: {p.tampered_lines} line(s) do not "
+                  "match their checksums; its score cannot be trusted." for p in self.lessons if p.tampered_lines]
+        problems = "".join(f"<p>{html.escape(line)}</p>" for line in [*edited, *self.unreadable_text().splitlines()])
         return _html_table(["lesson", "title", "score", "complete"], self.rows()) + problems
 
 
 def summarize(
     lesson_id: str,
-    events: Iterable[dict],
+    events: Iterable[dict] | LogContents,
     items: Sequence[Item] | None = None,
     title: str = "",
     skipped_lines: int = 0,
     problems: Sequence[str] = (),
+    *,
+    tampered_lines: int = 0,
+    unverified_lines: int = 0,
+    flagged: Sequence[str] = (),
 ) -> LessonProgress:
     """Summarize one lesson's events.
 
@@ -194,8 +238,10 @@ def summarize(
     ----------
     lesson_id : str
         The lesson.
-    events : iterable of dict
-        Its log entries, oldest first.
+    events : iterable of dict, or LogContents
+        Its log entries, oldest first; or what :meth:`ProgressLog.read
+        <crmlab.exercises.progress_log.ProgressLog.read>` returned, which also gives the
+        skipped, tampered and unverified counts and reasons (the arguments below are then ignored).
     items : sequence of Item, optional
         What the lesson asks, in order; by default the items seen in the log.
     title : str
@@ -204,11 +250,20 @@ def summarize(
         Unreadable log lines, reported in the summary.
     problems : sequence of str
         Why they were skipped (:attr:`LogContents.problems <crmlab.exercises.progress_log.LogContents>`).
+    tampered_lines, unverified_lines : int
+        Entries whose checksum fails, and entries whose checksum could not be checked.
+    flagged : sequence of str
+        Why entries count as tampered.
 
     Returns
     -------
     LessonProgress
+        Never ``complete`` when ``tampered_lines`` is not 0.
     """
+    if isinstance(events, LogContents):
+        contents = events
+        events, skipped_lines, problems = contents.events, contents.skipped, contents.problems
+        tampered_lines, unverified_lines, flagged = contents.tampered, contents.unverified, contents.flagged
     events = [e for e in events if isinstance(e, dict) and isinstance(e.get("question"), str)]
     if items is None:
         items = _items_from_events(events)
@@ -217,7 +272,8 @@ def summarize(
         if event["question"] in by_item:
             by_item[event["question"]].append(event)
     summaries = tuple(_summarize_item(item, by_item[item.id]) for item in items)
-    return LessonProgress(lesson_id, title, summaries, skipped_lines, tuple(problems))
+    return LessonProgress(lesson_id, title, summaries, skipped_lines, tuple(problems),
+                          tampered_lines, unverified_lines, tuple(flagged))  # fmt: skip
 
 
 def course_progress(
@@ -257,8 +313,7 @@ def course_progress(
             continue
         known = describe(lesson_id) if describe else None
         title, items = known if known else ("", None)
-        summaries.append(summarize(lesson_id, contents.events, items, title, contents.skipped,
-                                   contents.problems))  # fmt: skip
+        summaries.append(summarize(lesson_id, contents, items, title))
     return CourseProgress(tuple(summaries), tuple(unreadable))
 
 

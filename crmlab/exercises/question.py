@@ -139,6 +139,8 @@ class Question:
     2 of 2 checks passed: ✓ answer is a number; ✓ value is right
     >>> print(q.evaluate(13).message)
     You added instead of multiplying.
+    >>> q.evaluate(13).mistake_id, q.evaluate(12).mistake_id
+    ('m1', '')
     """
 
     id: str
@@ -199,10 +201,10 @@ class Question:
         except BaseException as exc:  # noqa: BLE001 - the promise: feedback, never a traceback
             return self._last_resort(answer, exc)
 
-    def _feedback(self, status: Status, message: str, result: Comparison | None = None):
+    def _feedback(self, status: Status, message: str, result: Comparison | None = None, mistake_id: str = ""):
         checks = result.checks if result else ()
         rows = cut(result.rows, _ROWS_LIMIT) if result else ""
-        return Feedback(status, cut(message, _MESSAGE_LIMIT), checks, rows, question=self.id)
+        return Feedback(status, cut(message, _MESSAGE_LIMIT), checks, rows, question=self.id, mistake_id=mistake_id)
 
     def _evaluate(self, answer: Any, budget: Budget) -> Feedback:
         if answer is NO_ANSWER:
@@ -227,10 +229,10 @@ class Question:
         if is_exactly(outcome, Feedback):
             return outcome
         answer, result = outcome
-        for mistake in self.mistakes:
+        for number, mistake in enumerate(self.mistakes, start=1):
             mistake.prime()  # the author's wrong answer: outside the time limit
             if budget.run(lambda m=mistake: m.matches(answer, self.compare)):
-                return self._feedback(Status.INCORRECT, mistake.message, result)
+                return self._feedback(Status.INCORRECT, mistake.message, result, mistake_id=f"m{number}")
         return budget.run(lambda: self._feedback(Status.INCORRECT, result.message, result))
 
     def _prepare_and_compare(self, answer: Any, expected: Any) -> Feedback | tuple[Any, Comparison]:
