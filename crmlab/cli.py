@@ -3,6 +3,7 @@
     crmlab run [NOTEBOOK ...]     execute the course headlessly into build/ (make course)
     crmlab progress [LESSON]      your progress through the exercises
     crmlab name ["Your Name"]     show or set the name printed on your certificates
+    crmlab assessed [on|off]      show or switch the assessed session (hints and solutions off)
     crmlab handin [--out DIR]     bundle your progress and exercise notebooks into one zip for your instructor
     crmlab gradebook DIR          merge a folder of hand-ins into gradebook.csv and gradebook.html
     crmlab grade DIR              re-execute the handed-in notebooks (crmlab.classroom.grading)
@@ -297,6 +298,12 @@ def _name(args) -> int:
     return name_main(args.rest)
 
 
+def _assessed(args) -> int:
+    from .exercises.cli import assessed_main
+
+    return assessed_main(args.rest)
+
+
 def _handin(args) -> int:
     from .classroom.cli import handin_main
 
@@ -341,6 +348,8 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, text in [("progress", _progress, "show your progress through the exercises"),
                              ("name", _name, "show or set the name printed on your certificates"),
                              ("release", _release, "build the student exercise notebooks from their sources"),
+                             ("assessed", _assessed, "show or switch the assessed session (hints and "
+                              "solutions off)"),
                              ("handin", _handin, "bundle your progress and notebooks into one zip for your "
                               "instructor"),
                              ("gradebook", _gradebook, "merge a folder of hand-ins into a gradebook (CSV and HTML)"),
@@ -364,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``crmlab`` command."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    own_options = {"progress": _progress, "release": _release, "name": _name, "handin": _handin,
+    own_options = {"progress": _progress, "release": _release, "name": _name, "assessed": _assessed, "handin": _handin,
                    "gradebook": _gradebook, "grade": _grade, "answer-key": _answer_key}  # fmt: skip
     if argv[:1] and argv[0] in own_options:  # these parse their own options
         return own_options[argv[0]](argparse.Namespace(rest=argv[1:]))

@@ -150,3 +150,20 @@ def test_answers_that_are_no_known_mistake_log_none(ex, folder):
     assert ex.q1.check(6).mistake_id == "m2"
     assert [e.get("mistake", "-") for e in _logged(folder)] == ["-", "-", "-", "m2"]
     assert "m2" not in str(ex.q1.check(6)) and "m2" not in ex.q1.check(6)._repr_html_()  # not shown to the learner
+
+
+def test_crmlab_assessed_switches_the_session(tmp_path, capsys, monkeypatch):
+    """The instructor's command writes and removes assessed.json; the hints of a lesson follow it."""
+    from crmlab.cli import main
+
+    monkeypatch.delenv("CRMLAB_ASSESSED", raising=False)
+    assert main(["assessed", "--dir", str(tmp_path)]) == 0
+    assert capsys.readouterr().out == "Assessed session: off.\n"
+    assert main(["assessed", "on", "--dir", str(tmp_path)]) == 0
+    assert (tmp_path / "assessed.json").is_file()
+    assert "Hints and solutions are off" in str(lesson("00_welcome", log=ProgressLog(tmp_path)).q1.hint())
+    assert main(["assessed", "off", "--dir", str(tmp_path)]) == 0
+    assert not (tmp_path / "assessed.json").exists()
+    assert "Hints and solutions are off" not in str(lesson("00_welcome", log=ProgressLog(tmp_path)).q1.hint())
+    with pytest.raises(SystemExit):
+        main(["assessed", "maybe", "--dir", str(tmp_path)])

@@ -288,3 +288,20 @@ def test_a_tampered_log_is_shown_and_gets_no_certificate(tmp_path, capsys):
         "cannot be trusted."]  # fmt: skip
     assert progress_main(["--dir", str(tmp_path)]) == 0
     assert capsys.readouterr().out == str(course) + "\n"
+
+
+def test_crmlab_progress_of_one_lesson_shows_the_edit(tmp_path, capsys):
+    """`crmlab progress LESSON` (a registered lesson) reads the whole log: the swap is shown, in text and JSON."""
+    from crmlab.exercises.registry import lesson
+
+    ex = lesson("00_welcome", log=ProgressLog(tmp_path))
+    ex.q1.check(None)
+    ex.q1.check("")
+    path = tmp_path / "00_welcome.jsonl"
+    lines = _lines(path)
+    path.write_bytes(lines[1] + lines[0])
+    assert progress_main(["00_welcome", "--dir", str(tmp_path)]) == 0
+    assert "Warning: this log was edited by hand: 2 line(s)" in capsys.readouterr().out
+    assert progress_main(["00_welcome", "--dir", str(tmp_path), "--json"]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["tampered_lines"], shown["unverified_lines"], shown["complete"]) == (2, 0, False)

@@ -1,4 +1,4 @@
-"""Command-line entry points: ``crmlab progress``, ``crmlab name`` and ``crmlab release``.
+"""Command-line entry points: ``crmlab progress``, ``crmlab name``, ``crmlab assessed`` and ``crmlab release``.
 
 ``crmlab.cli`` wires these functions as subcommands; each takes the arguments after
 the subcommand name and returns an exit status.
@@ -13,12 +13,13 @@ from collections.abc import Sequence
 
 from crmlab.exercises.learner import HOW_TO_SET, LearnerNameError, learner_name, set_learner_name
 from crmlab.exercises.lesson import LessonError
+from crmlab.exercises.mode import ENV_ASSESSED, assessed, set_assessed
 from crmlab.exercises.progress import Item, LessonProgress, course_progress, summarize
 from crmlab.exercises.progress_log import ENV_PROGRESS_DIR, ProgressLog, ProgressLogError
 from crmlab.exercises.registry import available_lessons, lesson
 from crmlab.exercises.release import ReleaseError, release, stale_copies
 
-__all__ = ["name_main", "progress_main", "release_main"]
+__all__ = ["assessed_main", "name_main", "progress_main", "release_main"]
 
 
 def progress_main(argv: Sequence[str] | None = None) -> int:
@@ -65,6 +66,51 @@ def progress_main(argv: Sequence[str] | None = None) -> int:
     else:
         print(summary)  # unreadable logs are named after the table
     return 1 if summary.unreadable else 0
+
+
+def assessed_main(argv: Sequence[str] | None = None) -> int:
+    """Show, or switch on or off, the assessed session (``crmlab assessed [on|off]``).
+
+    In an assessed session hints and solutions are off and checks keep working
+    (:mod:`crmlab.exercises.mode`). The switch is a file, ``assessed.json``, in the progress
+    folder: the instructor runs ``crmlab assessed on`` in each learner's account before an exam.
+
+    Returns
+    -------
+    int
+        0; 2 for a bad argument or a folder that cannot be written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> assessed_main(["on", "--dir", folder])
+    Assessed session: on (hints and solutions are off).
+    0
+    >>> assessed_main(["off", "--dir", folder])
+    Assessed session: off.
+    0
+    """
+    parser = argparse.ArgumentParser(
+        prog="crmlab assessed", description="Show or switch the assessed session (hints and solutions off)."
+    )
+    parser.add_argument("switch", nargs="?", choices=["on", "off"], help="on or off; nothing: show the state")
+    parser.add_argument("--dir", help=f"the progress folder (default: ${ENV_PROGRESS_DIR} "
+                        "or ~/.crmlab/progress)")  # fmt: skip
+    args = parser.parse_args(argv)
+    try:
+        if args.switch:
+            set_assessed(args.switch == "on", args.dir)
+    except OSError as exc:
+        print(f"crmlab assessed: cannot write to the progress folder: {exc}", file=sys.stderr)
+        return 2
+    if assessed(args.dir):
+        print("Assessed session: on (hints and solutions are off).")
+        if args.switch == "off":
+            print(f"${ENV_ASSESSED} is set in this environment: unset it too.", file=sys.stderr)
+    else:
+        print("Assessed session: off.")
+    return 0
 
 
 def name_main(argv: Sequence[str] | None = None) -> int:
@@ -161,7 +207,7 @@ def _one_lesson(lesson_id: str, log: ProgressLog, as_json: bool) -> int:
         print(f"crmlab progress: {exc}", file=sys.stderr)
         return 1
     items = [Item(i.id, i.kind, i.points) for i in ex.items]
-    summary = summarize(ex.id, contents.events, items, ex.title, contents.skipped, contents.problems)
+    summary = summarize(ex.id, contents, items, ex.title)  # counts skipped, tampered and unverified lines too
     print(json.dumps(_as_dict(summary), indent=1) if as_json else summary)
     return 0
 
@@ -187,4 +233,7 @@ def _as_dict(summary: LessonProgress) -> dict:
         ],  # fmt: skip
         "skipped_lines": summary.skipped_lines,
         "skipped_reasons": list(summary.problems),
+        "tampered_lines": summary.tampered_lines,
+        "unverified_lines": summary.unverified_lines,
+        "flagged": list(summary.flagged),
     }
