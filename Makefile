@@ -14,7 +14,7 @@ export UV_COMPILE_BYTECODE := 1
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: help install lab test course site answer-key dashboard release progress lint strip data benchmark clean
+.PHONY: help install install-offline bundle lab test course site answer-key dashboard release progress lint strip data benchmark clean
 
 help:  ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,6 +30,12 @@ $(STAMP): $(UV) pyproject.toml uv.lock jupyter/overrides.json
 	touch $@
 
 install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and test)
+
+bundle:  ## download the offline install bundle into build/offline-bundle (docs/offline.md)
+	$(PYTHON) install/offline.py build
+
+install-offline:  ## install .venv from an offline bundle, no network: make install-offline BUNDLE=/media/usb/offline-bundle
+	$(PYTHON) install/offline.py install $(if $(BUNDLE),--bundle "$(BUNDLE)")
 
 # JupyterLab listens on this machine only; it refuses to run as root without --allow-root.
 LAB_FLAGS := --ServerApp.ip=127.0.0.1 $(if $(filter 0,$(shell id -u)),--allow-root)
@@ -53,8 +59,14 @@ $(CHROMIUM):
 		echo "Install it with: sudo apt-get update && sudo apt-get install -y chromium"; \
 	fi
 
-test: $(STAMP) $(CHROMIUM)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
-	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site
+# tests/test_offline_install.py installs from a bundle for this machine with the network cut; it is
+# downloaded here, while the network is allowed (about 400 MB, once per uv.lock).
+HOST_BUNDLE := build/offline-host/manifest.json
+$(HOST_BUNDLE): uv.lock install/offline.py install/build-requirements.txt
+	$(PYTHON) install/offline.py build --host-only --out build/offline-host
+
+test: $(STAMP) $(CHROMIUM) $(HOST_BUNDLE)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
+	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site install
 	$(BIN)/nbstripout --verify --keep-id $$(git ls-files '*.ipynb')
 	$(BIN)/python -m pytest
 
@@ -89,7 +101,7 @@ progress: $(STAMP)  ## show your progress through the exercises
 	$(BIN)/crmlab progress
 
 lint: $(STAMP)  ## lint the package and the notebooks
-	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site
+	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site install
 
 strip: $(STAMP)  ## remove outputs from every notebook before committing
 	$(BIN)/nbstripout --keep-id $$(git ls-files '*.ipynb')
