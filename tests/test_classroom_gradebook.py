@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 
 import pytest
+from test_cli import _run
 
 import crmlab.classroom.gradebook as gradebook_module
 from crmlab.classroom import build_gradebook, make_handin
@@ -104,15 +105,6 @@ EXPECTED = {
 }
 NUMBERS = ["questions_right", "questions", "quizzes_right", "quizzes", "quiz_answers_right", "quiz_answers",
            "hints", "solutions", "minutes_first_to_last", "skipped_lines", "events"]  # fmt: skip
-
-
-def _run(argv, capsys):
-    try:
-        status = main(argv)
-    except SystemExit as exc:
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 def _write_learner(root, monkeypatch, capsys, number, name, lessons):

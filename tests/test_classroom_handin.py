@@ -9,24 +9,16 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from test_cli import _run
 
 import crmlab.classroom.handin as handin_module
 from crmlab.classroom import HandinError, extract_handin, make_handin, read_handin
 from crmlab.classroom.handin import handin_name, learner_slug
-from crmlab.cli import main
 from crmlab.exercises import ProgressLog
 
 NAME_PATTERN = re.compile(r"^sara-ahmadi-(\d{8}-\d{6})\.crmlab-handin\.zip$")
 
 
-def _run(argv, capsys):
-    """Exit status, stdout and stderr of `crmlab ARGV`, in this process."""
-    try:
-        status = main(argv)
-    except SystemExit as exc:  # argparse leaves this way
-        status = exc.code
-    out, err = capsys.readouterr()
-    return status, out, err
 
 
 @pytest.fixture

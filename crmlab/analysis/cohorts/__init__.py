@@ -21,7 +21,8 @@ Lesson 07 follows customers from their first order on:
 Every function takes an orders (or transactions) table and the *names* of its columns
 (``customer``, ``time``, ``amount``, ``status``), so it runs on any export: for a log
 without statuses, such as CDNOW's, pass ``status=None``. Times with a time zone are
-converted to ``tz`` (default ``Asia/Tehran``); times without one are taken as local.
+converted to ``tz`` (default: the time zone of :data:`crmlab.conventions.COURSE`); times without one
+are taken as local.
 Months are Gregorian by default; ``calendar="jalali"`` makes the cohorts and their ages
 Jalali months, from 1 Farvardin (:mod:`crmlab.calendars`).
 """
