@@ -369,8 +369,10 @@ def test_exercise_feedback_and_progress(lab_page, lab, course):
     page.wait_for_function("e => e.innerText.includes('q1 · Correct')", arg=check.element_handle())
 
     run_in_place(page, progress)
-    page.wait_for_function("([e, b]) => e.innerText !== b && e.innerText.includes('Score')",
-                           arg=[progress.locator(".crmlab-progress").element_handle(), before])  # fmt: skip
+    # re-running the cell replaces its output: look the table up inside the (stable) cell on every poll
+    page.wait_for_function("([c, b]) => { const e = c.querySelector('.crmlab-progress');"
+                           " return e !== null && e.innerText !== b && e.innerText.includes('Score'); }",
+                           arg=[progress.element_handle(), before])  # fmt: skip
     after = progress.locator(".crmlab-progress").inner_text()
     # two attempts: the mistake and the right answer (a blank is no attempt)
     assert re.search(r"q1\s+question\s+correct\s+2\s", after), after

@@ -155,7 +155,17 @@ def test_the_kpi_dashboard_speaks_pounds_and_follows_its_period(page, shop, rows
         page.wait_for_function("() => document.querySelector('.crmlab-filters').innerText.includes('1 Mar 1997')")
         inside = [r for r in rows if r[1] >= dt.date(1997, 3, 1)]
         orders = table.locator("tr", has=page.locator("td", has_text="Orders")).first.locator("td").nth(1)
-        page.wait_for_function("([e, t]) => e.innerText === t", arg=[orders.element_handle(), f"{len(inside):,}"])
+        # Query the table afresh on every poll: the dashboard replaces it when the period moves, so a
+        # handle taken before the redraw would point at a detached cell that never changes.
+        page.wait_for_function(
+            """(t) => {
+                const row = [...document.querySelectorAll('table.crmlab-sales tr')]
+                    .find(r => [...r.cells].some(c => c.innerText.includes('Orders')));
+                return row !== undefined && row.cells.length > 1 && row.cells[1].innerText === t;
+            }""",
+            arg=f"{len(inside):,}",
+        )
+        assert orders.inner_text() == f"{len(inside):,}"
         assert revenue.inner_text() == f"GBP {sum((r[2] for r in inside), Decimal(0)):,.2f}"
     finally:
         server.stop()
