@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import warnings
 
-import duckdb
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 
+from crmlab.engines.sources import columns_of, kind_of
 from crmlab.validation import column_arguments
 
 __all__ = ["customer_summary", "rfm_summary"]
@@ -100,21 +99,27 @@ def rfm_summary(
     """
     if freq not in _FREQS:
         raise ValueError(f"The value for `freq` must be one of {list(_FREQS)}, but {freq!r} was passed.")
-    column_arguments(
-        transactions,
-        {"customer_id_col": customer_id_col, "datetime_col": datetime_col, "monetary_value_col": monetary_value_col},
-        "transactions",
-    )
+    names = {"customer_id_col": customer_id_col, "datetime_col": datetime_col, "monetary_value_col": monetary_value_col}
+    if kind_of(transactions) == "spark":
+        from crmlab.engines import spark
+
+        return spark.rfm_summary(transactions, customer_id_col, datetime_col, monetary_value_col,
+                                 observation_period_end, freq)  # fmt: skip
+    if kind_of(transactions) not in (None, "pandas"):
+        transactions = columns_of(transactions, [c for c in names.values() if c], "transactions")
+    column_arguments(transactions, names, "transactions")
     frame = _clean(transactions, customer_id_col, datetime_col, monetary_value_col)
     days = _days(frame[datetime_col], "datetime_col")
     end_day = _end_day(observation_period_end, days)
     keep = days <= end_day
     dropped = len(transactions) - int(keep.sum())
     end = int(_periods(np.array([end_day]), freq)[0])
-    columns = {"c": frame[customer_id_col].to_numpy()[keep], "p": _periods(days[keep], freq)}
-    if monetary_value_col is not None:
-        columns["v"] = frame[monetary_value_col].to_numpy(dtype="float64")[keep]
-    result = _summarise(pa.table(columns), end, with_money=monetary_value_col is not None)
+    ids = frame[customer_id_col].to_numpy()
+    values = frame[monetary_value_col].to_numpy(dtype="float64") if monetary_value_col is not None else None
+    if not keep.all():
+        ids, days = ids[keep], days[keep]
+        values = values[keep] if values is not None else None
+    result = _summarise(ids, _periods(days, freq), values, end)
     result.index.name = customer_id_col
     _report_dropped(result, dropped, len(transactions))
     return result
@@ -129,26 +134,76 @@ def _clean(df: pd.DataFrame, customer: str, when: str, money: str | None) -> pd.
     return df.loc[~missing, needed] if missing.any() else df
 
 
-def _summarise(table: pa.Table, end: int, with_money: bool) -> pd.DataFrame:
-    """One DuckDB query: totals per customer and period, then per customer (an Arrow table is read in place)."""
-    money = (
-        ", CASE WHEN count(*) > 1 THEN (sum(v) - arg_min(v, p)) / (count(*) - 1) ELSE 0 END AS monetary_value"
-        if with_money else ""
-    )
-    period_total = ", sum(v) AS v" if with_money else ""
-    query = f"""
-        WITH per_period AS (SELECT c, p{period_total} FROM tx GROUP BY c, p)
-        SELECT c, count(*) - 1 AS frequency, max(p) - min(p) AS recency, {end} - min(p) AS "T" {money}
-        FROM per_period GROUP BY c ORDER BY c
+def _codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's customer as 0..n-1 in the order of the sorted ids, and the sorted ids.
+
+    Integer ids in a compact range (the usual case: ids issued by a database) are offsets into
+    an array, without hashing; any other ids go through :func:`pandas.factorize`.
     """
-    con = duckdb.connect()
-    try:
-        con.register("tx", table)
-        out = con.sql(query).df()
-    finally:
-        con.close()
-    out = out.set_index("c").astype("float64")
-    return out
+    if ids.dtype.kind in "iu" and len(ids):
+        lo, hi = int(ids.min()), int(ids.max())
+        if hi - lo < max(4 * len(ids), 1 << 20):
+            offset = np.subtract(ids, lo, dtype=np.int64)
+            present = np.bincount(offset, minlength=hi - lo + 1).astype(bool)
+            code_of = np.cumsum(present) - 1
+            return np.take(code_of, offset, out=offset, mode="clip"), (np.flatnonzero(present) + lo).astype(ids.dtype)
+    codes, uniques = pd.factorize(ids, sort=True)
+    return codes.astype(np.int64, copy=False), np.asarray(uniques)
+
+
+def _summarise(ids: np.ndarray, periods: np.ndarray, values: np.ndarray | None, end: int) -> pd.DataFrame:
+    """frequency, recency, T (and monetary value) per customer, from one sort of (customer, period) keys.
+
+    Every sum runs in one thread, in the rows' order, in blocks of :data:`BLOCK_ROWS`
+    (``numpy.bincount``), so the result is the same bit for bit on every run and machine,
+    however many cores there are (DuckDB's and polars' parallel float sums are not).
+    """
+    codes, uniques = _codes(ids)
+    n = len(uniques)
+    if n == 0:
+        columns = ["frequency", "recency", "T"] + (["monetary_value"] if values is not None else [])
+        return pd.DataFrame({c: np.array([], dtype="float64") for c in columns}, index=pd.Index(uniques))
+    first_period = int(periods.min())
+    offsets = np.subtract(periods, first_period, out=periods)  # ours: _days made it
+    span = int(offsets.max()) + 1
+    if n * span >= 1 << 62:  # so many customers and periods that the keys would overflow
+        raise ValueError(f"{n:,} customers over {span:,} periods is beyond this summary; use freq='W'.")
+    keys = np.multiply(codes, span)
+    keys += offsets
+    keys.sort()
+    starts = np.empty(len(keys), dtype=bool)
+    starts[0] = True
+    np.not_equal(keys[1:], keys[:-1], out=starts[1:])
+    pairs = keys[starts]  # each (customer, period) with a purchase, by customer then period
+    del keys, starts
+    pair_customer = pairs // span
+    pair_period = pairs - pair_customer * span
+    n_periods = np.bincount(pair_customer, minlength=n)
+    first_pair = np.cumsum(n_periods) - n_periods
+    first = pair_period[first_pair]
+    last = pair_period[first_pair + n_periods - 1]
+    out = {
+        "frequency": (n_periods - 1).astype("float64"),
+        "recency": (last - first).astype("float64"),
+        "T": (end - first_period - first).astype("float64"),
+    }
+    if values is not None:
+        repeat = offsets != first[codes]  # purchases after the customer's first period
+        totals = _block_sums(codes, values * repeat, n)  # + 0.0 for the first period's: the same bits
+        frequency = n_periods - 1
+        out["monetary_value"] = np.divide(totals, frequency, out=np.zeros(n), where=frequency > 0)
+    return pd.DataFrame(out, index=pd.Index(uniques))
+
+
+BLOCK_ROWS = 1 << 22
+
+
+def _block_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-code sums of ``values``, block by block in row order: the same additions on every run."""
+    totals = np.zeros(n)
+    for start in range(0, len(codes), BLOCK_ROWS):
+        totals += np.bincount(codes[start:start + BLOCK_ROWS], weights=values[start:start + BLOCK_ROWS], minlength=n)
+    return totals
 
 
 def _report_dropped(result: pd.DataFrame, dropped: int, total: int) -> None:
