@@ -13,8 +13,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from crmlab.analysis import grouping
 from crmlab.analysis.rfm import rfm_summary
-from crmlab.analysis.rfm import summary as summary_module
 from crmlab.engines import columns_of, kind_of
 
 END = "2024-12-31"
@@ -87,7 +87,7 @@ def test_the_same_bits_on_every_call_and_with_small_blocks(log, monkeypatch):
     first = rfm_summary(log, monetary_value_col="amount", observation_period_end=END)
     second = rfm_summary(log, monetary_value_col="amount", observation_period_end=END)
     assert pd.util.hash_pandas_object(first).equals(pd.util.hash_pandas_object(second))
-    monkeypatch.setattr(summary_module, "BLOCK_ROWS", 1_000)  # another block size: equal to 1e-12 only
+    monkeypatch.setattr(grouping, "BLOCK_ROWS", 1_000)  # another block size: equal to 1e-12 only
     blocked = rfm_summary(log, monetary_value_col="amount", observation_period_end=END)
     np.testing.assert_allclose(blocked["monetary_value"], first["monetary_value"], rtol=1e-12)
 

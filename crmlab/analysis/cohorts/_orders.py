@@ -135,19 +135,20 @@ def end_of(end, tz: str, last: pd.Timestamp) -> pd.Timestamp:
     return stamp.normalize()
 
 
-def _keep_active(df: pd.DataFrame, status: str | None, active: Sequence[str]) -> pd.DataFrame:
+def _active(df: pd.DataFrame, status: str | None, active: Sequence[str]) -> np.ndarray:
+    """Which rows hold an order that counts as activity (a boolean array)."""
     if status is None:
-        return df
+        return np.ones(len(df), dtype=bool)
     if isinstance(active, str):
         active = [active]
-    keep = df[status].isin(list(active))
+    keep = df[status].isin(list(active)).to_numpy()
     if len(df) and not keep.any():
         found = sorted(map(str, df[status].dropna().unique()))[:10]
         raise ValueError(
             f"The value for `active` must hold statuses found in the column {status!r}, but {list(active)!r} "
             f"was passed and the statuses found are {found}. Pass the statuses that mean a real purchase."
         )
-    return df[keep]
+    return keep
 
 
 def prepare(
@@ -167,14 +168,18 @@ def prepare(
     if len(orders) == 0:
         raise ValueError("The table passed as `orders` is empty: there is nothing to put into cohorts.")
     local_all = local_times(orders[time], tz)
-    kept = _keep_active(orders, status, active)
-    local = local_all.loc[kept.index]
-    ok = local.notna().to_numpy() & kept[customer].notna().to_numpy()
+    times = local_all.to_numpy()
+    ok = _active(orders, status, active) & ~np.isnat(times) & orders[customer].notna().to_numpy()
+    days = times[ok].astype("datetime64[D]")
+    if calendar == "gregorian":
+        months = days.astype("datetime64[M]").astype("int64")  # a monthly Period's ordinal
+    else:
+        months = month_ordinal(pd.DatetimeIndex(days.astype(times.dtype)), calendar)
     frame = pd.DataFrame({
-        "customer": kept[customer].to_numpy()[ok],
-        "day": local.dt.normalize().to_numpy()[ok],
-        "month": month_ordinal(local[ok], calendar),
-        "amount": kept[amount].astype("float64").to_numpy()[ok] if amount else np.zeros(int(ok.sum())),
+        "customer": orders[customer].to_numpy()[ok],
+        "day": days.astype(times.dtype),
+        "month": months,
+        "amount": orders[amount].astype("float64").to_numpy()[ok] if amount else np.zeros(int(ok.sum())),
     })  # fmt: skip
     end_day = end_of(end, tz, local_all.max())
     frame = frame[frame["day"] <= end_day]

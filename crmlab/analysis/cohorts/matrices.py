@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from crmlab.analysis.grouping import block_sums, customer_codes, customer_periods
 from crmlab.conventions import COURSE, Conventions
 
 from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
@@ -15,23 +16,43 @@ __all__ = ["retention_matrix", "revenue_matrix"]
 
 
 def _grid(prepared: Prepared, value: str, max_age: int | None) -> tuple[pd.DataFrame, pd.Series]:
-    """``value`` ("customers" or "revenue") per cohort (rows) and age (columns), NaN where not observed yet."""
+    """``value`` ("customers" or "revenue") per cohort (rows) and age (columns), NaN where not observed yet.
+
+    On arrays (:mod:`crmlab.analysis.grouping`): one sort of (customer, month) keys gives each
+    customer's cohort and active months; cells are ``bincount`` s, revenue summed in row order.
+    """
     frame = prepared.frame
-    per_month = frame.groupby(["customer", "month"], sort=False)["amount"].sum().reset_index()
-    cohort = per_month.groupby("customer")["month"].transform("min")
-    per_month = per_month.assign(cohort=cohort, age=per_month["month"] - cohort)
-    sizes = per_month.loc[per_month["age"] == 0].groupby("cohort").size()
-    how = "size" if value == "customers" else "sum"
-    cells = per_month.groupby(["cohort", "age"])["amount"].agg(how).unstack(fill_value=0)
-    last_age = int(prepared.end_month - sizes.index.min())
-    ages = range(0, last_age + 1 if max_age is None else min(last_age, max_age) + 1)
-    cells = cells.reindex(columns=ages, fill_value=0).astype("float64")
-    unseen = sizes.index.to_numpy()[:, None] + np.asarray(ages)[None, :] > prepared.end_month
-    cells = cells.mask(unseen)
-    cells.index = to_periods(cells.index, prepared.calendar, (int(sizes.index.min()), prepared.end_month))
-    cells.index.name = "cohort"
-    cells.columns = pd.RangeIndex(len(ages), name=AGE)
-    return cells, pd.Series(sizes.to_numpy(), index=cells.index, name="customers")
+    codes, uniques = customer_codes(frame["customer"].to_numpy())
+    months = frame["month"].to_numpy()
+    pairs = customer_periods(codes, months, len(uniques))
+    first_cohort = int(pairs.first.min())
+    n_cohorts = int(pairs.first.max()) - first_cohort + 1
+    last_age = int(prepared.end_month) - first_cohort
+    n_ages = last_age + 1 if max_age is None else min(last_age, max_age) + 1
+    sizes = np.bincount(pairs.first - first_cohort, minlength=n_cohorts)
+    if value == "customers":
+        cohort = pairs.first[pairs.pair_customer]
+        age = pairs.pair_period - cohort
+        weights = None
+    else:
+        cohort = pairs.first[codes]
+        age = months - cohort
+        weights = frame["amount"].to_numpy(dtype="float64")
+    keep = age < n_ages
+    cell = (cohort[keep] - first_cohort) * n_ages + age[keep]
+    if weights is None:
+        counts = np.bincount(cell, minlength=n_cohorts * n_ages).astype("float64")
+    else:
+        counts = block_sums(cell, weights[keep], n_cohorts * n_ages)
+    grid = counts.reshape(n_cohorts, n_ages)
+    observed = sizes > 0  # months in which nobody was acquired are no cohort
+    labels = np.flatnonzero(observed) + first_cohort
+    grid = grid[observed]
+    unseen = labels[:, None] + np.arange(n_ages)[None, :] > prepared.end_month
+    grid[unseen] = np.nan
+    index = to_periods(labels, prepared.calendar, (first_cohort, prepared.end_month))
+    cells = pd.DataFrame(grid, index=pd.Index(index, name="cohort"), columns=pd.RangeIndex(n_ages, name=AGE))
+    return cells, pd.Series(sizes[observed], index=cells.index, name="customers")
 
 
 def retention_matrix(

@@ -19,6 +19,7 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from crmlab.analysis.grouping import block_sums, customer_codes, customer_periods
 from crmlab.engines.sources import columns_of, kind_of
 from crmlab.validation import column_arguments
 
@@ -134,76 +135,27 @@ def _clean(df: pd.DataFrame, customer: str, when: str, money: str | None) -> pd.
     return df.loc[~missing, needed] if missing.any() else df
 
 
-def _codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each row's customer as 0..n-1 in the order of the sorted ids, and the sorted ids.
-
-    Integer ids in a compact range (the usual case: ids issued by a database) are offsets into
-    an array, without hashing; any other ids go through :func:`pandas.factorize`.
-    """
-    if ids.dtype.kind in "iu" and len(ids):
-        lo, hi = int(ids.min()), int(ids.max())
-        if hi - lo < max(4 * len(ids), 1 << 20):
-            offset = np.subtract(ids, lo, dtype=np.int64)
-            present = np.bincount(offset, minlength=hi - lo + 1).astype(bool)
-            code_of = np.cumsum(present) - 1
-            return np.take(code_of, offset, out=offset, mode="clip"), (np.flatnonzero(present) + lo).astype(ids.dtype)
-    codes, uniques = pd.factorize(ids, sort=True)
-    return codes.astype(np.int64, copy=False), np.asarray(uniques)
-
-
 def _summarise(ids: np.ndarray, periods: np.ndarray, values: np.ndarray | None, end: int) -> pd.DataFrame:
-    """frequency, recency, T (and monetary value) per customer, from one sort of (customer, period) keys.
+    """frequency, recency, T (and monetary value) per customer (:mod:`crmlab.analysis.grouping`).
 
-    Every sum runs in one thread, in the rows' order, in blocks of :data:`BLOCK_ROWS`
-    (``numpy.bincount``), so the result is the same bit for bit on every run and machine,
-    however many cores there are (DuckDB's and polars' parallel float sums are not).
+    Every sum runs in one thread, in the rows' order (:func:`~crmlab.analysis.grouping.block_sums`),
+    so the result is the same bit for bit on every run and machine, however many cores there
+    are (DuckDB's and polars' parallel float sums are not).
     """
-    codes, uniques = _codes(ids)
+    codes, uniques = customer_codes(ids)
     n = len(uniques)
-    if n == 0:
-        columns = ["frequency", "recency", "T"] + (["monetary_value"] if values is not None else [])
-        return pd.DataFrame({c: np.array([], dtype="float64") for c in columns}, index=pd.Index(uniques))
-    first_period = int(periods.min())
-    offsets = np.subtract(periods, first_period, out=periods)  # ours: _days made it
-    span = int(offsets.max()) + 1
-    if n * span >= 1 << 62:  # so many customers and periods that the keys would overflow
-        raise ValueError(f"{n:,} customers over {span:,} periods is beyond this summary; use freq='W'.")
-    keys = np.multiply(codes, span)
-    keys += offsets
-    keys.sort()
-    starts = np.empty(len(keys), dtype=bool)
-    starts[0] = True
-    np.not_equal(keys[1:], keys[:-1], out=starts[1:])
-    pairs = keys[starts]  # each (customer, period) with a purchase, by customer then period
-    del keys, starts
-    pair_customer = pairs // span
-    pair_period = pairs - pair_customer * span
-    n_periods = np.bincount(pair_customer, minlength=n)
-    first_pair = np.cumsum(n_periods) - n_periods
-    first = pair_period[first_pair]
-    last = pair_period[first_pair + n_periods - 1]
+    pairs = customer_periods(codes, periods, n)
     out = {
-        "frequency": (n_periods - 1).astype("float64"),
-        "recency": (last - first).astype("float64"),
-        "T": (end - first_period - first).astype("float64"),
+        "frequency": (pairs.count - 1).astype("float64"),
+        "recency": (pairs.last - pairs.first).astype("float64"),
+        "T": (end - pairs.first).astype("float64"),
     }
     if values is not None:
-        repeat = offsets != first[codes]  # purchases after the customer's first period
-        totals = _block_sums(codes, values * repeat, n)  # + 0.0 for the first period's: the same bits
-        frequency = n_periods - 1
+        repeat = periods != pairs.first[codes]  # purchases after the customer's first period
+        totals = block_sums(codes, values * repeat, n)  # + 0.0 for the first period's: the same bits
+        frequency = pairs.count - 1
         out["monetary_value"] = np.divide(totals, frequency, out=np.zeros(n), where=frequency > 0)
     return pd.DataFrame(out, index=pd.Index(uniques))
-
-
-BLOCK_ROWS = 1 << 22
-
-
-def _block_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Per-code sums of ``values``, block by block in row order: the same additions on every run."""
-    totals = np.zeros(n)
-    for start in range(0, len(codes), BLOCK_ROWS):
-        totals += np.bincount(codes[start:start + BLOCK_ROWS], weights=values[start:start + BLOCK_ROWS], minlength=n)
-    return totals
 
 
 def _report_dropped(result: pd.DataFrame, dropped: int, total: int) -> None:
