@@ -21,11 +21,13 @@ answer. The steps, one module each:
 
 from .diagnostics import cumulative_tracking, frequency_recency_matrix, period_transactions
 from .holdout import calibration_holdout, holdout_by_frequency, holdout_predictions, order_transactions
-from .models import BetaGeoModel, GammaGammaModel
+from .models import BetaGeoModel, Convergence, ConvergenceWarning, GammaGammaModel
 from .value import clv_ranking, lifetime_value, retention_budget
 
 __all__ = [
     "BetaGeoModel",
+    "Convergence",
+    "ConvergenceWarning",
     "GammaGammaModel",
     "calibration_holdout",
     "clv_ranking",
