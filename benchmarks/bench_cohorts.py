@@ -1,0 +1,95 @@
+"""Benchmark: the cohort retention matrix (lesson 07's ``retention_matrix``) against pandas and polars.
+
+Issue 14's target: at 1e7 orders, crmlab no slower than polars. Every tool gets the same seeded
+orders (ten per customer on average over two years, a tenth cancelled or returned, naive
+local times) and computes the same matrix: completed orders only, each customer's cohort is
+the month of their first completed order, a cell is the share of the cohort with a completed
+order in that month since acquisition. Building the orders and converting them for polars are
+not timed.
+
+Run with the others by ``make benchmark`` (``benchmarks/run.py``), or alone:
+``python benchmarks/harness.py bench_cohorts [--sizes 1000000] [--rounds 3]``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import pandas as pd
+
+
+def synthetic_orders(n_rows: int, seed: int = 0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    start = np.datetime64("2023-01-01T00:00:00", "s")
+    return pd.DataFrame({
+        "customer_id": rng.integers(1, max(1, n_rows // 10) + 1, size=n_rows),
+        "ordered_at": start + rng.integers(0, 730 * 86_400, size=n_rows).astype("timedelta64[s]"),
+        "status": pd.Categorical(rng.choice(["completed", "cancelled", "returned"], p=[0.9, 0.07, 0.03], size=n_rows)),
+    })
+
+
+def crmlab(n: int):
+    from crmlab.analysis.cohorts import retention_matrix
+
+    orders = synthetic_orders(n)
+    return lambda: retention_matrix(orders, status="status")
+
+
+def pandas_(n: int):
+    orders = synthetic_orders(n)
+
+    def run():
+        done = orders[orders["status"] == "completed"]
+        month = done["ordered_at"].dt.year * 12 + done["ordered_at"].dt.month - 1
+        active = pd.DataFrame({"customer": done["customer_id"].to_numpy(), "month": month.to_numpy()}).drop_duplicates()
+        cohort = active.groupby("customer")["month"].transform("min")
+        counts = pd.crosstab(cohort, active["month"] - cohort)
+        shares = counts.div(counts[0], axis=0).astype("float64")
+        unseen = shares.index.to_numpy()[:, None] + shares.columns.to_numpy()[None, :] > month.max()
+        return shares.mask(unseen)
+
+    return run
+
+
+def polars_(n: int):
+    import polars as pl
+
+    orders = pl.from_pandas(synthetic_orders(n).assign(status=lambda d: d["status"].astype(str)))
+
+    def run():
+        done = orders.filter(pl.col("status") == "completed").select(
+            pl.col("customer_id"), (pl.col("ordered_at").dt.year() * 12 + pl.col("ordered_at").dt.month() - 1)
+            .alias("month"))
+        active = done.unique()
+        active = active.with_columns(pl.col("month").min().over("customer_id").alias("cohort"))
+        cells = active.group_by("cohort", (pl.col("month") - pl.col("cohort")).alias("age")).len()
+        sizes = cells.filter(pl.col("age") == 0).select("cohort", pl.col("len").alias("size"))
+        end = done["month"].max()
+        cells = cells.join(sizes, on="cohort").with_columns((pl.col("len") / pl.col("size")).alias("share"))
+        wide = cells.pivot(on="age", index="cohort", values="share", sort_columns=True).sort("cohort")
+        grid = wide.drop("cohort").to_numpy().astype("float64")
+        ages = np.array([int(a) for a in wide.columns[1:]])
+        cohorts = wide["cohort"].to_numpy()
+        grid[np.isnan(grid)] = 0.0
+        grid[cohorts[:, None] + ages[None, :] > end] = np.nan
+        return pd.DataFrame(grid, index=cohorts, columns=ages)
+
+    return run
+
+
+def digest(figure: str, value: pd.DataFrame) -> str:
+    """The shares to 12 significant digits (NaN where unseen), then "|" and every bit."""
+    grid = np.asarray(value, dtype="float64")
+    rounded = np.where(np.isnan(grid), np.nan, np.vectorize(lambda x: float(f"{x:.12g}"))(np.nan_to_num(grid)))
+    short = hashlib.sha256(rounded.tobytes() + str(grid.shape).encode()).hexdigest()[:12]
+    return f"{short}|{hashlib.sha256(grid.tobytes()).hexdigest()[:12]}"
+
+
+FIGURES = {
+    "cohort retention matrix": {
+        "sizes": (100_000, 1_000_000, 10_000_000),
+        "unit": "orders",
+        "tools": {"crmlab": crmlab, "pandas": pandas_, "polars": polars_},
+    },
+}
