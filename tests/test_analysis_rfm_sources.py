@@ -6,6 +6,8 @@ a plain pandas groupby written here from lifetimes' definitions.
 
 from __future__ import annotations
 
+import warnings
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -13,9 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from crmlab.analysis import grouping
 from crmlab.analysis.rfm import rfm_summary
-from crmlab.engines import columns_of, kind_of
+from crmlab.analysis.rfm import summary as summary_module
+from crmlab.engines import columns_of, kind_of, spill
 
 END = "2024-12-31"
 
@@ -83,13 +85,33 @@ def test_every_kind_of_customer_id(log, ids):
     np.testing.assert_allclose(ours["monetary_value"], expected["monetary_value"].to_numpy(), rtol=1e-12)
 
 
-def test_the_same_bits_on_every_call_and_with_small_blocks(log, monkeypatch):
+def test_the_same_bits_on_every_call(log):
     first = rfm_summary(log, monetary_value_col="amount", observation_period_end=END)
     second = rfm_summary(log, monetary_value_col="amount", observation_period_end=END)
     assert pd.util.hash_pandas_object(first).equals(pd.util.hash_pandas_object(second))
-    monkeypatch.setattr(grouping, "BLOCK_ROWS", 1_000)  # another block size: equal to 1e-12 only
-    blocked = rfm_summary(log, monetary_value_col="amount", observation_period_end=END)
-    np.testing.assert_allclose(blocked["monetary_value"], first["monetary_value"], rtol=1e-12)
+
+
+@pytest.mark.parametrize("end", [END, None, "2024-06-30"])
+def test_a_log_larger_than_memory_gives_the_same_bits(log, tmp_path, monkeypatch, end):
+    """Forced onto disk in 7 parts (crmlab.engines.spill), the summary equals the in-memory one bit for bit."""
+    monkeypatch.setattr(spill, "IN_MEMORY_ROWS", 30_000)
+    monkeypatch.setattr(spill, "N_PARTS", 7)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    tagged = log.assign(customer_id=log["customer_id"].where(log.index % 997 != 0))  # some ids missing
+    tagged.to_parquet(tmp_path / "log.parquet", row_group_size=10_000)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = rfm_summary(tagged, monetary_value_col="amount", observation_period_end=end)
+    seen = []
+    real_parts = spill.customer_parts
+    monkeypatch.setattr(summary_module, "customer_parts", lambda *a, **k: (seen.append(len(p)) or p
+                                                                          for p in real_parts(*a, **k)))
+    with pytest.warns(UserWarning, match=f"dropped {expected.attrs['dropped_rows']:,} of {len(log):,}"):
+        ours = rfm_summary(tmp_path / "log.parquet", monetary_value_col="amount", observation_period_end=end)
+    assert len(seen) == 7 and sum(seen) == len(log)
+    pd.testing.assert_frame_equal(ours, expected, check_exact=True)
+    assert ours.attrs == expected.attrs
+    assert not list(tmp_path.glob("crmlab-parts-*"))  # the parts are removed
 
 
 def test_parquet_arrow_and_duckdb_inputs_give_the_dataframe_result(log, tmp_path):

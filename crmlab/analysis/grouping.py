@@ -8,8 +8,8 @@ what the summaries need with one NumPy sort and single-threaded ``bincount`` sum
 * :func:`customer_codes` -- each row's customer as 0..n-1, in the order of the sorted ids;
 * :func:`customer_periods` -- the distinct (customer, period) pairs, sorted, with each
   customer's first and last period and number of periods;
-* :func:`block_sums` -- per-customer sums in row order, block by block: the same additions,
-  so the same bits, on every run and machine.
+* :func:`customer_sums` -- per-customer sums in row order: the same additions, so the same
+  bits, on every run and machine.
 
 >>> import numpy as np
 >>> codes, ids = customer_codes(np.array([30, 10, 30, 20]))
@@ -27,11 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["BLOCK_ROWS", "CustomerPeriods", "block_sums", "customer_codes", "customer_periods"]
-
-#: Rows per partial sum in :func:`block_sums`: fixes the order of the float additions.
-BLOCK_ROWS = 1 << 22
-
+__all__ = ["CustomerPeriods", "customer_codes", "customer_periods", "customer_sums"]
 
 def customer_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's customer as 0..n-1 in the order of the sorted ids (int64), and the sorted ids.
@@ -92,9 +88,12 @@ def customer_periods(codes: np.ndarray, periods: np.ndarray, n: int) -> Customer
                            count)  # fmt: skip
 
 
-def block_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
-    """Per-code sums of float ``values``, block by block in row order: the same additions on every run."""
-    totals = np.zeros(n)
-    for start in range(0, len(codes), BLOCK_ROWS):
-        totals += np.bincount(codes[start:start + BLOCK_ROWS], weights=values[start:start + BLOCK_ROWS], minlength=n)
-    return totals
+def customer_sums(codes: np.ndarray, values: np.ndarray, n: int) -> np.ndarray:
+    """Per-code sums of float ``values``, each code's values added one by one in row order.
+
+    ``numpy.bincount`` runs in one thread through the rows in order, so a customer's sum is
+    ``((v1 + v2) + v3) + ...`` over their rows as they come: the same bits on every run and
+    machine, and the same whether the log is summed at once or a group of customers at a time
+    (:mod:`crmlab.engines.spill`).
+    """
+    return np.bincount(codes, weights=values, minlength=n)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["columns_of", "kind_of"]
+__all__ = ["columns_of", "kind_of", "reader_of"]
 
 KINDS = ("pandas", "arrow", "parquet", "duckdb", "spark")
 
@@ -74,12 +74,48 @@ def columns_of(data: object, columns: Sequence[str], argument: str) -> pd.DataFr
     if kind == "duckdb":
         _check(list(data.columns), columns, argument)
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        return data.select(quoted).arrow().read_all().to_pandas()
+        return data.select(quoted).to_arrow_reader().read_all().to_pandas()
     if kind == "spark":
         raise TypeError(f"`{argument}` is a Spark DataFrame: this summary does not run on Spark yet. "
                         f"Collect the columns you need with `.toPandas()`, or see docs/scale.md.")  # fmt: skip
     raise TypeError(f"The value for `{argument}` must be a pandas DataFrame, an Arrow table, a DuckDB relation "
                     f"or the path of a Parquet file or folder, but a {type(data).__name__} was passed.")  # fmt: skip
+
+
+def reader_of(data: object, columns: Sequence[str], argument: str, batch_rows: int = 1 << 20):
+    """The named ``columns`` of a Parquet file or folder, a DuckDB relation or Arrow data, batch by batch.
+
+    Nothing is read until the batches are: a Parquet file a row group at a time, a DuckDB
+    relation as its query runs. A DataFrame is served from memory.
+    """
+    import pyarrow as pa
+
+    kind = kind_of(data)
+    if kind == "parquet":
+        import pyarrow.dataset as ds
+
+        path = Path(data)
+        if not path.exists():
+            raise FileNotFoundError(f"The value for `{argument}` names {str(path)!r}, which does not exist: "
+                                    f"pass a Parquet file, a folder of Parquet files, or a DataFrame.")  # fmt: skip
+        dataset = ds.dataset(path, format="parquet")
+        _check(list(dataset.schema.names), columns, argument)
+        return dataset.scanner(columns=list(columns), batch_size=batch_rows).to_reader()
+    if kind == "duckdb":
+        _check(list(data.columns), columns, argument)
+        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
+        return data.select(quoted).to_arrow_reader(batch_rows)
+    if kind == "arrow":
+        if isinstance(data, pa.RecordBatchReader):
+            _check(list(data.schema.names), columns, argument)
+            schema = pa.schema([data.schema.field(c) for c in columns])
+            return pa.RecordBatchReader.from_batches(schema, (b.select(list(columns)) for b in data))
+        table = data if isinstance(data, pa.Table) else pa.Table.from_batches([data])
+        _check(list(table.schema.names), columns, argument)
+        return table.select(list(columns)).to_reader(max_chunksize=batch_rows)
+    frame = columns_of(data, columns, argument)
+    table = pa.Table.from_pandas(frame[list(columns)], preserve_index=False)
+    return table.to_reader(max_chunksize=batch_rows)
 
 
 def _check(names: list[str], columns: Sequence[str], argument: str) -> None:

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from crmlab.analysis.grouping import block_sums, customer_codes, customer_periods
+from crmlab.analysis.grouping import customer_codes, customer_periods, customer_sums
 from crmlab.conventions import COURSE, Conventions
 
 from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
@@ -43,7 +43,7 @@ def _grid(prepared: Prepared, value: str, max_age: int | None) -> tuple[pd.DataF
     if weights is None:
         counts = np.bincount(cell, minlength=n_cohorts * n_ages).astype("float64")
     else:
-        counts = block_sums(cell, weights[keep], n_cohorts * n_ages)
+        counts = customer_sums(cell, weights[keep], n_cohorts * n_ages)
     grid = counts.reshape(n_cohorts, n_ages)
     observed = sizes > 0  # months in which nobody was acquired are no cohort
     labels = np.flatnonzero(observed) + first_cohort

@@ -19,8 +19,9 @@ import warnings
 import numpy as np
 import pandas as pd
 
-from crmlab.analysis.grouping import block_sums, customer_codes, customer_periods
-from crmlab.engines.sources import columns_of, kind_of
+from crmlab.analysis.grouping import customer_codes, customer_periods, customer_sums
+from crmlab.engines.sources import kind_of, reader_of
+from crmlab.engines.spill import customer_parts
 from crmlab.validation import column_arguments
 
 __all__ = ["customer_summary", "rfm_summary"]
@@ -107,22 +108,52 @@ def rfm_summary(
         return spark.rfm_summary(transactions, customer_id_col, datetime_col, monetary_value_col,
                                  observation_period_end, freq)  # fmt: skip
     if kind_of(transactions) not in (None, "pandas"):
-        transactions = columns_of(transactions, [c for c in names.values() if c], "transactions")
+        reader = reader_of(transactions, [c for c in names.values() if c], "transactions")
+        return _streamed(reader, customer_id_col, datetime_col, monetary_value_col, observation_period_end, freq)
     column_arguments(transactions, names, "transactions")
-    frame = _clean(transactions, customer_id_col, datetime_col, monetary_value_col)
-    days = _days(frame[datetime_col], "datetime_col")
-    end_day = _end_day(observation_period_end, days)
-    keep = days <= end_day
-    dropped = len(transactions) - int(keep.sum())
+    result, dropped, last = _summary_of(transactions, customer_id_col, datetime_col, monetary_value_col,
+                                        observation_period_end, freq)  # fmt: skip
+    end_day = _end_day(observation_period_end, np.array([last if last is not None else 0]))
+    return _finish(result, end_day, freq, customer_id_col, dropped, len(transactions))
+
+
+def _summary_of(frame, customer, when, money, end, freq) -> tuple[pd.DataFrame, int, int | None]:
+    """The summary with each customer's ``first`` period instead of T, the rows dropped, the last day."""
+    clean = _clean(frame, customer, when, money)
+    days = _days(clean[when], "datetime_col")
+    dropped = len(frame) - len(clean)
+    ids = clean[customer].to_numpy()
+    values = clean[money].to_numpy(dtype="float64") if money is not None else None
+    if end is not None:
+        keep = days <= _end_day(end, days)
+        if not keep.all():
+            dropped += int((~keep).sum())
+            ids, days = ids[keep], days[keep]
+            values = values[keep] if values is not None else None
+    last = int(days.max()) if len(days) else None
+    return _summarise(ids, _periods(days, freq), values), dropped, last
+
+
+def _streamed(reader, customer, when, money, end, freq) -> pd.DataFrame:
+    """The summary of a log read batch by batch, whole customers at a time (:mod:`crmlab.engines.spill`)."""
+    parts, dropped, total, last = [], 0, 0, None
+    for frame in customer_parts(reader, customer):
+        total += len(frame)
+        part, part_dropped, part_last = _summary_of(frame, customer, when, money, end, freq)
+        parts.append(part)
+        dropped += part_dropped
+        if part_last is not None:
+            last = part_last if last is None else max(last, part_last)
+    result = parts[0] if len(parts) == 1 else pd.concat(parts).sort_index(kind="stable")
+    end_day = _end_day(end, np.array([last if last is not None else 0]))
+    return _finish(result, end_day, freq, customer, dropped, total)
+
+
+def _finish(result: pd.DataFrame, end_day: int, freq: str, customer: str, dropped: int, total: int) -> pd.DataFrame:
     end = int(_periods(np.array([end_day]), freq)[0])
-    ids = frame[customer_id_col].to_numpy()
-    values = frame[monetary_value_col].to_numpy(dtype="float64") if monetary_value_col is not None else None
-    if not keep.all():
-        ids, days = ids[keep], days[keep]
-        values = values[keep] if values is not None else None
-    result = _summarise(ids, _periods(days, freq), values, end)
-    result.index.name = customer_id_col
-    _report_dropped(result, dropped, len(transactions))
+    result.insert(2, "T", (end - result.pop("first")).astype("float64"))
+    result.index.name = customer
+    _report_dropped(result, dropped, total)
     return result
 
 
@@ -135,10 +166,10 @@ def _clean(df: pd.DataFrame, customer: str, when: str, money: str | None) -> pd.
     return df.loc[~missing, needed] if missing.any() else df
 
 
-def _summarise(ids: np.ndarray, periods: np.ndarray, values: np.ndarray | None, end: int) -> pd.DataFrame:
+def _summarise(ids: np.ndarray, periods: np.ndarray, values: np.ndarray | None) -> pd.DataFrame:
     """frequency, recency, T (and monetary value) per customer (:mod:`crmlab.analysis.grouping`).
 
-    Every sum runs in one thread, in the rows' order (:func:`~crmlab.analysis.grouping.block_sums`),
+    Every sum runs in one thread, in the rows' order (:func:`~crmlab.analysis.grouping.customer_sums`),
     so the result is the same bit for bit on every run and machine, however many cores there
     are (DuckDB's and polars' parallel float sums are not).
     """
@@ -148,11 +179,11 @@ def _summarise(ids: np.ndarray, periods: np.ndarray, values: np.ndarray | None, 
     out = {
         "frequency": (pairs.count - 1).astype("float64"),
         "recency": (pairs.last - pairs.first).astype("float64"),
-        "T": (end - pairs.first).astype("float64"),
+        "first": pairs.first,
     }
     if values is not None:
         repeat = periods != pairs.first[codes]  # purchases after the customer's first period
-        totals = block_sums(codes, values * repeat, n)  # + 0.0 for the first period's: the same bits
+        totals = customer_sums(codes, values * repeat, n)  # + 0.0 for the first period's: the same bits
         frequency = pairs.count - 1
         out["monetary_value"] = np.divide(totals, frequency, out=np.zeros(n), where=frequency > 0)
     return pd.DataFrame(out, index=pd.Index(uniques))
