@@ -13,9 +13,12 @@ Run with the others by ``make benchmark`` (``benchmarks/run.py``), or alone:
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+DATA = Path(__file__).resolve().parents[1] / "build" / "bench-data"
 
 END = "2024-12-31"
 END_DAY = int(np.datetime64(END, "D").astype("int64"))
@@ -40,20 +43,65 @@ def crmlab(n: int):
     return lambda: rfm_summary(log, monetary_value_col="amount", observation_period_end=END)
 
 
-def duckdb_sql(n: int):
-    import duckdb
-
-    log = synthetic_log(n)
-    query = f"""
-        WITH per_day AS (SELECT customer_id AS c, CAST(date AS DATE) AS d, sum(amount) AS v FROM log GROUP BY 1, 2),
+def _query(source: str) -> str:
+    return f"""
+        WITH per_day AS (SELECT customer_id AS c, CAST(date AS DATE) AS d, sum(amount) AS v
+                         FROM {source} GROUP BY 1, 2),
         firsts AS (SELECT c, min(d) AS first, max(d) AS last, count(*) AS n FROM per_day GROUP BY c)
         SELECT f.c AS customer_id, n - 1 AS frequency, last - first AS recency, DATE '{END}' - first AS "T",
                coalesce(sum(CASE WHEN p.d > f.first THEN p.v END) / nullif(n - 1, 0), 0) AS monetary_value
         FROM firsts f JOIN per_day p USING (c) GROUP BY f.c, n, first, last ORDER BY f.c
     """
+
+
+def duckdb_sql(n: int):
+    import duckdb
+
+    log = synthetic_log(n)
     con = duckdb.connect()
     con.register("log", log)
-    return lambda: con.sql(query).df().set_index("customer_id").astype("float64")
+    return lambda: con.sql(_query("log")).df().set_index("customer_id").astype("float64")
+
+
+def parquet_log(n_rows: int) -> Path:
+    """The log of ``n_rows`` as a Parquet file in build/bench-data, written once, 1e7 rows at a time."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = DATA / f"rfm-log-{n_rows}.parquet"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        chunk, n_customers = 10_000_000, max(1, n_rows // 10)
+        partial = path.with_suffix(".partial")
+        with pq.ParquetWriter(partial, pa.schema([("customer_id", pa.int64()), ("date", pa.timestamp("s")),
+                                                  ("amount", pa.float64())])) as writer:  # fmt: skip
+            for number, start in enumerate(range(0, n_rows, chunk)):
+                rows = min(chunk, n_rows - start)
+                rng = np.random.default_rng([number, n_rows])
+                frame = pd.DataFrame({
+                    "customer_id": rng.integers(1, n_customers + 1, size=rows),
+                    "date": np.datetime64("2023-01-01T00:00:00", "s")
+                    + rng.integers(0, 730 * 86_400, size=rows).astype("timedelta64[s]"),
+                    "amount": rng.gamma(2.0, 20.0, size=rows).round(2),
+                })
+                writer.write_table(pa.Table.from_pandas(frame, preserve_index=False), row_group_size=1 << 20)
+        partial.rename(path)
+    return path
+
+
+def crmlab_parquet(n: int):
+    from crmlab.analysis.rfm import rfm_summary
+
+    path = parquet_log(n)
+    return lambda: rfm_summary(path, monetary_value_col="amount", observation_period_end=END)
+
+
+def duckdb_parquet(n: int):
+    import duckdb
+
+    path = parquet_log(n)
+    return lambda: duckdb.connect().sql(_query(f"read_parquet('{path}')")).df().set_index("customer_id").astype(
+        "float64")
 
 
 def polars_(n: int):
@@ -121,5 +169,12 @@ FIGURES = {
         "unit": "rows",
         "tools": {"crmlab": crmlab, "DuckDB SQL": duckdb_sql, "polars": polars_, "pandas": pandas_,
                   "lifetimes": lifetimes_},  # fmt: skip
+    },
+    "RFM summary from a Parquet file": {
+        "sizes": (10_000_000, 100_000_000),
+        "unit": "rows",
+        "warmup": False,  # 20 s a call at 1e8; the file is in the page cache from being written
+        "memory_cap_gb": 4,
+        "tools": {"crmlab": crmlab_parquet, "DuckDB SQL on the file": duckdb_parquet},
     },
 }

@@ -11,10 +11,12 @@ A benchmark module (``bench_*.py`` beside this file) declares its cases in ``FIG
     }
 
 ``prepare(size)`` builds the input (not timed) and returns a function of no arguments, the
-work that is timed. It is called once untimed first (unless the figure says ``"warmup":
-False``): in a fresh process the first touch of memory costs more than the work on some
-virtual machines (measured here: 4.5 s of system time for an RFM summary whose second call
-takes 0.6 s), while in a notebook the kernel has touched its memory long before.
+work that is timed. A figure's ``"memory_cap_gb"`` runs its children under that limit on
+their address space (``RLIMIT_AS``; a child that needs more fails, and the table says so).
+The work is called once untimed first (unless the figure says ``"warmup": False``): in a
+fresh process the first touch of memory costs more than the work on some virtual machines
+(measured here: 4.5 s of system time for an RFM summary whose second call takes 0.6 s),
+while in a notebook the kernel has touched its memory long before.
 Its return value may be passed to the module's optional
 ``digest(figure, value) -> str``: the table says whether crmlab's digest was the same in every
 round (the whole string) and whether each peer's agrees with crmlab's (the part before the
@@ -57,6 +59,7 @@ class Result:
     figure: str
     tool: str
     size: int
+    cap_gb: float | None = None
     seconds: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
     digests: set[str] = field(default_factory=set)
@@ -108,10 +111,55 @@ def child(module: str, figure: str, tool: str, size: int) -> dict:
     return {"seconds": seconds, "peak_mb": peak, "digest": digest}
 
 
-def run_case(module: str, figure: str, tool: str, size: int) -> dict:
+CGROUP_V1 = Path("/sys/fs/cgroup/memory")
+CGROUP_V2 = Path("/sys/fs/cgroup")
+
+
+def _memory_group(gb: float) -> Path | None:
+    """A cgroup limiting resident memory to ``gb`` (v1 or v2, where this user may make one), else None."""
+    limit = str(int(gb * 2**30))
+    for parent, setting in ((CGROUP_V1, "memory.limit_in_bytes"), (CGROUP_V2, "memory.max")):
+        group = parent / f"crmlab-bench-{os.getpid()}"
+        try:
+            group.mkdir(exist_ok=True)
+            (group / setting).write_text(limit)
+            if parent == CGROUP_V1 and (group / "memory.memsw.limit_in_bytes").exists():
+                (group / "memory.memsw.limit_in_bytes").write_text(limit)  # no escape into swap
+            return group
+        except OSError:
+            try:
+                group.rmdir()
+            except OSError:
+                pass
+    return None
+
+
+def _cap(gb: float | None):
+    """A ``preexec_fn`` capping the child's memory at ``gb``: its resident memory in a cgroup where one
+    can be made (the cap a container or a laptop's memory imposes), else its address space
+    (``RLIMIT_AS``, stricter: reserved but untouched memory counts too). None: no cap."""
+    if gb is None or not sys.platform.startswith("linux"):
+        return None
+    group = _memory_group(gb)
+    if group is not None:
+        return lambda: (group / "cgroup.procs").write_text(str(os.getpid()))
+    limit = int(gb * 2**30)
+    return lambda: resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def cap_kind(gb: float) -> str:
+    group = _memory_group(gb)
+    if group is None:
+        return "address space (RLIMIT_AS)"
+    group.rmdir()
+    return "resident memory (cgroup)"
+
+
+def run_case(module: str, figure: str, tool: str, size: int, cap_gb: float | None = None) -> dict:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--child", module, figure, tool, str(size)]
     try:
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT, cwd=HERE.parent)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=CHILD_TIMEOUT, cwd=HERE.parent,
+                             preexec_fn=_cap(cap_gb))  # fmt: skip
     except subprocess.TimeoutExpired:
         return {"error": f"timed out after {CHILD_TIMEOUT} s"}
     if out.returncode != 0:
@@ -135,7 +183,7 @@ def plan(modules: list[str], sizes: list[int] | None = None, figures: list[str] 
                 for tool in spec["tools"]:
                     if tool in spec.get("skip", {}).get(size, ()):
                         continue
-                    results.append(Result(module, figure, tool, size))
+                    results.append(Result(module, figure, tool, size, spec.get("memory_cap_gb")))
     return results
 
 
@@ -150,7 +198,7 @@ def measure(results: list[Result], rounds: int, progress: bool = True) -> list[R
                 bar.update()
                 continue
             bar.set_postfix_str(f"{r.figure} · {r.tool} · {r.size:,}")
-            got = run_case(r.module, r.figure, r.tool, r.size)
+            got = run_case(r.module, r.figure, r.tool, r.size, r.cap_gb)
             if "error" in got:
                 r.error = got["error"]
             else:
@@ -160,6 +208,11 @@ def measure(results: list[Result], rounds: int, progress: bool = True) -> list[R
                     r.digests.add(got["digest"])
             bar.update()
     bar.close()
+    for parent in (CGROUP_V1, CGROUP_V2):  # the memory caps' groups, empty now
+        try:
+            (parent / f"crmlab-bench-{os.getpid()}").rmdir()
+        except OSError:
+            pass
     return results
 
 
@@ -175,6 +228,8 @@ def table(results: list[Result], rounds: int) -> str:
     for r in results:
         groups.setdefault((r.figure, r.size), []).append(r)
     for (figure, size), rows in groups.items():
+        if rows[0].cap_gb:
+            figure = f"{figure} (memory capped at {rows[0].cap_gb:g} GB)"
         ours = next((r for r in rows if r.tool.startswith("crmlab")), None)
         reference = next(iter(ours.digests), None) if ours and len(ours.digests) == 1 else None
         for r in rows:

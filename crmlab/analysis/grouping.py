@@ -27,7 +27,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["CustomerPeriods", "customer_codes", "customer_periods", "customer_sums"]
+__all__ = ["DENSE_IDS", "CustomerPeriods", "customer_codes", "customer_periods", "customer_sums"]
+
+#: Integer ids spanning fewer values than this (or four times the rows) are offsets into an array
+#: (a byte and a code per possible id: 288 MB at most), not hashed.
+DENSE_IDS = 1 << 25
+
 
 def customer_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's customer as 0..n-1 in the order of the sorted ids (int64), and the sorted ids.
@@ -38,10 +43,12 @@ def customer_codes(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if ids.dtype.kind in "iu" and len(ids):
         lo, hi = int(ids.min()), int(ids.max())
-        if hi - lo < max(4 * len(ids), 1 << 20):
+        if hi - lo < max(4 * len(ids), DENSE_IDS):
             offset = np.subtract(ids, lo, dtype=np.int64)
-            present = np.bincount(offset, minlength=hi - lo + 1).astype(bool)
-            code_of = np.cumsum(present) - 1
+            present = np.zeros(hi - lo + 1, dtype=bool)
+            present[offset] = True
+            code_of = np.cumsum(present, dtype=np.int64)
+            code_of -= 1
             return np.take(code_of, offset, out=offset, mode="clip"), (np.flatnonzero(present) + lo).astype(ids.dtype)
     codes, uniques = pd.factorize(ids, sort=True)
     return codes.astype(np.int64, copy=False), np.asarray(uniques)

@@ -100,7 +100,9 @@ def reader_of(data: object, columns: Sequence[str], argument: str, batch_rows: i
                                     f"pass a Parquet file, a folder of Parquet files, or a DataFrame.")  # fmt: skip
         dataset = ds.dataset(path, format="parquet")
         _check(list(dataset.schema.names), columns, argument)
-        return dataset.scanner(columns=list(columns), batch_size=batch_rows).to_reader()
+        # little read-ahead: a few batches in memory at a time, not a row group per thread
+        return dataset.scanner(columns=list(columns), batch_size=batch_rows, batch_readahead=2,
+                               fragment_readahead=1).to_reader()  # fmt: skip
     if kind == "duckdb":
         _check(list(data.columns), columns, argument)
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)

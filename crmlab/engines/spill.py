@@ -88,15 +88,28 @@ def _chain(kept: list[pa.RecordBatch], rest: Iterator[pa.RecordBatch], progress)
 
 
 def _write(batch: pa.RecordBatch, customer: str, parts: int, folder: str, writers: dict) -> None:
-    ids = batch.column(batch.schema.get_field_index(customer)).to_pandas()
-    part = (pd.util.hash_pandas_object(ids, index=False).to_numpy() % np.uint64(parts)).astype(np.int64)
-    order = np.argsort(part, kind="stable")  # rows keep their order within a part
+    column = batch.column(batch.schema.get_field_index(customer))
+    if pa.types.is_integer(column.type) and column.null_count == 0:
+        part = np.remainder(column.to_numpy(), parts).astype(np.uint8 if parts <= 256 else np.int64)
+    else:  # text ids, or ids with gaps: a hash that is the same in every process
+        hashed = pd.util.hash_pandas_object(column.to_pandas(), index=False).to_numpy()
+        part = (hashed % np.uint64(parts)).astype(np.uint8 if parts <= 256 else np.int64)
+    order = np.argsort(part, kind="stable")  # rows keep their order within a part (radix sort on uint8)
     counts = np.bincount(part, minlength=parts)
-    taken = batch.take(pa.array(order))
+    columns = [_take(batch.column(i), order) for i in range(batch.num_columns)]
     start = 0
     for number in np.flatnonzero(counts):
         stop = start + int(counts[number])
         if number not in writers:
             writers[number] = pa.ipc.new_stream(Path(folder) / f"part-{number:04d}.arrows", batch.schema)
-        writers[number].write_batch(taken.slice(start, stop - start))
+        writers[number].write_batch(pa.record_batch([c.slice(start, stop - start) for c in columns],
+                                                    schema=batch.schema))  # fmt: skip
         start = stop
+
+
+def _take(column: pa.Array, order: np.ndarray) -> pa.Array:
+    """``column`` in ``order``: through NumPy for numbers and times without nulls, else Arrow's take."""
+    if column.null_count == 0 and (pa.types.is_integer(column.type) or pa.types.is_floating(column.type)
+                                   or pa.types.is_timestamp(column.type) or pa.types.is_date(column.type)):
+        return pa.array(column.to_numpy()[order], type=column.type)
+    return column.take(pa.array(order))
