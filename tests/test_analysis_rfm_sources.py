@@ -153,3 +153,33 @@ def test_empty_and_all_dropped_logs():
     late = pd.DataFrame({"customer_id": [1], "date": pd.to_datetime(["2025-02-01"]), "amount": [3.0]})
     with pytest.warns(UserWarning, match="dropped 1 of 1"):
         assert rfm_summary(late, monetary_value_col="amount", observation_period_end=END).empty
+
+
+def test_the_other_summaries_take_files_and_relations_and_stream(log, tmp_path, monkeypatch):
+    """customer_summary and calibration_holdout from Parquet (forced onto disk) and DuckDB equal the DataFrame's;
+    the cohort matrices read only their columns from Parquet, Arrow and DuckDB."""
+    from crmlab.analysis.clv import calibration_holdout
+    from crmlab.analysis.cohorts import retention_matrix, revenue_matrix
+    from crmlab.analysis.rfm import customer_summary
+
+    monkeypatch.setattr(spill, "IN_MEMORY_ROWS", 30_000)
+    monkeypatch.setattr(spill, "N_PARTS", 5)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    path = tmp_path / "log.parquet"
+    log.to_parquet(path, row_group_size=20_000)
+    relation = duckdb.connect().from_parquet(str(path))
+    args = {"datetime_col": "date", "amount_col": "amount"}
+    expected = customer_summary(log, **args)
+    for data in (path, relation):
+        pd.testing.assert_frame_equal(customer_summary(data, **args), expected, check_exact=True)
+    pd.testing.assert_frame_equal(customer_summary(path, as_of="2025-01-31", **args),
+                                  customer_summary(log, as_of="2025-01-31", **args), check_exact=True)  # fmt: skip
+    want = calibration_holdout(log, "2024-06-30", "2024-12-31", monetary_value_col="amount", period_days=7)
+    got = calibration_holdout(path, "2024-06-30", "2024-12-31", monetary_value_col="amount", period_days=7)
+    for ours, theirs in zip(got, want, strict=True):
+        pd.testing.assert_frame_equal(ours, theirs, check_exact=True)
+    cohorts = {"customer": "customer_id", "time": "date", "status": None}
+    for data in (path, pa.Table.from_pandas(log, preserve_index=False), relation):
+        pd.testing.assert_frame_equal(retention_matrix(data, **cohorts), retention_matrix(log, **cohorts))
+        pd.testing.assert_frame_equal(revenue_matrix(data, amount="amount", **cohorts),
+                                      revenue_matrix(log, amount="amount", **cohorts))  # fmt: skip

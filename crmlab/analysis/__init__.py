@@ -20,3 +20,9 @@ analyst can call it outside the notebooks. Import the module you need, e.g.
 - :mod:`.crosssell` -- association rules, next best offers, propensity and mailing depth (lesson 12)
 - :mod:`.report` -- the one-page manager report built from computed numbers (lesson 13)
 """
+
+from crmlab.lazy import lazy_names
+
+# no names of its own: ``crmlab.analysis.kpis`` after ``import crmlab.analysis`` imports the module then
+__getattr__, __dir__ = lazy_names(__name__, {})
+__all__: list[str] = []

@@ -24,21 +24,40 @@ the customer's reasons. The steps, one module each:
    :func:`tenure_survival` (Kaplan-Meier retention by group) and :func:`retention_at`.
 """
 
-from .contractual import retention_at, tenure_survival
-from .evaluate import brier_difference, gains_table, lift_at, reliability_table
-from .features import AS_OF_RISKS, FEATURES, churn_dataset, churn_features, churn_labels, time_split
-from .leaks import overwrite_field, overwrite_leak
-from .model import (
-    FEATURE_LABELS,
-    MODEL_KINDS,
-    churn_model,
-    drivers_from_truth,
-    model_features,
-    odds_ratios,
-    planted_drivers,
-)
-from .reasons import MONEY_FEATURES, REASONS, at_risk_list, driver_contributions
-from .snapshot import crm_as_of
+from typing import TYPE_CHECKING
+
+from crmlab.lazy import lazy_names
+
+# each name is imported on first use (crmlab.lazy); the TYPE_CHECKING imports say the same for type checkers
+__getattr__, __dir__ = lazy_names(__name__, {
+    ".contractual": ["retention_at", "tenure_survival"],
+    ".evaluate": ["brier_difference", "gains_table", "lift_at", "reliability_table"],
+    ".features": ["AS_OF_RISKS", "FEATURES", "churn_dataset", "churn_features", "churn_labels", "time_split"],
+    ".leaks": ["overwrite_field", "overwrite_leak"],
+    ".model": [
+        "FEATURE_LABELS", "MODEL_KINDS", "churn_model", "drivers_from_truth", "model_features", "odds_ratios",
+        "planted_drivers",
+    ],
+    ".reasons": ["MONEY_FEATURES", "REASONS", "at_risk_list", "driver_contributions"],
+    ".snapshot": ["crm_as_of"],
+})
+
+if TYPE_CHECKING:
+    from .contractual import retention_at, tenure_survival
+    from .evaluate import brier_difference, gains_table, lift_at, reliability_table
+    from .features import AS_OF_RISKS, FEATURES, churn_dataset, churn_features, churn_labels, time_split
+    from .leaks import overwrite_field, overwrite_leak
+    from .model import (
+        FEATURE_LABELS,
+        MODEL_KINDS,
+        churn_model,
+        drivers_from_truth,
+        model_features,
+        odds_ratios,
+        planted_drivers,
+    )
+    from .reasons import MONEY_FEATURES, REASONS, at_risk_list, driver_contributions
+    from .snapshot import crm_as_of
 
 __all__ = [
     "AS_OF_RISKS",

@@ -18,27 +18,46 @@ Compare clusters with lesson 05's RFM segments with ``pd.crosstab`` and
 ``sklearn.metrics.adjusted_rand_score``.
 """
 
-from .features import (
-    ADDON_CATEGORIES,
-    FEATURES,
-    LOG_FEATURES,
-    MONEY_FEATURES,
-    PURCHASE_CHANNELS,
-    category_mix,
-    channel_mix,
-    customer_features,
-    model_columns,
-)
-from .model import cluster_pipeline, k_scores, preprocessor
-from .plots import FORMATS, k_chart, profile_heatmap
-from .profile import (
-    QUALIFIERS,
-    TRAITS,
-    channel_share_by_cluster,
-    cluster_profile,
-    name_clusters,
-    standardised_profile,
-)
+from typing import TYPE_CHECKING
+
+from crmlab.lazy import lazy_names
+
+# each name is imported on first use (crmlab.lazy); the TYPE_CHECKING imports say the same for type checkers
+__getattr__, __dir__ = lazy_names(__name__, {
+    ".features": [
+        "ADDON_CATEGORIES", "FEATURES", "LOG_FEATURES", "MONEY_FEATURES", "PURCHASE_CHANNELS", "category_mix",
+        "channel_mix", "customer_features", "model_columns",
+    ],
+    ".model": ["cluster_pipeline", "k_scores", "preprocessor"],
+    ".plots": ["FORMATS", "k_chart", "profile_heatmap"],
+    ".profile": [
+        "QUALIFIERS", "TRAITS", "channel_share_by_cluster", "cluster_profile", "name_clusters",
+        "standardised_profile",
+    ],
+})
+
+if TYPE_CHECKING:
+    from .features import (
+        ADDON_CATEGORIES,
+        FEATURES,
+        LOG_FEATURES,
+        MONEY_FEATURES,
+        PURCHASE_CHANNELS,
+        category_mix,
+        channel_mix,
+        customer_features,
+        model_columns,
+    )
+    from .model import cluster_pipeline, k_scores, preprocessor
+    from .plots import FORMATS, k_chart, profile_heatmap
+    from .profile import (
+        QUALIFIERS,
+        TRAITS,
+        channel_share_by_cluster,
+        cluster_profile,
+        name_clusters,
+        standardised_profile,
+    )
 
 __all__ = [
     "ADDON_CATEGORIES",

@@ -10,6 +10,7 @@ Fader, Hardie & Lee's (2005) figure of conditional expectations.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +18,8 @@ import pandas as pd
 
 from crmlab.analysis.rfm import rfm_summary
 from crmlab.conventions import COURSE, local_day, to_major
+from crmlab.engines.sources import kind_of, reader_of
+from crmlab.engines.spill import customer_parts
 from crmlab.validation import require_table
 
 from .models import BetaGeoModel, _as_summary
@@ -141,6 +144,11 @@ def calibration_holdout(
     start, end = _day(calibration_end, "calibration_end"), _day(holdout_end, "holdout_end")
     if end <= start:
         raise ValueError(f"`holdout_end` ({end.date()}) must come after `calibration_end` ({start.date()}).")
+    if kind_of(transactions) in ("arrow", "parquet", "duckdb"):
+        columns = [c for c in (customer_id_col, datetime_col, monetary_value_col) if c]
+        return _by_parts(reader_of(transactions, columns, "transactions"), calibration_end, holdout_end,
+                         customer_id_col=customer_id_col, datetime_col=datetime_col,
+                         monetary_value_col=monetary_value_col, period_days=period_days)  # fmt: skip
     if not isinstance(transactions, pd.DataFrame) or datetime_col not in transactions.columns:
         raise KeyError(f"`transactions` must be a DataFrame with the column `{datetime_col}` (`datetime_col`).")
     days = _local_days(transactions[datetime_col]).to_numpy()
@@ -159,6 +167,31 @@ def calibration_holdout(
         mean_value = per_day["v"].groupby(level="c").mean()
         holdout["monetary_value_holdout"] = mean_value.reindex(calibration.index, fill_value=0.0)
     holdout["duration_holdout"] = (end - start).days / period_days
+    return calibration, holdout
+
+
+def _by_parts(reader, calibration_end, holdout_end, **options) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`calibration_holdout` of a log read batch by batch, whole customers at a time
+    (:mod:`crmlab.engines.spill`): the same rows per customer, so the same numbers."""
+    calibrations, holdouts, dropped, total = [], [], 0, 0
+    for frame in customer_parts(reader, options["customer_id_col"]):
+        total += len(frame)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # one report for the whole log, below
+            calibration, holdout = calibration_holdout(frame, calibration_end, holdout_end, **options)
+        dropped += calibration.attrs.get("dropped_rows", 0)
+        calibrations.append(calibration)
+        holdouts.append(holdout)
+    if len(calibrations) == 1:
+        calibration, holdout = calibrations[0], holdouts[0]
+    else:
+        calibration = pd.concat(calibrations).sort_index(kind="stable")
+        holdout = pd.concat(holdouts).loc[calibration.index]
+    calibration.attrs["dropped_rows"] = dropped
+    if dropped:
+        warnings.warn(f"rfm_summary dropped {dropped:,} of {total:,} transactions: missing values or dated "
+                      f"after `observation_period_end`. Their count is in result.attrs['dropped_rows'].",
+                      stacklevel=3)  # fmt: skip
     return calibration, holdout
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from crmlab.analysis.kpis import EXPORT_END, LOCAL_TZ  # the course's export end and time zone
 from crmlab.calendars import calendar_of, ordered_periods, period_number
 from crmlab.conventions import COURSE
+from crmlab.engines.sources import columns_of, kind_of
 from crmlab.errors import SchemaError
 
 __all__ = [
@@ -162,7 +163,13 @@ def prepare(
     end=None,
     calendar: str = "gregorian",
 ) -> Prepared:
-    """Check ``orders`` and return the active orders on the local calendar (see :class:`Prepared`)."""
+    """Check ``orders`` and return the active orders on the local calendar (see :class:`Prepared`).
+
+    ``orders`` may also be a Parquet file or folder, an Arrow table or a DuckDB relation: only
+    the named columns are read (:func:`crmlab.engines.sources.columns_of`).
+    """
+    if kind_of(orders) in ("arrow", "parquet", "duckdb"):
+        orders = columns_of(orders, [c for c in (customer, time, amount, status) if c], "orders")
     check_columns(orders, "orders", {"customer": customer, "time": time, "amount": amount, "status": status})
     calendar = calendar_of(calendar)
     if len(orders) == 0:

@@ -22,11 +22,25 @@ Gains tables and lift come from :mod:`crmlab.analysis.churn` (:func:`~crmlab.ana
 categories) from :mod:`crmlab.analysis.kpis` (:func:`~crmlab.analysis.kpis.multi_category_share`).
 """
 
-from .baskets import affinities_from_truth, basket_matrix, pair_rules, planted_pairs, rule_matrix
-from .charts import draw_gains, draw_profit
-from .mailing import best_depth, break_even_probability, expected_profit_by_depth, profit_by_depth
-from .offers import next_best_offer
-from .propensity import fold_metrics, out_of_fold_scores, propensity_model, split_target, top_k_summary
+from typing import TYPE_CHECKING
+
+from crmlab.lazy import lazy_names
+
+# each name is imported on first use (crmlab.lazy); the TYPE_CHECKING imports say the same for type checkers
+__getattr__, __dir__ = lazy_names(__name__, {
+    ".baskets": ["affinities_from_truth", "basket_matrix", "pair_rules", "planted_pairs", "rule_matrix"],
+    ".charts": ["draw_gains", "draw_profit"],
+    ".mailing": ["best_depth", "break_even_probability", "expected_profit_by_depth", "profit_by_depth"],
+    ".offers": ["next_best_offer"],
+    ".propensity": ["fold_metrics", "out_of_fold_scores", "propensity_model", "split_target", "top_k_summary"],
+})
+
+if TYPE_CHECKING:
+    from .baskets import affinities_from_truth, basket_matrix, pair_rules, planted_pairs, rule_matrix
+    from .charts import draw_gains, draw_profit
+    from .mailing import best_depth, break_even_probability, expected_profit_by_depth, profit_by_depth
+    from .offers import next_best_offer
+    from .propensity import fold_metrics, out_of_fold_scores, propensity_model, split_target, top_k_summary
 
 __all__ = [
     "affinities_from_truth",

@@ -27,13 +27,29 @@ Rates are shares (0.02 is 2 percentage points); the statistics come from statsmo
 and scipy.
 """
 
-from .charts import DECISION_COLOURS, draw_intervals, draw_launch_board
-from .frames import campaign_frame, campaign_groups, customer_history
-from .launches import DECISIONS, judge_launches, launch_phases, launched_products
-from .power import minimum_detectable_effect, power_curve, sample_size_per_group, sample_size_table
-from .randomisation import SampleRatioCheck, balance_table, random_split, sample_ratio_test
-from .targeting import TwoModelUplift, qini_coefficient, qini_curve, uplift_by_group
-from .uplift import compare_periods, holdout_gaps, response_rates, uplift_test
+from typing import TYPE_CHECKING
+
+from crmlab.lazy import lazy_names
+
+# each name is imported on first use (crmlab.lazy); the TYPE_CHECKING imports say the same for type checkers
+__getattr__, __dir__ = lazy_names(__name__, {
+    ".charts": ["DECISION_COLOURS", "draw_intervals", "draw_launch_board"],
+    ".frames": ["campaign_frame", "campaign_groups", "customer_history"],
+    ".launches": ["DECISIONS", "judge_launches", "launch_phases", "launched_products"],
+    ".power": ["minimum_detectable_effect", "power_curve", "sample_size_per_group", "sample_size_table"],
+    ".randomisation": ["SampleRatioCheck", "balance_table", "random_split", "sample_ratio_test"],
+    ".targeting": ["TwoModelUplift", "qini_coefficient", "qini_curve", "uplift_by_group"],
+    ".uplift": ["compare_periods", "holdout_gaps", "response_rates", "uplift_test"],
+})
+
+if TYPE_CHECKING:
+    from .charts import DECISION_COLOURS, draw_intervals, draw_launch_board
+    from .frames import campaign_frame, campaign_groups, customer_history
+    from .launches import DECISIONS, judge_launches, launch_phases, launched_products
+    from .power import minimum_detectable_effect, power_curve, sample_size_per_group, sample_size_table
+    from .randomisation import SampleRatioCheck, balance_table, random_split, sample_ratio_test
+    from .targeting import TwoModelUplift, qini_coefficient, qini_curve, uplift_by_group
+    from .uplift import compare_periods, holdout_gaps, response_rates, uplift_test
 
 __all__ = [
     "DECISIONS",

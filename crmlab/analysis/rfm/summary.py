@@ -234,19 +234,37 @@ def customer_summary(
     7                               30         2         3500
     9                               44         1          900
     """
+    if kind_of(orders) == "spark":
+        from crmlab.engines import spark
+
+        return spark.customer_summary(orders, customer_id_col, datetime_col, amount_col, as_of)
+    if kind_of(orders) not in (None, "pandas"):
+        reader = reader_of(orders, [customer_id_col, datetime_col, amount_col], "orders")
+        parts = [_per_customer(frame, customer_id_col, datetime_col, amount_col)
+                 for frame in customer_parts(reader, customer_id_col)]  # fmt: skip
+        out = parts[0] if len(parts) == 1 else pd.concat(parts).sort_index(kind="stable")
+        return _business_columns(out, as_of, customer_id_col)
     column_arguments(orders, {"customer_id_col": customer_id_col, "datetime_col": datetime_col,
                               "amount_col": amount_col}, "orders")
+    return _business_columns(_per_customer(orders, customer_id_col, datetime_col, amount_col), as_of,
+                             customer_id_col)  # fmt: skip
+
+
+def _per_customer(orders: pd.DataFrame, customer_id_col: str, datetime_col: str, amount_col: str) -> pd.DataFrame:
     days = _days(orders[datetime_col], "datetime_col")
-    end = _end_day(as_of, days)
     frame = pd.DataFrame({"c": orders[customer_id_col].to_numpy(), "d": days,
                           "a": orders[amount_col].to_numpy()})
     grouped = frame.groupby("c", sort=True)
-    out = pd.DataFrame({
+    return pd.DataFrame({
         "first_order": grouped["d"].min(),
         "last_order": grouped["d"].max(),
         "n_orders": grouped.size(),
         "total_spend": grouped["a"].sum(),
     })
+
+
+def _business_columns(out: pd.DataFrame, as_of, customer_id_col: str) -> pd.DataFrame:
+    end = _end_day(as_of, out["last_order"].to_numpy() if len(out) else np.array([0]))
     out["days_since_last_order"] = end - out["last_order"]
     for col in ("first_order", "last_order"):
         out[col] = pd.to_datetime(out[col].to_numpy().astype("datetime64[D]")).as_unit("s")

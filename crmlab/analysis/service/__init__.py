@@ -26,15 +26,32 @@ Times are in hours (tickets) or seconds (calls); ticket instants are UTC, shown 
 company's clock (Asia/Tehran).
 """
 
-from crmlab.analysis.kpis.measures import EXPORT_END, LOCAL_TZ
+from typing import TYPE_CHECKING
 
-from .alerts import PRIORITIES, STATUSES, agents_with_breaches, alert_counts, alert_report, response_alerts
-from .arrivals import WEEKDAYS, calls_per_period, peak_periods, weekly_pattern
-from .erlang import average_speed_of_answer, erlang_b, erlang_c, occupancy, service_level, traffic_erlangs
-from .planning import compare_plans, offered_calls, plan_outcomes, planned_calls
-from .satisfaction import FACTORS, satisfaction_by, satisfaction_drivers
-from .staffing import agents_needed, erlang_table, staffing_table
-from .tickets import sla_compliance, ticket_factors
+from crmlab.lazy import lazy_names
+
+# each name is imported on first use (crmlab.lazy); the TYPE_CHECKING imports say the same for type checkers
+__getattr__, __dir__ = lazy_names(__name__, {
+    "crmlab.analysis.kpis.measures": ["EXPORT_END", "LOCAL_TZ"],
+    ".alerts": ["PRIORITIES", "STATUSES", "agents_with_breaches", "alert_counts", "alert_report", "response_alerts"],
+    ".arrivals": ["WEEKDAYS", "calls_per_period", "peak_periods", "weekly_pattern"],
+    ".erlang": ["average_speed_of_answer", "erlang_b", "erlang_c", "occupancy", "service_level", "traffic_erlangs"],
+    ".planning": ["compare_plans", "offered_calls", "plan_outcomes", "planned_calls"],
+    ".satisfaction": ["FACTORS", "satisfaction_by", "satisfaction_drivers"],
+    ".staffing": ["agents_needed", "erlang_table", "staffing_table"],
+    ".tickets": ["sla_compliance", "ticket_factors"],
+})
+
+if TYPE_CHECKING:
+    from crmlab.analysis.kpis.measures import EXPORT_END, LOCAL_TZ
+
+    from .alerts import PRIORITIES, STATUSES, agents_with_breaches, alert_counts, alert_report, response_alerts
+    from .arrivals import WEEKDAYS, calls_per_period, peak_periods, weekly_pattern
+    from .erlang import average_speed_of_answer, erlang_b, erlang_c, occupancy, service_level, traffic_erlangs
+    from .planning import compare_plans, offered_calls, plan_outcomes, planned_calls
+    from .satisfaction import FACTORS, satisfaction_by, satisfaction_drivers
+    from .staffing import agents_needed, erlang_table, staffing_table
+    from .tickets import sla_compliance, ticket_factors
 
 __all__ = [
     "EXPORT_END",

@@ -21,10 +21,23 @@ Completeness is the share of required fields filled in,
 :func:`crmlab.analysis.kpis.pooled_completeness`, used here for every group of weeks.
 """
 
-from .adoption import adoption_by_rep, completeness_by_week, disengaged_reps, gain_by_method, randomise_methods
-from .calendar_time import calendar_time_effect
-from .choice import LEVELS, Recommendation, recommend_method, value_for_money
-from .cost import COMPONENTS, METHODS, TrainingPlan, TrainingPlanError, cost_by_method
+from typing import TYPE_CHECKING
+
+from crmlab.lazy import lazy_names
+
+# each name is imported on first use (crmlab.lazy); the TYPE_CHECKING imports say the same for type checkers
+__getattr__, __dir__ = lazy_names(__name__, {
+    ".adoption": ["adoption_by_rep", "completeness_by_week", "disengaged_reps", "gain_by_method", "randomise_methods"],
+    ".calendar_time": ["calendar_time_effect"],
+    ".choice": ["LEVELS", "Recommendation", "recommend_method", "value_for_money"],
+    ".cost": ["COMPONENTS", "METHODS", "TrainingPlan", "TrainingPlanError", "cost_by_method"],
+})
+
+if TYPE_CHECKING:
+    from .adoption import adoption_by_rep, completeness_by_week, disengaged_reps, gain_by_method, randomise_methods
+    from .calendar_time import calendar_time_effect
+    from .choice import LEVELS, Recommendation, recommend_method, value_for_money
+    from .cost import COMPONENTS, METHODS, TrainingPlan, TrainingPlanError, cost_by_method
 
 __all__ = [
     "COMPONENTS",
