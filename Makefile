@@ -109,9 +109,8 @@ strip: $(STAMP)  ## remove outputs from every notebook before committing
 data: $(STAMP)  ## regenerate the committed synthetic CRM in datasets/crm
 	$(BIN)/crmlab generate --out datasets/crm --readme datasets/README.md
 
-benchmark: $(STAMP)  ## rerun the benchmarks in benchmarks/
-	$(BIN)/python benchmarks/bench_generate.py
-	$(BIN)/python benchmarks/bench_load.py
+benchmark: $(STAMP)  ## every benchmark in one run, one table (docs/benchmarks.md, README); QUICK=1: small sizes
+	$(BIN)/python benchmarks/run.py $(if $(QUICK),--quick)
 
 clean:  ## remove build outputs (keeps .venv)
 	rm -rf build .pytest_cache

@@ -60,6 +60,7 @@ class Result:
     tool: str
     size: int
     cap_gb: float | None = None
+    rounds: int | None = None
     seconds: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
     digests: set[str] = field(default_factory=set)
@@ -183,7 +184,7 @@ def plan(modules: list[str], sizes: list[int] | None = None, figures: list[str] 
                 for tool in spec["tools"]:
                     if tool in spec.get("skip", {}).get(size, ()):
                         continue
-                    results.append(Result(module, figure, tool, size, spec.get("memory_cap_gb")))
+                    results.append(Result(module, figure, tool, size, spec.get("memory_cap_gb"), spec.get("rounds")))
     return results
 
 
@@ -191,9 +192,12 @@ def measure(results: list[Result], rounds: int, progress: bool = True) -> list[R
     """Interleaved rounds: round 1 of every case, then round 2 of every case ..."""
     from tqdm import tqdm
 
-    bar = tqdm(total=rounds * len(results), desc="benchmarks", unit="case", disable=not progress)
-    for _ in range(rounds):
+    total = sum(min(rounds, r.rounds or rounds) for r in results)
+    bar = tqdm(total=total, desc="benchmarks", unit="case", disable=not progress)
+    for number in range(rounds):
         for r in results:
+            if r.rounds is not None and number >= r.rounds:
+                continue
             if r.error:
                 bar.update()
                 continue
