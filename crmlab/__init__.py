@@ -13,12 +13,24 @@ Where things live:
 * :mod:`crmlab.exercises` -- the exercise engine: checks, hints, quizzes, progress;
 * :mod:`crmlab.cli` -- the ``crmlab`` command (``run``, ``generate``, ``progress`` ...).
 
-Importing crmlab changes no global setting.
+Importing crmlab changes no global setting, and imports nothing heavy: each public name is
+imported on first use (:mod:`crmlab.lazy`), so ``import crmlab`` takes milliseconds.
 """
 
-from .conventions import COURSE, Conventions
-from .datasets import check_export, generate_crm, load_crm, load_export, practice_crm
-from .warehouse import connect
+from typing import TYPE_CHECKING
+
+from .lazy import lazy_names
+
+__getattr__, __dir__ = lazy_names(__name__, {
+    ".conventions": ["COURSE", "Conventions"],
+    ".datasets": ["check_export", "generate_crm", "load_crm", "load_export", "practice_crm"],
+    ".warehouse": ["connect"],
+})
+
+if TYPE_CHECKING:  # the same names, for type checkers and editors
+    from .conventions import COURSE, Conventions
+    from .datasets import check_export, generate_crm, load_crm, load_export, practice_crm
+    from .warehouse import connect
 
 __all__ = ["COURSE", "Conventions", "__version__", "check_export", "connect", "generate_crm", "load_crm",
            "load_export", "practice_crm"]

@@ -38,7 +38,7 @@ def _run(args) -> int:
         if not jobs:
             raise RunnerError("No notebooks found in notebooks/ or exercises/: run this from the course folder.")
         results = run_jobs(jobs, out_dir=args.out, jobs_at_once=args.jobs, html=not args.no_html,
-                           timeout=args.timeout)
+                           timeout=args.timeout, progress=args.progress)
     except RunnerError as exc:
         print(f"crmlab run: error: {exc}", file=sys.stderr)
         return 2
@@ -74,6 +74,8 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
                      help="time limit for each whole notebook (default: 600)")
     run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="a progress bar on stderr (default: only when stderr is a terminal)")
     run.set_defaults(func=_run)
     return run
 

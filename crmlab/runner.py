@@ -28,9 +28,11 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import IO
 
 import nbformat
 
+from .progress_bars import progress_bar
 from .verdicts import (
     forget_kernel_deaths,
     how_the_kernel_died,
@@ -354,10 +356,14 @@ def run_jobs(
     echo: Callable[[str], object] = print,
     html: bool = False,
     timeout: float | None = DEFAULT_TIMEOUT,
+    progress: bool | IO[str] | None = False,
 ) -> list[RunResult]:
     """Run notebooks ``jobs_at_once`` at a time, each in its own worker process, with a time limit each.
 
     A line ``[k/n] notebook  mode  seconds  verdict`` is echoed as each notebook finishes.
+    ``progress`` adds a bar (:mod:`crmlab.progress_bars`): notebooks done of all, those
+    running, time elapsed and left; ``True`` on stderr, a stream to draw it on, ``None`` when
+    stderr is a terminal; none by default.
     A notebook still running after ``timeout`` seconds (the whole notebook) is stopped with
     its kernel, and the batch goes on. What the kernels print goes to ``NAME.log`` beside
     each executed copy. Raises :class:`RunnerError` before running anything if an output
@@ -378,6 +384,12 @@ def run_jobs(
              for job, out in zip(jobs, outputs, strict=True)]
     width = max([len(j.notebook.as_posix()) for j in jobs] + [10])
     results: list[RunResult | None] = [None] * len(jobs)
+    bar = progress_bar(len(jobs), progress, desc="notebooks", unit="notebook")
+
+    def running() -> list[str]:
+        # run_in_workers starts tasks in order as others end: the first unfinished ones are those running
+        waiting = [j for j, r in zip(jobs, results, strict=True) if r is None][: max(1, jobs_at_once)]
+        return [j.notebook.stem if j.mode == "lesson" else f"{j.notebook.stem} ({j.mode})" for j in waiting]
 
     def lost(i: int, seconds: float, why: str | None) -> RunResult:
         if why is not None:
@@ -391,9 +403,13 @@ def run_jobs(
             log.unlink()
         results[i] = replace(result, log=log if log.exists() else None)
         done = sum(r is not None for r in results)
-        echo(f"[{done:>{len(str(len(jobs)))}}/{len(jobs)}] {result.line(width)}")
+        bar.echo(f"[{done:>{len(str(len(jobs)))}}/{len(jobs)}] {result.line(width)}", echo)
+        bar.now(running())
+        bar.advance()
 
-    run_in_workers(_in_worker, tasks, finished, lost, jobs_at_once, timeout, preload=["papermill", __name__])
+    with bar:
+        bar.now(running())
+        run_in_workers(_in_worker, tasks, finished, lost, jobs_at_once, timeout, preload=["papermill", __name__])
     return results
 
 

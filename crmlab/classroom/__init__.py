@@ -17,6 +17,7 @@ Examples
 >>> import tempfile
 >>> from pathlib import Path
 >>> from crmlab.exercises import ProgressLog, set_learner_name
+>>> from crmlab.classroom import build_gradebook, make_handin
 >>> folder = Path(tempfile.mkdtemp())
 >>> _ = set_learner_name("Sara Ahmadi", directory=folder)
 >>> ProgressLog(folder).append("00_welcome", {"event": "check", "question": "q1", "status": "correct"})
@@ -26,8 +27,19 @@ Examples
 [['Sara Ahmadi', '00_welcome', 1, 4]]
 """
 
-from crmlab.classroom.gradebook import Gradebook, GradebookError, build_gradebook, write_gradebook
-from crmlab.classroom.handin import Handin, HandinError, extract_handin, make_handin, read_handin
+from typing import TYPE_CHECKING
+
+from crmlab.lazy import lazy_names
+
+# each name is imported on first use (crmlab.lazy); the TYPE_CHECKING imports say the same for type checkers
+__getattr__, __dir__ = lazy_names(__name__, {
+    ".gradebook": ["Gradebook", "GradebookError", "build_gradebook", "write_gradebook"],
+    ".handin": ["Handin", "HandinError", "extract_handin", "make_handin", "read_handin"],
+})
+
+if TYPE_CHECKING:
+    from crmlab.classroom.gradebook import Gradebook, GradebookError, build_gradebook, write_gradebook
+    from crmlab.classroom.handin import Handin, HandinError, extract_handin, make_handin, read_handin
 
 __all__ = [
     "Gradebook",

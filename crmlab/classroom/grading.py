@@ -81,7 +81,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
-from typing import NoReturn
+from typing import IO, NoReturn
 
 import nbformat
 import pandas as pd
@@ -91,6 +91,7 @@ from crmlab.errors import CrmlabError
 from crmlab.exercises.progress_log import ProgressLog, ProgressLogError
 from crmlab.exercises.safe_text import cut
 from crmlab.export import to_safe_csv
+from crmlab.progress_bars import progress_bar
 from crmlab.verdicts import (
     code_cells,
     forget_kernel_deaths,
@@ -232,12 +233,16 @@ def grade_main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, metavar="N", help="notebooks at once (default: CPU count)")
     parser.add_argument("--isolation", choices=ISOLATIONS, default="auto",
                         help="namespaces: refuse to run without them; none: limits only (default: auto)")  # fmt: skip
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    shown = parser.add_mutually_exclusive_group()
+    shown.add_argument("--progress", action="store_true",
+                       help="a progress bar on stderr even when it is not a terminal (default: only on a terminal)")
+    shown.add_argument("--quiet", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
     started = time.perf_counter()
+    progress = False if args.quiet else True if args.progress else None  # None: when stderr is a terminal
     try:
         table = grade(args.folder, args.out, timeout=args.timeout, memory=args.memory, workers=args.workers,
-                      max_output=args.max_output, isolation=args.isolation, progress=not args.quiet)  # fmt: skip
+                      max_output=args.max_output, isolation=args.isolation, progress=progress)  # fmt: skip
     except (GradingError, OSError) as exc:
         print(f"crmlab grade: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
@@ -271,7 +276,7 @@ def grade(
     workers: int | None = None,
     max_output: float = DEFAULT_OUTPUT_MB,
     isolation: str = "auto",
-    progress: bool = False,
+    progress: bool | IO[str] | None = False,
 ) -> pd.DataFrame:
     """Re-execute every notebook in ``folder``; write and return the grades.
 
@@ -291,8 +296,9 @@ def grade(
         MB of output a kernel may send before it is stopped.
     isolation : {"auto", "namespaces", "none"}
         ``auto`` uses Linux namespaces when they work here, and warns when they do not.
-    progress : bool, default False
-        Show a progress bar on stderr.
+    progress : bool, stream or None, default False
+        A progress bar (notebooks graded of all, those running, time elapsed and left):
+        ``True`` on stderr, a stream to draw it on, ``None`` when stderr is a terminal.
 
     Returns
     -------
@@ -545,7 +551,7 @@ def _launcher(config: dict) -> list[str]:
 
 
 def _run(notebooks: list[_Notebook], root: Path, limits: _Limits, sandbox: _Sandbox, workers: int,
-         progress: bool) -> dict[int, _Outcome]:  # fmt: skip
+         progress: bool | IO[str] | None) -> dict[int, _Outcome]:  # fmt: skip
     """Run the notebooks that have a source; their outcomes by index in ``notebooks``."""
     runnable = [i for i, nb in enumerate(notebooks) if nb.source is not None]
     jobs = {i: root / f"j{i:04d}" for i in runnable}
@@ -554,7 +560,12 @@ def _run(notebooks: list[_Notebook], root: Path, limits: _Limits, sandbox: _Sand
     for job in jobs.values():
         _make_workspace(job / "ws")
     outcomes: dict[int, _Outcome] = {}
-    bar = _progress_bar(len(tasks), progress)
+    bar = progress_bar(len(tasks), progress, desc="grading", unit="notebook")
+
+    def running() -> list[str]:
+        # run_in_workers starts tasks in order as others end: the first unfinished ones are those running
+        waiting = [notebooks[i] for i in runnable if i not in outcomes][: max(1, workers)]
+        return [f"{nb.learner}: {Path(nb.name or nb.file).stem}" for nb in waiting]
 
     def lost(k: int, seconds: float, why: str | None) -> _Outcome:
         if why is not None:
@@ -569,38 +580,14 @@ def _run(notebooks: list[_Notebook], root: Path, limits: _Limits, sandbox: _Sand
         detail = "; ".join(filter(None, [outcome.detail, *notes]))
         outcomes[i] = _Outcome(outcome.verdict, detail, outcome.seconds, checks)
         _remove_tree(jobs[i])
-        bar(f"{notebooks[i].learner}: {outcome.verdict}")
+        bar.now(running())
+        bar.advance()
 
-    run_in_workers(_grade_notebook, tasks, finished, lost, workers, limits.timeout, preload=["papermill", __name__])
-    bar(None)
+    with bar:
+        bar.now(running())
+        run_in_workers(_grade_notebook, tasks, finished, lost, workers, limits.timeout,
+                       preload=["papermill", __name__])  # fmt: skip
     return outcomes
-
-
-def _progress_bar(total: int, enabled: bool) -> Callable[[str | None], None]:
-    """A callable: ``bar(text)`` after each notebook, ``bar(None)`` at the end."""
-    if not enabled or not total:
-        return lambda text: None
-    try:
-        from tqdm import tqdm
-    except ImportError:  # a one-line counter
-        done = []
-
-        def count(text: str | None) -> None:
-            if text is not None:
-                done.append(text)
-            print(f"\rgraded {len(done)}/{total}", end="\n" if text is None else "", file=sys.stderr, flush=True)
-
-        return count
-    bar = tqdm(total=total, unit="notebook", desc="grading", file=sys.stderr, dynamic_ncols=True)
-
-    def update(text: str | None) -> None:
-        if text is None:
-            bar.close()
-        else:
-            bar.set_postfix_str(text[:40], refresh=False)
-            bar.update(1)
-
-    return update
 
 
 def _grade_notebook(source: str, job: str, limits: _Limits, sandbox: _Sandbox) -> _Outcome:
