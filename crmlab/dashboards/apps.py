@@ -11,8 +11,6 @@ from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
 
-import ipywidgets as widgets
-
 __all__ = ["DASHBOARDS", "DATA_VARIABLE", "MAPPING_VARIABLE", "TABLES", "app", "dashboard_data"]
 
 #: The environment variable holding the mapping file (TOML) of the export to show.
@@ -97,6 +95,8 @@ def app(name: str, environ: Mapping[str, str] = os.environ):
 
         return SegmentExplorer(crm).widget
     except Exception as exc:  # shown to a manager: one message, no traceback
+        import ipywidgets as widgets  # here, not at the top: `crmlab --help` lists the dashboards without it
+
         text = " ".join(str(exc).split())
         return widgets.HTML(f"<p style='color:#b00020'><b>This dashboard could not be opened</b>: "
                             f"{html.escape(type(exc).__name__)}: {html.escape(text)}</p>")  # fmt: skip
