@@ -144,6 +144,12 @@ def calibration_holdout(
     start, end = _day(calibration_end, "calibration_end"), _day(holdout_end, "holdout_end")
     if end <= start:
         raise ValueError(f"`holdout_end` ({end.date()}) must come after `calibration_end` ({start.date()}).")
+    if kind_of(transactions) == "spark":
+        from crmlab.engines import spark
+
+        return spark.calibration_holdout(transactions, calibration_end, holdout_end, customer_id_col=customer_id_col,
+                                         datetime_col=datetime_col, monetary_value_col=monetary_value_col,
+                                         period_days=period_days)  # fmt: skip
     if kind_of(transactions) in ("arrow", "parquet", "duckdb"):
         columns = [c for c in (customer_id_col, datetime_col, monetary_value_col) if c]
         return _by_parts(reader_of(transactions, columns, "transactions"), calibration_end, holdout_end,

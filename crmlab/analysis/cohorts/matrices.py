@@ -9,6 +9,7 @@ import pandas as pd
 
 from crmlab.analysis.grouping import customer_codes, customer_periods, customer_sums
 from crmlab.conventions import COURSE, Conventions
+from crmlab.engines.sources import kind_of
 
 from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
 
@@ -123,6 +124,11 @@ def retention_matrix(
     Dey 1403                  1.0  0.0  0.5  0.0
     Bahman 1403               1.0  0.0  0.0  NaN
     """
+    if kind_of(orders) == "spark":
+        from crmlab.engines import spark
+
+        return spark.retention_matrix(orders, customer=customer, time=time, status=status, active=active, tz=tz,
+                                      end=end, max_age=max_age, calendar=calendar)  # fmt: skip
     prepared = prepare(orders, customer, time, None, status, active, tz, end, calendar)
     counts, sizes = _grid(prepared, "customers", max_age)
     return counts.div(sizes, axis=0)
@@ -187,6 +193,12 @@ def revenue_matrix(
     cohort
     2025-01                   40.0  0.0  5.0
     """
+    if kind_of(orders) == "spark":
+        from crmlab.engines import spark
+
+        return spark.revenue_matrix(orders, customer=customer, time=time, amount=amount, status=status,
+                                    active=active, tz=tz, end=end, max_age=max_age, per_customer=per_customer,
+                                    cumulative=cumulative, calendar=calendar)  # fmt: skip
     prepared = prepare(orders, customer, time, amount, status, active, tz, end, calendar)
     revenue, sizes = _grid(prepared, "revenue", max_age)
     if per_customer:
