@@ -31,6 +31,13 @@ $(STAMP): $(UV) pyproject.toml uv.lock jupyter/overrides.json
 
 install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and test)
 
+# The Spark engine's tests need pyspark and a JVM (uv group "spark"): added for `make test` only,
+# since pyspark is a 456 MB source package that `make lab` and the offline bundle do without.
+SPARK_STAMP := $(VENV)/.crmlab-spark-installed
+$(SPARK_STAMP): $(STAMP)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON) --group spark
+	touch $@
+
 bundle:  ## download the offline install bundle into build/offline-bundle (docs/offline.md)
 	$(PYTHON) install/offline.py build
 
@@ -65,7 +72,7 @@ HOST_BUNDLE := build/offline-host/manifest.json
 $(HOST_BUNDLE): uv.lock install/offline.py install/build-requirements.txt
 	$(PYTHON) install/offline.py build --host-only --out build/offline-host
 
-test: $(STAMP) $(CHROMIUM) $(HOST_BUNDLE)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
+test: $(STAMP) $(SPARK_STAMP) $(CHROMIUM) $(HOST_BUNDLE)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
 	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site install
 	$(BIN)/nbstripout --verify --keep-id $$(git ls-files '*.ipynb')
 	$(BIN)/python -m pytest

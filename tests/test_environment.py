@@ -24,7 +24,7 @@ def _parse(requirement: str) -> tuple[str, str]:
 
 def _pyproject() -> dict[str, str]:
     data = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    reqs = data["project"]["dependencies"] + data["dependency-groups"]["dev"]
+    reqs = data["project"]["dependencies"] + [r for group in data["dependency-groups"].values() for r in group]
     return dict(_parse(r) for r in reqs)
 
 

@@ -76,8 +76,8 @@ def columns_of(data: object, columns: Sequence[str], argument: str) -> pd.DataFr
         quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
         return data.select(quoted).to_arrow_reader().read_all().to_pandas()
     if kind == "spark":
-        raise TypeError(f"`{argument}` is a Spark DataFrame: this summary does not run on Spark yet. "
-                        f"Collect the columns you need with `.toPandas()`, or see docs/scale.md.")  # fmt: skip
+        raise TypeError(f"`{argument}` is a Spark DataFrame: this function does not run on Spark. Collect the "
+                        f"columns you need with `.select(...).toPandas()`; docs/scale.md lists those that do.")
     raise TypeError(f"The value for `{argument}` must be a pandas DataFrame, an Arrow table, a DuckDB relation "
                     f"or the path of a Parquet file or folder, but a {type(data).__name__} was passed.")  # fmt: skip
 
