@@ -75,7 +75,7 @@ $(HOST_BUNDLE): uv.lock install/offline.py install/build-requirements.txt
 test: $(STAMP) $(SPARK_STAMP) $(CHROMIUM) $(HOST_BUNDLE)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
 	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site install
 	$(BIN)/nbstripout --verify --keep-id $$(git ls-files '*.ipynb')
-	$(BIN)/python -m pytest
+	CRMLAB_REQUIRE_SPARK=1 $(BIN)/python -m pytest
 
 course: $(STAMP)  ## execute every lesson and exercise (solution and learner mode) into build/
 	$(BIN)/crmlab run
