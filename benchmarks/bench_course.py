@@ -44,12 +44,14 @@ FIGURES = {
     "import (fresh interpreter)": {
         "sizes": (1,),
         "unit": "import",
+        "in_child": True,
         "tools": {"crmlab": _python("import crmlab"), "pandas": _python("import pandas"),
                   "Python alone": _python("pass")},  # fmt: skip
     },
     "make course (every notebook, 2 at a time)": {
         "sizes": (1,),
         "unit": "course",
+        "in_child": True,
         "warmup": False,
         "rounds": 1,
         "tools": {"crmlab": course},

@@ -61,6 +61,7 @@ class Result:
     size: int
     cap_gb: float | None = None
     rounds: int | None = None
+    in_child: bool = False  # the work runs in a process of its own: its memory is not the case's
     seconds: list[float] = field(default_factory=list)
     peak_mb: list[float] = field(default_factory=list)
     digests: set[str] = field(default_factory=set)
@@ -184,7 +185,8 @@ def plan(modules: list[str], sizes: list[int] | None = None, figures: list[str] 
                 for tool in spec["tools"]:
                     if tool in spec.get("skip", {}).get(size, ()):
                         continue
-                    results.append(Result(module, figure, tool, size, spec.get("memory_cap_gb"), spec.get("rounds")))
+                    results.append(Result(module, figure, tool, size, spec.get("memory_cap_gb"), spec.get("rounds"),
+                                          spec.get("in_child", False)))
     return results
 
 
@@ -249,8 +251,9 @@ def table(results: list[Result], rounds: int) -> str:
                 same = "stable across rounds"
             else:
                 same = "yes" if reference.split("|")[0] == next(iter(r.digests)).split("|")[0] else "no"
+            memory = "—" if r.in_child else f"{max(r.peak_mb):,.0f} MB"
             lines.append(f"| {figure} | {size:,} | {r.tool} | {_seconds(r.best)} | {_seconds(r.median)} | "
-                         f"{max(r.peak_mb):,.0f} MB | {ratio} | {same} |")
+                         f"{memory} | {ratio} | {same} |")
     return "\n".join(lines)
 
 
