@@ -36,6 +36,8 @@ install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and
 SPARK_STAMP := $(VENV)/.crmlab-spark-installed
 $(SPARK_STAMP): $(STAMP)
 	$(UV) sync --locked --compile-bytecode --python $(PYTHON) --group spark
+	mkdir -p $(VENV)/share/jupyter/lab/settings
+	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
 
 bundle:  ## download the offline install bundle into build/offline-bundle (docs/offline.md)

@@ -116,6 +116,8 @@ def _add_generate_arguments(gen: argparse.ArgumentParser) -> argparse.ArgumentPa
                           "Telegram; the course's company, the default) or generic (US cents, Gregorian "
                           "seasons)")  # fmt: skip
     gen.add_argument("--readme", help="also write the data dictionary and planted truths to this file")
+    gen.add_argument("--quiet", action="store_true",
+                     help="no progress bar (by default one is drawn on stderr when it is a terminal)")  # fmt: skip
     gen.set_defaults(func=_generate)
     return gen
 
@@ -134,16 +136,23 @@ def _generate_main(argv: Sequence[str]) -> int:
 
 
 def _generate(args) -> int:
+    """Generate and write; a bar on stderr (a terminal only, unless ``--quiet``) shows each stage, then writing."""
     from .datasets import generate_crm, save_crm
     from .datasets.readme import render_readme
+    from .datasets.synthetic import STAGES
+    from .progress_bars import progress_bar
 
     _check_target(args.out, "--out", folder=True)
     if args.readme:
         _check_target(args.readme, "--readme", folder=False)
-    crm = generate_crm(n_customers=args.customers, seed=args.seed, market=args.market)
-    folder = save_crm(crm, args.out)
-    if args.readme:
-        Path(args.readme).write_text(render_readme(crm.truth), encoding="utf-8")
+    bar = progress_bar(len(STAGES) + 1, False if args.quiet else None, desc="crmlab generate", unit="stage")
+    with bar:
+        crm = generate_crm(n_customers=args.customers, seed=args.seed, market=args.market, progress=bar)
+        bar.now(["writing"])
+        folder = save_crm(crm, args.out)
+        if args.readme:
+            Path(args.readme).write_text(render_readme(crm.truth), encoding="utf-8")
+        bar.advance()
     market = "" if args.market == "iran" else f", market {args.market}"
     print(f"Wrote the synthetic CRM ({args.customers:,} customers, seed {args.seed}{market}) to {folder}")
     return 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._arrays import codes_of, labels, nullable
+from ._arrays import codes_of, elementwise, labels, nullable
 from ._clock import business_hours, seasonal_days, to_utc
 from .markets import GENERIC, Market
 from .people import REGION_NAMES, Population, Staff
@@ -67,18 +67,30 @@ def order_events(rng: np.random.Generator, pop: Population) -> tuple[np.ndarray,
 
 def purchase_channel(rng: np.random.Generator, pop: Population, owner: np.ndarray) -> np.ndarray:
     """Pick each order's channel among the customer's purchase channels (index into the market's)."""
+    cum = _purchase_weights(pop).cumsum(axis=1)  # per customer: an order's row is its owner's
+
+    def pick(owner: np.ndarray, draw: np.ndarray) -> np.ndarray:
+        draw = draw * cum[owner, -1]
+        passed = np.zeros(len(owner), dtype=np.int8)
+        for j in range(cum.shape[1]):  # how many cumulative weights the draw passes
+            passed += draw > cum[owner, j]
+        return np.minimum(passed, cum.shape[1] - 1)
+
+    return elementwise(pick, owner, rng.random(len(owner)), dtype=np.int8)
+
+
+def _purchase_weights(pop: Population) -> np.ndarray:
+    """Each customer's weights of the market's purchase channels (columns in ``purchase_names`` order)."""
     market = pop.market
     cols = [market.channels.index(c) for c in market.purchase_names]
-    has = pop.channel_set[owner][:, cols].astype(float)
-    online = pop.online_share[owner]
+    has = pop.channel_set[:, cols].astype(float)
+    online = pop.online_share
     both = (has[:, 0] > 0) & (has[:, 1] > 0)  # web and store come first
     weights = has * np.array([weight for _, weight in market.purchase_channels])
     weights[both, 0] = 2 * online[both]
     weights[both, 1] = 2 * (1 - online[both])
     weights[weights.sum(axis=1) == 0, 0] = 1.0  # a web-only customer who prefers the store
-    cum = np.cumsum(weights, axis=1)
-    pick = (rng.random(len(owner))[:, None] * cum[:, -1:] > cum).sum(axis=1)
-    return np.minimum(pick, len(cols) - 1)
+    return weights
 
 
 def assign_reps(rng: np.random.Generator, staff: Staff, team: str, region_idx: np.ndarray) -> np.ndarray:
@@ -112,25 +124,25 @@ def make_orders(
     """
     completed = campaign_id > 0 if completed is None else completed
     channel = purchase_channel(rng, pop, owner)
-    time = np.empty(len(owner))
+    at = np.empty(len(owner))
     purchase = pop.market.purchase_names
     for code, name in enumerate(purchase):
         mask = channel == code
-        time[mask] = business_hours(rng, mask.sum(), *HOURS[name])
-    at = day + time
+        at[mask] = business_hours(rng, mask.sum(), *HOURS[name])
+    at += day  # the time of day, then the day: the same sums
     sort = np.argsort(at, kind="stable")
     owner, channel, at = owner[sort], channel[sort], at[sort]
     campaign_id, completed = campaign_id[sort], completed[sort]
-    region = pop.region_idx[owner]
     rep = np.full(len(owner), -1, dtype="int64")
     for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
         mask = channel == purchase.index(chan)
-        rep[mask] = assign_reps(rng, staff, team, region[mask])
+        rep[mask] = assign_reps(rng, staff, team, pop.region_idx[owner[mask]])
     status = rng.choice(3, size=len(owner), p=STATUS_SHARES)
     status[completed] = 0  # campaign orders count as completed
+    owner += 1
     return pd.DataFrame({
         "order_id": np.arange(1, len(owner) + 1, dtype="int64"),
-        "customer_id": owner + 1,
+        "customer_id": owner,
         "ordered_at": to_utc(at),
         "channel": labels(purchase, channel),
         "rep_id": nullable(rep, rep < 0, "Int64"),
@@ -138,14 +150,21 @@ def make_orders(
         "status": labels(STATUSES, status),
         "_day": at,  # local day, for later steps; dropped before export
         "_event": sort,
-    })
+    }, copy=False)
 
 
 def _category_index(rng: np.random.Generator, business: np.ndarray) -> np.ndarray:
     shares = np.array([[c[0] for c in CATALOGUE.values()], [c[1] for c in CATALOGUE.values()]])
     shares = shares / shares.sum(axis=1, keepdims=True)
-    cum = np.cumsum(shares, axis=1)[business.astype(int)]
-    return np.minimum((rng.random(len(business))[:, None] > cum).sum(axis=1), len(CATALOGUE) - 1)
+    cum = np.cumsum(shares, axis=1)  # row 0 consumers, row 1 businesses
+
+    def passed(business: np.ndarray, draw: np.ndarray) -> np.ndarray:
+        index = np.zeros(len(business), dtype=np.int64)
+        for j in range(cum.shape[1]):  # how many cumulative shares the draw passes
+            index += draw > np.where(business, cum[1, j], cum[0, j])
+        return np.minimum(index, len(CATALOGUE) - 1)
+
+    return elementwise(passed, business, rng.random(len(business)), dtype=np.int64)
 
 
 def make_order_lines(
@@ -167,9 +186,10 @@ def make_order_lines(
     first = np.where(forced_category >= 0, forced_category, first)
     parts_order = [np.arange(n)]
     parts_cat = [first]
+    draw = np.empty(n)  # one buffer for the add-ons' draws
     for (a, b), p in PLANTED.affinities.items():
         ia, ib = CATEGORIES.index(a), CATEGORIES.index(b)
-        hit = np.flatnonzero((first == ia) & (rng.random(n) < p))
+        hit = np.flatnonzero((first == ia) & (rng.random(out=draw) < p))
         parts_order.append(hit)
         parts_cat.append(np.full(len(hit), ib))
     extra = rng.poisson(0.25, size=n)
@@ -181,24 +201,41 @@ def make_order_lines(
     sort = np.argsort(order_idx, kind="stable")
     order_idx, cat_idx = order_idx[sort], cat_idx[sort]
 
+    del sort, parts_order, parts_cat
     product = _product_in(rng, products, cat_idx)
     price = market.price(products["list_price_cents"].to_numpy()[product], orders["_day"].to_numpy()[order_idx])
     bulk = np.isin(cat_idx, [CATEGORIES.index("Accessories"), CATEGORIES.index("Ink & Paper")])
-    quantity = 1 + rng.poisson(np.where(bulk, 1.2, 0.1) * np.where(business[order_idx], 3, 1))
+    del cat_idx
+    # the mean extra quantity, np.where(bulk, 1.2, 0.1) * np.where(business, 3, 1), from a table of the 4 products
+    mean = (np.array([0.1, 1.2])[:, None] * np.array([1, 3])[None, :]).ravel()[2 * bulk + business[order_idx]]
+    del bulk
+    quantity = rng.poisson(mean)
+    del mean
+    quantity += 1
     discounted = rng.random(len(order_idx)) < 0.15
     rate = rng.choice([0.05, 0.1, 0.15], size=len(price))
-    whole = np.round(price * quantity * rate) if market.price_step == 1 else market.round_money(price * quantity * rate)
-    discount = np.where(discounted, whole, 0)
-    starts = np.r_[True, order_idx[1:] != order_idx[:-1]]
-    line_no = np.arange(len(order_idx)) - np.maximum.accumulate(np.where(starts, np.arange(len(order_idx)), 0)) + 1
+    rate *= price * quantity  # price * quantity * rate, in that order (a product of two factors commutes)
+    whole = np.round(rate, out=rate) if market.price_step == 1 else market.round_money(rate)
+    del rate
+    discount = np.where(discounted, whole, 0).astype("int64")
+    del whole, discounted
     return pd.DataFrame({
         "order_id": orders["order_id"].to_numpy()[order_idx],
-        "line_no": line_no.astype("int16"),
+        "line_no": _line_numbers(order_idx, n),
         "product_id": products["product_id"].to_numpy()[product],
         "quantity": quantity.astype("int32"),
-        "unit_price_cents": price.astype("int64"),
-        "discount_cents": discount.astype("int64"),
-    })
+        "unit_price_cents": price.astype("int64", copy=False),
+        "discount_cents": discount,
+    }, copy=False)
+
+
+def _line_numbers(order_idx: np.ndarray, n_orders: int) -> np.ndarray:
+    """1, 2, ... within each order of sorted ``order_idx``, as int16."""
+    counts = np.bincount(order_idx, minlength=n_orders)
+    first = np.cumsum(counts) - counts
+    line_no = np.arange(1, len(order_idx) + 1, dtype=np.int64)
+    line_no -= np.repeat(first, counts)
+    return line_no.astype("int16")
 
 
 def _product_in(rng: np.random.Generator, products: pd.DataFrame, cat_idx: np.ndarray) -> np.ndarray:
@@ -206,10 +243,13 @@ def _product_in(rng: np.random.Generator, products: pd.DataFrame, cat_idx: np.nd
     cat_of_product = products["category_id"].to_numpy() - 1
     first_row = np.searchsorted(cat_of_product, np.arange(len(CATEGORIES)))
     count = np.bincount(cat_of_product, minlength=len(CATEGORIES))
-    return first_row[cat_idx] + (rng.random(len(cat_idx)) * count[cat_idx]).astype(int)
+    return elementwise(lambda c, u: first_row[c] + (u * count[c]).astype(int), cat_idx, rng.random(len(cat_idx)),
+                       dtype=np.int64)  # fmt: skip
 
 
 def order_totals(orders: pd.DataFrame, lines: pd.DataFrame) -> np.ndarray:
     """Sum of line amounts (quantity x price - discount) per order, in the market's minor units (rials, cents)."""
-    amount = lines["quantity"].to_numpy() * lines["unit_price_cents"].to_numpy() - lines["discount_cents"].to_numpy()
-    return np.bincount(lines["order_id"].to_numpy() - 1, weights=amount, minlength=len(orders)).astype("int64")
+    amount = elementwise(lambda q, p, d: q * p - d, lines["quantity"].to_numpy(), lines["unit_price_cents"].to_numpy(),
+                         lines["discount_cents"].to_numpy(), dtype=float)  # fmt: skip
+    sums = np.bincount(lines["order_id"].to_numpy(), weights=amount, minlength=len(orders) + 1)  # ids from 1
+    return sums[1:].astype("int64")

@@ -61,44 +61,58 @@ def make_interactions(rng: np.random.Generator, pop: Population, staff: Staff) -
     owner_in, day_in = seasonal_days(
         rng, pop.signup_day, pop.active_until, np.full(pop.n, INBOUND_PER_YEAR / 365.25), market.day_factors
     )
-    # pick one of the customer's channels uniformly: the k-th True of its row
+    # pick one of the customer's channels uniformly: the k-th of its set
     k = (rng.random(len(owner_in)) * n_channels[owner_in]).astype(int)
-    rank = np.cumsum(pop.channel_set, axis=1)[owner_in] - 1
-    chan_in = np.argmax(pop.channel_set[owner_in] & (rank == k[:, None]), axis=1)
+    chan_in = _kth_channel(pop.channel_set)[owner_in, k]
+    del k
     consent = pop.customers[f"consent_{market.consent}"].to_numpy()
     owner_mail, day_mail = seasonal_days(
         rng, pop.signup_day, np.full(pop.n, HORIZON), np.where(consent, MAILINGS_PER_YEAR / 365.25, 0),
         market.day_factors,
     )
     owner = np.concatenate([owner_in, owner_mail])
-    outbound = np.full(len(owner_mail), channels.index(market.outbound))
-    channel = np.concatenate([chan_in, outbound])  # index into channels
-    day = np.concatenate([day_in, day_mail]) + business_hours(rng, len(owner))
+    del owner_in
+    channel = np.concatenate([chan_in, np.full(len(owner_mail), channels.index(market.outbound), dtype=np.int8)])
+    del chan_in, owner_mail  # channel: index into channels
+    day = np.concatenate([day_in, day_mail])
+    del day_in, day_mail
+    day += business_hours(rng, len(owner))
     churned = day > pop.active_until[owner]
-    kind = np.empty(len(owner), dtype=np.int32)
     outcome = np.empty(len(owner), dtype=np.int32)
     for code, chan in enumerate(channels):
-        name, outcomes, shares = INTERACTION_KINDS[chan]
+        _, outcomes, shares = INTERACTION_KINDS[chan]
         mask = channel == code
-        kind[mask] = TYPES.index(name)
         local = rng.choice(len(outcomes), size=mask.sum(), p=shares)
         outcome[mask] = np.array([OUTCOMES.index(o) for o in outcomes])[local]
     outcome[churned] = OUTCOMES.index("no_response")
-    region = pop.region_idx[owner]
+    del churned
     rep = np.full(len(owner), -1, dtype="int64")
     for chan, team in [("field_sales", "field_sales"), ("call_centre", "inside_sales")]:
         mask = channel == channels.index(chan)
-        rep[mask] = assign_reps(rng, staff, team, region[mask])
+        rep[mask] = assign_reps(rng, staff, team, pop.region_idx[owner[mask]])
+    del mask
     sort = np.argsort(day, kind="stable")
+    kind = np.array([TYPES.index(INTERACTION_KINDS[chan][0]) for chan in channels], dtype=np.int32)
+    rep = rep[sort]
     return pd.DataFrame({
         "interaction_id": np.arange(1, len(owner) + 1, dtype="int64"),
-        "customer_id": owner[sort] + 1,
+        "customer_id": _plus_one(owner[sort]),
         "channel": labels(channels, channel[sort]),
         "occurred_at": to_utc(day[sort]),
-        "interaction_type": labels(TYPES, kind[sort]),
+        "interaction_type": labels(TYPES, kind[channel[sort]]),
         "outcome": labels(OUTCOMES, outcome[sort]),
-        "rep_id": nullable(rep[sort], rep[sort] < 0, "Int64"),
-    })
+        "rep_id": nullable(rep, rep < 0, "Int64"),
+    }, copy=False)
+
+
+def _kth_channel(channel_set: np.ndarray) -> np.ndarray:
+    """``[i, k]``: the column of the k-th (from 0) channel in row ``i``'s set, for k below the set's size."""
+    return np.argsort(~channel_set, axis=1, kind="stable").astype(np.int8)
+
+
+def _plus_one(index: np.ndarray) -> np.ndarray:
+    index += 1
+    return index
 
 
 def make_web_registrations(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
@@ -114,4 +128,4 @@ def make_web_registrations(rng: np.random.Generator, pop: Population) -> pd.Data
         "registered_at": to_utc(day),
         "source": labels(SOURCES, rng.choice(len(SOURCES), size=len(idx), p=[0.45, 0.25, 0.2, 0.1])),
         "device": labels(DEVICES, rng.choice(len(DEVICES), size=len(idx), p=[0.6, 0.35, 0.05])),
-    })
+    }, copy=False)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._arrays import labels
+from ._arrays import elementwise, labels
 from ._clock import HORIZON, to_date, to_utc
 from .people import REGION_NAMES
 
@@ -18,7 +18,7 @@ PAYMENT_METHODS = np.array(["card", "bank_transfer", "cash"])
 
 def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region_idx: np.ndarray) -> pd.DataFrame:
     """One shipment per delivered order that did not leave from a store (``region_idx`` per order)."""
-    ship = (orders["channel"].to_numpy() != "store") & (orders["status"].to_numpy() != "cancelled")
+    ship = ((orders["channel"] != "store") & (orders["status"] != "cancelled")).to_numpy()
     idx = np.flatnonzero(ship)
     at = orders["_day"].to_numpy()[idx]
     day = np.floor(at)
@@ -37,7 +37,7 @@ def make_shipments(rng: np.random.Generator, orders: pd.DataFrame, region_idx: n
         "promised_date": to_date(promised),
         "shipped_at": to_utc(shipped).where(shipped < HORIZON),
         "delivered_date": to_date(delivered).where(delivered_known),
-    })
+    }, copy=False)
 
 
 def business_time(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -49,27 +49,29 @@ def make_invoices(
     rng: np.random.Generator, orders: pd.DataFrame, totals: np.ndarray, business: np.ndarray
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """One invoice per order that was not cancelled; payments, some late or missing."""
-    keep = orders["status"].to_numpy() != "cancelled"
+    keep = (orders["status"] != "cancelled").to_numpy()
     idx = np.flatnonzero(keep)
     issued = np.floor(orders["_day"].to_numpy()[idx])
     biz = business[idx]
-    due = issued + np.where(biz, 30, 0)
+    due = elementwise(lambda issued, biz: issued + np.where(biz, 30, 0), issued, biz, dtype=float)
+    owed = totals[idx]
     invoices = pd.DataFrame({
         "invoice_id": np.arange(1, len(idx) + 1, dtype="int64"),
         "order_id": orders["order_id"].to_numpy()[idx],
         "customer_id": orders["customer_id"].to_numpy()[idx],
         "issued_date": to_date(issued),
         "due_date": to_date(due),
-        "amount_cents": totals[idx],
-    })
-    unpaid = rng.random(len(idx)) < np.where(biz, 0.05, 0.01)
-    delay = np.where(biz, rng.gamma(2.0, 14.0, size=len(idx)), 0.0)
-    paid_day = np.floor(issued + delay)
+        "amount_cents": owed,
+    }, copy=False)
+    unpaid = elementwise(lambda u, biz: u < np.where(biz, 0.05, 0.01), rng.random(len(idx)), biz, dtype=bool)
+    paid_day = elementwise(lambda gamma, biz, issued: np.floor(issued + np.where(biz, gamma, 0.0)),
+                           rng.gamma(2.0, 14.0, size=len(idx)), biz, issued, dtype=float)  # fmt: skip
     paid = ~unpaid & (paid_day < HORIZON)
     split = paid & biz & (rng.random(len(idx)) < 0.08)
     inv = np.concatenate([np.flatnonzero(paid), np.flatnonzero(split)])
-    first_part = np.where(split, np.round(totals[idx] * 0.5), totals[idx]).astype("int64")
-    amount = np.concatenate([first_part[paid], (totals[idx] - first_part)[split]])
+    first_part = elementwise(lambda owed, split: np.where(split, np.round(owed * 0.5), owed).astype("int64"),
+                             owed, split, dtype=np.int64)  # fmt: skip
+    amount = np.concatenate([first_part[paid], owed[split] - first_part[split]])
     day = np.concatenate([paid_day[paid], np.minimum(paid_day[split] + 20, HORIZON - 1)])
     method = np.where(biz[inv], 1, rng.choice(3, size=len(inv), p=[0.7, 0.05, 0.25]))
     sort = np.lexsort((inv, day))
@@ -79,5 +81,5 @@ def make_invoices(
         "paid_date": to_date(day[sort]),
         "amount_cents": amount[sort],
         "method": labels(PAYMENT_METHODS, method[sort]),
-    })
+    }, copy=False)
     return invoices, payments

@@ -55,21 +55,25 @@ def take_over_lines(
     that day, its discount scaled with it (the order totals must then be summed again);
     otherwise it keeps the replaced product's price.
     """
-    out = lines.copy()
-    product = out["product_id"].to_numpy().copy()
-    category = products.set_index("product_id")["category_id"].reindex(product).to_numpy()
-    u = rng.random(len(out))
+    product = lines["product_id"].to_numpy().copy()
+    priced = {column: lines[column].to_numpy() for column in ("unit_price_cents", "discount_cents")}
+    if market.launch_prices:  # changed below
+        priced = {column: values.copy() for column, values in priced.items()}
+    price_now, discount_now = priced["unit_price_cents"], priced["discount_cents"]
+    category_of = np.zeros(int(products["product_id"].max()) + 1, dtype=np.int8)  # a few categories
+    category_of[products["product_id"].to_numpy()] = products["category_id"].to_numpy()
+    category = category_of[product]
+    u = rng.random(len(lines))
     for name, spec in PLANTED.launches.items():
         new = products.loc[products["name"] == name].iloc[0]
-        since = order_day - (pd.Timestamp(spec["launched_on"]) - START).days
+        rows = np.flatnonzero(category == new["category_id"])  # only these lines can be taken over
+        since = order_day[rows] - (pd.Timestamp(spec["launched_on"]) - START).days
         share = np.where(since >= 0, spec["peak_share"] * (1 - np.exp(-np.maximum(since, 0) / spec["ramp_days"])), 0)
-        hit = (category == new["category_id"]) & (u < share)
+        hit = rows[u[rows] < share]
         product[hit] = new["product_id"]
-        if market.launch_prices and hit.any():
-            old_price = out["unit_price_cents"].to_numpy()[hit]
-            price = market.price(np.full(hit.sum(), new["list_price_cents"]), order_day[hit])
-            discount = market.round_money(out["discount_cents"].to_numpy()[hit] * price / old_price)
-            out.loc[hit, "unit_price_cents"] = price
-            out.loc[hit, "discount_cents"] = discount
-    out["product_id"] = product
-    return out
+        if market.launch_prices and len(hit):
+            old_price = price_now[hit]
+            price = market.price(np.full(len(hit), new["list_price_cents"]), order_day[hit])
+            discount_now[hit] = market.round_money(discount_now[hit] * price / old_price)
+            price_now[hit] = price
+    return lines.assign(product_id=product, **priced)

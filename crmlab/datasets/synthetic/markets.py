@@ -34,6 +34,7 @@ import pandas as pd
 
 from crmlab.conventions import COURSE, Conventions, from_mapping
 
+from ._arrays import elementwise
 from ._clock import HORIZON
 from .truths import PLANTED, START, Planted
 
@@ -169,11 +170,18 @@ class Market:
         """
         if not self.inflation_per_year:
             return np.asarray(minor_at_start)
+        return elementwise(self._price, *np.broadcast_arrays(minor_at_start, day), dtype="int64")
+
+    def _price(self, minor_at_start: np.ndarray, day: np.ndarray) -> np.ndarray:
         index = self.price_index[np.clip(np.floor(day).astype("int64"), 0, len(self.price_index) - 1)]
-        return self.round_money(np.asarray(minor_at_start) * index)
+        return self._round(minor_at_start * index)
 
     def round_money(self, amount: np.ndarray) -> np.ndarray:
         """``amount`` rounded to the nearest :attr:`price_step` (half away from zero), as int64."""
+        amount = np.asarray(amount)
+        return self._round(amount) if amount.ndim == 0 else elementwise(self._round, amount, dtype="int64")
+
+    def _round(self, amount: np.ndarray) -> np.ndarray:
         step = self.price_step
         return (np.sign(amount) * np.floor(np.abs(amount) / step + 0.5) * step).astype("int64")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ._arrays import labels
+from ._arrays import chunks, labels, texts
 from ._clock import HORIZON, to_date
 from .markets import GENERIC, Market, planted_for
 from .truths import PLANTED
@@ -83,25 +83,33 @@ def _channel_sets(rng: np.random.Generator, segment_idx: np.ndarray, market: Mar
     n = len(segment_idx)
     channels = np.array(market.channels)
     k = rng.choice(4, size=n, p=CHANNEL_COUNT_SHARES) + 1
-    keys = np.log(np.array(market.channel_weights)[segment_idx]) + rng.gumbel(size=(n, len(channels)))
-    order = np.argsort(-keys, axis=1)
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(len(channels))[None, :], axis=1)
-    chosen = rank < k[:, None]
+    gumbel = rng.gumbel(size=(n, len(channels)))
+    log_weights = np.log(np.array(market.channel_weights))
+    chosen = np.empty((n, len(channels)), dtype=bool)
+    first = np.empty(n, dtype=np.intp)
+    for part in chunks(n):  # row by row: the top k keys of each row
+        order = np.argsort(-(log_weights[segment_idx[part]] + gumbel[part]), axis=1)
+        rank = np.empty_like(order)
+        np.put_along_axis(rank, order, np.arange(len(channels))[None, :], axis=1)
+        chosen[part] = rank < k[part, None]
+        first[part] = order[:, 0]
+    del gumbel
     buys = np.isin(channels, market.purchase_names)
     no_purchase = ~(chosen & buys).any(axis=1)
     web, store = market.channels.index("web"), market.channels.index("store")
     fallback = np.where(rng.random(n) < 0.5, web, store)
     chosen[no_purchase, fallback[no_purchase]] = True
-    return chosen, order[:, 0]
+    return chosen, first
 
 
-def _emails(rng, first: pd.Series, last: pd.Series, ids: np.ndarray, company: pd.Series) -> pd.Series:
+def _emails(rng, first: pd.Series, last: pd.Series, ids: np.ndarray, company: pd.Series, word: np.ndarray
+            ) -> pd.Series:
+    """Addresses; a business's domain is its company's first word (``word``: its index in COMPANY_WORDS), .ir."""
     domain = pd.Series(labels(MAIL_DOMAINS, rng.integers(0, len(MAIL_DOMAINS), size=len(ids))))
     business = company.notna().to_numpy()
-    company_domain = company.str.split(" ").str[0].str.lower() + ".ir"
+    company_domain = pd.Series(labels([w.lower() + ".ir" for w in COMPANY_WORDS], word))
     domain = domain.where(~business, company_domain)
-    local = first.str.lower() + "." + last.str.lower() + pd.Series(ids % 1000).astype(str)
+    local = first.str.lower() + "." + last.str.lower() + pd.Series(texts(ids % 1000))
     return local + "@" + domain
 
 
@@ -144,8 +152,9 @@ def make_population(rng: np.random.Generator, n: int, market: Market = GENERIC) 
     first = pd.Series(labels(FIRST_NAMES, rng.integers(0, len(FIRST_NAMES), size=n)))
     last = pd.Series(labels(LAST_NAMES, rng.integers(0, len(LAST_NAMES), size=n)))
     business = seg_idx > 0
+    word = rng.integers(0, len(COMPANY_WORDS), size=n)
     company = (
-        pd.Series(labels(COMPANY_WORDS, rng.integers(0, len(COMPANY_WORDS), size=n)))
+        pd.Series(labels(COMPANY_WORDS, word))
         + " "
         + pd.Series(labels(COMPANY_KINDS, rng.integers(0, len(COMPANY_KINDS), size=n)))
     ).where(business)
@@ -178,7 +187,7 @@ def make_population(rng: np.random.Generator, n: int, market: Market = GENERIC) 
         "first_name": first,
         "last_name": last,
         "company_name": company,
-        "email": _emails(rng, first, last, ids, company),
+        "email": _emails(rng, first, last, ids, company, word),
         "phone": _phones(rng, n),
         "segment": labels(SEGMENTS, seg_idx),
         "region": labels(REGION_NAMES, region_idx),
@@ -188,7 +197,7 @@ def make_population(rng: np.random.Generator, n: int, market: Market = GENERIC) 
         "birth_year": pd.array(np.where(birth_year < 0, None, birth_year), dtype="Int16"),
         "consent_email": consent_email,
         "consent_sms": consent_sms,
-    })
+    }, copy=False)
     return Population(customers, region_idx, channel_set, rate, signup_day, active_until, bad_service, online_share,
                       market)  # fmt: skip
 
@@ -200,7 +209,7 @@ def _city_shares(k: int) -> np.ndarray:
 
 def _phones(rng: np.random.Generator, n: int) -> pd.Series:
     number = rng.integers(9_120_000_000, 9_399_999_999, size=n)
-    return "+98" + pd.Series(number).astype(str)
+    return "+98" + pd.Series(texts(number))
 
 
 # ---------------------------------------------------------------- sales reps

@@ -27,8 +27,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from persiantools.digits import en_to_fa
 from rapidfuzz import fuzz
+
+from ._arrays import chunks, elementwise
 
 __all__ = ["KINDS", "PERSIAN_NAMES", "plant_persian_records"]
 
@@ -69,17 +72,35 @@ def _is_valid(code: str) -> bool:
     return len(set(code)) > 1 and int(_check_digits(digits[None, :9])[0]) == digits[9]
 
 
-def national_codes(rng: np.random.Generator, n: int) -> np.ndarray:
-    """``n`` distinct valid national codes as text, none of one digit repeated."""
+def national_codes(rng: np.random.Generator, n: int) -> pd.api.extensions.ExtensionArray:
+    """``n`` distinct valid national codes as text (pandas' ``str``), none of one digit repeated."""
     bodies = np.empty(0, dtype=np.int64)
     while len(bodies) < n:
         bodies = pd.unique(np.concatenate([bodies, rng.integers(0, 10**9, size=n - len(bodies) + 16)]))
-        digits = (bodies[:, None] // 10 ** np.arange(8, -1, -1)) % 10
-        repeated = (digits == digits[:, :1]).all(axis=1) & (_check_digits(digits) == digits[:, 0])
-        bodies = bodies[~repeated]
-    digits = (bodies[:n, None] // 10 ** np.arange(8, -1, -1)) % 10
-    full = np.concatenate([digits, _check_digits(digits)[:, None]], axis=1)
-    return np.array(["".join(map(str, row)) for row in full], dtype=object)
+        bodies = bodies[~elementwise(_one_digit_repeated, bodies, dtype=bool)]
+    codes = elementwise(lambda body: body * 10 + _check_digits(_digits(body, 9)), bodies[:n], dtype=np.int64)
+    return _ten_digit_texts(codes)
+
+
+def _digits(numbers: np.ndarray, k: int) -> np.ndarray:
+    """The last ``k`` decimal digits of each number, a row each, the first digit first."""
+    return (numbers[:, None] // 10 ** np.arange(k - 1, -1, -1)) % 10
+
+
+def _one_digit_repeated(bodies: np.ndarray) -> np.ndarray:
+    """Whether the code of each body would be one digit ten times."""
+    digits = _digits(bodies, 9)
+    return (digits == digits[:, :1]).all(axis=1) & (_check_digits(digits) == digits[:, 0])
+
+
+def _ten_digit_texts(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Numbers below 10**10 as ten-digit texts (leading zeros kept), built without a Python string per row."""
+    n = len(codes)
+    digits = np.empty((n, 10), dtype=np.uint8)
+    for part in chunks(n):
+        digits[part] = _digits(codes[part], 10) + ord("0")
+    offsets = pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int64))
+    return pd.array(pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(digits)), dtype="str")
 
 
 def _mistype(rng: np.random.Generator, code: str) -> str:
@@ -92,6 +113,14 @@ def _mistype(rng: np.random.Generator, code: str) -> str:
             typed = code[:i] + str((int(code[i]) + int(rng.integers(1, 10))) % 10) + code[i + 1:]
         if not _is_valid(typed):
             return typed
+
+
+def _masters_of(ids: np.ndarray, dups: pd.Series) -> np.ndarray:
+    """Each customer id, or its master's where it is a duplicate (``dups``: duplicate id -> master id, sorted)."""
+    dup_ids = dups.index.to_numpy()
+    at = np.minimum(np.searchsorted(dup_ids, ids), max(len(dup_ids) - 1, 0))
+    hit = dup_ids[at] == ids if len(dup_ids) else np.zeros(len(ids), dtype=bool)
+    return np.where(hit, dups.to_numpy()[at] if len(dup_ids) else ids, ids)
 
 
 def _in_persian(names: pd.Series) -> pd.Series:
@@ -141,13 +170,14 @@ def plant_persian_records(rng: np.random.Generator, t: dict, truth: dict) -> dic
     >>> sorted(crm.truth["persian_duplicate_kinds"]), len(crm.truth["national_code_typos"])
     (['arabic_letters', 'persian_digits', 'zwnj'], 1)
     """
-    customers, raw = t["customers"].copy(), t["raw_customers"].copy()
+    customers, raw = t["customers"].copy(deep=False), t["raw_customers"].copy(deep=False)
     n = len(customers)
-    codes = pd.Series(national_codes(rng, n), index=customers["customer_id"].to_numpy())
-    customers["national_code"] = codes.to_numpy()
+    codes = national_codes(rng, n)
+    customers["national_code"] = codes
     dups = pd.Series(truth["duplicates"]).rename(index=int).astype("int64").sort_index()
-    owner = raw["customer_id"].replace(dups.to_dict())
-    raw["national_code"] = owner.map(codes).to_numpy()  # test records get none
+    raw_ids = raw["customer_id"].to_numpy()
+    owner = _masters_of(raw_ids, dups)
+    raw_codes = codes.take(pd.Index(customers["customer_id"].to_numpy()).get_indexer(owner), allow_fill=True)
 
     n_each = max(1, round(n * N_PERSIAN_PAIRS / 1000 / len(KINDS)))
     masters = customers.set_index("customer_id").loc[dups.to_numpy(), ["first_name", "last_name"]]
@@ -164,25 +194,27 @@ def plant_persian_records(rng: np.random.Generator, t: dict, truth: dict) -> dic
     pool = np.setdiff1d(customers["customer_id"].to_numpy(), np.array(sorted(taken), dtype="int64"))
     singles = np.sort(rng.choice(pool, size=max(1, round(n * N_PERSIAN_SINGLES / 1000)), replace=False))
 
-    row = pd.Series(np.arange(len(raw)), index=raw["customer_id"].to_numpy())
-    clean_row = pd.Series(np.arange(n), index=customers["customer_id"].to_numpy())
-    typos = {}
-    for i in typo_ids:
-        typed = _mistype(rng, raw["national_code"].iat[row[i]])
-        raw.iloc[row[i], raw.columns.get_loc("national_code")] = typed
-        typos[str(i)] = typed
+    row = pd.Index(raw_ids)  # ids are unique: get_indexer gives each one's row
+    typo_rows = row.get_indexer(typo_ids)
+    typos = {str(i): _mistype(rng, raw_codes[at]) for i, at in zip(typo_ids, typo_rows, strict=True)}
+    raw_codes[typo_rows] = list(typos.values())
+    raw["national_code"] = raw_codes  # test records get none
 
     persian = np.concatenate([dups.loc[pairs].to_numpy(), singles])  # masters and singles: both tables
-    for table, where in ((customers, clean_row), (raw, row)):
-        at = where[persian].to_numpy()
+    for table, ids in ((customers, customers["customer_id"].to_numpy()), (raw, raw_ids)):
+        at = pd.Index(ids).get_indexer(persian)
         for column in ("first_name", "last_name"):
             table.iloc[at, table.columns.get_loc(column)] = _in_persian(table[column].iloc[at]).to_numpy()
-    for kind, ids in chosen.items():
-        for dup in ids:
-            master = raw.iloc[row[dups[dup]]]
-            first, last, phone = _variant(kind, master["first_name"], master["last_name"], raw["phone"].iat[row[dup]])
-            for column, value in (("first_name", first), ("last_name", last), ("phone", phone)):
-                raw.iloc[row[dup], raw.columns.get_loc(column)] = value
+    # Each duplicate's spelling, from its master's record as it now is (no duplicate is a master).
+    names = raw[["first_name", "last_name", "phone"]]
+    dup_ids = np.concatenate(list(chosen.values()))
+    dup_rows, master_rows = row.get_indexer(dup_ids), row.get_indexer(dups[dup_ids].to_numpy())
+    kinds = [kind for kind, ids in chosen.items() for _ in ids]
+    typed = [_variant(kind, first, last, phone) for kind, first, last, phone in zip(
+        kinds, names["first_name"].to_numpy()[master_rows], names["last_name"].to_numpy()[master_rows],
+        names["phone"].to_numpy()[dup_rows], strict=True)]  # fmt: skip
+    for k, column in enumerate(("first_name", "last_name", "phone")):
+        raw.iloc[dup_rows, raw.columns.get_loc(column)] = [variant[k] for variant in typed]
     t["customers"], t["raw_customers"] = customers, raw
     return {
         "national_code_typos": typos,

@@ -29,11 +29,12 @@ def make_opportunities(
     rng: np.random.Generator, pop: Population, staff: Staff
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``opportunities`` table and their ``opportunity_stages`` history."""
-    segment = pop.customers["segment"].to_numpy()
-    rate = np.select([segment == "enterprise", segment == "small_business"], [2.0, 0.8], 0.0) / 365.25
+    enterprise = (pop.customers["segment"] == "enterprise").to_numpy()
+    small = (pop.customers["segment"] == "small_business").to_numpy()
+    rate = np.select([enterprise, small], [2.0, 0.8], 0.0) / 365.25
     owner, day = seasonal_days(rng, pop.signup_day, pop.active_until, rate, pop.market.day_factors)
     n = len(owner)
-    team = np.where(segment[owner] == "enterprise", "field_sales", "inside_sales")
+    team = np.where(enterprise[owner], "field_sales", "inside_sales")
     region = pop.region_idx[owner]
     from .commerce import assign_reps
 
@@ -67,7 +68,7 @@ def make_opportunities(
         "amount_cents": amount.astype("int64"),
         "stage": stage,
         "closed_at": to_utc(close).where(closed),
-    }).sort_values("opportunity_id", ignore_index=True)
+    }, copy=False).sort_values("opportunity_id", ignore_index=True)
     row, col = np.nonzero(visible)
     hist = pd.DataFrame({"opportunity_id": ids[row], "stage": STAGES[col], "_t": entered[row, col]})
     done = np.flatnonzero(closed)
@@ -102,4 +103,4 @@ def make_rep_activity(rng: np.random.Generator, staff: Staff) -> pd.DataFrame:
         "records_entered": records.astype("int32"),
         "required_fields_total": total.astype("int32"),
         "required_fields_filled": filled.astype("int32"),
-    })
+    }, copy=False)

@@ -78,20 +78,23 @@ def make_test_records(rng: np.random.Generator, customers: pd.DataFrame, first_i
 
 def messy_customers(rng: np.random.Generator, customers: pd.DataFrame) -> pd.DataFrame:
     """Inconsistent spellings, phone formats, missing e-mails and impossible birth years."""
-    out = customers.copy()
+    out = customers.copy(deep=False)
     n = len(out)
     city_kind = rng.choice(4, size=n, p=[0.9, 0.04, 0.03, 0.03])
-    out["city"] = np.select(
-        [city_kind == 1, city_kind == 2, city_kind == 3],
-        [out["city"].str.lower(), out["city"].str.upper(), " " + out["city"] + " "],
-        out["city"],
-    )
+    city = out["city"]
+    out["city"] = (city.mask(city_kind == 1, city.str.lower()).mask(city_kind == 2, city.str.upper())
+                   .mask(city_kind == 3, " " + city + " "))  # fmt: skip
     respell = rng.random(n) < 0.06
-    alt = [SEGMENT_SPELLINGS[s][int(u * 2)] for s, u in zip(out["segment"], rng.random(n), strict=True)]
-    out["segment"] = np.where(respell, alt, out["segment"])
+    which = (rng.random(n) * 2).astype(int)  # the first or the second other spelling
+    segment = out["segment"]
+    alt = segment
+    for name, spellings in SEGMENT_SPELLINGS.items():
+        for k, spelling in enumerate(spellings):
+            alt = alt.mask((segment == name).to_numpy() & (which == k), spelling)
+    out["segment"] = segment.mask(respell, alt)
     local = rng.random(n) < 0.3
     digits = out["phone"].str[3:]
-    out["phone"] = np.where(local, "0" + digits.str[:3] + " " + digits.str[3:6] + " " + digits.str[6:], out["phone"])
+    out["phone"] = out["phone"].mask(local, "0" + digits.str[:3] + " " + digits.str[3:6] + " " + digits.str[6:])
     out.loc[rng.random(n) < 0.03, "email"] = None
     bad_year = (rng.random(n) < 0.006) & out["birth_year"].notna().to_numpy()
     out["birth_year"] = out["birth_year"].mask(bad_year, pd.array(rng.choice([1900, 2031, 0], size=n), dtype="Int16"))
@@ -100,7 +103,7 @@ def messy_customers(rng: np.random.Generator, customers: pd.DataFrame) -> pd.Dat
 
 def reassign(rng: np.random.Generator, table: pd.DataFrame, time_col: str, dup: pd.DataFrame) -> pd.DataFrame:
     """Move half the rows a duplicated customer made after the duplicate's sign-up to it."""
-    out = table.copy()
+    out = table.copy(deep=False)
     master = dup.set_index("duplicate_of")
     hit = out["customer_id"].isin(master.index).to_numpy()
     idx = np.flatnonzero(hit)
@@ -154,7 +157,7 @@ def malform_emails(
     pool = np.sort(ids[ok])
     chosen = np.sort(rng.choice(pool, size=n_bad, replace=False))
     kind = rng.integers(0, len(_MALFORMED), size=n_bad)
-    out = raw_customers.copy()
+    out = raw_customers.copy(deep=False)
     row = pd.Series(np.arange(len(out)), index=ids)[chosen].to_numpy()
     emails = [_MALFORMED[k](e) for k, e in zip(kind, out["email"].to_numpy()[row], strict=True)]
     out.loc[out.index[row], "email"] = emails
@@ -175,9 +178,9 @@ def type_in_tenths(
     if n_bad == 0:
         return raw_orders, []
     ids = raw_orders["order_id"].to_numpy()
-    ok = np.isin(ids, real_order_ids) & (raw_orders["status"].to_numpy() == "completed")
+    ok = np.isin(ids, real_order_ids) & (raw_orders["status"] == "completed").to_numpy()
     chosen = np.sort(rng.choice(ids[ok], size=n_bad, replace=False))
-    out = raw_orders.copy()
+    out = raw_orders.copy(deep=False)
     row = np.flatnonzero(np.isin(ids, chosen))
     column = out.columns.get_loc("total_cents")
     out.iloc[row, column] = out.iloc[row, column].to_numpy() // 10

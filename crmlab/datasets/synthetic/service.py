@@ -33,7 +33,7 @@ def make_tickets(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.
 
     Call it before any table that depends on when customers leave.
     """
-    business = pop.customers["segment"].to_numpy() != "consumer"
+    business = (pop.customers["segment"] != "consumer").to_numpy()
     rate = np.where(business, 1.2, 0.6) * np.where(pop.bad_service, 1.5, 1.0) / 365.25
     owner, day = seasonal_days(rng, pop.signup_day, pop.active_until, rate, pop.market.day_factors)
     n = len(owner)
@@ -81,4 +81,4 @@ def make_tickets(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.
         "contacts_to_resolve": nullable(contacts[sort], resolved >= HORIZON, "Int16"),
         "satisfaction": nullable(satisfaction[sort], satisfaction[sort] <= 0, "Int8"),
         "agent_id": agent[sort],
-    })
+    }, copy=False)
