@@ -55,26 +55,8 @@ def columns_of(data: object, columns: Sequence[str], argument: str) -> pd.DataFr
     kind = kind_of(data)
     if kind == "pandas":
         return data
-    if kind == "arrow":
-        import pyarrow as pa
-
-        table = data.read_all() if isinstance(data, pa.RecordBatchReader) else data
-        _check(list(table.schema.names), columns, argument)
-        return table.select(list(columns)).to_pandas()
-    if kind == "parquet":
-        import pyarrow.dataset as ds
-
-        path = Path(data)
-        if not path.exists():
-            raise FileNotFoundError(f"The value for `{argument}` names {str(path)!r}, which does not exist: "
-                                    f"pass a Parquet file, a folder of Parquet files, or a DataFrame.")  # fmt: skip
-        dataset = ds.dataset(path, format="parquet")
-        _check(list(dataset.schema.names), columns, argument)
-        return dataset.to_table(columns=list(columns)).to_pandas()
-    if kind == "duckdb":
-        _check(list(data.columns), columns, argument)
-        quoted = ", ".join('"' + c.replace('"', '""') + '"' for c in columns)
-        return data.select(quoted).to_arrow_reader().read_all().to_pandas()
+    if kind in ("arrow", "parquet", "duckdb"):
+        return reader_of(data, columns, argument).read_pandas()
     if kind == "spark":
         raise TypeError(f"`{argument}` is a Spark DataFrame: this function does not run on Spark. Collect the "
                         f"columns you need with `.select(...).toPandas()`; docs/scale.md lists those that do.")
