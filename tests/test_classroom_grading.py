@@ -61,7 +61,9 @@ NOTEBOOKS = {
     ],
     "loop": [OPENING, DATA, RIGHT_Q1, "while True:\n    pass", 'ex.quiz("q7", answer="b")'],
     "kill": [OPENING, 'ex.quiz("q7", answer="b")', "import os\nos.kill(os.getpid(), 9)"],
-    "printer": ["for _ in range(2048):\n    print('x' * 2**20)"],
+    # 2 GB in 64 KB lines: with 1 MB lines the kernel's own IOPub queue (1,000 messages) can hold a
+    # gigabyte before the grader sees it, and the memory limit may strike before the output cap
+    "printer": ["for _ in range(2**15):\n    print('x' * 2**16)"],
     "hog": ["import numpy as np\nhuge = np.ones(10 * 2**30 // 8)"],
     "rm_home_parent": [
         OPENING,
