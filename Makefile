@@ -74,10 +74,15 @@ HOST_BUNDLE := build/offline-host/manifest.json
 $(HOST_BUNDLE): uv.lock install/offline.py install/build-requirements.txt
 	$(PYTHON) install/offline.py build --host-only --out build/offline-host
 
+# pytest-xdist: one worker per core (at most 4: the suite is CPU-bound, and 4 workers on 2 cores
+# were no faster than 2), each test file whole on one worker so its module fixtures run once.
+# docs/test-time.md has the figures. `make test PARALLEL=` runs it in one process.
+PARALLEL ?= -n auto --maxprocesses=4 --dist loadfile
+
 test: $(STAMP) $(SPARK_STAMP) $(CHROMIUM) $(HOST_BUNDLE)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
 	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site install
 	$(BIN)/nbstripout --verify --keep-id $$(git ls-files '*.ipynb')
-	CRMLAB_REQUIRE_SPARK=1 $(BIN)/python -m pytest
+	CRMLAB_REQUIRE_SPARK=1 $(BIN)/python -m pytest $(PARALLEL)
 
 course: $(STAMP)  ## execute every lesson and exercise (solution and learner mode) into build/
 	$(BIN)/crmlab run

@@ -165,7 +165,7 @@ def test_blank_is_not_attempted(lesson_id, qid):
 
 
 @pytest.mark.parametrize(("lesson_id", "qid"), _items(Quiz))
-@pytest.mark.parametrize("junk", QUIZ_JUNK, ids=repr)
+@pytest.mark.parametrize("junk", QUIZ_JUNK, ids=lambda j: type(j).__name__ if isinstance(j, Hostile) else repr(j))
 def test_quiz_junk_gets_feedback(lesson_id, qid, junk):
     feedback = lesson(lesson_id).quiz(qid, answer=junk)
     assert feedback.status in {Status.INCORRECT, Status.LEARNER_ERROR, Status.NOT_ATTEMPTED}
