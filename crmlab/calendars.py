@@ -11,6 +11,10 @@ fiscal year is the Jalali year.
 Every day here is a *local* calendar day (naive midnight), as :meth:`Conventions.local_day
 <crmlab.conventions.Conventions.local_day>` gives it: convert UTC instants first. Dates are
 converted by ``persiantools``, once per distinct day, so a million orders take a moment.
+``persiantools`` rather than ``jdatetime``: both are maintained, pure Python and convert
+exactly, but persiantools (MIT, no dependencies, typed) also holds the Persian digit and letter
+tables that :mod:`crmlab.persian_text`, the loader and the certificates use, so one small package
+serves the calendar and the text.
 
 The month names are transliterated ("Farvardin 1403"): matplotlib draws text left to
 right without joining letters, so labels in Persian script would come out broken.
