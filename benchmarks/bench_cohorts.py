@@ -64,16 +64,48 @@ def polars_(n: int):
         active = done.unique()
         active = active.with_columns(pl.col("month").min().over("customer_id").alias("cohort"))
         cells = active.group_by("cohort", (pl.col("month") - pl.col("cohort")).alias("age")).len()
-        sizes = cells.filter(pl.col("age") == 0).select("cohort", pl.col("len").alias("size"))
         end = done["month"].max()
-        cells = cells.join(sizes, on="cohort").with_columns((pl.col("len") / pl.col("size")).alias("share"))
-        wide = cells.pivot(on="age", index="cohort", values="share", sort_columns=True).sort("cohort")
-        grid = wide.drop("cohort").to_numpy().astype("float64")
-        ages = np.array([int(a) for a in wide.columns[1:]])
-        cohorts = wide["cohort"].to_numpy()
-        grid[np.isnan(grid)] = 0.0
-        grid[cohorts[:, None] + ages[None, :] > end] = np.nan
-        return pd.DataFrame(grid, index=cohorts, columns=ages)
+        return _shares(cells.to_pandas(), end)
+
+    return run
+
+
+def _shares(cells: pd.DataFrame, end: int) -> pd.DataFrame:
+    """The matrix from (cohort, age, len) counts: shares of the cohort's size, NaN where unseen."""
+    counts = cells.pivot_table(index="cohort", columns="age", values="len", aggfunc="sum", fill_value=0)
+    counts = counts.reindex(columns=range(int(end - counts.index.min()) + 1), fill_value=0)
+    grid = (counts.to_numpy(dtype="float64") / counts[0].to_numpy(dtype="float64")[:, None])
+    cohorts, ages = counts.index.to_numpy(), counts.columns.to_numpy()
+    grid[cohorts[:, None] + ages[None, :] > end] = np.nan
+    return pd.DataFrame(grid, index=cohorts, columns=ages)
+
+
+# From a Parquet file (bench_rfm's log: customer_id, date, amount; every row a purchase, UTC).
+_DUCKDB_CELLS = """
+WITH pairs AS (SELECT DISTINCT customer_id, year(date) * 12 + month(date) - 1 AS month FROM read_parquet('{path}')),
+     aged AS (SELECT month, min(month) OVER (PARTITION BY customer_id) AS cohort FROM pairs)
+SELECT cohort, month - cohort AS age, count(*) AS len FROM aged GROUP BY ALL
+"""
+
+
+def crmlab_parquet(n: int):
+    from bench_rfm import parquet_log
+
+    from crmlab.analysis.cohorts import retention_matrix
+
+    path = parquet_log(n)
+    return lambda: retention_matrix(path, time="date", status=None, tz="UTC")
+
+
+def duckdb_parquet(n: int):
+    import duckdb
+    from bench_rfm import parquet_log
+
+    path = parquet_log(n)
+
+    def run():
+        cells = duckdb.connect().sql(_DUCKDB_CELLS.format(path=path)).df()
+        return _shares(cells, int((cells["cohort"] + cells["age"]).max()))
 
     return run
 
@@ -91,5 +123,13 @@ FIGURES = {
         "sizes": (100_000, 1_000_000, 10_000_000),
         "unit": "orders",
         "tools": {"crmlab": crmlab, "pandas": pandas_, "polars": polars_},
+    },
+    "cohort retention matrix from a Parquet file": {
+        "sizes": (10_000_000, 100_000_000),
+        "unit": "rows",
+        "warmup": False,  # a minute a call at 1e8; the file is in the page cache from being written
+        "rounds": 1,
+        "memory_cap_gb": 4,
+        "tools": {"crmlab": crmlab_parquet, "DuckDB SQL on the file": duckdb_parquet},
     },
 }

@@ -157,7 +157,7 @@ def test_empty_and_all_dropped_logs():
 
 def test_the_other_summaries_take_files_and_relations_and_stream(log, tmp_path, monkeypatch):
     """customer_summary and calibration_holdout from Parquet (forced onto disk) and DuckDB equal the DataFrame's;
-    the cohort matrices read only their columns from Parquet, Arrow and DuckDB."""
+    the cohort matrices from Parquet, Arrow and DuckDB equal the DataFrame's (the retention matrix streams)."""
     from crmlab.analysis.clv import calibration_holdout
     from crmlab.analysis.cohorts import retention_matrix, revenue_matrix
     from crmlab.analysis.rfm import customer_summary

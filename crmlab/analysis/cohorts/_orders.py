@@ -136,20 +136,28 @@ def end_of(end, tz: str, last: pd.Timestamp) -> pd.Timestamp:
     return stamp.normalize()
 
 
-def _active(df: pd.DataFrame, status: str | None, active: Sequence[str]) -> np.ndarray:
-    """Which rows hold an order that counts as activity (a boolean array)."""
+def _active(df: pd.DataFrame, status: str | None, active: Sequence[str], strict: bool = True) -> np.ndarray:
+    """Which rows hold an order that counts as activity (a boolean array).
+
+    ``strict``: a table with rows but no active one is an error (:func:`no_active_order`).
+    """
     if status is None:
         return np.ones(len(df), dtype=bool)
     if isinstance(active, str):
         active = [active]
     keep = df[status].isin(list(active)).to_numpy()
-    if len(df) and not keep.any():
-        found = sorted(map(str, df[status].dropna().unique()))[:10]
-        raise ValueError(
-            f"The value for `active` must hold statuses found in the column {status!r}, but {list(active)!r} "
-            f"was passed and the statuses found are {found}. Pass the statuses that mean a real purchase."
-        )
+    if strict and len(df) and not keep.any():
+        raise no_active_order(status, active, set(map(str, df[status].dropna().unique())))
     return keep
+
+
+def no_active_order(status: str, active: Sequence[str], found: set[str]) -> ValueError:
+    """The error for orders none of which has a status in ``active`` (``found``: the statuses seen)."""
+    active = [active] if isinstance(active, str) else list(active)
+    return ValueError(
+        f"The value for `active` must hold statuses found in the column {status!r}, but {active!r} "
+        f"was passed and the statuses found are {sorted(found)[:10]}. Pass the statuses that mean a real purchase."
+    )
 
 
 def prepare(
@@ -162,11 +170,13 @@ def prepare(
     tz: str,
     end=None,
     calendar: str = "gregorian",
+    strict: bool = True,
 ) -> Prepared:
     """Check ``orders`` and return the active orders on the local calendar (see :class:`Prepared`).
 
     ``orders`` may also be a Parquet file or folder, an Arrow table or a DuckDB relation: only
-    the named columns are read (:func:`crmlab.engines.sources.columns_of`).
+    the named columns are read (:func:`crmlab.engines.sources.columns_of`). With ``strict=False``
+    (one part of a larger log) orders without an active one give an empty frame, not an error.
     """
     if kind_of(orders) in ("arrow", "parquet", "duckdb"):
         orders = columns_of(orders, [c for c in (customer, time, amount, status) if c], "orders")
@@ -176,7 +186,7 @@ def prepare(
         raise ValueError("The table passed as `orders` is empty: there is nothing to put into cohorts.")
     local_all = local_times(orders[time], tz)
     times = local_all.to_numpy()
-    ok = _active(orders, status, active) & ~np.isnat(times) & orders[customer].notna().to_numpy()
+    ok = _active(orders, status, active, strict) & ~np.isnat(times) & orders[customer].notna().to_numpy()
     days = times[ok].astype("datetime64[D]")
     if calendar == "gregorian":
         months = days.astype("datetime64[M]").astype("int64")  # a monthly Period's ordinal

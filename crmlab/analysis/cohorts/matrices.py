@@ -9,9 +9,10 @@ import pandas as pd
 
 from crmlab.analysis.grouping import customer_codes, customer_periods, customer_sums
 from crmlab.conventions import COURSE, Conventions
-from crmlab.engines.sources import kind_of
+from crmlab.engines.sources import kind_of, reader_of
+from crmlab.engines.spill import customer_parts
 
-from ._orders import ACTIVE_STATUSES, AGE, Prepared, prepare, to_periods
+from ._orders import ACTIVE_STATUSES, AGE, Prepared, calendar_of, month_ordinal, no_active_order, prepare, to_periods
 
 __all__ = ["retention_matrix", "revenue_matrix"]
 
@@ -22,23 +23,33 @@ def _grid(prepared: Prepared, value: str, max_age: int | None) -> tuple[pd.DataF
     On arrays (:mod:`crmlab.analysis.grouping`): one sort of (customer, month) keys gives each
     customer's cohort and active months; cells are ``bincount`` s, revenue summed in row order.
     """
+    return _assemble(*_cells(prepared, value), prepared.end_month, prepared.calendar, max_age)
+
+
+def _cells(prepared: Prepared, value: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, None]:
+    """What :func:`_assemble` adds up: cohort and age of every (customer, month) pair ("customers")
+    or order ("revenue"), the orders' amounts (None for pairs), and every customer's cohort."""
     frame = prepared.frame
     codes, uniques = customer_codes(frame["customer"].to_numpy())
     months = frame["month"].to_numpy()
     pairs = customer_periods(codes, months, len(uniques))
-    first_cohort = int(pairs.first.min())
-    n_cohorts = int(pairs.first.max()) - first_cohort + 1
-    last_age = int(prepared.end_month) - first_cohort
-    n_ages = last_age + 1 if max_age is None else min(last_age, max_age) + 1
-    sizes = np.bincount(pairs.first - first_cohort, minlength=n_cohorts)
     if value == "customers":
         cohort = pairs.first[pairs.pair_customer]
-        age = pairs.pair_period - cohort
-        weights = None
-    else:
-        cohort = pairs.first[codes]
-        age = months - cohort
-        weights = frame["amount"].to_numpy(dtype="float64")
+        return cohort, pairs.pair_period - cohort, None, pairs.first, None
+    cohort = pairs.first[codes]
+    return cohort, months - cohort, frame["amount"].to_numpy(dtype="float64"), pairs.first, None
+
+
+def _assemble(cohort: np.ndarray, age: np.ndarray, weights: np.ndarray | None, first: np.ndarray,
+              first_weights: np.ndarray | None, end_month: int, calendar: str,
+              max_age: int | None) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
+    """The grid of cells from :func:`_cells` (or from parts of a log, each cell and cohort with a
+    count in ``weights`` and ``first_weights``): sums per (cohort, age), sizes per cohort."""
+    first_cohort = int(first.min())
+    n_cohorts = int(first.max()) - first_cohort + 1
+    last_age = int(end_month) - first_cohort
+    n_ages = last_age + 1 if max_age is None else min(last_age, max_age) + 1
+    sizes = np.bincount(first - first_cohort, weights=first_weights, minlength=n_cohorts).astype(np.int64)
     keep = age < n_ages
     cell = (cohort[keep] - first_cohort) * n_ages + age[keep]
     if weights is None:
@@ -49,11 +60,60 @@ def _grid(prepared: Prepared, value: str, max_age: int | None) -> tuple[pd.DataF
     observed = sizes > 0  # months in which nobody was acquired are no cohort
     labels = np.flatnonzero(observed) + first_cohort
     grid = grid[observed]
-    unseen = labels[:, None] + np.arange(n_ages)[None, :] > prepared.end_month
+    unseen = labels[:, None] + np.arange(n_ages)[None, :] > end_month
     grid[unseen] = np.nan
-    index = to_periods(labels, prepared.calendar, (first_cohort, prepared.end_month))
+    index = to_periods(labels, calendar, (first_cohort, int(end_month)))
     cells = pd.DataFrame(grid, index=pd.Index(index, name="cohort"), columns=pd.RangeIndex(n_ages, name=AGE))
     return cells, pd.Series(sizes[observed], index=cells.index, name="customers")
+
+
+def _streamed_retention(orders, customer: str, time: str, status: str | None, active: Sequence[str], tz: str,
+                        end, max_age: int | None, calendar) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
+    """The retention grid of a file, Arrow data or a DuckDB relation, read whole customers at a time.
+
+    A log of up to :data:`~crmlab.engines.spill.IN_MEMORY_ROWS` rows is one part, summarised as a
+    DataFrame would be. A larger one is split on disk by customer (:mod:`crmlab.engines.spill`):
+    each part gives its customers' (cohort, age) pairs counted, and the counts are added, which
+    is exact (integers), so the result is the same as from the whole log in memory.
+    """
+    reader = reader_of(orders, [c for c in (customer, time, status) if c], "orders")
+    only, counted, found, rows, end_day = None, [], set(), 0, None
+    for number, frame in enumerate(customer_parts(reader, customer)):
+        rows += len(frame)
+        prepared = prepare(frame, customer, time, None, status, active, tz, end, calendar, strict=False)
+        end_day = prepared.end_day if end_day is None else max(end_day, prepared.end_day)
+        if status is not None and len(prepared.frame) == 0:
+            found |= set(map(str, frame[status].dropna().unique()))
+        if number == 0:
+            only = prepared
+            continue
+        if only is not None:
+            counted.append(_counted(only))
+            only = None
+        counted.append(_counted(prepared))
+    if rows == 0:
+        raise ValueError("The table passed as `orders` is empty: there is nothing to put into cohorts.")
+    calendar = calendar_of(calendar)
+    end_month = int(month_ordinal([end_day], calendar)[0])
+    counted = [c for c in counted if len(c[0])] if only is None else []
+    if (only is None and not counted) or (only is not None and len(only.frame) == 0):
+        raise no_active_order(status, active, found)
+    if only is not None:  # the whole log was one part: as from a DataFrame
+        return _assemble(*_cells(only, "customers"), end_month, calendar, max_age)
+    cohort, age, weights, first, first_weights = (np.concatenate([c[k] for c in counted]) for k in range(5))
+    return _assemble(cohort, age, weights, first, first_weights, end_month, calendar, max_age)
+
+
+def _counted(prepared: Prepared) -> tuple[np.ndarray, ...]:
+    """One part's (cohort, age) pairs and its customers' cohorts, each distinct one once with its count."""
+    if len(prepared.frame) == 0:
+        empty = np.array([], dtype=np.int64)
+        return empty, empty, empty.astype("float64"), empty, empty.astype("float64")
+    cohort, age, _, first, _ = _cells(prepared, "customers")
+    low, span = int(cohort.min()), int(age.max()) + 1
+    keys, counts = np.unique((cohort - low) * span + age, return_counts=True)
+    firsts, first_counts = np.unique(first, return_counts=True)
+    return keys // span + low, keys % span, counts.astype("float64"), firsts, first_counts.astype("float64")
 
 
 def retention_matrix(
@@ -76,8 +136,10 @@ def retention_matrix(
 
     Parameters
     ----------
-    orders : DataFrame
-        One row per order (or transaction).
+    orders : DataFrame, Parquet file or folder, Arrow table, DuckDB relation or Spark DataFrame
+        One row per order (or transaction). A file, Arrow data or a relation is read whole
+        customers at a time, onto disk past :data:`~crmlab.engines.spill.IN_MEMORY_ROWS` rows,
+        with the same result; a Spark DataFrame is summarised on Spark.
     customer, time : str
         Columns holding the customer id and the order time (aware times are converted to ``tz``).
     status : str or None
@@ -129,8 +191,11 @@ def retention_matrix(
 
         return spark.retention_matrix(orders, customer=customer, time=time, status=status, active=active, tz=tz,
                                       end=end, max_age=max_age, calendar=calendar)  # fmt: skip
-    prepared = prepare(orders, customer, time, None, status, active, tz, end, calendar)
-    counts, sizes = _grid(prepared, "customers", max_age)
+    if kind_of(orders) in ("arrow", "parquet", "duckdb"):
+        counts, sizes = _streamed_retention(orders, customer, time, status, active, tz, end, max_age, calendar)
+    else:
+        counts, sizes = _grid(prepare(orders, customer, time, None, status, active, tz, end, calendar),
+                              "customers", max_age)  # fmt: skip
     return counts.div(sizes, axis=0)
 
 
@@ -153,8 +218,9 @@ def revenue_matrix(
 
     Parameters
     ----------
-    orders : DataFrame
-        One row per order (or transaction).
+    orders : DataFrame, Parquet file or folder, Arrow table, DuckDB relation or Spark DataFrame
+        One row per order (or transaction). From a file, Arrow data or a relation only the named
+        columns are read, then the matrix is made in memory; a Spark DataFrame is summarised on Spark.
     customer, time, amount : str
         Columns holding the customer id, the order time and the order amount.
     status, active, tz, end, max_age, calendar
