@@ -73,7 +73,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from crmlab.analysis.cohorts._orders import ACTIVE_STATUSES, AGE, check_columns, end_of, month_ordinal, to_periods
+from crmlab.analysis.cohorts._orders import ACTIVE_STATUSES, check_columns, end_of, month_ordinal
+from crmlab.analysis.cohorts.matrices import grid_from_cells
 from crmlab.calendars import calendar_of
 from crmlab.conventions import COURSE, Conventions
 from crmlab.engines.sources import kind_of
@@ -659,23 +660,9 @@ def _grid(prepared: _Prepared, value: str, max_age: int | None) -> tuple[pd.Data
     cohort, age = cells["cohort"].to_numpy(dtype="int64"), cells["age"].to_numpy(dtype="int64")
     customers = cells["customers"].to_numpy(dtype="int64")
     values = customers.astype("float64") if value == "customers" else _exact_totals(cells, "amount", skipna=False)
-    first_cohort = int(cohort.min())
-    n_cohorts = int(cohort.max()) - first_cohort + 1
-    last_age = int(prepared.end_month) - first_cohort
-    n_ages = last_age + 1 if max_age is None else min(last_age, max_age) + 1
-    sizes = np.zeros(n_cohorts, dtype=np.int64)
-    sizes[cohort[age == 0] - first_cohort] = customers[age == 0]  # each customer has one month of age 0
-    keep = age < n_ages
-    grid = np.zeros(n_cohorts * n_ages)
-    grid[(cohort[keep] - first_cohort) * n_ages + age[keep]] = values[keep]
-    grid = grid.reshape(n_cohorts, n_ages)
-    observed = sizes > 0
-    labels = np.flatnonzero(observed) + first_cohort
-    grid = grid[observed]
-    grid[labels[:, None] + np.arange(n_ages)[None, :] > prepared.end_month] = np.nan
-    index = to_periods(labels, prepared.calendar, (first_cohort, prepared.end_month))
-    frame = pd.DataFrame(grid, index=pd.Index(index, name="cohort"), columns=pd.RangeIndex(n_ages, name=AGE))
-    return frame, pd.Series(sizes[observed], index=frame.index, name="customers")
+    born = age == 0  # each customer has one month of age 0: the cohort's size
+    return grid_from_cells(cohort, age, values, cohort[born], customers[born].astype("float64"), prepared.end_month,
+                           prepared.calendar, max_age)  # fmt: skip
 
 
 def retention_matrix(

@@ -23,11 +23,11 @@ def _grid(prepared: Prepared, value: str, max_age: int | None) -> tuple[pd.DataF
     On arrays (:mod:`crmlab.analysis.grouping`): one sort of (customer, month) keys gives each
     customer's cohort and active months; cells are ``bincount`` s, revenue summed in row order.
     """
-    return _assemble(*_cells(prepared, value), prepared.end_month, prepared.calendar, max_age)
+    return grid_from_cells(*_cells(prepared, value), prepared.end_month, prepared.calendar, max_age)
 
 
 def _cells(prepared: Prepared, value: str) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, None]:
-    """What :func:`_assemble` adds up: cohort and age of every (customer, month) pair ("customers")
+    """What :func:`grid_from_cells` adds up: cohort and age of every (customer, month) pair ("customers")
     or order ("revenue"), the orders' amounts (None for pairs), and every customer's cohort."""
     frame = prepared.frame
     codes, uniques = customer_codes(frame["customer"].to_numpy())
@@ -40,11 +40,12 @@ def _cells(prepared: Prepared, value: str) -> tuple[np.ndarray, np.ndarray, np.n
     return cohort, months - cohort, frame["amount"].to_numpy(dtype="float64"), pairs.first, None
 
 
-def _assemble(cohort: np.ndarray, age: np.ndarray, weights: np.ndarray | None, first: np.ndarray,
+def grid_from_cells(cohort: np.ndarray, age: np.ndarray, weights: np.ndarray | None, first: np.ndarray,
               first_weights: np.ndarray | None, end_month: int, calendar: str,
               max_age: int | None) -> tuple[pd.DataFrame, pd.Series]:  # fmt: skip
-    """The grid of cells from :func:`_cells` (or from parts of a log, each cell and cohort with a
-    count in ``weights`` and ``first_weights``): sums per (cohort, age), sizes per cohort."""
+    """The grid of cells from :func:`_cells` (or from parts of a log, or from Spark, each cell and
+    cohort with a count or sum in ``weights`` and ``first_weights``): sums per (cohort, age), sizes
+    per cohort, NaN where the month has not happened yet."""
     first_cohort = int(first.min())
     n_cohorts = int(first.max()) - first_cohort + 1
     last_age = int(end_month) - first_cohort
@@ -99,9 +100,9 @@ def _streamed_retention(orders, customer: str, time: str, status: str | None, ac
     if (only is None and not counted) or (only is not None and len(only.frame) == 0):
         raise no_active_order(status, active, found)
     if only is not None:  # the whole log was one part: as from a DataFrame
-        return _assemble(*_cells(only, "customers"), end_month, calendar, max_age)
+        return grid_from_cells(*_cells(only, "customers"), end_month, calendar, max_age)
     cohort, age, weights, first, first_weights = (np.concatenate([c[k] for c in counted]) for k in range(5))
-    return _assemble(cohort, age, weights, first, first_weights, end_month, calendar, max_age)
+    return grid_from_cells(cohort, age, weights, first, first_weights, end_month, calendar, max_age)
 
 
 def _counted(prepared: Prepared) -> tuple[np.ndarray, ...]:
