@@ -164,11 +164,39 @@ def test_an_old_log_without_sums_reads_as_unverified_then_chains_on(tmp_path):
     assert len(_oracle(new)) == 2  # the chain starts afresh after the old lines
     progress = summarize(LESSON, log.read(LESSON), ITEMS)
     assert progress.complete and progress.log_text() == (
-        "(3 line(s) of the log could not be verified: written before checksums existed, or with a different "
-        "class key setting.)")  # fmt: skip
-    target = write_certificate(progress, tmp_path / "cert.html", name="Ada")
-    assert ("3 line(s) of this lesson&#x27;s progress log were written before checksums existed and could not "
-            "be verified.") in target.read_text(encoding="utf-8")  # fmt: skip
+        "Note: 3 line(s) of the log carry no checksum this course can verify (sums removed, written by a course "
+        "version before checksums, or with another class key setting), so no certificate is issued for this "
+        "lesson.")  # fmt: skip
+    with pytest.raises(CertificateError, match=r"^No certificate: 3 line\(s\) of .* carry no checksum"):
+        write_certificate(progress, tmp_path / "cert.html", name="Ada", directory=tmp_path)
+    assert not (tmp_path / "cert.html").exists()
+
+
+def test_a_log_written_by_hand_without_sums_scores_but_gets_no_certificate(tmp_path, monkeypatch):
+    """The issue's forgery: every answer "correct", typed by hand with no checksums. The score is what the
+    lines say, but the log is marked unverified, the certificate is refused and the gradebook counts it."""
+    from crmlab.classroom import build_gradebook, make_handin
+
+    monkeypatch.delenv("CRMLAB_CLASS_KEY", raising=False)
+    progress_folder = tmp_path / "progress"
+    progress_folder.mkdir()
+    forged = [{"v": 1, "time": f"2026-12-01T10:0{i}:00.000+00:00", "lesson": LESSON, "learner": "Sam",
+               "event": "check", "question": q, "status": "correct"} for i, q in enumerate(("q1", "q2"))]  # fmt: skip
+    (progress_folder / f"{LESSON}.jsonl").write_text("".join(json.dumps(e) + "\n" for e in forged))
+    ex = Lesson(LESSON, [Question("q1", "6 * 7?", expected=lambda: 42), Question("q2", "1 + 1?", expected=lambda: 2)],
+                title="Forged", log=ProgressLog(progress_folder))  # fmt: skip
+    progress = ex.progress()
+    assert (progress.score, progress.max_score, progress.tampered_lines, progress.unverified_lines) == (2, 2, 0, 2)
+    assert "carry no checksum this course can verify" in str(progress)
+    assert course_progress(ProgressLog(progress_folder)).rows() == [[LESSON, "", "2/2", "unverified"]]
+    message = str(ex.certificate(tmp_path / "cert.html", name="Sam"))
+    assert message.startswith("Certificate: No certificate: 2 line(s) of ") and not (tmp_path / "cert.html").exists()
+    (tmp_path / "exercises").mkdir()
+    (tmp_path / "hand").mkdir()
+    monkeypatch.setenv("CRMLAB_LEARNER_NAME", "Sam")
+    make_handin(tmp_path / "hand", notebooks=tmp_path / "exercises", progress=progress_folder)
+    row = build_gradebook(tmp_path / "hand", describe=lambda _: None).table.iloc[0]
+    assert (row["lesson"], row["tampered_lines"], row["unverified_lines"]) == (LESSON, 0, 2)
 
 
 def test_a_sum_that_is_not_text_is_an_unreadable_line(tmp_path):

@@ -18,7 +18,9 @@ One row per learner and lesson (:data:`COLUMNS`):
 - ``minutes_first_to_last``: from the lesson's first logged event to its last. It is *not*
   focused time: a learner who opened the lesson on Monday and finished on Friday shows days;
 - ``skipped_lines``: log lines that could not be read; ``tampered_lines``: lines whose
-  checksum fails (0 for logs written before checksums existed);
+  checksum fails; ``unverified_lines``: lines with no checksum this course can verify (sums
+  removed by hand, a course version before checksums, or a class key other than the one set
+  where the gradebook runs: run it with the class's ``CRMLAB_CLASS_KEY``);
 - ``events``: valid log lines (0 when the learner has no log for a lesson others did).
 
 The numbers trust the logs: they show what a learner's machine recorded, not a proctored
@@ -62,7 +64,8 @@ __all__ = [
 
 COLUMNS = [
     "learner", "lesson", "questions_right", "questions", "quizzes_right", "quizzes", "quiz_answers_right",
-    "quiz_answers", "hints", "solutions", "minutes_first_to_last", "skipped_lines", "tampered_lines", "events",
+    "quiz_answers", "hints", "solutions", "minutes_first_to_last", "skipped_lines", "tampered_lines",
+    "unverified_lines", "events",
     "handed_in", "handin_file",
 ]  # fmt: skip
 _NOT_WRONG = {"correct", "not_attempted", "unchecked"}
@@ -343,6 +346,7 @@ def _row(sub: _Submission, lesson: str, summary: LessonProgress) -> dict:
         "minutes_first_to_last": _minutes(events),
         "skipped_lines": contents.skipped if contents is not None else 0,
         "tampered_lines": int(getattr(contents, "tampered", 0) or 0),
+        "unverified_lines": int(getattr(contents, "unverified", 0) or 0),
         "events": len(events),
         "handed_in": sub.handin.created.isoformat(),
         "handin_file": sub.handin.path.name,

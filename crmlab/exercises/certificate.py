@@ -5,8 +5,9 @@ offline and can be mailed as is. It states honestly how many hints were used and
 which solutions were viewed, and carries the name the learner set with
 :func:`~crmlab.exercises.learner.set_learner_name` (never the computer's login name).
 No certificate is written for a log edited by hand (lines whose checksums fail, see
-:mod:`~crmlab.exercises.progress_log`); a log with lines that could not be verified
-(written before checksums existed) still gets one, which says how many.
+:mod:`~crmlab.exercises.progress_log`), nor for one with lines that cannot be verified:
+a log with its sums stripped reads like one written before checksums existed, so a
+certificate cannot tell the two apart.
 
 ``language="fa"`` prints it in Persian, right to left, with the date in the Jalali
 calendar and Persian digits (through ``persiantools``); lesson titles and question ids
@@ -106,21 +107,8 @@ def render_certificate(progress: LessonProgress, name: str, on: date, language: 
         f"<p>{esc(progress.score_text())}</p>"
         "<table><thead><tr><th>question</th><th>kind</th><th>status</th><th>hints</th>"
         f"<th>solution viewed</th></tr></thead><tbody>{rows}</tbody></table>"
-        f"{_unverified_note(progress.unverified_lines)}"
         f'<p class="small">{on.isoformat()}</p></div></body></html>\n'
     )
-
-
-def _unverified_note(count: int, language: str = "en") -> str:
-    if not count:
-        return ""
-    if language == "fa":
-        text = en_to_fa(f"{count} ردیف از گزارش پیشرفت این درس پیش از افزوده شدن کد وارسی نوشته شده "
-                        "و درستی آن تأیید نشده است.")  # fmt: skip
-    else:
-        text = (f"{count} line(s) of this lesson's progress log were written before checksums existed "
-                "and could not be verified.")  # fmt: skip
-    return f'<p class="small unverified">{html.escape(text)}</p>'
 
 
 def _render_persian(progress: LessonProgress, name: str, on: date) -> str:
@@ -145,7 +133,6 @@ def _render_persian(progress: LessonProgress, name: str, on: date) -> str:
         f"<p>{score}</p>"
         "<table><thead><tr><th>پرسش</th><th>نوع</th><th>وضعیت</th><th>راهنمایی</th>"
         f"<th>دیدن پاسخ</th></tr></thead><tbody>{rows}</tbody></table>"
-        f"{_unverified_note(progress.unverified_lines, 'fa')}"
         f'<p class="small">{jalali}</p></div></body></html>\n'
     )
 
@@ -182,7 +169,8 @@ def write_certificate(
     Raises
     ------
     CertificateError
-        When the log was edited by hand (its checksums fail); when the lesson is not
+        When the log was edited by hand (its checksums fail) or holds lines that cannot be
+        verified; when the lesson is not
         complete, naming what is left; or when no name is set, saying how to set one.
     """
     if progress.tampered_lines:
@@ -192,6 +180,15 @@ def write_certificate(
             "match their checksums, so the lesson's score cannot be trusted. If you did not edit it, show this "
             "message to your instructor. To start the lesson's record afresh, move that file out of the "
             "folder and run the lesson's checks again."
+        )
+    if progress.unverified_lines:
+        log = (directory or progress_dir()) / f"{progress.lesson}.jsonl"
+        raise CertificateError(
+            f"No certificate: {progress.unverified_lines} line(s) of {log} carry no checksum this course can "
+            "verify (lines with their sums removed, lines written by a course version before checksums, or "
+            "with another class key setting), so the lesson's score cannot be certified. If you did not edit "
+            "the log, show this message to your instructor. To start the lesson's record afresh, move that "
+            "file out of the folder and run the lesson's checks again."
         )
     if not progress.complete:
         left = ", ".join(progress.remaining) or "its questions"

@@ -143,8 +143,9 @@ class LessonProgress:
             )
         if self.unverified_lines:
             parts.append(
-                f"({self.unverified_lines} line(s) of the log could not be verified: written before "
-                "checksums existed, or with a different class key setting.)"
+                f"Note: {self.unverified_lines} line(s) of the log carry no checksum this course can verify "
+                "(sums removed, written by a course version before checksums, or with another class key "
+                "setting), so no certificate is issued for this lesson."
             )
         return "\n".join(parts)
 
@@ -184,10 +185,12 @@ class CourseProgress:
     unreadable: tuple[tuple[str, str], ...] = ()
 
     def rows(self) -> list[list[str]]:
-        """One row per lesson: lesson, title, score, complete ("edited by hand" for a flagged log)."""
+        """One row per lesson: lesson, title, score, complete ("edited by hand" for a flagged log,
+        "unverified" for a complete one with lines no checksum covers)."""
         return [
             [p.lesson, p.title, f"{p.score}/{p.max_score}",
-             "edited by hand" if p.tampered_lines else "yes" if p.complete else "no"]
+             "edited by hand" if p.tampered_lines else "unverified" if p.unverified_lines and p.complete
+             else "yes" if p.complete else "no"]
             for p in self.lessons
         ]  # fmt: skip
 

@@ -31,9 +31,10 @@ count as ``unverified``, as do keyed lines read without the key and plain lines
 read with one. Torn or invalid lines are skipped, as before, and do not break the chain.
 
 What this is, honestly: a check against hand edits, not a proof. The rule is in
-this file: anyone who reads it can recompute the sums after editing, strip every
-sum (the log then reads as an old, unverified one), or cut lines off the end of
-the log (nothing comes after them to notice). A class key only moves the secret
+this file: anyone who reads it can recompute the sums after editing, or cut lines
+off the end of the log (nothing comes after them to notice). Stripping every sum
+makes the log read as an old, unverified one: it is shown, but it gets no
+certificate and the gradebook counts its lines as ``unverified_lines``. A class key only moves the secret
 to the learner's machine, where the environment variable can be read. Writers on
 a system without ``fcntl`` (Windows) take no lock, and two kernels appending at
 the same instant may then break the chain.
