@@ -349,6 +349,26 @@ def test_a_folder_without_hand_ins_is_a_usage_error(tmp_path, capsys):
                                                   "required: DIR\n")  # fmt: skip
 
 
+def test_progress_on_a_class_folder_points_to_the_gradebook(handins, tmp_path, capsys):
+    """The issue: `crmlab progress --dir` on a folder of hand-ins said "No progress recorded yet" and
+    exited 0; on learners' logs renamed after them it showed lessons called by their names."""
+    status, out, err = _run(["progress", "--dir", str(handins)], capsys)
+    assert (status, out) == (2, "No progress recorded yet.\n")
+    assert err == (f"crmlab progress: {handins} holds 3 zip file(s): `crmlab progress` shows one learner's own "
+                   f"progress folder. For a class, run `crmlab gradebook {handins}` on a folder of hand-ins "
+                   "(`crmlab handin` makes them).\n")  # fmt: skip
+    status, _, err = _run(["progress", "--dir", str(tmp_path)], capsys)  # the learners' own folders
+    assert status == 2 and "holds 3 folder(s) of logs" in err
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    (flat / "00_welcome.jsonl").write_bytes((tmp_path / "learner0" / "00_welcome.jsonl").read_bytes())
+    (flat / "99_ana.jsonl").write_bytes((tmp_path / "learner0" / "00_welcome.jsonl").read_bytes())
+    status, out, err = _run(["progress", "--dir", str(flat)], capsys)
+    assert status == 1 and "holds 1 log(s) named after something other than their lesson" in err
+    status, out, err = _run(["progress", "--dir", str(tmp_path / "learner0")], capsys)  # one learner: no note
+    assert (status, err) == (0, "") and "00_welcome" in out
+
+
 # --- `crmlab grade` is wired to the third engineer's module -----------------------------------
 
 

@@ -10,6 +10,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from crmlab.exercises.learner import HOW_TO_SET, LearnerNameError, learner_name, set_learner_name
 from crmlab.exercises.lesson import LessonError
@@ -34,7 +35,9 @@ def progress_main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0; 1 when a log or the progress folder cannot be read (each one is named with
-        the fix, after the readable lessons); 2 for an unknown lesson.
+        the fix, after the readable lessons); 2 for an unknown lesson. A ``--dir`` that holds a
+        class's hand-ins or several learners' logs is named as such, pointing to
+        ``crmlab gradebook``: 2 when it holds no log of its own, else 1.
 
     Examples
     --------
@@ -65,7 +68,48 @@ def progress_main(argv: Sequence[str] | None = None) -> int:
             print(f"crmlab progress: lesson {lesson_id}: {reason}", file=sys.stderr)
     else:
         print(summary)  # unreadable logs are named after the table
+    class_folder = _class_material(Path(args.dir)) if args.dir else ""
+    if class_folder:
+        print(f"crmlab progress: {args.dir} holds {class_folder}: `crmlab progress` shows one learner's own "
+              f"progress folder. For a class, run `crmlab gradebook {args.dir}` on a folder of hand-ins "
+              "(`crmlab handin` makes them).", file=sys.stderr)  # fmt: skip
+        return 2 if not summary.lessons else 1
     return 1 if summary.unreadable else 0
+
+
+def _class_material(folder: Path) -> str:
+    """What in ``folder`` belongs to a class rather than to one learner, in words, or ``""``.
+
+    Hand-in zips, learner folders holding logs, and logs whose entries name another lesson than
+    their file (one learner's log renamed after the learner) are what instructors mistake for a
+    progress folder.
+    """
+    found = []
+    try:
+        entries = list(folder.iterdir())
+    except OSError:
+        return ""
+    zips = [e for e in entries if e.name.endswith(".zip") and e.is_file()]
+    if zips:
+        found.append(f"{len(zips)} zip file(s)")
+    folders = [e for e in entries if e.is_dir() and not e.is_symlink() and any(e.glob("*.jsonl"))]
+    if folders:
+        found.append(f"{len(folders)} folder(s) of logs")
+    renamed = [e for e in entries if e.suffix == ".jsonl" and e.is_file() and _first_lesson(e) not in (None, e.stem)]
+    if renamed:
+        found.append(f"{len(renamed)} log(s) named after something other than their lesson")
+    return ", ".join(found)
+
+
+def _first_lesson(path: Path) -> str | None:
+    """The ``lesson`` of a log's first line, or None when it cannot be read."""
+    try:
+        with path.open("rb") as handle:
+            entry = json.loads(handle.readline(65536) or b"null")
+    except (OSError, ValueError):
+        return None
+    lesson_id = entry.get("lesson") if isinstance(entry, dict) else None
+    return lesson_id if isinstance(lesson_id, str) else None
 
 
 def assessed_main(argv: Sequence[str] | None = None) -> int:
