@@ -197,7 +197,9 @@ def prepare(
         "day": days.astype(times.dtype),
         "month": months,
         "amount": orders[amount].astype("float64").to_numpy()[ok] if amount else np.zeros(int(ok.sum())),
-    })  # fmt: skip
+    }, copy=False)  # fmt: skip  # new arrays, each its own block: stacking them would copy them all
     end_day = end_of(end, tz, local_all.max())
-    frame = frame[frame["day"] <= end_day]
+    late = frame["day"].to_numpy() > end_day.to_datetime64()
+    if late.any():
+        frame = frame[~late]
     return Prepared(frame, end_day, int(month_ordinal([end_day], calendar)[0]), customer, calendar)
