@@ -170,25 +170,23 @@ def write_certificate(
     ------
     CertificateError
         When the log was edited by hand (its checksums fail) or holds lines that cannot be
-        verified; when the lesson is not
-        complete, naming what is left; or when no name is set, saying how to set one.
+        verified; when the lesson is not complete, naming what is left; or when no name is set,
+        saying how to set one.
     """
+    log = (directory or progress_dir()) / f"{progress.lesson}.jsonl"
     if progress.tampered_lines:
-        log = (directory or progress_dir()) / f"{progress.lesson}.jsonl"
+        problem = (f"this log was edited by hand. {progress.tampered_lines} line(s) of {log} do not match their "
+                   "checksums, so the lesson's score cannot be trusted")  # fmt: skip
+    elif progress.unverified_lines:
+        problem = (f"{progress.unverified_lines} line(s) of {log} carry no checksum this course can verify (lines "
+                   "with their sums removed, lines written by a course version before checksums, or with another "
+                   "class key setting), so the lesson's score cannot be certified")  # fmt: skip
+    else:
+        problem = ""
+    if problem:
         raise CertificateError(
-            f"No certificate: this log was edited by hand. {progress.tampered_lines} line(s) of {log} do not "
-            "match their checksums, so the lesson's score cannot be trusted. If you did not edit it, show this "
-            "message to your instructor. To start the lesson's record afresh, move that file out of the "
-            "folder and run the lesson's checks again."
-        )
-    if progress.unverified_lines:
-        log = (directory or progress_dir()) / f"{progress.lesson}.jsonl"
-        raise CertificateError(
-            f"No certificate: {progress.unverified_lines} line(s) of {log} carry no checksum this course can "
-            "verify (lines with their sums removed, lines written by a course version before checksums, or "
-            "with another class key setting), so the lesson's score cannot be certified. If you did not edit "
-            "the log, show this message to your instructor. To start the lesson's record afresh, move that "
-            "file out of the folder and run the lesson's checks again."
+            f"No certificate: {problem}. If you did not edit the log, show this message to your instructor. To "
+            "start the lesson's record afresh, move that file out of the folder and run the lesson's checks again."
         )
     if not progress.complete:
         left = ", ".join(progress.remaining) or "its questions"
