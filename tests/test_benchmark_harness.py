@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
+import harness  # benchmarks/ is on pytest's pythonpath (pyproject.toml)
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
-import harness  # noqa: E402
 
 
 def _result(tool, seconds, digests, size=10, figure="F"):
