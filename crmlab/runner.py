@@ -32,6 +32,7 @@ from typing import IO
 
 import nbformat
 
+from . import warm_kernels
 from .progress_bars import progress_bar
 from .verdicts import (
     forget_kernel_deaths,
@@ -407,7 +408,10 @@ def run_jobs(
         bar.now(running())
         bar.advance()
 
-    with bar:
+    # The kernels fork from one warm process that has imported the course's libraries (crmlab.warm_kernels),
+    # started with the environment _execute gives them, so that their import-time settings match.
+    kernel_env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | _mode_env("lesson", "")
+    with bar, warm_kernels.serving(kernel_env):
         bar.now(running())
         run_in_workers(_in_worker, tasks, finished, lost, jobs_at_once, timeout, preload=["papermill", __name__])
     return results

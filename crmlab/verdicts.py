@@ -7,6 +7,7 @@ The course runner (:mod:`crmlab.runner`) turns these into one verdict line per n
 
 from __future__ import annotations
 
+import os
 import re
 import signal
 from pathlib import Path
@@ -132,9 +133,18 @@ def kernel_manager_class():
     """
     from jupyter_client.manager import AsyncKernelManager
 
+    from . import warm_kernels
     from .workers import adopt
 
     class RecordingKernelManager(AsyncKernelManager):
+        @property
+        def kernel_spec(self):
+            # With a warm process serving (crmlab.warm_kernels.serving), kernels are forked from it.
+            spec = super().kernel_spec
+            if spec is not None and os.environ.get(warm_kernels.ENV) and "kernel_provisioner" not in spec.metadata:
+                spec.metadata["kernel_provisioner"] = {"provisioner_name": warm_kernels.PROVISIONER}
+            return spec
+
         async def cleanup_resources(self, restart: bool = False) -> None:
             process = getattr(self.provisioner, "process", None)
             if process is not None and process.poll() is not None:  # it died on its own

@@ -20,6 +20,23 @@ def pytest_configure(config):
     os.environ.update(loopback_without_proxy(os.environ))  # behind an HTTP proxy, 127.0.0.1 stays direct
     os.environ.pop("CRMLAB_CHECK_MODE", None)  # lessons run with ordinary, never-raising checks
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # nbval kernels: no thread oversubscription on 2 cores
+    if not hasattr(config, "workerinput") and config.getoption("numprocesses", None):
+        return  # pytest-xdist's controller runs no test: each worker gets its own warm process
+    # Every kernel a test starts (nbval's, papermill's, the runner's) is forked from a warm process
+    # that has imported the course's libraries (crmlab/warm_kernels.py), unless CRMLAB_WARM_KERNELS=off.
+    from jupyter_client.provisioning import KernelProvisionerFactory
+
+    from crmlab import warm_kernels
+
+    config._warm_kernels = warm_kernels.serving()
+    if config._warm_kernels.__enter__():
+        KernelProvisionerFactory.instance().default_provisioner_name = warm_kernels.PROVISIONER
+
+
+def pytest_unconfigure(config):
+    warm = getattr(config, "_warm_kernels", None)
+    if warm is not None:
+        warm.__exit__(None, None, None)
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
