@@ -54,7 +54,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["ENV", "IMPORT_TIME_SETTINGS", "PRELOAD", "PROVISIONER", "WarmKernel", "fingerprint", "launch",
-           "serving", "start_server"]
+           "served", "serving", "start_server"]
 
 PROVISIONER = "crmlab-warm-kernel"
 """The provisioner's name (its entry point in ``jupyter_client.kernel_provisioners``)."""
@@ -68,7 +68,7 @@ IMPORT_TIME_SETTINGS = ("PYTHON", "MPLBACKEND", "MPLCONFIGDIR", "OMP_NUM_THREADS
                         "XDG_CACHE_HOME")
 """Environment variables (names or prefixes) that the preloaded libraries read when imported."""
 _INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
-_OFF = {"off", "0", "no", "false"}
+_OFF = {"", "off", "0", "no", "false"}
 
 
 def fingerprint(env: Mapping[str, str]) -> str:
@@ -88,6 +88,18 @@ def fingerprint(env: Mapping[str, str]) -> str:
     items["MPLBACKEND"] = items.get("MPLBACKEND") or _INLINE
     items["sys.executable"] = sys.executable
     return hashlib.sha256(json.dumps(sorted(items.items())).encode()).hexdigest()[:16]
+
+
+def served(env: Mapping[str, str] | None = None) -> str | None:
+    """The warm process's socket named in ``env`` (default: this process's), or ``None`` if none is or it is off.
+
+    >>> served({"CRMLAB_WARM_KERNELS": "/tmp/crmlab-warm-x/kernels.sock"})
+    '/tmp/crmlab-warm-x/kernels.sock'
+    >>> served({"CRMLAB_WARM_KERNELS": "off"}), served({})
+    (None, None)
+    """
+    where = (os.environ if env is None else env).get(ENV, "")
+    return None if where.lower() in _OFF else where
 
 
 # ---------------------------------------------------------------------------------------------
@@ -165,8 +177,8 @@ def launch(cmd: list[str], env: Mapping[str, str] | None = None, cwd: str | os.P
 
     ``None`` when it cannot be warm (see the module's docstring): the caller starts it cold.
     """
-    where = os.environ.get(ENV, "")
-    if sys.platform != "linux" or not where or where.lower() in _OFF:
+    where = served()
+    if sys.platform != "linux" or where is None:
         return None
     if cmd[:3] != [sys.executable, "-m", "ipykernel_launcher"]:
         return None
@@ -244,9 +256,8 @@ def serving(env: Mapping[str, str] | None = None) -> Iterator[str | None]:
     Yields its socket's path, or ``None`` (kernels start cold) when warm kernels are off, not on
     Linux, or already served by an outer block or a parent process (whose socket is kept).
     """
-    current = os.environ.get(ENV, "")
-    if sys.platform != "linux" or current:
-        yield None if current.lower() in _OFF else current or None
+    if sys.platform != "linux" or os.environ.get(ENV):
+        yield served()
         return
     try:
         server, path = start_server(env)

@@ -26,6 +26,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crmlab import warm_kernels
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 LAUNCH_ARGS = [
@@ -180,6 +182,10 @@ def lab_server(root: Path, tmp: Path, progress_dir: Path) -> Iterator[Server]:
     args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
             f"--ServerApp.root_dir={root}"]  # fmt: skip
+    if warm_kernels.served(env):
+        # the test session's warm process (tests/conftest.py) forks this Lab's kernels: the browser tests
+        # open every lesson, and each saves its imports; `make lab` itself (tests/test_lab.py) starts them cold
+        args.append(f"--KernelProvisionerFactory.default_provisioner_name={warm_kernels.PROVISIONER}")
     server = _start(args, root, env, tmp / "lab.log", f"http://{LOOPBACK}:{port}", token)
     try:
         server.wait_ready("api/status", 60)
