@@ -4,7 +4,8 @@ Issue 14's targets: ``import crmlab`` under 0.3 s (pandas alone took 0.25 s on t
 machine), ``make course`` under 60 s on 2 cores. ``import`` is timed as a fresh interpreter
 running ``python -c "import X"`` (so Python's own start-up, timed alone as a peer, is in every
 row); the course is ``crmlab run`` into a temporary folder (every lesson and exercise notebook,
-two at a time, as ``make course`` does).
+two at a time, as ``make course`` does), with its kernels forked from a warm process
+(:mod:`crmlab.warm_kernels`) and, as a peer, every kernel started cold.
 
 Run with the others by ``make benchmark`` (``benchmarks/run.py``), or alone:
 ``python benchmarks/harness.py bench_course``. The per-notebook times are printed by
@@ -31,13 +32,24 @@ def _python(code: str):
     return prepare
 
 
-def course(size: int):
-    def run():
-        with tempfile.TemporaryDirectory() as out:
-            subprocess.run([str(Path(sys.executable).with_name("crmlab")), "run", "--out", out], check=True, cwd=ROOT,
-                           stdout=subprocess.DEVNULL)  # fmt: skip
+def _course(warm: bool):
+    """``crmlab run`` of the whole course; ``warm=False`` starts every kernel cold (``CRMLAB_WARM_KERNELS=off``)."""
+    env = {k: v for k, v in os.environ.items() if k != "CRMLAB_WARM_KERNELS"}
+    if not warm:
+        env["CRMLAB_WARM_KERNELS"] = "off"
 
-    return run
+    def prepare(size: int):
+        def run():
+            with tempfile.TemporaryDirectory() as out:
+                subprocess.run([str(Path(sys.executable).with_name("crmlab")), "run", "--out", out], check=True,
+                               cwd=ROOT, env=env, stdout=subprocess.DEVNULL)  # fmt: skip
+
+        return run
+
+    return prepare
+
+
+course = _course(warm=True)
 
 
 FIGURES = {
@@ -54,7 +66,7 @@ FIGURES = {
         "in_child": True,
         "warmup": False,
         "rounds": 1,
-        "tools": {"crmlab": course},
+        "tools": {"crmlab": course, "crmlab, cold kernels": _course(warm=False)},
     },
 }
 

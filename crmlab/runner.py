@@ -17,6 +17,8 @@ Each notebook gets one line, printed as soon as it finishes:
 
 Every notebook runs in a worker process of its own (see :mod:`crmlab.workers`), and an
 executed copy is never written over a notebook being run or one that is not an executed copy.
+On Linux its kernel is forked from a process that has imported the course's libraries once
+(:mod:`crmlab.warm_kernels`; ``CRMLAB_WARM_KERNELS=off`` starts every kernel cold).
 """
 
 from __future__ import annotations
