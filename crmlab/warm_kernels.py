@@ -61,11 +61,15 @@ PROVISIONER = "crmlab-warm-kernel"
 ENV = "CRMLAB_WARM_KERNELS"
 """The warm process's socket; ``off`` (or ``0``, ``no``) turns warm kernels off."""
 PRELOAD = ("numpy", "pandas", "pyarrow", "scipy.stats", "matplotlib", "matplotlib.pyplot", "seaborn",
-           "ipywidgets", "IPython", "ipykernel.kernelapp")
-"""What the warm process imports. Never ``crmlab`` itself: its modules read settings when used."""
+           "ipywidgets", "IPython", "ipykernel.kernelapp", "duckdb", "threadpoolctl", "sklearn.base",
+           "sklearn.cluster", "sklearn.compose", "sklearn.ensemble", "sklearn.linear_model", "sklearn.metrics",
+           "sklearn.model_selection", "sklearn.pipeline", "sklearn.preprocessing", "statsmodels.stats.power",
+           "statsmodels.stats.proportion")
+"""What the warm process imports: the libraries the lessons and crmlab's analyses import (not polars,
+whose thread pool does not survive a fork). Never ``crmlab`` itself: its modules read settings when used."""
 IMPORT_TIME_SETTINGS = ("PYTHON", "MPLBACKEND", "MPLCONFIGDIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                         "MKL_NUM_THREADS", "NUMEXPR_", "ARROW_", "LANG", "LC_", "TZ", "HOME", "XDG_CONFIG_HOME",
-                        "XDG_CACHE_HOME")
+                        "XDG_CACHE_HOME", "SKLEARN_", "JOBLIB_")
 """Environment variables (names or prefixes) that the preloaded libraries read when imported."""
 _INLINE = "module://matplotlib_inline.backend_inline"  # what ipykernel sets when MPLBACKEND is unset
 _OFF = {"", "off", "0", "no", "false"}
