@@ -35,6 +35,7 @@ import pandas as pd
 
 from ..crm import CRM
 from . import commerce, engagement, fulfilment, launches, marketing, people, pipeline, raw, service, upgrade
+from ._arrays import system_arrow_memory
 from ._progress import STAGES, Stages
 from ._typed import as_schema
 from .markets import MARKETS, Market, market_named, planted_for
@@ -239,7 +240,7 @@ def generate_crm(
     """
     market = market_named(market)
     _check_args(n_customers, seed)
-    with Stages(progress) as stages:
+    with Stages(progress) as stages, system_arrow_memory():
         t, truth = _generate(int(n_customers), seed, market, stages)
         tables = {}
         for name in sorted(t):  # each table handed over as soon as it is typed, so only one exists twice

@@ -9,6 +9,7 @@ whose temporaries the allocator keeps and reuses; the draws stay whole, in their
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 
 import numpy as np
@@ -38,6 +39,28 @@ def elementwise(f: Callable[..., np.ndarray], *arrays: np.ndarray, dtype, size: 
     for part in chunks(n, size):
         out[part] = f(*(a[part] for a in arrays))
     return out
+
+
+@contextlib.contextmanager
+def system_arrow_memory() -> Iterator[None]:
+    """Give Arrow buffers (the text columns) the C library's allocator in the ``with`` block, then restore the pool.
+
+    Each page the system hands out anew has to be cleared, and on a virtual machine that backs
+    its memory lazily that costs more than the work done on it. pyarrow's default pool (mimalloc)
+    hands freed memory back to the system within milliseconds and grows a buffer by copying it
+    into a new one, so nearly every text column landed on fresh pages; the C library keeps freed
+    memory for the next allocation and grows a large buffer in place. At a million customers, in
+    paired runs on the 2-core VM (4 December 2026), the system's time fell from 21-22 s to 12-14 s
+    and the wall time from 46-48 s to 34-38 s. The values are the same (every table's digest is
+    unchanged); only where their bytes live differs. The default pool is process-wide:
+    Arrow work in other threads meanwhile uses this allocator too.
+    """
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
 
 
 def labels(categories, codes: np.ndarray) -> pd.api.extensions.ExtensionArray:

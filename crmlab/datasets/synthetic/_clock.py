@@ -31,7 +31,7 @@ def to_utc(days: np.ndarray) -> pd.DatetimeIndex:
     """
     utc = elementwise(_utc_from_local, np.asarray(days, dtype=float), dtype="int64")
     utc += _START_S
-    return pd.DatetimeIndex(utc.view("datetime64[s]")).tz_localize("UTC")
+    return pd.DatetimeIndex(utc.view("datetime64[s]"), copy=False).tz_localize("UTC")  # no copy of a fresh array
 
 
 def _utc_from_local(days: np.ndarray) -> np.ndarray:
@@ -96,7 +96,7 @@ def _day_offsets() -> tuple[int, np.ndarray]:
 def to_date(days: np.ndarray) -> pd.DatetimeIndex:
     """Turn local days since START into naive calendar dates (midnight, local)."""
     seconds = elementwise(_date_seconds, np.asarray(days, dtype=float), dtype="int64")
-    return pd.DatetimeIndex(seconds.view("datetime64[s]"))
+    return pd.DatetimeIndex(seconds.view("datetime64[s]"), copy=False)
 
 
 def _date_seconds(days: np.ndarray) -> np.ndarray:
