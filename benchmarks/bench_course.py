@@ -51,6 +51,40 @@ def _course(warm: bool):
 
 course = _course(warm=True)
 
+LESSON_IMPORTS = "import matplotlib.pyplot, pandas, seaborn, sklearn.cluster, crmlab"
+
+
+def _kernel(warm: bool):
+    """Start a kernel, run the lessons' first cell (their imports), shut it down; warm: forked (crmlab.warm_kernels)."""
+
+    def prepare(size: int):
+        from jupyter_client.manager import KernelManager
+
+        from crmlab import warm_kernels
+
+        if warm:  # the warm process is started before the timing, as crmlab run starts it once for the course
+            _server, path = warm_kernels.start_server(
+                {k: v for k, v in os.environ.items() if k not in ("MPLBACKEND", warm_kernels.ENV)})
+            os.environ[warm_kernels.ENV] = path
+        else:
+            os.environ[warm_kernels.ENV] = "off"
+
+        def run():
+            km = KernelManager(kernel_name="python3")
+            km.kernel_spec.metadata["kernel_provisioner"] = {"provisioner_name": warm_kernels.PROVISIONER}
+            km.start_kernel(env={k: v for k, v in os.environ.items() if k != "MPLBACKEND"})
+            kc = km.client()
+            kc.start_channels()
+            kc.wait_for_ready(timeout=60)
+            reply = kc.execute_interactive(LESSON_IMPORTS, timeout=60)
+            kc.stop_channels()
+            km.shutdown_kernel(now=True)
+            assert reply["content"]["status"] == "ok", reply["content"]
+
+        return run
+
+    return prepare
+
 
 FIGURES = {
     "import (fresh interpreter)": {
@@ -59,6 +93,12 @@ FIGURES = {
         "in_child": True,
         "tools": {"crmlab": _python("import crmlab"), "pandas": _python("import pandas"),
                   "Python alone": _python("pass")},  # fmt: skip
+    },
+    "kernel start and the lessons' imports": {
+        "sizes": (1,),
+        "unit": "kernel",
+        "in_child": True,
+        "tools": {"crmlab": _kernel(warm=True), "cold kernel": _kernel(warm=False)},
     },
     "make course (every notebook, 2 at a time)": {
         "sizes": (1,),
