@@ -17,6 +17,8 @@ its working folder, environment (``os.environ`` is the one jupyter_client asked 
 command line; the streams it inherits (the runner's ``NAME.log``); its exit status (``os._exit(3)``
 gives 3, a SIGKILL -9) and its kill when the process that asked for it goes away. numpy's
 global random state is reseeded in each kernel (Python's ``random`` reseeds itself on fork).
+What differs: ``ps`` shows a warm kernel's command line as the warm process's
+(``python -m crmlab.warm_kernels serve ...``), and its parent is the warm process.
 
 It falls back to an ordinary (cold) start, silently and correctly, whenever a warm one could
 differ: not on Linux; a command other than this interpreter's ``-m ipykernel_launcher`` (the
