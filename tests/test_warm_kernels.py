@@ -160,3 +160,30 @@ def test_other_commands_and_settings_start_cold(server):
     argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "/nonexistent.json"]
     assert warm_kernels.launch(argv, env=dict(os.environ, MPLBACKEND="Agg")) is None
     assert warm_kernels.launch(argv, env=dict(os.environ, OMP_NUM_THREADS="7")) is None
+
+
+def test_the_runner_starts_a_warm_process_for_a_batch_only(tmp_path, monkeypatch):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    from crmlab.runner import run_jobs
+
+    started = []
+    real = warm_kernels.start_server
+    monkeypatch.setattr(warm_kernels, "start_server", lambda env=None: started.append(1) or real(env))
+    monkeypatch.delenv(warm_kernels.ENV, raising=False)
+    monkeypatch.chdir(tmp_path)
+    for name in ("00_a.ipynb", "01_b.ipynb"):
+        nb = new_notebook(cells=[new_code_cell("import sys\nprint('pandas' in sys.modules)")])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, tmp_path / name)
+
+    def printed(result) -> str:
+        return nbformat.read(result.output, as_version=4).cells[0].outputs[0]["text"]
+
+    (one,) = run_jobs(["00_a.ipynb"], out_dir="build", echo=lambda _: None, html=False)
+    assert one.ok and started == [] and printed(one) == "False\n"  # one notebook: a cold kernel
+    both = run_jobs(["00_a.ipynb", "01_b.ipynb"], out_dir="build2", echo=lambda _: None, html=False)
+    assert all(r.ok for r in both) and started == [1]
+    assert [printed(r) for r in both] == ["True\n", "True\n"]  # forked from the warm process
+    assert warm_kernels.ENV not in os.environ
