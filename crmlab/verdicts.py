@@ -7,7 +7,6 @@ The course runner (:mod:`crmlab.runner`) turns these into one verdict line per n
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 from pathlib import Path
@@ -141,7 +140,7 @@ def kernel_manager_class():
         def kernel_spec(self):
             # With a warm process serving (crmlab.warm_kernels.serving), kernels are forked from it.
             spec = super().kernel_spec
-            if spec is not None and os.environ.get(warm_kernels.ENV) and "kernel_provisioner" not in spec.metadata:
+            if spec is not None and warm_kernels.served() and "kernel_provisioner" not in spec.metadata:
                 spec.metadata["kernel_provisioner"] = {"provisioner_name": warm_kernels.PROVISIONER}
             return spec
 

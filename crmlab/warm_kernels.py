@@ -41,6 +41,7 @@ forked from it. ``python -m crmlab.warm_kernels serve SOCKET`` is the warm proce
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -213,6 +214,7 @@ def launch(cmd: list[str], env: Mapping[str, str] | None = None, cwd: str | os.P
     return WarmKernel(conn, int(value))
 
 
+@functools.cache  # one class, however often jupyter_client loads the entry point
 def _provisioner_class():
     from jupyter_client.provisioning import LocalProvisioner
 

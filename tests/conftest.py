@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 import matplotlib
 import matplotlib.pyplot as plt
 import pytest
@@ -28,15 +30,14 @@ def pytest_configure(config):
 
     from crmlab import warm_kernels
 
-    config._warm_kernels = warm_kernels.serving()
-    if config._warm_kernels.__enter__():
+    config._warm_kernels = ExitStack()  # closed by pytest_unconfigure: the warm process ends with the session
+    if config._warm_kernels.enter_context(warm_kernels.serving()):
         KernelProvisionerFactory.instance().default_provisioner_name = warm_kernels.PROVISIONER
 
 
 def pytest_unconfigure(config):
-    warm = getattr(config, "_warm_kernels", None)
-    if warm is not None:
-        warm.__exit__(None, None, None)
+    if hasattr(config, "_warm_kernels"):
+        config._warm_kernels.close()
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
