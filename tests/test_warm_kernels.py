@@ -134,6 +134,35 @@ def test_the_exit_status_is_the_kernels(server, tmp_path, code, status):
         stop(km, kc)
 
 
+@pytest.mark.parametrize("warm", [True, False])
+def test_a_graceful_shutdown_runs_the_exit_handlers_and_exits_0(server, tmp_path, monkeypatch, warm):
+    """A warm kernel ends with os._exit once the exit handlers have run: a handler the notebook
+    registered still writes its file, a file left open is flushed (IPython's handler clears the
+    namespace), and the status is 0; a cold kernel (the oracle) does the same."""
+    if not warm:
+        monkeypatch.setenv(warm_kernels.ENV, "off")
+    km, kc = start(tmp_path)
+    try:
+        assert isinstance(km.provisioner.process, warm_kernels.WarmKernel) is warm
+        frozen = run(kc, textwrap.dedent("""
+            import atexit, gc
+            left_open = open("left-open.txt", "w")
+            left_open.write("written, never closed")
+            atexit.register(lambda: open("handler.txt", "w").write("the handler ran"))
+            print(gc.get_freeze_count() > 0)
+        """))
+        assert frozen == f"{warm}\n"  # the warm process froze what it imported; a cold kernel froze nothing
+        process = km.provisioner.process
+        kc.stop_channels()
+        km.shutdown_kernel(now=False)  # a shutdown request, as nbclient and papermill send at the end
+        assert process.wait(timeout=30) == 0
+    finally:
+        if km.has_kernel:
+            stop(km, kc)
+    assert (tmp_path / "handler.txt").read_text() == "the handler ran"
+    assert (tmp_path / "left-open.txt").read_text() == "written, never closed"
+
+
 def test_a_kernel_ends_with_the_process_that_asked_for_it(server, tmp_path):
     script = textwrap.dedent(f"""
         import os, sys
