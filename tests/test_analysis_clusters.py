@@ -11,12 +11,13 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 from sklearn.cluster import KMeans
-from sklearn.metrics import adjusted_rand_score
+from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 import crmlab
 from crmlab.analysis import clusters, rfm
 from crmlab.analysis.clusters import (
     FEATURES,
+    LOG_FEATURES,
     category_mix,
     channel_mix,
     channel_share_by_cluster,
@@ -30,6 +31,7 @@ from crmlab.analysis.clusters import (
     profile_heatmap,
     standardised_profile,
 )
+from crmlab.analysis.clusters.model import _silhouettes
 from crmlab.conventions import COURSE
 from crmlab.datasets.crm import CRM
 
@@ -210,6 +212,27 @@ def test_choosing_k_on_the_generic_company(features, scores):
     sampled = k_scores(features, ks=[5], sample_size=1000)
     assert sampled.loc[5, "silhouette"] == pytest.approx(scores.loc[5, "silhouette"], abs=0.03)
     assert sampled.loc[5, "inertia"] == scores.loc[5, "inertia"]
+
+
+@pytest.mark.parametrize("sample_size", [None, 700])
+def test_silhouettes_equal_scikit_learns_on_the_same_sample(features, sample_size):
+    """k_scores computes every k's silhouette from one pass over the distances; the oracle is
+    sklearn.metrics.silhouette_score on the same labels, with the same sample (same seed)."""
+    ks = [2, 4, 7]
+    ours = k_scores(features, ks=ks, sample_size=sample_size, random_state=3)
+    scaled = preprocessor(FEATURES, LOG_FEATURES).fit_transform(features)
+    for k in ks:
+        labels = KMeans(n_clusters=k, n_init=10, random_state=3).fit(scaled).labels_
+        expected = silhouette_score(scaled, labels, sample_size=sample_size, random_state=3)
+        assert ours.loc[k, "silhouette"] == pytest.approx(expected, rel=1e-12, abs=1e-15), k
+
+
+def test_a_point_alone_in_its_cluster_scores_zero_as_in_scikit_learn():
+    points = np.array([[0.0, 0.0], [0.0, 1.0], [5.0, 5.0], [10.0, 10.0], [10.0, 11.0]])
+    labels = [np.array([0, 0, 1, 2, 2]), np.array([5, 5, 9, 9, 9])]  # any label values, a singleton
+    assert _silhouettes(points, labels) == pytest.approx([silhouette_score(points, lab) for lab in labels], rel=1e-12)
+    with pytest.raises(ValueError, match="2 to n_samples - 1 clusters"):
+        _silhouettes(points, [np.zeros(5, int)])
 
 
 def test_clusters_are_reproducible(features, fitted):

@@ -11,6 +11,12 @@ so the same data always gives the same clusters. Both output pandas DataFrames
 distances to the centres: it always falls as k grows; look for the elbow where it stops
 falling fast) and the **silhouette** (from -1 to 1: how much closer each customer is to its
 own cluster than to the next one; higher is better).
+
+The silhouettes of all the k are computed together (:func:`_silhouettes`): scikit-learn's
+``silhouette_score`` computes every pairwise distance of the sample again for each k, which on
+10,000 customers took 8 s per k; here each block of distances (from scikit-learn's
+``pairwise_distances_chunked``) is computed once and summed per cluster for every k. The
+scores equal ``silhouette_score``'s, on the same sample, to rounding (the tests compare them).
 """
 
 from __future__ import annotations
@@ -21,9 +27,10 @@ import numpy as np
 import pandas as pd
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
-from sklearn.metrics import silhouette_score
+from sklearn.metrics import pairwise_distances_chunked
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
+from sklearn.utils import check_random_state
 from threadpoolctl import threadpool_limits
 
 from .features import FEATURES, LOG_FEATURES
@@ -151,11 +158,47 @@ def k_scores(
     bad = [k for k in ks if not isinstance(k, (int, np.integer)) or isinstance(k, bool) or k < 2]
     if bad or not ks:
         raise ValueError(f"The values for `ks` must be whole numbers of at least 2, but {bad or ks!r} was passed.")
-    scaled = preprocessor(columns, log_features).fit_transform(features)
-    rows = []
+    scaled = preprocessor(columns, log_features).fit_transform(features).to_numpy(float)
     with threadpool_limits(1):  # one thread: many small fits run faster than threads fighting over busy cores
-        for k in ks:
-            model = KMeans(n_clusters=int(k), n_init=n_init, random_state=random_state).fit(scaled)
-            silhouette = silhouette_score(scaled, model.labels_, sample_size=sample_size, random_state=random_state)
-            rows.append((int(k), float(model.inertia_), float(silhouette)))
-    return pd.DataFrame(rows, columns=["k", "inertia", "silhouette"]).set_index("k")
+        models = [KMeans(n_clusters=int(k), n_init=n_init, random_state=random_state).fit(scaled) for k in ks]
+        rows = np.arange(len(scaled))
+        if sample_size is not None:  # the sample silhouette_score(..., sample_size, random_state) draws
+            rows = check_random_state(random_state).permutation(len(scaled))[:sample_size]
+        silhouettes = _silhouettes(scaled[rows], [m.labels_[rows] for m in models])
+    return pd.DataFrame({"k": [int(k) for k in ks], "inertia": [float(m.inertia_) for m in models],
+                         "silhouette": silhouettes}).set_index("k")
+
+
+def _silhouettes(points: np.ndarray, labelings: list[np.ndarray]) -> list[float]:
+    """The mean silhouette of ``points`` under each labelling, from one pass over their distances.
+
+    As ``sklearn.metrics.silhouette_samples``: a point alone in its cluster scores 0, and clusters
+    count only where they have points. Raises ``ValueError`` as it does for fewer than 2 clusters
+    or as many clusters as points.
+    """
+    codes, sizes = [], []
+    for labels in labelings:
+        _, code = np.unique(labels, return_inverse=True)
+        size = np.bincount(code)
+        if not 2 <= len(size) <= len(points) - 1:
+            raise ValueError(f"The silhouette needs 2 to n_samples - 1 clusters, but {len(size)} were found.")
+        codes.append(code)
+        sizes.append(size)
+    onehot = np.zeros((len(points), sum(len(s) for s in sizes)))
+    starts = np.cumsum([0, *(len(s) for s in sizes)])
+    for code, start in zip(codes, starts, strict=False):
+        onehot[np.arange(len(points)), start + code] = 1.0
+    # each row's summed distance to every cluster of every labelling, a block of rows at a time
+    totals = np.vstack(list(pairwise_distances_chunked(points, reduce_func=lambda block, _: block @ onehot)))
+    scores = []
+    for code, size, start in zip(codes, sizes, starts, strict=False):
+        total = totals[:, start: start + len(size)]
+        own = total[np.arange(len(points)), code]
+        alone = size[code] == 1
+        a = np.where(alone, 0.0, own / np.maximum(size[code] - 1, 1))
+        others = total / size
+        others[np.arange(len(points)), code] = np.inf
+        b = others.min(axis=1)
+        s = np.where(alone, 0.0, (b - a) / np.maximum(a, b))
+        scores.append(float(np.mean(np.nan_to_num(s))))
+    return scores
