@@ -37,7 +37,7 @@ def _run(args) -> int:
         jobs = [Job(p, args.mode) for p in discover(args.notebooks, strict=True)] if args.notebooks else course_jobs()
         if not jobs:
             raise RunnerError("No notebooks found in notebooks/ or exercises/: run this from the course folder.")
-        results = run_jobs(jobs, out_dir=args.out, jobs_at_once=args.jobs, html=not args.no_html,
+        results = run_jobs(jobs, out_dir=args.out, jobs_at_once=args.jobs, html=args.html,
                            timeout=args.timeout, progress=args.progress)
     except RunnerError as exc:
         print(f"crmlab run: error: {exc}", file=sys.stderr)
@@ -73,7 +73,9 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=_jobs, default=2, help="notebooks run at once (default: 2)")
     run.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
                      help="time limit for each whole notebook (default: 600)")
-    run.add_argument("--no-html", action="store_true", help="skip the HTML copies")
+    run.add_argument("--html", action=argparse.BooleanOptionalAction, default=False,
+                     help="an HTML copy beside each executed notebook (default: none; `make site` and "
+                          "`make answer-key` are the course's HTML for people)")
     run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="a progress bar on stderr (default: only when stderr is a terminal)")
     run.set_defaults(func=_run)

@@ -2,8 +2,10 @@
 
 ``crmlab run`` (behind ``make course``) runs every lesson, every exercise source in
 *solution* mode (each check must be correct) and every student copy in *learner* mode
-(each blank must still be "not attempted", and nothing may raise). Executed notebooks,
-their HTML and what the kernel printed on its own (``NAME.log``) go to ``build/``.
+(each blank must still be "not attempted", and nothing may raise). Executed notebooks and
+what the kernel printed on its own (``NAME.log``) go to ``build/``; ``--html`` adds an HTML
+copy of each (nbconvert's, about 0.4-1 s of CPU a notebook, as much as many lessons' cells;
+``make site`` and ``make answer-key`` are the course's HTML for people).
 
 Each notebook gets one line, printed as soon as it finishes:
 

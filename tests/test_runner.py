@@ -360,10 +360,11 @@ def test_cli_absolute_path_keeps_the_source(tmp_path, monkeypatch, capsys):
     before = source.read_bytes()
     (tmp_path / "work").mkdir()
     monkeypatch.chdir(tmp_path / "work")
-    assert main(["run", str(source), "--no-html"]) == 0
+    assert main(["run", str(source)]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"[1/1] {source} lesson") and "1 passed, 0 failed, 0 timed out in" in out
     assert source.read_bytes() == before
+    assert not list((tmp_path / "work" / "build").glob("*.html"))  # no HTML copy unless --html
     executed = nbformat.read(tmp_path / "work" / "build" / "00_abs.ipynb", as_version=4)
     assert executed.cells[1].outputs[0]["text"] == "absolute\n"
     assert main(["run", str(source), "--out", str(source.parent)]) == 2  # the source's own folder
