@@ -30,14 +30,14 @@ __all__ = ["main"]
 
 
 def _run(args) -> int:
-    from .runner import Job, RunnerError, course_jobs, discover, run_jobs, summary
+    from .runner import DEFAULT_JOBS, Job, RunnerError, course_jobs, discover, run_jobs, summary
 
     start = time.perf_counter()
     try:
         jobs = [Job(p, args.mode) for p in discover(args.notebooks, strict=True)] if args.notebooks else course_jobs()
         if not jobs:
             raise RunnerError("No notebooks found in notebooks/ or exercises/: run this from the course folder.")
-        results = run_jobs(jobs, out_dir=args.out, jobs_at_once=args.jobs, html=args.html,
+        results = run_jobs(jobs, out_dir=args.out, jobs_at_once=args.jobs or DEFAULT_JOBS, html=args.html,
                            timeout=args.timeout, progress=args.progress)
     except RunnerError as exc:
         print(f"crmlab run: error: {exc}", file=sys.stderr)
@@ -70,7 +70,8 @@ def _add_run_arguments(run: argparse.ArgumentParser) -> argparse.ArgumentParser:
     run.add_argument("--mode", choices=["lesson", "solution", "learner"], default="lesson",
                      help="how to run the notebooks given (default: lesson)")
     run.add_argument("--out", default="build", help="folder for executed notebooks (default: build)")
-    run.add_argument("--jobs", type=_jobs, default=2, help="notebooks run at once (default: 2)")
+    run.add_argument("--jobs", type=_jobs, default=None,
+                     help="notebooks run at once (default: the cores + 2, at most 8)")
     run.add_argument("--timeout", type=_seconds, default=600.0, metavar="SECONDS",
                      help="time limit for each whole notebook (default: 600)")
     run.add_argument("--html", action=argparse.BooleanOptionalAction, default=False,
