@@ -77,9 +77,15 @@ PRELOAD = ("numpy", "pandas", "pyarrow", "scipy.stats", "matplotlib", "matplotli
            "threadpoolctl", "sklearn.base",
            "sklearn.cluster", "sklearn.compose", "sklearn.ensemble", "sklearn.linear_model", "sklearn.metrics",
            "sklearn.model_selection", "sklearn.pipeline", "sklearn.preprocessing", "statsmodels.stats.power",
-           "statsmodels.stats.proportion")
+           "statsmodels.stats.proportion", "pyarrow.parquet", "pyarrow.dataset", "pyarrow.csv",
+           "persiantools.jdatetime", "rapidfuzz.process", "tomllib", "crmlab.datasets", "crmlab.exercises",
+           "crmlab.analysis.bi", "crmlab.analysis.churn", "crmlab.analysis.clusters", "crmlab.analysis.clv",
+           "crmlab.analysis.cohorts", "crmlab.analysis.crosssell", "crmlab.analysis.experiments",
+           "crmlab.analysis.kpis", "crmlab.analysis.pipeline", "crmlab.analysis.quality", "crmlab.analysis.rfm",
+           "crmlab.analysis.service", "crmlab.analysis.training")
 """What the warm process imports: the libraries the lessons and crmlab's analyses import (not polars,
-whose thread pool does not survive a fork). Never ``crmlab`` itself: its modules read settings when used."""
+whose thread pool does not survive a fork), and crmlab's own data, exercise and analysis modules, which
+read their settings (``CRMLAB_CHECK_MODE``, ``CRMLAB_PROGRESS_DIR``...) when used, never when imported."""
 IMPORT_TIME_SETTINGS = ("PYTHON", "MPLBACKEND", "MPLCONFIGDIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                         "MKL_NUM_THREADS", "NUMEXPR_", "ARROW_", "LANG", "LC_", "TZ", "HOME", "XDG_CONFIG_HOME",
                         "XDG_CACHE_HOME", "SKLEARN_", "JOBLIB_")
