@@ -586,7 +586,7 @@ def _run(notebooks: list[_Notebook], root: Path, limits: _Limits, sandbox: _Sand
     with bar:
         bar.now(running())
         run_in_workers(_grade_notebook, tasks, finished, lost, workers, limits.timeout,
-                       preload=["papermill", __name__])  # fmt: skip
+                       preload=["papermill", "crmlab.papermill_engine", __name__])  # fmt: skip
     return outcomes
 
 
@@ -683,7 +683,9 @@ def _output_capped_engine(limit: int, sent: dict) -> str:
     the kernel's output connection: a cut while the kernel runs stops it the same way.
     """
     from papermill.clientwrap import PapermillNotebookClient
-    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.engines import papermill_engines
+
+    from ..papermill_engine import QuickSaveEngine  # its saves between cells are cheap; the last is papermill's
 
     class CappedClient(PapermillNotebookClient):
         def too_large(self) -> None:
@@ -715,7 +717,7 @@ def _output_capped_engine(limit: int, sent: dict) -> str:
                 return None
             return super().process_message(msg, cell, cell_index)
 
-    class CappedEngine(NBClientEngine):
+    class CappedEngine(QuickSaveEngine):
         @classmethod
         def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None,
                                      stderr_file=None, start_timeout=60, execution_timeout=None, **kwargs):  # fmt: skip
