@@ -6,15 +6,18 @@ timed out). Each of those writes goes through ``nbformat.writes``: a deep copy, 
 validation and an indented pure-Python JSON encoding, 10-20 ms for a lesson with figures,
 twice per cell; for the course's 42 notebooks that was more CPU than some lessons' own cells.
 
-This engine (``engine_name="crmlab"``, registered as a ``papermill.engine`` entry point) keeps
-every one of those saves and papermill's metadata, but writes the intermediate ones as compact
+This engine (``engine_name=register()``, which registers it with papermill in the calling process)
+keeps every one of those saves and papermill's metadata, but writes the intermediate ones as compact
 JSON with the standard library's C encoder. The last save, when the notebook is complete (or
 stopped by an error), is papermill's own: validated and formatted by nbformat, so the executed
 copy on disk is byte for byte what the default engine writes. A copy read half-way (after a
 timeout or a kill) is ordinary notebook JSON that ``nbformat.read`` accepts.
 
 papermill offers no switch for this, and its engine builds its execution manager itself, so the
-engine's ``execute_notebook`` repeats papermill's few lines with this module's manager.
+engine's ``execute_notebook`` repeats papermill's few lines with this module's manager. It is
+registered by a call, not a ``papermill.engine`` entry point: papermill loads its entry points
+while ``papermill.engines`` is being imported, and this module imports that module, so an entry
+point here would import this module half-way.
 """
 
 from __future__ import annotations
@@ -23,12 +26,12 @@ import json
 import os
 from typing import Any
 
-from papermill.engines import NBClientEngine, NotebookExecutionManager
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 
-__all__ = ["ENGINE", "QuickSaveEngine", "QuickSaveManager"]
+__all__ = ["ENGINE", "QuickSaveEngine", "QuickSaveManager", "register"]
 
 ENGINE = "crmlab"
-"""The engine's name for ``papermill.execute_notebook(..., engine_name=ENGINE)``."""
+"""The engine's name in papermill's registry (see :func:`register`)."""
 
 
 class QuickSaveManager(NotebookExecutionManager):
@@ -62,3 +65,14 @@ class QuickSaveEngine(NBClientEngine):
             manager.cleanup_pbar()
             manager.notebook_complete()
         return manager.nb
+
+
+def register() -> str:
+    """Register the engine with papermill in this process; return its name for ``engine_name=``.
+
+    >>> import papermill.engines
+    >>> papermill.engines.papermill_engines.get_engine(register()) is QuickSaveEngine
+    True
+    """
+    papermill_engines.register(ENGINE, QuickSaveEngine)
+    return ENGINE

@@ -327,7 +327,7 @@ def _execute(job: Job, source: Path, output: Path, parameters: dict | None, html
                     pm.execute_notebook(
                         str(source), str(output), parameters=parameters or {}, cwd=str(source.parent),
                         progress_bar=False, log_output=False, kernel_name="python3", execution_timeout=timeout,
-                        kernel_manager_class=kernel_manager_class(), engine_name=papermill_engine.ENGINE,
+                        kernel_manager_class=kernel_manager_class(), engine_name=papermill_engine.register(),
                     )
                     break
                 except RuntimeError as err:

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 
 import nbformat
 import papermill
 from nbformat.v4 import new_code_cell, new_notebook
 from papermill.engines import papermill_engines
 
-from crmlab.papermill_engine import ENGINE, QuickSaveEngine, QuickSaveManager
+from crmlab.papermill_engine import ENGINE, QuickSaveEngine, QuickSaveManager, register
 
 
 def notebook():
@@ -24,8 +26,17 @@ def notebook():
     return nb
 
 
-def test_papermill_finds_the_engine_by_its_entry_point():
+def test_papermill_finds_the_engine_once_registered():
+    assert register() == ENGINE
     assert papermill_engines.get_engine(ENGINE) is QuickSaveEngine
+
+
+def test_the_module_imports_before_papermill_in_a_fresh_interpreter():
+    """papermill loads its entry points while papermill.engines is imported: the module must not be one."""
+    code = ("import crmlab.papermill_engine as m, papermill.engines as e; "
+            "print(e.papermill_engines.get_engine(m.register()).__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert (done.returncode, done.stdout.strip()) == (0, "QuickSaveEngine"), done.stderr
 
 
 def test_saves_before_the_end_are_readable_and_the_last_is_nbformats(tmp_path):
@@ -50,7 +61,7 @@ def test_the_executed_copy_matches_papermills_own_engine(tmp_path):
     ours, theirs = tmp_path / "ours.ipynb", tmp_path / "theirs.ipynb"
     source = tmp_path / "in.ipynb"
     nbformat.write(notebook(), source)
-    papermill.execute_notebook(str(source), str(ours), progress_bar=False, engine_name=ENGINE)
+    papermill.execute_notebook(str(source), str(ours), progress_bar=False, engine_name=register())
     papermill.execute_notebook(str(source), str(theirs), progress_bar=False)
 
     def without_times(path):  # times, durations and the output's own path differ between the runs
