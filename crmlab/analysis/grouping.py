@@ -87,8 +87,9 @@ def customer_periods(codes: np.ndarray, periods: np.ndarray, n: int) -> Customer
     np.not_equal(keys[1:], keys[:-1], out=starts[1:])
     pairs = keys[starts]
     del keys, starts
-    pair_customer = pairs // span
-    pair_period = pairs - pair_customer * span + lowest
+    pair_customer, pair_period = np.divmod(pairs, span)  # both at once, no temporaries (keys are >= 0)
+    del pairs
+    pair_period += lowest
     count = np.bincount(pair_customer, minlength=n)
     first_pair = np.cumsum(count) - count
     return CustomerPeriods(pair_customer, pair_period, pair_period[first_pair], pair_period[first_pair + count - 1],

@@ -41,7 +41,7 @@ def _days(values: pd.Series, argument: str) -> np.ndarray:
             ) from err
     if getattr(values.dt, "tz", None) is not None:
         values = values.dt.tz_localize(None)
-    return values.to_numpy().astype("datetime64[D]").astype("int64")
+    return values.to_numpy().astype("datetime64[D]").view("int64")  # a view: no second array of days
 
 
 def _periods(days: np.ndarray, freq: str) -> np.ndarray:
