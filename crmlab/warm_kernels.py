@@ -25,7 +25,9 @@ the warm process also imports ipykernel's debugger (debugpy, 0.15 s); it calls `
 after its imports, as the :mod:`gc` documentation advises before ``fork()``, so the kernel's
 collections (and IPython's one at exit, 0.2 s) skip the preloaded modules' objects; and a kernel
 ends with ``os._exit`` once every exit handler has run, instead of tearing down the modules it
-inherited object by object, which took 0.6 s. Its exit status is kept.
+inherited object by object, which took 0.6 s. Its exit status is kept. The warm process also
+makes the calls in :data:`WARM_UP` (the practice company of the exercises), whose cached results the
+kernels inherit.
 
 It falls back to an ordinary (cold) start, silently and correctly, whenever a warm one could
 differ: not on Linux; a command other than this interpreter's ``-m ipykernel_launcher`` (the
@@ -65,7 +67,7 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ENV", "IMPORT_TIME_SETTINGS", "PRELOAD", "PROVISIONER", "WarmKernel", "fingerprint", "launch",
+__all__ = ["ENV", "IMPORT_TIME_SETTINGS", "PRELOAD", "PROVISIONER", "WARM_UP", "WarmKernel", "fingerprint", "launch",
            "served", "serving", "start_server"]
 
 PROVISIONER = "crmlab-warm-kernel"
@@ -86,6 +88,10 @@ PRELOAD = ("numpy", "pandas", "pyarrow", "scipy.stats", "matplotlib", "matplotli
 """What the warm process imports: the libraries the lessons and crmlab's analyses import (not polars,
 whose thread pool does not survive a fork), and crmlab's own data, exercise and analysis modules, which
 read their settings (``CRMLAB_CHECK_MODE``, ``CRMLAB_PROGRESS_DIR``...) when used, never when imported."""
+WARM_UP = ("crmlab.datasets.practice:practice_crm",)
+"""Calls (``module:function``, no arguments) the warm process makes after its imports; every kernel
+inherits what they cache: the practice company, generated once instead of in each of the 28
+exercise notebooks (0.3 s each). Only cached results of seeded, deterministic calls belong here."""
 IMPORT_TIME_SETTINGS = ("PYTHON", "MPLBACKEND", "MPLCONFIGDIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                         "MKL_NUM_THREADS", "NUMEXPR_", "ARROW_", "LANG", "LC_", "TZ", "HOME", "XDG_CONFIG_HOME",
                         "XDG_CACHE_HOME", "SKLEARN_", "JOBLIB_")
@@ -323,6 +329,10 @@ def _serve(path: str) -> dict | None:
     for name in PRELOAD:
         with suppress(ImportError), _quiet_stderr(name == "ipykernel.debugger"):
             importlib.import_module(name)
+    for call in WARM_UP:
+        module, _, function = call.partition(":")
+        with suppress(Exception):  # a kernel then does the work itself, as a cold one does
+            getattr(importlib.import_module(module), function)()
     gc.freeze()  # what the kernels inherit is never collected: their collections skip it
     own = fingerprint(os.environ)
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

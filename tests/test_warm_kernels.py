@@ -77,6 +77,30 @@ def test_a_warm_kernel_has_the_libraries_imported_and_a_cold_one_does_not(server
         stop(km, kc)
 
 
+def test_a_warm_kernel_inherits_the_practice_company_and_it_equals_a_fresh_one(server, tmp_path):
+    """WARM_UP generated the practice company in the warm process; a kernel gets it from the cache, and
+    it is the same, table by table, as the one a cold process generates (the oracle: this process)."""
+    import pandas as pd
+
+    from crmlab.datasets import practice_crm
+    from crmlab.datasets.practice import _practice
+
+    km, kc = start(tmp_path)
+    try:
+        code = ("from crmlab.datasets import practice, practice_crm\n"
+                "print(practice._practice.cache_info().currsize)\n"
+                "import pandas as pd\n"
+                "crm = practice_crm()\n"
+                "print(sorted((n, int(pd.util.hash_pandas_object(t).sum())) for n, t in crm.items()))")
+        cached, digests = run(kc, code).splitlines()
+    finally:
+        stop(km, kc)
+    assert cached == "1"  # already generated when the kernel started
+    _practice.cache_clear()
+    ours = sorted((n, int(pd.util.hash_pandas_object(t).sum())) for n, t in practice_crm().items())
+    assert digests == str(ours)
+
+
 def test_folder_environment_session_and_parent_are_the_kernels_own(server, tmp_path):
     env = dict(os.environ, CRMLAB_TEST_MARK="only-for-this-kernel")
     (tmp_path / "helper_module_here.py").write_text("VALUE = 41\n")
