@@ -47,6 +47,7 @@ from .verdicts import (
     stopped_early,
     widget_errors,
 )
+from .workers import Task, run_in_workers, usable_cores
 
 __all__ = [
     "DEFAULT_JOBS", "DEFAULT_TIMEOUT", "Job", "RunResult", "RunnerError", "check_outputs", "course_jobs", "discover",
@@ -61,14 +62,7 @@ DEFAULT_TIMEOUT = 600.0
 """Seconds a whole notebook may run before it is stopped (``crmlab run --timeout``)."""
 
 
-def _cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))  # the cores this process may use (a container's share)
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
-DEFAULT_JOBS = min(8, _cores() + 2)
+DEFAULT_JOBS = min(8, usable_cores() + 2)
 """Notebooks run at once (``crmlab run --jobs``): two more than the cores, at most 8. A notebook
 waits part of its time (its kernel starting, messages between kernel and runner), so more notebooks
 than cores keep them busy: ``make course`` on 2 cores took 65.3 s two at a time, 59.5 s three,
@@ -390,8 +384,6 @@ def run_jobs(
     each executed copy. Raises :class:`RunnerError` before running anything if an output
     would overwrite a source (see :func:`check_outputs`). Results come back in job order.
     """
-    from .workers import Task, run_in_workers
-
     jobs = [j if isinstance(j, Job) else Job(Path(j)) for j in jobs]
     base = Path.cwd()
     outputs = check_outputs(jobs, out_dir, base)

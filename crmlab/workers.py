@@ -24,7 +24,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Task", "adopt", "kill_tree", "run_in_workers"]
+__all__ = ["Task", "adopt", "kill_tree", "run_in_workers", "usable_cores"]
 
 _KILL = getattr(signal, "SIGKILL", signal.SIGTERM)
 _TO_PARENT = None  # in a worker: the connection to the runner, for adopt()
@@ -36,6 +36,17 @@ class Task:
 
     args: tuple
     log: Path
+
+
+def usable_cores() -> int:
+    """The cores this process may run on: a container's or ``taskset``'s share where the system says it.
+
+    >>> usable_cores() >= 1
+    True
+    """
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def adopt(pid: int) -> None:

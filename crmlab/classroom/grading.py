@@ -102,7 +102,7 @@ from crmlab.verdicts import (
     stopped_early,
     widget_errors,
 )
-from crmlab.workers import Task, run_in_workers
+from crmlab.workers import Task, run_in_workers, usable_cores
 
 __all__ = [
     "COLUMNS",
@@ -353,7 +353,7 @@ def _limits(timeout: float, memory: int, max_output: float) -> _Limits:
 
 def _workers(workers: int | None) -> int:
     if workers is None:
-        return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+        return usable_cores()
     if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
         raise GradingError(f"The value for `workers` must be a whole number of at least 1, but {workers!r} "
                            "was passed.")  # fmt: skip

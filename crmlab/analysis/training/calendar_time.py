@@ -148,25 +148,27 @@ def calendar_time_effect(
     method_of = methods.reindex(rep_ids).to_numpy()
     rows_of = [np.flatnonzero(rep_codes == i) for i in range(len(rep_ids))]
 
-    def summarise(per_rep: np.ndarray, method: np.ndarray) -> pd.Series:
-        return pd.Series(per_rep).groupby(method).mean()
+    method_code, names = pd.factorize(method_of, sort=True)  # each rep's method (-1: none), methods sorted
+
+    def summarise(per_rep: np.ndarray, code: np.ndarray) -> np.ndarray:
+        """Each method's mean over its reps that have an effect (NaN for none); reps without a method left out."""
+        known = np.isfinite(per_rep) & (code >= 0)
+        total = np.bincount(code[known], per_rep[known], minlength=len(names))
+        count = np.bincount(code[known], minlength=len(names))
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
     per_rep = _per_rep(rep_codes, week_codes, y, after, len(rep_ids), len(week_ids))
-    point = summarise(per_rep, method_of)
+    point = pd.Series(summarise(per_rep, method_code), index=pd.Index(names.tolist()))
     rng = np.random.default_rng(seed)
-    groups = [np.flatnonzero(method_of == m) for m in point.index]
-    method_code = point.index.get_indexer(method_of)
-    draws = np.empty((n_boot, len(point)))
+    groups = [np.flatnonzero(method_code == i) for i in range(len(names))]
+    draws = np.empty((n_boot, len(names)))
     for b in range(n_boot):
         picked = np.concatenate([rng.choice(g, size=len(g), replace=True) for g in groups])
         idx = np.concatenate([rows_of[r] for r in picked])
         unit = np.repeat(np.arange(len(picked)), [len(rows_of[r]) for r in picked])
         boot = _per_rep(unit, week_codes[idx], y[idx], after[idx], len(picked), len(week_ids))
-        known = np.isfinite(boot)  # each method's mean over its reps with an effect, as summarise takes it
-        total = np.bincount(method_code[picked][known], boot[known], minlength=len(point))
-        count = np.bincount(method_code[picked][known], minlength=len(point))
-        draws[b] = np.where(count > 0, total / np.maximum(count, 1), np.nan)
-    draws = pd.DataFrame(draws, columns=point.index.tolist())
+        draws[b] = summarise(boot, method_code[picked])
+    draws = pd.DataFrame(draws, columns=point.index)
     lo, hi = (1 - level) / 2, 1 - (1 - level) / 2
     vs = draws.sub(draws[reference], axis=0)
     out = pd.DataFrame({
