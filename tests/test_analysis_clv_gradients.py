@@ -7,6 +7,7 @@ log-likelihood functions on the same data.
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -285,20 +286,28 @@ def test_the_fitted_point_is_a_maximum(cdnow):
         (lambda: BetaGeoModel().fit([0] * 50, [0] * 50, np.linspace(10, 40, 50)), "does not curve down along"),
         (
             lambda: BetaGeoModel().fit([0, 2, 5, 1, 0, 3], [0, 20, 30, 4, 0, 35], [40, 38, 36, 39, 40, 37]),
-            "`a` and `b`",
+            "(does not curve down along `a` and `b`|`[ab]` was still changing)",
         ),
         (lambda: GammaGammaModel().fit([1, 2, 4, 1, 3], [20.0] * 5), "does not curve down along"),
-        (lambda: GammaGammaModel().fit([1, 1], [20.0, 30.0]), "`q` and `v`"),
+        (
+            lambda: GammaGammaModel().fit([1, 1], [20.0, 30.0]),
+            "(does not curve down along `q` and `v`|`[qv]` was still changing)",
+        ),
     ],
     ids=["no repeat purchase", "six customers", "identical values", "two customers"],
 )
 def test_a_degenerate_fit_warns_and_reports_why(fit, reason):
+    """The reason names the parameters that run off. Which of the two diagnoses a degenerate fit gets
+    (a flat Hessian, or a Newton step still moving one of them) depends on where BFGS stopped along
+    the ridge, which differs in the last bits between CPUs (SIMD special functions): both are accepted."""
     with pytest.warns(ConvergenceWarning, match="did not converge: .*" + reason) as caught:
         model = fit()
     assert len([w for w in caught if issubclass(w.category, ConvergenceWarning)]) == 1
     assert caught[0].filename == __file__  # points at the caller's line
     assert model.convergence_.success is False
-    assert reason in model.convergence_.message
+    assert re.search(reason, model.convergence_.message)
+    fitted = list(model.params_.values())  # the highest finite point reached, never an overflow
+    assert len(fitted) in (3, 4) and np.isfinite(fitted).all(), fitted
 
 
 def test_an_optimiser_that_gives_up_warns(monkeypatch):

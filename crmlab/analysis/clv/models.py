@@ -117,10 +117,22 @@ def _maximise(log_likelihood, start: list[float], names: tuple[str, ...], model:
     def gradient(log_params):  # of minus the log-likelihood, the function minimised
         return -log_likelihood(log_params)[1]
 
+    best = {"value": -np.inf}  # the highest finite point visited, with its gradient
+
+    def objective(log_params):
+        value, grad = log_likelihood(log_params)
+        if np.isfinite(value) and value > best["value"] and np.isfinite(grad).all() and np.isfinite(log_params).all():
+            best.update(value=value, x=np.array(log_params, dtype="float64"), jac=-np.asarray(grad, dtype="float64"))
+        return -value, -grad
+
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        result = optimize.minimize(lambda p: tuple(-v for v in log_likelihood(p)), np.log(start), jac=True,
-                                   method="BFGS", options={"gtol": _GTOL, "maxiter": 1_000})  # fmt: skip
+        result = optimize.minimize(objective, np.log(start), jac=True, method="BFGS",
+                                   options={"gtol": _GTOL, "maxiter": 1_000})  # fmt: skip
         log_params, g = result.x, result.jac
+        if not (np.isfinite(log_params).all() and np.isfinite(g).all()) and "x" in best:
+            # A degenerate fit can run off to where the log-likelihood overflows: report from the
+            # highest finite point reached instead, whose parameters and Hessian say which ones ran off.
+            log_params, g = best["x"], best["jac"]
         if np.isfinite(log_params).all() and np.isfinite(g).all():
             hessian = _hessian(gradient, log_params)
             problem = _flat_directions(hessian, names)
@@ -550,6 +562,12 @@ class GammaGammaModel:
         self.p_, self.q_, self.v_ = (float(v) for v in params)
         self.log_likelihood_ = float(_gamma_gamma_log_likelihood(np.log(params), rows)[0] * weight.sum())
         return self
+
+    @property
+    def params_(self) -> dict[str, float]:
+        """The fitted parameters by name: ``p``, ``q``, ``v``, as lifetimes' ``GammaGammaFitter.params_``."""
+        self._check_fitted()
+        return {"p": self.p_, "q": self.q_, "v": self.v_}
 
     @property
     def population_average_(self) -> float:
