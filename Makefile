@@ -74,10 +74,11 @@ HOST_BUNDLE := build/offline-host/manifest.json
 $(HOST_BUNDLE): uv.lock install/offline.py install/build-requirements.txt
 	$(PYTHON) install/offline.py build --host-only --out build/offline-host
 
-# pytest-xdist: one worker per core (at most 4: the suite is CPU-bound, and 4 workers on 2 cores
-# were no faster than 2), each test file whole on one worker so its module fixtures run once.
-# docs/test-time.md has the figures. `make test PARALLEL=` runs it in one process.
-PARALLEL ?= -n auto --maxprocesses=4 --dist loadfile
+# pytest-xdist: one worker per core (at most 4: the suite is CPU-bound, and 3 or 4 workers on 2 cores
+# were no faster than 2), each test file whole on one worker so its module fixtures run once, the
+# slowest files first (tests/conftest.py orders them; xdist would otherwise order files by their
+# number of tests). docs/test-time.md has the figures. `make test PARALLEL=` runs it in one process.
+PARALLEL ?= -n auto --maxprocesses=4 --dist loadfile --no-loadscope-reorder
 
 test: $(STAMP) $(SPARK_STAMP) $(CHROMIUM) $(HOST_BUNDLE)  ## run the whole test suite (lint, clean notebooks, units, notebooks, browser)
 	$(BIN)/ruff check crmlab tests notebooks exercises benchmarks site install

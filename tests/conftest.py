@@ -35,6 +35,40 @@ def pytest_configure(config):
         KernelProvisionerFactory.instance().default_provisioner_name = warm_kernels.PROVISIONER
 
 
+# The files that take longest, longest first (test times summed per file, docs/test-time.md). With
+# `--dist loadfile --no-loadscope-reorder` (the Makefile's PARALLEL) pytest-xdist hands files to
+# workers in collection order, one more each time a worker is nearly done: starting with these, the
+# many short files fill in at the end and the workers finish together. (xdist's default order, by
+# number of tests, starts with the contract suite's 1,438 quick tests and leaves the browser's 6 slow
+# ones to the end.) Only speed depends on this list: a file missing from it runs after these.
+SLOWEST_FIRST = (
+    "tests/test_browser.py",
+    "tests/test_spark_engine.py",
+    "tests/test_classroom_grading.py",
+    "tests/test_reports.py",
+    "tests/test_offline_install.py",
+    "tests/test_exercise_notebooks.py",
+    "tests/test_browser_dashboards.py",
+    "tests/test_runner.py",
+    "tests/test_exercise_contract.py",
+    "tests/test_foreign_exports.py",
+    "tests/test_warm_kernels.py",
+    "tests/test_pizza_lessons.py",
+    "tests/test_lesson06_own_data.py",
+    "tests/test_site.py",
+    "tests/test_exercise_mistakes.py",
+    "tests/test_docstrings.py",
+    "tests/test_voila.py",
+)
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """The slowest files first (a stable sort: tests keep their order within a file)."""
+    rank = {name: i for i, name in enumerate(SLOWEST_FIRST)}
+    root = config.rootpath
+    items.sort(key=lambda item: rank.get(item.path.relative_to(root).as_posix(), len(rank)))
+
+
 def pytest_unconfigure(config):
     if hasattr(config, "_warm_kernels"):
         config._warm_kernels.close()

@@ -189,21 +189,24 @@ def _overlaps(a: dict, b: dict, tolerance: float = 0.5) -> bool:
             and min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"]) > tolerance)  # fmt: skip
 
 
-def _layout(form) -> list[tuple[dict, dict]]:
-    """(row box, box of the rendered text) of every option, in page coordinates."""
-    return form.evaluate("""f => [...f.querySelectorAll('.crmlab-quiz-option')].map(row => {
-        const box = e => {
-            const r = e.getBoundingClientRect();
-            return {x: r.x, y: r.y, width: r.width, height: r.height};
-        };
-        const text = document.createRange();  // where the text really is, even if it overflows its box
-        text.selectNodeContents(row.querySelector('.widget-html-content'));
-        return [box(row), box(text)];
-    })""")
+# What the checks below read of every quiz form, in one call: its first line, (row box, box of the
+# rendered text) of every option in page coordinates, its text, and how many code spans and formulas.
+_FORMS = """() => [...document.querySelectorAll('.crmlab-quiz')].map(f => {
+  const box = e => {
+    const r = e.getBoundingClientRect();
+    return {x: r.x, y: r.y, width: r.width, height: r.height};
+  };
+  const boxes = [...f.querySelectorAll('.crmlab-quiz-option')].map(row => {
+    const text = document.createRange();  // where the text really is, even if it overflows its box
+    text.selectNodeContents(row.querySelector('.widget-html-content'));
+    return [box(row), box(text)];
+  });
+  return {first: f.querySelector('.widget-html-content').innerText, boxes, text: f.innerText,
+          code: f.querySelectorAll('code').length, formulas: f.querySelectorAll('mjx-container').length};
+})"""
 
 
-def assert_options_laid_out(form, quiz: Quiz, where: str) -> None:
-    boxes = _layout(form)
+def assert_options_laid_out(boxes: list, quiz: Quiz, where: str) -> None:
     assert len(boxes) == len(quiz.options), where
     for i, (row, text) in enumerate(boxes):
         assert row["height"] >= text["height"] > 0, f"{where}: option {i} text is taller than its row"
@@ -213,16 +216,15 @@ def assert_options_laid_out(form, quiz: Quiz, where: str) -> None:
             assert not _overlaps(text, other_text), f"{where}: texts of options {j} and {i} overlap"
 
 
-def assert_markdown_rendered(form, quiz: Quiz, where: str) -> None:
+def assert_markdown_rendered(form: dict, quiz: Quiz, where: str) -> None:
     texts = [quiz.prompt, *quiz.options.values()]
-    shown = form.inner_text()
     if any("`" in text for text in texts):
-        assert form.locator("code").count() >= 1, f"{where}: `code` is not rendered as code"
+        assert form["code"] >= 1, f"{where}: `code` is not rendered as code"
     if not any("`" in text and text.count("`") % 2 for text in texts):
-        assert "`" not in shown, f"{where}: raw backticks on screen"
-    assert form.locator("mjx-container").count() == 0, f"{where}: text was typeset as LaTeX"
+        assert "`" not in form["text"], f"{where}: raw backticks on screen"
+    assert form["formulas"] == 0, f"{where}: text was typeset as LaTeX"
     for key in quiz.options:
-        assert f"{key})" in shown, where
+        assert f"{key})" in form["text"], where
 
 
 _FEEDBACK_HEADLINE = "f => { const h = f.querySelector('.crmlab-feedback > div'); return h && h.innerText.trim(); }"
@@ -282,18 +284,19 @@ def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, la
     page.add_style_tag(content="body { padding-bottom: 100vh !important; }")
     assert forms.count() == len(pairs), f"{label}: {forms.count()} quiz forms for {len(pairs)} quizzes"
     assert len({(lid, quiz.id) for lid, quiz in pairs}) == len(pairs), "each quiz is shown once"
-    for i, (lesson_id, quiz) in enumerate(pairs):
-        form, where = forms.nth(i), f"{label}: lesson {lesson_id} {quiz.id}"
-        form.scroll_into_view_if_needed()
-        assert form.locator(".widget-html-content").first.inner_text().startswith(f"{quiz.id}."), where
-        assert_options_laid_out(form, quiz, where)
+    shown = page.evaluate(_FORMS)  # the layout does not depend on scrolling (no windowing: TEST_SETTINGS)
+    for (lesson_id, quiz), form in zip(pairs, shown, strict=True):
+        where = f"{label}: lesson {lesson_id} {quiz.id}"
+        assert form["first"].startswith(f"{quiz.id}."), where
+        assert_options_laid_out(form["boxes"], quiz, where)
         assert_markdown_rendered(form, quiz, where)
+    handles = forms.element_handles()  # the forms stay in place; only their verdicts are redrawn
     for k in range(max(len(quiz.options) for _, quiz in pairs)):
         active = [(i, lid, quiz) for i, (lid, quiz) in enumerate(pairs) if k < len(quiz.options)]
         counts = {lid: len(_progress_lines(progress_dir, lid)) for _, lid, _ in active}
         done = Counter()
         for i, lid, quiz in reversed(active):  # bottom up: a verdict appearing shifts only forms already done
-            targets = forms.nth(i).evaluate(_TARGETS)
+            targets = handles[i].evaluate(_TARGETS)
             clicks = [targets["texts"][k - 1]] if quiz.multiple and k else []  # clear the previous round's box
             clicks += [targets["circles" if (i + k) % 2 else "texts"][k], targets["check"]]
             for x, y in clicks:
@@ -308,7 +311,8 @@ def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, la
             # And for its verdict to be drawn: the answer is logged before the page shows it, and the redraw
             # moves what is around it.
             verdict = f"{quiz.id} · {quiz.evaluate(list(quiz.options)[k]).headline}"
-            _poll(lambda i=i: forms.nth(i).evaluate(_FEEDBACK_HEADLINE), verdict, seconds=45)
+            page.wait_for_function(f"([f, v]) => ({_FEEDBACK_HEADLINE})(f) === v", arg=[handles[i], verdict],
+                                   timeout=45_000)  # fmt: skip
         recorded = _new_lines(progress_dir, counts, Counter(lid for _, lid, _ in active))
         expected = {}
         for i, lid, quiz in active:
