@@ -60,7 +60,9 @@ NOTEBOOKS = {
         'ex.q6.check("SQL to join and filter; pandas for the charts.")',  # a reflection: unchecked
         "ex.q2.check_code(lambda: 1 / 0)",  # the learner's code raises: learner_error
     ],
-    "loop": [OPENING, DATA, RIGHT_Q1, "while True:\n    pass", 'ex.quiz("q7", answer="b")'],
+    # an endless loop, at the lowest priority: it burns a core for the whole time limit, which the other
+    # tests running beside it need more
+    "loop": [OPENING, DATA, RIGHT_Q1, "import os\nos.nice(19)\nwhile True:\n    pass", 'ex.quiz("q7", answer="b")'],
     "kill": [OPENING, 'ex.quiz("q7", answer="b")', "import os\nos.kill(os.getpid(), 9)"],
     # 2 GB in 64 KB lines: with 1 MB lines the kernel's own IOPub queue (1,000 messages) can hold a
     # gigabyte before the grader sees it, and the memory limit may strike before the output cap

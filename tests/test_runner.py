@@ -237,11 +237,16 @@ STUBBORN = ("import signal, subprocess, pathlib\n"
             "pathlib.Path({pids!r}).write_text(f'{{os.getpid()}} {{child.pid}}')")
 
 
+# Endless loops at the lowest priority: each burns a core until its time limit, which the tests running
+# beside it (pytest-xdist) need more.
+ENDLESS = "os.nice(19)\nwhile True:\n    pass"
+
+
 def test_endless_loops_time_out_and_their_kernels_are_killed(tmp_path, capfd):
-    loop = _write(tmp_path / "nb", "00_loop.ipynb", LOOP.format(pids=str(tmp_path / "loop.pid")),
-                  "while True:\n    pass", "print('never')")
+    loop = _write(tmp_path / "nb", "00_loop.ipynb", LOOP.format(pids=str(tmp_path / "loop.pid")), ENDLESS,
+                  "print('never')")
     stubborn = _write(tmp_path / "nb", "01_stubborn.ipynb",
-                      "import os\n" + STUBBORN.format(pids=str(tmp_path / "stubborn.pid")), "while True:\n    pass")
+                      "import os\n" + STUBBORN.format(pids=str(tmp_path / "stubborn.pid")), ENDLESS)
     fast = _write(tmp_path / "nb", "02_fast.ipynb", "import os\nos.write(2, b'NOISE FROM THE KERNEL\\n')",
                   "print('fast')")
     sources = {p: p.read_bytes() for p in (loop, stubborn, fast)}
