@@ -181,7 +181,9 @@ def lab_server(root: Path, tmp: Path, progress_dir: Path) -> Iterator[Server]:
     port, token = free_port(), secrets.token_hex(16)
     args = [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", f"--port={port}",
             "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-            f"--ServerApp.root_dir={root}"]  # fmt: skip
+            f"--ServerApp.root_dir={root}",
+            # window.jupyterapp: the browser tests open each notebook without loading Lab again
+            "--LabApp.expose_app_in_browser=True"]  # fmt: skip
     if warm_kernels.served(env):
         # the test session's warm process (tests/conftest.py) forks this Lab's kernels: the browser tests
         # open every lesson, and each saves its imports; `make lab` itself (tests/test_lab.py) starts them cold

@@ -128,19 +128,57 @@ def page(browser, network, request):
     assert network.hosts() == {"127.0.0.1"}
 
 
+@pytest.fixture(scope="module")
+def lab_tab(browser, lab):
+    """One JupyterLab tab for every Lab scenario: the app loads once (a load costs Chromium about
+    5 CPU-seconds); each scenario opens its notebook in it (:func:`open_notebook`)."""
+    network = NetworkLog()
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    network.attach(context)
+    yield context.new_page(), network
+    context.close()
+
+
 @pytest.fixture
-def lab_page(page, lab):
+def lab_page(lab_tab, lab, request):
+    """The Lab tab, with no notebook open; afterwards its final state is saved to
+    build/screenshots/<test>.png, its notebooks are closed and their kernels shut down, and no
+    request may have left 127.0.0.1."""
+    page, network = lab_tab
     yield page
+    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name.removeprefix('test_')}.png"))
+    close_notebooks(page)
     lab.shutdown_kernels()  # each notebook's kernel ends with its test
+    assert network.urls, "the browser made no request at all"
+    assert network.outside == [], f"requests left 127.0.0.1: {network.outside[:5]}"
+    assert network.hosts() == {"127.0.0.1"}
 
 
 # ---------------------------------------------------------------------------------------------- JupyterLab
 
 
 def open_notebook(page, lab, path: str) -> None:
-    page.goto(lab.url(f"lab/tree/{path}", reset=""))
+    """Open ``path`` as `make lab` opens its start page (the URL) in a new tab, or in the Lab already
+    loaded in ``page`` as File > Open from Path does, and wait for its kernel."""
+    if page.evaluate("() => window.jupyterapp === undefined"):
+        page.goto(lab.url(f"lab/tree/{path}", reset=""))
+    else:
+        page.evaluate("p => window.jupyterapp.commands.execute('docmanager:open', {path: p})", path)
     page.wait_for_selector(".jp-NotebookPanel .jp-Notebook .jp-Cell", timeout=60_000)
     page.get_by_text("Python 3 (ipykernel) | Idle").wait_for(timeout=60_000)  # the kernel is ready
+
+
+def close_notebooks(page) -> None:
+    """Close every open document without saving (the run's outputs): the next scenario starts with none."""
+    page.evaluate("""() => {
+      if (window.jupyterapp === undefined) return;
+      for (const w of Array.from(window.jupyterapp.shell.widgets('main'))) {
+        if (w.context && w.context.model) w.context.model.dirty = false;
+        w.dispose();
+      }
+    }""")
+    page.wait_for_function("() => document.querySelectorAll('.jp-NotebookPanel').length === 0")
 
 
 def run_all(page, seconds: float = 90) -> None:
