@@ -32,8 +32,10 @@ from crmlab.classroom.grading import (
     COLUMNS,
     GradingError,
     _choose_sandbox,
+    _Limits,
     _read_checks,
     _text_bytes,
+    _verdict,
     grade,
     grade_main,
 )
@@ -285,6 +287,28 @@ def test_printing_gigabytes_is_stopped_early_and_the_grader_stays_small(batch):
     assert row["seconds"] < TIMEOUT
     # 2 GB printed: no process of the grader grew by more than a few times the 20 MB cap
     assert 0 < peak["grader"] < 500 * 2**20, peak
+
+
+@pytest.mark.parametrize(
+    ("saved", "expected"),
+    [
+        ([1, None], ("memory", "MemoryError in cell 1 (limit 1500 MB)")),  # papermill's count found: that cell
+        ([], ("memory", "MemoryError (limit 1500 MB)")),  # no saved cell has it: no cell named
+    ],
+)
+def test_an_error_papermill_raised_but_did_not_save_gets_its_own_verdict(tmp_path, saved, expected):
+    """A kernel printing gigabytes can hit its memory limit while its output is being saved: papermill
+    raises the MemoryError, but the saved copy holds no error output. That is the notebook's verdict,
+    not "error in the grader" (seen once in about 15 gradings of the printer notebook alone)."""
+    from papermill.exceptions import PapermillExecutionError
+
+    cells = [new_code_cell(f"print({n})", execution_count=n) for n in saved]
+    executed = new_notebook(cells=cells) if saved else None
+    failure = PapermillExecutionError(0, 1, "for _ in range(2**15): print('x' * 2**16)", "MemoryError", "", [])
+    assert _verdict(failure, executed, False, _Limits(20, 1500, 20), tmp_path / "kernel.log") == expected
+    other = PapermillExecutionError(0, 1, "1 / 0", "ZeroDivisionError", "division by zero", [])
+    assert _verdict(other, executed, False, _Limits(20, 1500, 20), tmp_path / "kernel.log") == (
+        f"error{' in cell 1' if saved else ''}: ZeroDivisionError: division by zero", "")
 
 
 def test_allocating_10_gb_is_a_memory_verdict(batch):

@@ -624,10 +624,14 @@ def _verdict(failure: BaseException | None, executed, too_large: bool, limits: _
     if isinstance(failure, DeadKernelError):
         return "kernel died", f"{how_the_kernel_died().strip().strip('()')} {where}".strip()
     cell, ename, evalue = _first_error(executed)
-    if cell and ("MemoryError" in ename or "OutOfMemory" in ename):
-        return "memory", f"{ename} in cell {cell} (limit {limits.memory_mb} MB)"
-    if cell:
-        return f"error in cell {cell}: {_one_line(f'{ename}: {evalue}' if evalue else ename)}", ""
+    if not ename:  # papermill saw the error, but the saved copy lacks it
+        cell, ename, evalue = _raised_error(failure, executed)
+    place = f"in cell {cell}" if cell else where  # where: the cell the run last started, or ""
+    if ename and ("MemoryError" in ename or "OutOfMemory" in ename):
+        return "memory", " ".join(filter(None, [ename, place, f"(limit {limits.memory_mb} MB)"]))
+    if ename:
+        what = _one_line(f"{ename}: {evalue}" if evalue else ename)
+        return " ".join(filter(None, ["error", place])) + f": {what}", ""
     if failure is not None and "Kernel died before replying" in str(failure):
         return "kernel died", f"it did not start: {_last_line(log)}"
     if failure is not None or executed is None:
@@ -635,6 +639,23 @@ def _verdict(failure: BaseException | None, executed, too_large: bool, limits: _
         return "error in the grader", what
     problem = stopped_early(executed) or "; ".join(widget_errors(executed))
     return (f"error: {_one_line(problem)}", "") if problem else ("ok", "")
+
+
+def _raised_error(failure: BaseException | None, executed) -> tuple[int, str, str]:
+    """``(cell, ename, evalue)`` of the error papermill raised, or ``(0, "", "")`` for any other failure.
+
+    For a run whose saved copy lacks the error output: a kernel that printed gigabytes can hit its
+    memory limit while its output is still being saved. The cell is the code cell with papermill's
+    execution count, 0 when no saved cell has it.
+    """
+    from papermill.exceptions import PapermillExecutionError
+
+    if not isinstance(failure, PapermillExecutionError):
+        return 0, "", ""
+    counts = [cell.get("execution_count") for cell in code_cells(executed)] if executed is not None else []
+    found = failure.exec_count is not None and failure.exec_count in counts
+    cell = counts.index(failure.exec_count) + 1 if found else 0
+    return cell, str(failure.ename or ""), str(failure.evalue or "")
 
 
 def _first_error(executed) -> tuple[int, str, str]:
