@@ -644,9 +644,9 @@ def _verdict(failure: BaseException | None, executed, too_large: bool, limits: _
 def _raised_error(failure: BaseException | None, executed) -> tuple[int, str, str]:
     """``(cell, ename, evalue)`` of the error papermill raised, or ``(0, "", "")`` for any other failure.
 
-    For a run whose saved copy lacks the error output: a kernel that printed gigabytes can hit its
-    memory limit while its output is still being saved. The cell is the code cell with papermill's
-    execution count, 0 when no saved cell has it.
+    For a run whose saved copy lacks the error output (seen with a notebook that printed gigabytes
+    under the output cap and the memory limit). The cell is the code cell with papermill's execution
+    count, 0 when no saved cell has it.
     """
     from papermill.exceptions import PapermillExecutionError
 
