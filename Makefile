@@ -4,6 +4,10 @@
 # .venv with uv, installing the exact versions pinned in uv.lock; later runs are no-ops.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# uv removes and recreates .venv whenever --python names another path than the environment's own
+# interpreter, which a pyenv shim or a symlink on PATH never is: then every `make lab` and `make test`
+# installed everything again (twice, with the Spark group). The interpreter's real executable keeps it.
+PYTHON_EXE = $(shell "$(PYTHON)" -c "import sys; print(sys.executable)")
 UV_VERSION := 0.13.8
 TOOLS := .tools
 UV := $(TOOLS)/bin/uv
@@ -24,7 +28,7 @@ $(UV):
 	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
 
 $(STAMP): $(UV) pyproject.toml uv.lock jupyter/overrides.json
-	$(UV) sync --locked --compile-bytecode --python $(PYTHON)
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON_EXE)
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
@@ -35,7 +39,7 @@ install: $(STAMP)  ## create .venv with the pinned dependencies (done by lab and
 # since pyspark is a 456 MB source package that `make lab` and the offline bundle do without.
 SPARK_STAMP := $(VENV)/.crmlab-spark-installed
 $(SPARK_STAMP): $(STAMP)
-	$(UV) sync --locked --compile-bytecode --python $(PYTHON) --group spark
+	$(UV) sync --locked --compile-bytecode --python $(PYTHON_EXE) --group spark
 	mkdir -p $(VENV)/share/jupyter/lab/settings
 	cp jupyter/overrides.json $(VENV)/share/jupyter/lab/settings/overrides.json
 	touch $@
@@ -124,7 +128,8 @@ strip: $(STAMP)  ## remove outputs from every notebook before committing
 data: $(STAMP)  ## regenerate the committed synthetic CRM in datasets/crm
 	$(BIN)/crmlab generate --out datasets/crm --readme datasets/README.md
 
-benchmark: $(STAMP)  ## every benchmark in one run, one table (docs/benchmarks.md, README); QUICK=1: small sizes
+# The test suite's prerequisites too: bench_tests times `make test` itself, which must find them installed.
+benchmark: $(STAMP) $(SPARK_STAMP) $(CHROMIUM) $(HOST_BUNDLE)  ## every benchmark in one run, one table (docs/benchmarks.md, README); QUICK=1: small sizes
 	$(BIN)/python benchmarks/run.py $(if $(QUICK),--quick)
 
 clean:  ## remove build outputs (keeps .venv)

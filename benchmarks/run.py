@@ -1,13 +1,13 @@
 """``make benchmark``: every figure of the benchmarks in one run, one table, written into the docs.
 
-Runs the ``FIGURES`` of ``bench_rfm``, ``bench_cohorts``, ``bench_clv``, ``bench_generate`` and
-``bench_course`` through :mod:`harness` (each case in a fresh process, rounds interleaved,
-minimum and median, peak memory, time as a ratio of crmlab's), then writes the machine and the
-table between the ``bench_run`` markers of docs/benchmarks.md and the ``benchmark`` markers of
-the README.
+Runs the ``FIGURES`` of ``bench_rfm``, ``bench_cohorts``, ``bench_clv``, ``bench_generate``,
+``bench_course`` and ``bench_tests`` (``make test`` itself) through :mod:`harness` (each case in
+a fresh process, rounds interleaved, minimum and median, peak memory, time as a ratio of
+crmlab's), then writes the machine and the table between the ``bench_run`` markers of
+docs/benchmarks.md and the ``benchmark`` markers of the README.
 
-    python benchmarks/run.py                 # every figure, 3 rounds (about 40 minutes on 2 cores)
-    python benchmarks/run.py --quick         # sizes up to 1e6, 1 round, docs untouched
+    python benchmarks/run.py                 # every figure, 3 rounds (about 25 minutes on 2 cores)
+    python benchmarks/run.py --quick         # sizes up to 1e6, 1 round, no course or make test, docs untouched
     python benchmarks/run.py --only "RFM summary" --rounds 5
 """
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import harness
 
 ROOT = Path(__file__).resolve().parents[1]
-MODULES = ["bench_rfm", "bench_cohorts", "bench_clv", "bench_generate", "bench_course"]
+MODULES = ["bench_rfm", "bench_cohorts", "bench_clv", "bench_generate", "bench_course", "bench_tests"]
 PLACES = {ROOT / "docs" / "benchmarks.md": "bench_run", ROOT / "README.md": "benchmark"}
 
 
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     results = harness.plan(MODULES, figures=args.only)
     rounds = args.rounds
     if args.quick:
-        results = [r for r in results if r.size <= 1_000_000 and "course" not in r.figure]
+        results = [r for r in results if r.size <= 1_000_000 and "course" not in r.figure and r.module != "bench_tests"]
         rounds = 1
     harness.measure(results, rounds)
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
