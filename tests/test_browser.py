@@ -112,20 +112,34 @@ def network():
     return NetworkLog()
 
 
+def _new_tab(browser, network: NetworkLog):
+    """A tab in a fresh browser context whose every request ``network`` logs."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    context.set_default_timeout(30_000)
+    network.attach(context)
+    return context.new_page()
+
+
+def _screenshot(tab, request) -> None:
+    """Save the tab's final state to build/screenshots/<test>.png."""
+    tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name.removeprefix('test_')}.png"))
+
+
+def _assert_loopback_only(network: NetworkLog) -> None:
+    assert network.urls, "the browser made no request at all"
+    assert network.outside == [], f"requests left 127.0.0.1: {network.outside[:5]}"
+    assert network.hosts() == {"127.0.0.1"}
+
+
 @pytest.fixture
 def page(browser, network, request):
     """A fresh browser tab; its final state is saved to build/screenshots/<test>.png, and no
     request may have left 127.0.0.1."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    network.attach(context)
-    tab = context.new_page()
+    tab = _new_tab(browser, network)
     yield tab
-    tab.screenshot(path=str(SCREENSHOTS / f"{request.node.name.removeprefix('test_')}.png"))
-    context.close()
-    assert network.urls, "the browser made no request at all"
-    assert network.outside == [], f"requests left 127.0.0.1: {network.outside[:5]}"
-    assert network.hosts() == {"127.0.0.1"}
+    _screenshot(tab, request)
+    tab.context.close()
+    _assert_loopback_only(network)
 
 
 @pytest.fixture(scope="module")
@@ -133,11 +147,9 @@ def lab_tab(browser, lab):
     """One JupyterLab tab for every Lab scenario: the app loads once (a load costs Chromium about
     5 CPU-seconds); each scenario opens its notebook in it (:func:`open_notebook`)."""
     network = NetworkLog()
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(30_000)
-    network.attach(context)
-    yield context.new_page(), network
-    context.close()
+    tab = _new_tab(browser, network)
+    yield tab, network
+    tab.context.close()
 
 
 @pytest.fixture
@@ -147,12 +159,10 @@ def lab_page(lab_tab, lab, request):
     request may have left 127.0.0.1."""
     page, network = lab_tab
     yield page
-    page.screenshot(path=str(SCREENSHOTS / f"{request.node.name.removeprefix('test_')}.png"))
+    _screenshot(page, request)
     close_notebooks(page)
     lab.shutdown_kernels()  # each notebook's kernel ends with its test
-    assert network.urls, "the browser made no request at all"
-    assert network.outside == [], f"requests left 127.0.0.1: {network.outside[:5]}"
-    assert network.hosts() == {"127.0.0.1"}
+    _assert_loopback_only(network)
 
 
 # ---------------------------------------------------------------------------------------------- JupyterLab
