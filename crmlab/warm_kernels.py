@@ -26,8 +26,8 @@ after its imports, as the :mod:`gc` documentation advises before ``fork()``, so 
 collections (and IPython's one at exit, 0.2 s) skip the preloaded modules' objects; and a kernel
 ends with ``os._exit`` once every exit handler has run, instead of tearing down the modules it
 inherited object by object, which took 0.6 s. Its exit status is kept. The warm process also
-makes the calls in :data:`WARM_UP` (the practice company of the exercises), whose cached results the
-kernels inherit.
+makes the calls in :data:`WARM_UP` (the practice company of the exercises, the course's database),
+whose cached results the kernels inherit.
 
 It falls back to an ordinary (cold) start, silently and correctly, whenever a warm one could
 differ: not on Linux; a command other than this interpreter's ``-m ipykernel_launcher`` (the
@@ -88,10 +88,12 @@ PRELOAD = ("numpy", "pandas", "pyarrow", "scipy.stats", "matplotlib", "matplotli
 """What the warm process imports: the libraries the lessons and crmlab's analyses import (not polars,
 whose thread pool does not survive a fork), and crmlab's own data, exercise and analysis modules, which
 read their settings (``CRMLAB_CHECK_MODE``, ``CRMLAB_PROGRESS_DIR``...) when used, never when imported."""
-WARM_UP = ("crmlab.datasets.practice:practice_crm",)
+WARM_UP = ("crmlab.datasets.practice:practice_crm", "crmlab.datasets.storage:load_crm")
 """Calls (``module:function``, no arguments) the warm process makes after its imports; every kernel
 inherits what they cache: the practice company, generated once instead of in each of the 28
-exercise notebooks (0.3 s each). Only cached results of seeded, deterministic calls belong here."""
+exercise notebooks (0.3 s each), and the course's database, read once instead of in every lesson
+(0.2-0.3 s each; a kernel gets copies, and reads the files again if any has changed since). Only
+cached results of seeded, deterministic calls belong here."""
 IMPORT_TIME_SETTINGS = ("PYTHON", "MPLBACKEND", "MPLCONFIGDIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                         "MKL_NUM_THREADS", "NUMEXPR_", "ARROW_", "LANG", "LC_", "TZ", "HOME", "XDG_CONFIG_HOME",
                         "XDG_CACHE_HOME", "SKLEARN_", "JOBLIB_")

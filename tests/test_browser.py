@@ -296,6 +296,26 @@ _TARGETS = """f => {
           texts: rows.map(r => centre(r.querySelector('.widget-html-content'))),
           check: centre(f.querySelector('.widget-button'))};
 }"""
+# For every form, scrolled to the middle of the view: does a click at each target (as in _TARGETS)
+# reach it? The browser's hit test says what a click there lands on: an option's circle and its
+# text must land on that option's box or the box's label (stretched under the text, which lets
+# clicks through: crmlab/exercises/quiz_widget.py), Check on the button. "" when it does, else
+# what the click lands on.
+_HITS = """() => [...document.querySelectorAll('.crmlab-quiz')].map(f => {
+  f.scrollIntoView({block: 'center'});
+  const lands = (e, ok) => {
+    const r = e.getBoundingClientRect();
+    const t = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
+    if (t !== null && ok(t)) return '';
+    return t === null ? 'nothing' : `${t.tagName}.${t.className} "${(t.innerText || '').slice(0, 40)}"`;
+  };
+  const box = row => t => row.contains(t) && t.closest('.crmlab-quiz-option') === row && t.closest('label') !== null;
+  const rows = [...f.querySelectorAll('.crmlab-quiz-option')];
+  const button = f.querySelector('.widget-button');
+  return {circles: rows.map(r => lands(r.querySelector('input'), box(r))),
+          texts: rows.map(r => lands(r.querySelector('.widget-html-content'), box(r))),
+          check: lands(button, t => t.closest('.widget-button') === button)};
+})"""
 # What every form shows: its verdict's headline, which boxes are checked, how many formulas.
 _STATES = """() => [...document.querySelectorAll('.crmlab-quiz')].map(f => {
   const h = f.querySelector('.crmlab-feedback > div');
@@ -316,13 +336,18 @@ def _new_lines(progress_dir: Path, counts: dict[str, int], wanted: Counter) -> d
     return {(lid, line["question"]): line for lid, new in lines.items() for line in new}
 
 
-def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, label: str) -> None:
-    """Every quiz form: laid out without overlaps, Markdown rendered, every option clickable.
+def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, label: str,
+                     clicked: set[int] | None = None) -> None:  # fmt: skip
+    """Every quiz form: laid out without overlaps, Markdown rendered, every option within reach.
 
-    In round ``k``, option ``k`` of every quiz is clicked (on its circle or on its text, in
-    turn) and Check pressed at once, quiz after quiz, as a quick learner would; then each quiz
-    must show that option alone selected, have recorded it, and show the verdict for it.
-    (One round of clicks takes about as long as one option's round trip to the kernel.)
+    Every form is scrolled to the middle of the view, and the browser's own hit test
+    (``elementFromPoint``, what a click at that point reaches) must find each option's circle,
+    each option's text and the Check button where a click aims at them. Then the forms in
+    ``clicked`` (indices into ``pairs``; by default all) are answered: in round ``k``, option
+    ``k`` of every such quiz is clicked (on its circle or on its text, in turn) and Check pressed
+    at once, quiz after quiz, as a quick learner would; then each quiz must show that option
+    alone selected, have recorded it, and show the verdict for it. (One round of clicks takes
+    about as long as one option's round trip to the kernel.)
     """
     forms = page.locator(".crmlab-quiz")
     page.wait_for_function("n => document.querySelectorAll('.crmlab-quiz').length >= n", arg=len(pairs))
@@ -338,9 +363,15 @@ def check_quiz_forms(page, pairs: list[tuple[str, Quiz]], progress_dir: Path, la
         assert form["first"].startswith(f"{quiz.id}."), where
         assert_options_laid_out(form["boxes"], quiz, where)
         assert_markdown_rendered(form, quiz, where)
+    for (lesson_id, quiz), hits in zip(pairs, page.evaluate(_HITS), strict=True):
+        missed = [f"{part} of option {key} (lands on {hit})" for part in ("circles", "texts")
+                  for key, hit in zip(quiz.options, hits[part], strict=True) if hit]  # fmt: skip
+        missed += [f"Check (lands on {hits['check']})"] if hits["check"] else []
+        assert missed == [], f"{label}: lesson {lesson_id} {quiz.id}: a click misses {missed}"
+    clicked = set(range(len(pairs))) if clicked is None else clicked
     handles = forms.element_handles()  # the forms stay in place; only their verdicts are redrawn
-    for k in range(max(len(quiz.options) for _, quiz in pairs)):
-        active = [(i, lid, quiz) for i, (lid, quiz) in enumerate(pairs) if k < len(quiz.options)]
+    for k in range(max(len(pairs[i][1].options) for i in clicked)):
+        active = [(i, lid, quiz) for i, (lid, quiz) in enumerate(pairs) if i in clicked and k < len(quiz.options)]
         counts = {lid: len(_progress_lines(progress_dir, lid)) for _, lid, _ in active}
         done = Counter()
         for i, lid, quiz in reversed(active):  # bottom up: a verdict appearing shifts only forms already done
@@ -432,6 +463,22 @@ def test_exercise_feedback_and_progress(lab_page, lab, course):
     progress.scroll_into_view_if_needed()  # in the final screenshot
 
 
+def answered_sample(pairs: list[tuple[str, Quiz]]) -> set[int]:
+    """The quizzes a browser test answers: in each lesson the one with the longest option, every
+    quiz with the most options, every quiz with several answers.
+
+    Each answer costs Chromium about 0.2 CPU-seconds of style and layout (docs/test-time.md);
+    every option of every quiz is evaluated in Python (tests/test_exercise_contract.py), and
+    every option's reach by a click is checked in the browser for all quizzes.
+    """
+    most = max(len(quiz.options) for _, quiz in pairs)
+    chosen = {i for i, (_, quiz) in enumerate(pairs) if quiz.multiple or len(quiz.options) == most}
+    for lesson_id in dict.fromkeys(lid for lid, _ in pairs):
+        mine = [i for i, (lid, _) in enumerate(pairs) if lid == lesson_id]
+        chosen.add(max(mine, key=lambda i: max(map(len, pairs[i][1].options.values()))))
+    return chosen
+
+
 def test_every_quiz_of_every_lesson(lab_page, lab, progress_dir):
     page = lab_page
     pairs = _quizzes()
@@ -439,7 +486,7 @@ def test_every_quiz_of_every_lesson(lab_page, lab, progress_dir):
     open_notebook(page, lab, ALL_QUIZZES)
     run_all(page)
     assert errors_shown(page) == []
-    check_quiz_forms(page, pairs, progress_dir, ALL_QUIZZES)
+    check_quiz_forms(page, pairs, progress_dir, ALL_QUIZZES, clicked=answered_sample(pairs))
     long_form = max(range(len(pairs)), key=lambda i: max(map(len, pairs[i][1].options.values())))
     page.locator(".crmlab-quiz").nth(long_form).scroll_into_view_if_needed()  # in the final screenshot
 

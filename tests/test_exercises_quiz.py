@@ -15,6 +15,7 @@ from crmlab.exercises.quiz_widget import (
     inline_markdown,
     widgets_available,
 )
+from crmlab.exercises.registry import available_lessons, lesson
 
 FIXTURES = Path(__file__).parent / "exercise_fixtures"
 
@@ -119,6 +120,32 @@ def test_widget_records_a_click_and_never_raises(quiz):
 
     form = QuizView(quiz, broken, "").widget()
     _find(form, widgets.Button)[0].click()  # the error is shown, not raised
+
+
+def test_every_option_of_every_course_quiz_is_recorded_and_judged():
+    """Outside a browser, every option of every lesson's quiz, through its form: the browser tests
+    answer a sample of the quizzes (tests/test_browser.py, ``answered_sample``)."""
+    quizzes = [(lid, item) for lid in available_lessons() for item in lesson(lid).items if isinstance(item, Quiz)]
+    assert len(quizzes) >= len(available_lessons())
+    for lesson_id, quiz in quizzes:
+        answers = []
+
+        def record(choice, quiz=quiz, answers=answers):
+            answers.append(choice)
+            return quiz.evaluate(choice)
+
+        form = QuizView(quiz, record, "").widget()
+        boxes, check = _find(form, widgets.Checkbox), _find(form, widgets.Button)[0]
+        assert len(boxes) == len(quiz.options), (lesson_id, quiz.id)
+        for j in range(len(boxes)):
+            for i, box in enumerate(boxes):
+                box.value = i == j
+            check.click()
+        assert answers == [[key] if quiz.multiple else key for key in quiz.options], (lesson_id, quiz.id)
+        for key in quiz.options:
+            feedback = quiz.evaluate(key)
+            assert (feedback.status is Status.CORRECT) == (quiz.correct == {key}), (lesson_id, quiz.id, key)
+            assert feedback.status in (Status.CORRECT, Status.INCORRECT) and feedback.message, (lesson_id, quiz.id)
 
 
 def test_checkbox_form_for_several_right_options():

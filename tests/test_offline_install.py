@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import shlex
 import shutil
 import subprocess
 import sys
@@ -210,6 +211,26 @@ def test_a_bundle_for_another_uv_lock_or_python_or_platform_is_refused(fake_bund
     assert not (project / ".venv").exists()
 
 
+@pytest.mark.skipif(os.name != "posix", reason="the stand-in for uv is a shell script")
+def test_the_default_install_compiles_bytecode(fake_bundle):
+    """The installer asks uv to byte-compile (the full install below runs with --no-compile, to save time)."""
+    project, bundle, _ = fake_bundle
+    (project / "jupyter" / "overrides.json").write_text("{}")
+    log = project / "uv-calls.txt"
+    uv = project / ".tools" / "bin" / "uv"  # where the installer looks first; this one records its arguments
+    uv.parent.mkdir(parents=True)
+    uv.write_text(f'#!/bin/sh\necho "$@" >> {shlex.quote(str(log))}\n'
+                  '[ "$1" = --version ] && echo "uv 0.0.0"\nexit 0\n')  # fmt: skip
+    uv.chmod(0o755)
+    for extra, compiled in [((), True), (("--no-compile",), False)]:
+        log.write_text("")
+        done = _install(project, bundle, "--no-verify", *extra)
+        assert done.returncode == 0, done.stdout + done.stderr
+        installs = [line for line in log.read_text().splitlines() if line.startswith(("pip sync", "pip install"))]
+        assert [line.split()[1] for line in installs] == ["sync", "install"], installs
+        assert all(("--compile-bytecode" in line.split()) == compiled for line in installs), installs
+
+
 # --- the proof: an install with no network ---------------------------------------------------
 
 
@@ -266,14 +287,19 @@ def _interfaces(output: str) -> set[str]:
 
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
-    """A copy of the course installed from the bundle with no network: (project, bundle, output)."""
+    """A copy of the course installed from the bundle with no network: (project, bundle, output).
+
+    With ``--no-compile``: byte-compiling the 10,948 modules is uv's own work (``--compile-bytecode``,
+    which :func:`test_the_default_install_compiles_bytecode` sees the installer ask for), it reads no
+    network, and it cost 24 CPU-seconds of the suite's 2 cores (compileall on the same modules).
+    """
     bundle = _host_bundle()
     netns = _no_network()
     tmp = tmp_path_factory.mktemp("offline")
     project = _copy_course(tmp / "course")
     # /proc/net/dev lists the interfaces of the namespace the command runs in
     cmd = [*netns, "sh", "-c", 'cat /proc/net/dev && echo "-- end of /proc/net/dev" && exec "$@"', "sh",
-           sys.executable, project / "install" / "offline.py", "install", "--bundle", bundle]
+           sys.executable, project / "install" / "offline.py", "install", "--bundle", bundle, "--no-compile"]
     done = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, cwd=project,
                           env=_offline_env(tmp), timeout=600)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crmlab.datasets import TABLES, generate_crm, load_crm, save_crm
+from crmlab.datasets import TABLES, generate_crm, load_crm, save_crm, storage
 from crmlab.datasets.readme import render_readme
 from crmlab.errors import DataFileError, SchemaError
 
@@ -89,6 +89,63 @@ def test_corrupt_table_of_the_course_database_says_make_data(tmp_path, monkeypat
         load_crm(tables=["tickets"])
     assert "damaged" in str(err.value) and "make data" in str(err.value)
     assert isinstance(err.value.__cause__, Exception)
+
+
+def _fresh(folder, tables=None):
+    """The tables as read from the files: the course's cache emptied first."""
+    storage._COURSE_CACHE.clear()
+    return load_crm(folder, tables=tables)
+
+
+def test_the_course_database_is_read_once_and_handed_out_as_copies(tmp_path, monkeypatch):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path / "crm")
+    monkeypatch.setenv("CRMLAB_DATA", str(folder))
+    monkeypatch.setattr(storage, "read_table_file", counted := _Counted(storage.read_table_file))
+    first = _fresh(None)
+    assert counted.calls == len(TABLES)
+    second, orders_only = load_crm(), load_crm(tables=["orders", "customers"])
+    assert counted.calls == len(TABLES)  # from memory
+    assert list(orders_only) == ["orders", "customers"] and orders_only.truth == first.truth
+    for name, table in first.items():
+        pd.testing.assert_frame_equal(second[name], table, check_exact=True)
+        assert second[name] is not table
+    second.orders.loc[0, "status"] = "changed by the learner"
+    second.truth["added by the learner"] = 1
+    third = load_crm()
+    pd.testing.assert_frame_equal(third.orders, first.orders, check_exact=True)
+    assert third.truth == first.truth and third.conventions is first.conventions
+
+
+def test_a_rewritten_file_of_the_course_database_is_read_again(tmp_path, monkeypatch):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path / "crm")
+    monkeypatch.setenv("CRMLAB_DATA", str(folder))
+    before = _fresh(None).categories
+    changed = pd.read_parquet(folder / "categories.parquet")
+    changed.loc[0, "name"] = "Renamed"
+    changed.to_parquet(folder / "categories.parquet", index=False)
+    assert load_crm().categories.loc[0, "name"] == "Renamed" != before.loc[0, "name"]
+    (folder / "notes.txt").write_text("a new file in the folder: read again")
+    pd.testing.assert_frame_equal(load_crm(tables=["categories"]).categories, _fresh(None, ["categories"]).categories)
+
+
+def test_a_course_database_that_fails_is_never_kept_and_its_loadable_tables_still_load(tmp_path, monkeypatch):
+    folder = save_crm(generate_crm(200, seed=2), tmp_path / "crm")
+    (folder / "tickets.parquet").write_bytes(b"not parquet at all")
+    monkeypatch.setenv("CRMLAB_DATA", str(folder))
+    storage._COURSE_CACHE.clear()
+    assert list(load_crm(tables=["orders"])) == ["orders"]  # as without a cache: tickets is not asked for
+    with pytest.raises(DataFileError, match="tickets.parquet"):
+        load_crm()
+    assert storage._COURSE_CACHE == {}
+
+
+class _Counted:
+    def __init__(self, function):
+        self.function, self.calls = function, 0
+
+    def __call__(self, *args, **kwargs):
+        self.calls += 1
+        return self.function(*args, **kwargs)
 
 
 def test_csv_text_named_parquet_in_an_export_says_rename(tmp_path):

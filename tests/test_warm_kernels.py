@@ -77,28 +77,34 @@ def test_a_warm_kernel_has_the_libraries_imported_and_a_cold_one_does_not(server
         stop(km, kc)
 
 
-def test_a_warm_kernel_inherits_the_practice_company_and_it_equals_a_fresh_one(server, tmp_path):
-    """WARM_UP generated the practice company in the warm process; a kernel gets it from the cache, and
-    it is the same, table by table, as the one a cold process generates (the oracle: this process)."""
+def test_a_warm_kernel_inherits_the_practice_company_and_the_course_database_equal_to_fresh_ones(server, tmp_path):
+    """WARM_UP generated the practice company and read the course's database in the warm process; a
+    kernel gets them from the caches, and they are the same, table by table, as those a cold process
+    generates and reads (the oracle: this process, caches emptied)."""
     import pandas as pd
 
-    from crmlab.datasets import practice_crm
+    from crmlab.datasets import load_crm, practice_crm, storage
     from crmlab.datasets.practice import _practice
+
+    def digests(crm):
+        return sorted((n, int(pd.util.hash_pandas_object(t).sum())) for n, t in crm.items())
 
     km, kc = start(tmp_path)
     try:
-        code = ("from crmlab.datasets import practice, practice_crm\n"
-                "print(practice._practice.cache_info().currsize)\n"
+        code = ("from crmlab.datasets import load_crm, practice, practice_crm, storage\n"
+                "print(practice._practice.cache_info().currsize, len(storage._COURSE_CACHE))\n"
                 "import pandas as pd\n"
-                "crm = practice_crm()\n"
-                "print(sorted((n, int(pd.util.hash_pandas_object(t).sum())) for n, t in crm.items()))")
-        cached, digests = run(kc, code).splitlines()
+                "digests = lambda crm: sorted((n, int(pd.util.hash_pandas_object(t).sum())) for n, t in crm.items())\n"
+                "print(digests(practice_crm()))\n"
+                "print(digests(load_crm()))")
+        cached, practice, course = run(kc, code).splitlines()
     finally:
         stop(km, kc)
-    assert cached == "1"  # already generated when the kernel started
+    assert cached == "1 1"  # already generated and read when the kernel started
     _practice.cache_clear()
-    ours = sorted((n, int(pd.util.hash_pandas_object(t).sum())) for n, t in practice_crm().items())
-    assert digests == str(ours)
+    storage._COURSE_CACHE.clear()
+    assert practice == str(digests(practice_crm()))
+    assert course == str(digests(load_crm()))
 
 
 def test_folder_environment_session_and_parent_are_the_kernels_own(server, tmp_path):

@@ -13,6 +13,8 @@ run ``make data`` is given only for the course's own folder.
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import os
 from collections.abc import Iterable, Mapping
@@ -154,6 +156,13 @@ def load_crm(
         )
     mapping = _check_mapping(columns, names)
     named = _check_files(files, names)
+    if course and not mapping and not named and options == ReadOptions() and strict and conventions is COURSE:
+        return _course_copy(folder, names)
+    return _load(folder, names, mapping, named, options, course, strict, conventions)
+
+
+def _load(folder: Path, names: list[str], mapping: dict, named: dict, options: ReadOptions, course: bool,
+          strict: bool, conventions: Conventions | None) -> CRM:  # fmt: skip
     out, lines, sources = {}, {}, {}
     for name in names:
         file = table_file(folder, name, named.get(name), course=course)
@@ -166,6 +175,51 @@ def load_crm(
     truth_file = folder / "truth.json"
     truth = json.loads(truth_file.read_text()) if truth_file.exists() else {}
     return CRM(out, truth=truth, conventions=conventions)
+
+
+# The course's database as last loaded, by the state of its folder's files: {state: CRM}.
+_COURSE_CACHE: dict[tuple, CRM] = {}
+#: A course folder larger than this on disk is read anew on every call, never kept in memory.
+CACHE_BYTES = 64 << 20
+
+
+def _folder_state(folder: Path) -> tuple | None:
+    """Every file of ``folder`` by name, size, inode and times; None when unreadable or too large to keep."""
+    try:
+        with os.scandir(folder) as entries:
+            files = sorted((e.name, e.stat()) for e in entries if e.is_file())
+    except OSError:
+        return None
+    if sum(st.st_size for _, st in files) > CACHE_BYTES:
+        return None
+    return str(folder.resolve()), tuple((n, st.st_size, st.st_ino, st.st_mtime_ns, st.st_ctime_ns) for n, st in files)
+
+
+def _course_copy(folder: Path, names: list[str]) -> CRM:
+    """The course's tables ``names``, loaded once per state of its folder, handed out as copies.
+
+    Every lesson, exercise notebook and report starts with ``load_crm()``: 0.2-0.3 s of reading,
+    casting and key checks of the same 21 files. The first call in a process (or in the warm
+    process whose forks are the test suite's kernels, :data:`crmlab.warm_kernels.WARM_UP`) loads
+    every table; later calls get copies, as long as no file of the folder was added, removed,
+    rewritten or touched since (name, size, inode, modification and change times). A folder that
+    fails to load, or is larger than :data:`CACHE_BYTES`, is read anew each time, as any other.
+    """
+    state = _folder_state(folder)
+    whole = _COURSE_CACHE.get(state) if state is not None else None
+    if whole is None:
+        load = functools.partial(_load, folder, mapping={}, named={}, options=ReadOptions(), course=True,
+                                 strict=True, conventions=COURSE)  # fmt: skip
+        if state is None:
+            return load(names)
+        try:
+            whole = load(sorted(TABLES))
+        except (DataFileError, SchemaError):
+            return load(names)  # the tables asked for may load on their own: the same answer as without a cache
+        _COURSE_CACHE.clear()
+        _COURSE_CACHE[state] = whole
+    return CRM({name: whole[name].copy(deep=True) for name in names}, truth=copy.deepcopy(whole.truth),
+               conventions=whole.conventions)  # fmt: skip
 
 
 def key_problems(
