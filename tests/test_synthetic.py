@@ -491,3 +491,16 @@ def test_the_public_answer_key_is_the_course_company_s(crm):
     generic = planted_for(MARKETS["generic"])
     assert generic.churn_hazard_ratios["no_email_consent"] == PLANTED.churn_hazard_ratios["no_sms_consent"] == 1.3
     assert generic.affinities == PLANTED.affinities and generic.launches == PLANTED.launches
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_generators_stable_sort_is_numpys_stable_sort(seed):
+    """``stable_argsort`` (numpy's default sort, then equal values put back in their order) against
+    numpy's own stable sort, on values with many ties, NaN, and both zeros."""
+    from crmlab.datasets.synthetic._arrays import stable_argsort
+
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 3_000))
+    floats = rng.choice(np.array([np.nan, -0.0, 0.0, 1.5, -2.0, np.inf]), n) + rng.integers(0, 3, n) * (seed % 2)
+    for values in (floats, rng.integers(-5, 5, n), rng.random(n), np.sort(rng.integers(0, 9, n))):
+        np.testing.assert_array_equal(stable_argsort(values), np.argsort(values, kind="stable"))

@@ -35,7 +35,7 @@ import pandas as pd
 
 from ..crm import CRM
 from . import commerce, engagement, fulfilment, launches, marketing, people, pipeline, raw, service, upgrade
-from ._arrays import system_arrow_memory
+from ._arrays import kept_heap, system_arrow_memory
 from ._progress import STAGES, Stages
 from ._typed import as_schema
 from .markets import MARKETS, Market, market_named, planted_for
@@ -60,7 +60,9 @@ def _rng(seed: int, name: str) -> np.random.Generator:
 
 #: Peak memory of ``generate_crm`` per customer: measured 6.2 kB at 1e5 and 5.7 kB at 3e5
 #: customers (peak RSS over the start), rounded up. Since the rewrite for issue 14 the peak is
-#: about 4 kB (3.7 GB at 1e6, the tables themselves 3.3 GB); the estimate keeps its margin.
+#: about 3.6 kB (3.57 GB at 1e6 by benchmarks/harness.py; the tables themselves 3.24 GB by
+#: ``memory_usage(deep=True)``, 3.0 GB counting buffers shared between tables once); the estimate
+#: keeps its margin.
 BYTES_PER_CUSTOMER = 6_500
 #: Share of the memory available now that one generation may take.
 _MEMORY_SHARE = 0.8
@@ -240,7 +242,7 @@ def generate_crm(
     """
     market = market_named(market)
     _check_args(n_customers, seed)
-    with Stages(progress) as stages, system_arrow_memory():
+    with Stages(progress) as stages, system_arrow_memory(), kept_heap():
         t, truth = _generate(int(n_customers), seed, market, stages)
         tables = {}
         for name in sorted(t):  # each table handed over as soon as it is typed, so only one exists twice
@@ -264,6 +266,7 @@ def _generate(n_customers: int, seed: int, market: Market, stages: Stages) -> tu
     contacts, resp = marketing.make_contacts(_rng(seed, "campaigns"), pop, _rng(seed, "loyalty_holdout"))
     stages.finish("campaigns")
     n_main = _add_orders(t, seed, pop, staff, catalogue, resp, contacts)
+    del contacts, resp  # in t["campaign_contacts"] and the orders now
     stages.finish("orders and lines")
 
     orders = t.pop("orders")
@@ -386,12 +389,15 @@ def _add_raw_layer(t, seed, n_main) -> dict:
     test = raw.make_test_records(rng, customers, first_id=len(customers) + len(dup) + 1)
     real = raw.messy_customers(rng, pd.concat([customers, dup.drop(columns="duplicate_of")], ignore_index=True))
     raw_customers = pd.concat([real, test], ignore_index=True)
+    del real
     main, extra = t["orders"].iloc[:n_main], t["orders"].iloc[n_main:]
     orders = raw.reassign(rng, main, "ordered_at", dup)
     test_orders = raw.make_test_orders(rng, main, test, first_id=int(t["orders"]["order_id"].max()) + 1)
     t["raw_customers"] = raw_customers.sample(frac=1.0, random_state=rng.integers(2**31)).reset_index(drop=True)
+    del raw_customers
     extra = raw.reassign(_rng(seed, "raw_upgrade"), extra.reset_index(drop=True), "ordered_at", dup)
     t["raw_orders"] = pd.concat([orders, extra, test_orders], ignore_index=True)
+    del orders, extra
     t["raw_tickets"] = raw.reassign(rng, t["tickets"], "created_at", dup)
     t["raw_customers"], malformed = raw.malform_emails(_rng(seed, "raw_emails"), t["raw_customers"], len(customers),
                                                          dup["duplicate_of"].to_numpy())
@@ -411,7 +417,7 @@ def _truth_counts(t, pop, staff, seed, n_customers) -> dict:
         "launches": {PLANTED.launches[name]["kind"]: int(i) for name, i in new_products.items()},
         "loyalty_holdout_group": "held_out",
         "upgrade_campaign_id": marketing.UPGRADE_ID,
-        "upgrade_kinds": {k: [int(i) for i in kinds.loc[kinds["_kind"] == k, "customer_id"]] for k in upgrade.KINDS},
+        "upgrade_kinds": {k: kinds.loc[kinds["_kind"] == k, "customer_id"].tolist() for k in upgrade.KINDS},
         "seed": int(seed),
         "n_customers": int(n_customers),
         "planted": planted_for(pop.market).to_dict(),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ..schema import TABLES, apply_schema
 
@@ -35,7 +37,7 @@ def _unchanged(column: pd.Series, dtype: str) -> bool:
     """Whether ``cast_column`` (default options) would return this column's values in this type unchanged."""
     have = column.dtype
     if dtype == "str":  # kept if missing is NaN; the empty text would become missing
-        return isinstance(have, pd.StringDtype) and have.na_value is np.nan and not (column == "").any()
+        return isinstance(have, pd.StringDtype) and have.na_value is np.nan and not _has_empty_text(column)
     if dtype == "bool":
         return have == np.dtype(bool)
     if dtype == "datetime64[s, UTC]":
@@ -43,3 +45,11 @@ def _unchanged(column: pd.Series, dtype: str) -> bool:
     if dtype == "datetime64[s]":
         return have == np.dtype("datetime64[s]")
     return str(have) == dtype  # integers: an exact type is returned as it is
+
+
+def _has_empty_text(column: pd.Series) -> bool:
+    """Whether a text column holds ``""``; in Arrow, whose comparison makes a bitmap (pandas' a byte a row)."""
+    if column.dtype.storage != "pyarrow":
+        return bool((column == "").any())
+    values = pa.chunked_array(column.array.__arrow_array__())
+    return bool(pc.any(pc.equal(values, pa.scalar("", values.type))).as_py())

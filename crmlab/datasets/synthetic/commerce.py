@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._arrays import codes_of, elementwise, labels, nullable
+from ._arrays import codes_of, elementwise, labels, nullable, stable_argsort
 from ._clock import business_hours, seasonal_days, to_utc
 from .markets import GENERIC, Market
 from .people import REGION_NAMES, Population, Staff
@@ -130,7 +130,7 @@ def make_orders(
         mask = channel == code
         at[mask] = business_hours(rng, mask.sum(), *HOURS[name])
     at += day  # the time of day, then the day: the same sums
-    sort = np.argsort(at, kind="stable")
+    sort = stable_argsort(at)
     owner, channel, at = owner[sort], channel[sort], at[sort]
     campaign_id, completed = campaign_id[sort], completed[sort]
     rep = np.full(len(owner), -1, dtype="int64")

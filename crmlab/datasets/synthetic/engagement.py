@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._arrays import labels, nullable
+from ._arrays import labels, nullable, stable_argsort
 from ._clock import HORIZON, business_hours, seasonal_days, to_utc
 from .commerce import assign_reps
 from .markets import GENERIC, Market
@@ -91,16 +91,20 @@ def make_interactions(rng: np.random.Generator, pop: Population, staff: Staff) -
         mask = channel == channels.index(chan)
         rep[mask] = assign_reps(rng, staff, team, pop.region_idx[owner[mask]])
     del mask
-    sort = np.argsort(day, kind="stable")
-    kind = np.array([TYPES.index(INTERACTION_KINDS[chan][0]) for chan in channels], dtype=np.int32)
-    rep = rep[sort]
+    sort = stable_argsort(day)
+    occurred_at = to_utc(day[sort])
+    del day  # each column in time order, its unsorted values freed at once
+    owner, channel, outcome, rep = owner[sort], channel[sort], outcome[sort], rep[sort]
+    del sort
+    owner += 1
+    kind = np.array([TYPES.index(INTERACTION_KINDS[chan][0]) for chan in channels], dtype=np.int8)
     return pd.DataFrame({
         "interaction_id": np.arange(1, len(owner) + 1, dtype="int64"),
-        "customer_id": _plus_one(owner[sort]),
-        "channel": labels(channels, channel[sort]),
-        "occurred_at": to_utc(day[sort]),
-        "interaction_type": labels(TYPES, kind[channel[sort]]),
-        "outcome": labels(OUTCOMES, outcome[sort]),
+        "customer_id": owner,
+        "channel": labels(channels, channel),
+        "occurred_at": occurred_at,
+        "interaction_type": labels(TYPES, kind[channel]),
+        "outcome": labels(OUTCOMES, outcome),
         "rep_id": nullable(rep, rep < 0, "Int64"),
     }, copy=False)
 
@@ -110,17 +114,12 @@ def _kth_channel(channel_set: np.ndarray) -> np.ndarray:
     return np.argsort(~channel_set, axis=1, kind="stable").astype(np.int8)
 
 
-def _plus_one(index: np.ndarray) -> np.ndarray:
-    index += 1
-    return index
-
-
 def make_web_registrations(rng: np.random.Generator, pop: Population) -> pd.DataFrame:
     """One web account per customer who uses the web shop, opened around sign-up."""
     idx = np.flatnonzero(pop.channel_set[:, pop.market.channels.index("web")])
     day = np.minimum(pop.signup_day[idx] + rng.exponential(20, size=len(idx)), HORIZON - 0.01)
     day = np.floor(day) + rng.uniform(0, 1, size=len(idx))
-    sort = np.argsort(day, kind="stable")
+    sort = stable_argsort(day)
     idx, day = idx[sort], day[sort]
     return pd.DataFrame({
         "registration_id": np.arange(1, len(idx) + 1, dtype="int64"),

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from ._arrays import chunks, labels, texts
 from ._clock import HORIZON, to_date
@@ -105,12 +107,19 @@ def _channel_sets(rng: np.random.Generator, segment_idx: np.ndarray, market: Mar
 def _emails(rng, first: pd.Series, last: pd.Series, ids: np.ndarray, company: pd.Series, word: np.ndarray
             ) -> pd.Series:
     """Addresses; a business's domain is its company's first word (``word``: its index in COMPANY_WORDS), .ir."""
-    domain = pd.Series(labels(MAIL_DOMAINS, rng.integers(0, len(MAIL_DOMAINS), size=len(ids))))
+    mail = rng.integers(0, len(MAIL_DOMAINS), size=len(ids))
     business = company.notna().to_numpy()
-    company_domain = pd.Series(labels([w.lower() + ".ir" for w in COMPANY_WORDS], word))
-    domain = domain.where(~business, company_domain)
-    local = first.str.lower() + "." + last.str.lower() + pd.Series(texts(ids % 1000))
-    return local + "@" + domain
+    domains = [*MAIL_DOMAINS, *(w.lower() + ".ir" for w in COMPANY_WORDS)]  # the mail services', then the companies'
+    domain = labels(domains, np.where(business, len(MAIL_DOMAINS) + word, mail))
+    dot, at, nothing = (pa.scalar(text, pa.large_string()) for text in (".", "@", ""))
+    parts = [pc.utf8_lower(_arrow(first)), dot, pc.utf8_lower(_arrow(last)), _arrow(texts(ids % 1000)), at,
+             _arrow(domain)]  # fmt: skip
+    return pd.Series(pd.array(pc.binary_join_element_wise(*parts, nothing), dtype="str"))  # joined in one pass
+
+
+def _arrow(values) -> pa.ChunkedArray:
+    """The Arrow array behind a text column (pandas' ``str``)."""
+    return pa.chunked_array(pd.array(values).__arrow_array__())
 
 
 def _signup_days(rng: np.random.Generator, n: int, market: Market) -> np.ndarray:
@@ -194,7 +203,7 @@ def make_population(rng: np.random.Generator, n: int, market: Market = GENERIC) 
         "city": labels(all_cities, city),
         "acquisition_channel": labels(np.array(market.channels), first_channel),
         "signup_date": to_date(signup_day),
-        "birth_year": pd.array(np.where(birth_year < 0, None, birth_year), dtype="Int16"),
+        "birth_year": pd.arrays.IntegerArray(np.where(business, 1, birth_year).astype("int16"), business),
         "consent_email": consent_email,
         "consent_sms": consent_sms,
     }, copy=False)

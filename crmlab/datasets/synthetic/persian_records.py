@@ -31,7 +31,7 @@ import pyarrow as pa
 from persiantools.digits import en_to_fa
 from rapidfuzz import fuzz
 
-from ._arrays import chunks, elementwise
+from ._arrays import chunks
 
 __all__ = ["KINDS", "PERSIAN_NAMES", "plant_persian_records"]
 
@@ -77,9 +77,11 @@ def national_codes(rng: np.random.Generator, n: int) -> pd.api.extensions.Extens
     bodies = np.empty(0, dtype=np.int64)
     while len(bodies) < n:
         bodies = pd.unique(np.concatenate([bodies, rng.integers(0, 10**9, size=n - len(bodies) + 16)]))
-        bodies = bodies[~elementwise(_one_digit_repeated, bodies, dtype=bool)]
-    codes = elementwise(lambda body: body * 10 + _check_digits(_digits(body, 9)), bodies[:n], dtype=np.int64)
-    return _ten_digit_texts(codes)
+        repeated = np.zeros(len(bodies), dtype=bool)
+        for body in _ONE_DIGIT_BODIES:  # a handful: one comparison each
+            repeated |= bodies == body
+        bodies = bodies[~repeated]
+    return _code_texts(bodies[:n])
 
 
 def _digits(numbers: np.ndarray, k: int) -> np.ndarray:
@@ -93,12 +95,19 @@ def _one_digit_repeated(bodies: np.ndarray) -> np.ndarray:
     return (digits == digits[:, :1]).all(axis=1) & (_check_digits(digits) == digits[:, 0])
 
 
-def _ten_digit_texts(codes: np.ndarray) -> pd.api.extensions.ExtensionArray:
-    """Numbers below 10**10 as ten-digit texts (leading zeros kept), built without a Python string per row."""
-    n = len(codes)
+#: The bodies whose code is one digit ten times: among the nine bodies of one digit repeated.
+_ONE_DIGIT_BODIES = [b for b in range(0, 10**9, 111_111_111) if _one_digit_repeated(np.array([b]))[0]]
+
+
+def _code_texts(bodies: np.ndarray) -> pd.api.extensions.ExtensionArray:
+    """Each body's code as text: its nine digits (leading zeros kept), then its check digit; no Python strings."""
+    n = len(bodies)
     digits = np.empty((n, 10), dtype=np.uint8)
     for part in chunks(n):
-        digits[part] = _digits(codes[part], 10) + ord("0")
+        body = _digits(bodies[part], 9)
+        digits[part, :9] = body
+        digits[part, 9] = _check_digits(body)
+    digits += ord("0")
     offsets = pa.py_buffer(np.arange(0, 10 * n + 1, 10, dtype=np.int64))
     return pd.array(pa.LargeStringArray.from_buffers(n, offsets, pa.py_buffer(digits)), dtype="str")
 
@@ -129,9 +138,9 @@ def _in_persian(names: pd.Series) -> pd.Series:
 
 def _hidden_by_arabic_letters(names: pd.DataFrame) -> np.ndarray:
     """Whether the Arabic-keyboard spelling of each name scores below 80 against the Persian one, compared as typed."""
-    score = [min(fuzz.ratio(p, p.translate(_ARABIC_KEYBOARD)) for p in (PERSIAN_NAMES[f], PERSIAN_NAMES[la]))
-             for f, la in zip(names["first_name"], names["last_name"], strict=True)]  # fmt: skip
-    return np.asarray(score) < 80
+    hidden = {name: fuzz.ratio(PERSIAN_NAMES[name], PERSIAN_NAMES[name].translate(_ARABIC_KEYBOARD)) < 80
+              for name in PERSIAN_NAMES}  # fmt: skip
+    return (names["first_name"].map(hidden) | names["last_name"].map(hidden)).to_numpy(dtype=bool)
 
 
 def _variant(kind: str, first: str, last: str, phone: str) -> tuple[str, str, str]:
@@ -191,7 +200,8 @@ def plant_persian_records(rng: np.random.Generator, t: dict, truth: dict) -> dic
     n_typos = max(1, round(n * N_CODE_TYPOS / 1000))
     typo_ids = np.sort(rng.choice(others, size=min(n_typos, len(others)), replace=False))
     taken = set(dups.index) | set(dups.to_numpy()) | set(truth["test_customer_ids"])
-    pool = np.setdiff1d(customers["customer_id"].to_numpy(), np.array(sorted(taken), dtype="int64"))
+    pool = np.setdiff1d(customers["customer_id"].to_numpy(), np.array(sorted(taken), dtype="int64"),
+                        assume_unique=True)  # ids 1, 2, ... n: already sorted and unique  # fmt: skip
     singles = np.sort(rng.choice(pool, size=max(1, round(n * N_PERSIAN_SINGLES / 1000)), replace=False))
 
     row = pd.Index(raw_ids)  # ids are unique: get_indexer gives each one's row

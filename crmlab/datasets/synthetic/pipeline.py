@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ._arrays import stable_argsort
 from ._clock import HORIZON, business_hours, seasonal_days, to_date, to_utc
 from .people import Population, Staff
 from .truths import PLANTED
@@ -52,7 +53,7 @@ def make_opportunities(
     close = created + np.cumsum(durations, axis=1)[np.arange(n), np.minimum(first_fail, 3)]
     amount = np.round(rng.lognormal(np.where(team == "field_sales", np.log(25_000), np.log(3_000)), 0.6)) * 100
     amount = pop.market.price(amount * (pop.market.minor_per_dollar // 100), day)  # the market's money, that day
-    sort = np.argsort(created, kind="stable")
+    sort = stable_argsort(created)
     ids = np.empty(n, dtype="int64")
     ids[sort] = np.arange(1, n + 1)
     visible = reached & (entered < HORIZON)

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
-from ._arrays import utc_values
+from ._arrays import labels, utc_values
 from .truths import PLANTED
 
 TEST_NAMES = [("Test", "Test"), ("asdf", "asdf"), ("Test", "User"), ("qwerty", "Demo")]
@@ -57,7 +59,7 @@ def make_duplicates(rng: np.random.Generator, customers: pd.DataFrame) -> pd.Dat
     dup["first_name"] = np.where(kind == 2, dup["first_name"].str[:3] + ".", dup["first_name"])
     dup["email"] = _email_variant(rng, dup["email"])
     dup["signup_date"] = dup["signup_date"] + pd.to_timedelta(rng.integers(30, 400, size=n_dup), unit="D")
-    dup["signup_date"] = dup["signup_date"].clip(upper=pd.Timestamp("2025-12-31"))
+    dup["signup_date"] = dup["signup_date"].clip(upper=pd.Timestamp("2025-12-31")).dt.as_unit("s")  # whole days
     return dup
 
 
@@ -69,7 +71,7 @@ def make_test_records(rng: np.random.Generator, customers: pd.DataFrame, first_i
     test["customer_id"] = np.arange(first_id, first_id + n_test, dtype="int64")
     test["first_name"] = [TEST_NAMES[i][0] for i in pick]
     test["last_name"] = [TEST_NAMES[i][1] for i in pick]
-    test["company_name"] = None
+    test["company_name"] = pd.array([None] * n_test, dtype="str")  # text, all missing
     test["email"] = [f"{TEST_NAMES[i][0].lower()}{k}@example.com" for k, i in enumerate(pick)]
     test["phone"] = "+989120000000"
     test["segment"] = "consumer"
@@ -82,23 +84,58 @@ def messy_customers(rng: np.random.Generator, customers: pd.DataFrame) -> pd.Dat
     n = len(out)
     city_kind = rng.choice(4, size=n, p=[0.9, 0.04, 0.03, 0.03])
     city = out["city"]
-    out["city"] = (city.mask(city_kind == 1, city.str.lower()).mask(city_kind == 2, city.str.upper())
-                   .mask(city_kind == 3, " " + city + " "))  # fmt: skip
+    for kind, spell in ((1, pc.utf8_lower), (2, pc.utf8_upper), (3, lambda c: _join(" ", c, " "))):
+        city = _changed(city, city_kind == kind, spell)
+    out["city"] = city
     respell = rng.random(n) < 0.06
     which = (rng.random(n) * 2).astype(int)  # the first or the second other spelling
     segment = out["segment"]
-    alt = segment
-    for name, spellings in SEGMENT_SPELLINGS.items():
-        for k, spelling in enumerate(spellings):
-            alt = alt.mask((segment == name).to_numpy() & (which == k), spelling)
-    out["segment"] = segment.mask(respell, alt)
+    other = np.full(n, -1)  # index of the row's other spelling in `spellings`, or -1
+    spellings = []
+    for name, names in SEGMENT_SPELLINGS.items():
+        named = respell & (segment == name).to_numpy()
+        for k, spelling in enumerate(names):
+            other[named & (which == k)] = len(spellings)
+            spellings.append(spelling)
+    respelled = other >= 0
+    out["segment"] = _changed(segment, respelled, lambda _: _arrow(labels(spellings, other[respelled])))
     local = rng.random(n) < 0.3
-    digits = out["phone"].str[3:]
-    out["phone"] = out["phone"].mask(local, "0" + digits.str[:3] + " " + digits.str[3:6] + " " + digits.str[6:])
-    out.loc[rng.random(n) < 0.03, "email"] = None
+    out["phone"] = _changed(out["phone"], local, _local_phone)
+    out["email"] = out["email"].mask(rng.random(n) < 0.03)
     bad_year = (rng.random(n) < 0.006) & out["birth_year"].notna().to_numpy()
     out["birth_year"] = out["birth_year"].mask(bad_year, pd.array(rng.choice([1900, 2031, 0], size=n), dtype="Int16"))
     return out
+
+
+def _text(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def _join(*parts) -> pa.Array:
+    """Texts (arrays and strings) joined row by row."""
+    return pc.binary_join_element_wise(*(_text(p) if isinstance(p, str) else p for p in parts), _text(""))
+
+
+def _local_phone(phone: pa.Array) -> pa.Array:
+    """The local form of each phone: "+989123456789" as "0912 345 6789"."""
+    digits = [pc.utf8_slice_codeunits(phone, start, stop) for start, stop in ((3, 6), (6, 9), (9, None))]
+    return _join("0", digits[0], " ", digits[1], " ", digits[2])
+
+
+def _arrow(values) -> pa.Array:
+    return pa.chunked_array(values.__arrow_array__()).combine_chunks()
+
+
+def _changed(column: pd.Series, where: np.ndarray, change) -> pd.Series:
+    """A text column with the rows ``where`` replaced by ``change`` of them (an Arrow array in, one out).
+
+    The same as ``column.mask(where, change(column))``, without changing the other rows first.
+    """
+    if not where.any():
+        return column
+    values = _arrow(column.array)
+    changed = pc.replace_with_mask(values, pa.array(where), change(values.filter(pa.array(where))))
+    return pd.Series(pd.array(changed, dtype="str"), index=column.index, name=column.name)
 
 
 def reassign(rng: np.random.Generator, table: pd.DataFrame, time_col: str, dup: pd.DataFrame) -> pd.DataFrame:

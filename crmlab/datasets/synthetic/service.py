@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._arrays import labels, nullable
+from ._arrays import labels, nullable, stable_argsort
 from ._clock import HORIZON, seasonal_days, to_utc
 from .commerce import assign_reps
 from .people import Population, Staff
@@ -65,7 +65,7 @@ def make_tickets(rng: np.random.Generator, pop: Population, staff: Staff) -> pd.
     )
     region = pop.region_idx[owner]
     agent = assign_reps(rng, staff, "support", region)
-    sort = np.argsort(created, kind="stable")
+    sort = stable_argsort(created)
     n = len(owner)
     first_response, resolved = first_response[sort], resolved[sort]
     return pd.DataFrame({
