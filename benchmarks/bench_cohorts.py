@@ -1,4 +1,5 @@
-"""Benchmark: the cohort retention matrix (lesson 07's ``retention_matrix``) against pandas and polars.
+"""Benchmark: the cohort retention matrix (lesson 07's ``retention_matrix``) against pandas and polars,
+and the retention and revenue matrices of a Parquet file against DuckDB's SQL on the file.
 
 Issue 14's target: at 1e7 orders, crmlab no slower than polars. Every tool gets the same seeded
 orders (ten per customer on average over two years, a tenth cancelled or returned, naive
@@ -110,6 +111,46 @@ def duckdb_parquet(n: int):
     return run
 
 
+# The revenue matrix of the same file: each customer's cohort, then the amounts summed by cohort and age.
+_DUCKDB_REVENUE = """
+WITH orders AS (SELECT customer_id, year(date) * 12 + month(date) - 1 AS month, amount FROM read_parquet('{path}')),
+     firsts AS (SELECT customer_id, min(month) AS cohort FROM orders GROUP BY customer_id)
+SELECT cohort, month - cohort AS age, sum(amount) AS total FROM orders JOIN firsts USING (customer_id) GROUP BY ALL
+"""
+
+
+def crmlab_revenue_parquet(n: int):
+    from bench_rfm import parquet_log
+
+    from crmlab.analysis.cohorts import revenue_matrix
+
+    path = parquet_log(n)
+    return lambda: revenue_matrix(path, time="date", amount="amount", status=None, tz="UTC")
+
+
+def duckdb_revenue_parquet(n: int):
+    import duckdb
+    from bench_rfm import parquet_log
+
+    path = parquet_log(n)
+
+    def run():
+        cells = duckdb.connect().sql(_DUCKDB_REVENUE.format(path=path)).df()
+        return _sums(cells, int((cells["cohort"] + cells["age"]).max()))
+
+    return run
+
+
+def _sums(cells: pd.DataFrame, end: int) -> pd.DataFrame:
+    """The matrix from (cohort, age, total) sums: 0 where no order, NaN where unseen."""
+    totals = cells.pivot_table(index="cohort", columns="age", values="total", aggfunc="sum", fill_value=0.0)
+    totals = totals.reindex(columns=range(int(end - totals.index.min()) + 1), fill_value=0.0)
+    grid = totals.to_numpy(dtype="float64", copy=True)
+    cohorts, ages = totals.index.to_numpy(), totals.columns.to_numpy()
+    grid[cohorts[:, None] + ages[None, :] > end] = np.nan
+    return pd.DataFrame(grid, index=cohorts, columns=ages)
+
+
 def digest(figure: str, value: pd.DataFrame) -> str:
     """The shares to 12 significant digits (NaN where unseen), then "|" and every bit."""
     grid = np.asarray(value, dtype="float64")
@@ -131,5 +172,13 @@ FIGURES = {
         "rounds": 1,
         "memory_cap_gb": 4,
         "tools": {"crmlab": crmlab_parquet, "DuckDB SQL on the file": duckdb_parquet},
+    },
+    "cohort revenue matrix from a Parquet file": {
+        "sizes": (10_000_000, 100_000_000),
+        "unit": "rows",
+        "warmup": False,  # as the retention matrix from the file
+        "rounds": 1,
+        "memory_cap_gb": 4,
+        "tools": {"crmlab": crmlab_revenue_parquet, "DuckDB SQL on the file": duckdb_revenue_parquet},
     },
 }

@@ -27,20 +27,22 @@ the row-by-row route of :mod:`crmlab.analysis.cohorts.matrices`.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmlab.analysis.grouping import customer_codes, customer_periods
+from crmlab.analysis.grouping import DENSE_IDS, customer_codes, customer_periods
 from crmlab.engines import spill
 
 from ._orders import end_of, month_ordinal
 
-__all__ = ["NO_MONTH", "MonthPairs", "cells_of", "count_cells", "month_pairs"]
+__all__ = ["NO_MONTH", "MonthPairs", "cells_of", "count_cells", "month_pairs", "summed_cells"]
 
 #: The month of an order that does not count (another status, a missing id or time, after ``end``).
 NO_MONTH = np.iinfo(np.int32).min
@@ -49,6 +51,7 @@ DENSE_CELLS = 1 << 28
 #: Most months a bitmap spans (one pass over the customers a month).
 DENSE_MONTHS = 1200
 SCHEMA = pa.schema([("customer", pa.int64()), ("month", pa.int32())])
+AMOUNT_SCHEMA = SCHEMA.append(pa.field("amount", pa.float64()))
 _DAYS_TO_2100 = 47_482  # 1970-01-01 to 2099-12-31
 _PER_DAY = {"s": 86_400, "ms": 86_400_000, "us": 86_400_000_000, "ns": 86_400_000_000_000}
 _IDS = (pa.int8(), pa.int16(), pa.int32(), pa.int64(), pa.uint8(), pa.uint16(), pa.uint32())
@@ -106,21 +109,25 @@ def _drain(kept: list, rest: Iterator) -> Iterator:
     yield from rest
 
 
-def month_pairs(reader: pa.RecordBatchReader, customer: str, time: str, status: str | None,
-                active: Sequence[str], tz: str, end, calendar: str) -> MonthPairs | None:  # fmt: skip
-    """The (customer, month) pairs of ``reader``'s batches, or None when its columns' types are not
-    read here (ids that are not integers, times that are not Arrow timestamps, text statuses)."""
+def month_pairs(reader: pa.RecordBatchReader, customer: str, time: str, status: str | None, active: Sequence[str],
+                tz: str, end, calendar: str, amount: str | None = None) -> MonthPairs | None:  # fmt: skip
+    """The (customer, month) pairs of ``reader``'s batches, with each order's ``amount`` as a float64 third
+    column when one is named, or None when its columns' types are not read here (ids that are not
+    integers, times that are not Arrow timestamps, text statuses, amounts that are not numbers)."""
     schema = reader.schema
     active = [active] if isinstance(active, str) else list(active)
     id_type, time_type = schema.field(customer).type, schema.field(time).type
     if id_type not in _IDS or not pa.types.is_timestamp(time_type):
+        return None
+    if amount is not None and not (pa.types.is_integer(schema.field(amount).type)
+                                   or pa.types.is_floating(schema.field(amount).type)):  # fmt: skip
         return None
     if status is not None and not (_is_text(schema.field(status).type) and all(isinstance(a, str) for a in active)):
         return None
     pairs = MonthPairs(end=end, tz=tz)
     end_day = None if end is None else _day_number(end_of(end, tz, None))
     table = _MonthTable(calendar, time_type.unit)
-    pairs.batches = _batches(reader, (customer, time, status), active, tz, end_day, table, pairs)
+    pairs.batches = _batches(reader, (customer, time, status, amount), active, tz, end_day, table, pairs)
     return pairs
 
 
@@ -135,7 +142,8 @@ def _day_number(stamp: pd.Timestamp) -> int:
 
 
 def _batches(reader, names, active, tz, end_day, table, pairs: MonthPairs) -> Iterator[pa.RecordBatch]:
-    customer, time, status = names
+    customer, time, status, amount = names
+    schema = SCHEMA if amount is None else AMOUNT_SCHEMA
     for batch in reader:
         pairs.rows += batch.num_rows
         if batch.num_rows == 0:
@@ -167,7 +175,11 @@ def _batches(reader, names, active, tz, end_day, table, pairs: MonthPairs) -> It
             pairs.found |= {str(s) for s in pc.unique(batch.column(status)).to_pylist() if s is not None}
         pairs.counted = pairs.counted or some
         pairs.uncounted = pairs.uncounted or not (keep is None or keep.all())
-        yield pa.record_batch([pa.array(ids), pa.array(months)], schema=SCHEMA)
+        columns = [pa.array(ids), pa.array(months)]
+        if amount is not None:  # as pandas' astype("float64") of the column read: NaN where missing
+            values = batch.column(amount).cast(pa.float64(), safe=False)
+            columns.append(values.fill_null(np.nan) if values.null_count else values)
+        yield pa.record_batch(columns, schema=schema)
 
 
 def _and(mask: np.ndarray | None, other: np.ndarray | None) -> np.ndarray | None:
@@ -300,3 +312,151 @@ def count_cells(cohort: np.ndarray, age: np.ndarray, first: np.ndarray) -> tuple
     keys, counts = np.unique((cohort - low) * span + age, return_counts=True)
     firsts, first_counts = np.unique(first, return_counts=True)
     return keys // span + low, keys % span, counts.astype("float64"), firsts, first_counts.astype("float64")
+
+
+def summed_cells(pairs: MonthPairs) -> tuple[np.ndarray, ...]:
+    """The revenue cells of a log read with amounts, in two passes: the first finds every customer's
+    cohort (:class:`_FirstMonths`) and keeps the orders that count (:class:`_InOrder`), the second
+    adds each order's amount to its (cohort, age) cell in the order read, one by one, as
+    :func:`crmlab.analysis.grouping.customer_sums` does from a DataFrame: the same bits.
+
+    Returns what :func:`count_cells` does, the counts of the cells being their sums.
+    """
+    firsts = _FirstMonths()
+    with _InOrder() as kept:
+        for batch in pairs.batches:
+            ids, months, amounts = (batch.column(k).to_numpy() for k in range(3))
+            if pairs.uncounted:
+                keep = months != NO_MONTH
+                if not keep.all():
+                    ids, months, amounts = ids[keep], months[keep], amounts[keep]
+            if len(ids):
+                firsts.update(ids, months)
+                kept.append(ids, months, amounts)
+        if kept.rows == 0:
+            return count_cells(*(np.array([], dtype=np.int64),) * 3)
+        first = firsts.months()
+        low, span = int(first.min()), kept.last_month - int(first.min()) + 1
+        firsts.cells(low, span)
+        sums = np.zeros((int(first.max()) - low + 1) * span)
+        for ids, months, amounts in kept:
+            cell = firsts.of(ids)
+            cell += months
+            np.add.at(sums, cell, amounts)  # unbuffered, row after row: the additions of ``np.bincount``
+    cohorts, sizes = np.unique(first, return_counts=True)
+    cells = np.arange(len(sums))  # cells of no order are 0, as from a DataFrame
+    return cells // span + low, cells % span, sums, cohorts, sizes.astype("float64")
+
+
+class _FirstMonths:
+    """Each customer's first counted month, batch by batch: an array indexed by id while the ids are
+    compact (:data:`~crmlab.analysis.grouping.DENSE_IDS`, or four times the rows), else sorted ids
+    and their months."""
+
+    NONE = np.iinfo(np.int32).max
+
+    def __init__(self):
+        self.low, self.first = 0, np.empty(0, dtype=np.int32)
+        self.ids: np.ndarray | None = None  # sorted, once sparse
+        self.rows = 0
+
+    def update(self, ids: np.ndarray, months: np.ndarray) -> None:
+        self.rows += len(ids)
+        if self.ids is None:
+            low, high = int(ids.min()), int(ids.max())
+            if len(self.first):
+                low, high = min(low, self.low), max(high, self.low + len(self.first) - 1)
+            if high - low < max(DENSE_IDS, 4 * self.rows):
+                self._cover(low, high)
+                np.minimum.at(self.first, np.subtract(ids, self.low), months)
+                return
+            present = np.flatnonzero(self.first != self.NONE)
+            self.ids, self.first = present + self.low, self.first[present]
+        ids, months = _first_of_each(ids, months)
+        self.ids, self.first = _first_of_each(np.concatenate([self.ids, ids]), np.concatenate([self.first, months]))
+
+    def _cover(self, low: int, high: int) -> None:
+        """Make the array span ids ``low`` to ``high``, doubling it at least (few copies for growing ids)."""
+        old_low, size = self.low, len(self.first)
+        if size and low >= old_low and high < old_low + size:
+            return
+        if size:
+            wide_low = min(low, old_low - size) if low < old_low else low
+            wide_high = max(high, old_low + 2 * size - 1) if high >= old_low + size else high
+            if wide_high - wide_low < max(DENSE_IDS, 4 * self.rows):
+                low, high = wide_low, wide_high
+        first = np.full(high - low + 1, self.NONE, dtype=np.int32)
+        first[old_low - low : old_low - low + size] = self.first
+        self.low, self.first = low, first
+
+    def months(self) -> np.ndarray:
+        """The first month of every customer seen."""
+        return self.first if self.ids is not None else self.first[self.first != self.NONE]
+
+    def cells(self, low: int, span: int) -> None:
+        """Hold, in place of each first month, the cell number of that customer's first month less
+        that month: ``(cohort - low) * span - cohort``, so that an order's cell is that plus its month."""
+        cohort = self.first.astype(np.int64)
+        self.first = (cohort - low) * span - cohort
+
+    def of(self, ids: np.ndarray) -> np.ndarray:
+        """The first months of customers ``ids`` (all seen), or what :meth:`cells` made of them."""
+        if self.ids is None:
+            offset = np.subtract(ids, self.low)
+            return np.take(self.first, offset, out=offset)
+        return self.first[np.searchsorted(self.ids, ids)]
+
+
+def _first_of_each(ids: np.ndarray, months: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct ``ids``, sorted, each with its smallest month."""
+    order = np.lexsort((months, ids))
+    ids, months = ids[order], months[order]
+    head = np.ones(len(ids), dtype=bool)
+    np.not_equal(ids[1:], ids[:-1], out=head[1:])
+    return ids[head], months[head]
+
+
+class _InOrder:
+    """The orders that count, kept in the order read: in memory up to
+    :data:`~crmlab.engines.spill.IN_MEMORY_ROWS` rows, the rest in one Arrow IPC file on disk
+    (20 bytes a row), read back a batch at a time."""
+
+    def __init__(self):
+        self.kept: list[tuple[np.ndarray, ...]] = []
+        self.rows, self.last_month = 0, NO_MONTH
+        self.folder, self.writer = None, None
+
+    def __enter__(self) -> _InOrder:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        if self.folder is not None:
+            self.folder.cleanup()
+
+    def append(self, ids: np.ndarray, months: np.ndarray, amounts: np.ndarray) -> None:
+        self.last_month = max(self.last_month, int(months.max()))
+        if self.writer is None and self.rows + len(ids) <= spill.IN_MEMORY_ROWS:
+            self.kept.append((ids, months, amounts))
+        else:
+            if self.writer is None:
+                self.folder = tempfile.TemporaryDirectory(prefix="crmlab-orders-")
+                self.writer = pa.ipc.new_file(self._path(), AMOUNT_SCHEMA)
+            self.writer.write_batch(pa.record_batch([ids, months, amounts], schema=AMOUNT_SCHEMA))
+        self.rows += len(ids)
+
+    def _path(self) -> str:
+        return str(Path(self.folder.name) / "orders.arrow")
+
+    def __iter__(self) -> Iterator[tuple[np.ndarray, ...]]:
+        yield from self.kept
+        if self.writer is None:
+            return
+        self.writer.close()
+        self.writer = None
+        with pa.OSFile(self._path()) as file:  # read, not mapped: the cap on address space counts a map
+            reader = pa.ipc.open_file(file)
+            for number in range(reader.num_record_batches):
+                batch = reader.get_batch(number)
+                yield tuple(batch.column(k).to_numpy() for k in range(3))

@@ -3,7 +3,9 @@
 From a DataFrame the orders are prepared in pandas (:func:`._orders.prepare`) and counted on
 arrays (:mod:`crmlab.analysis.grouping`). :func:`retention_matrix` of a Parquet file, Arrow data
 or a DuckDB relation reads it a batch at a time and keeps only each order's customer and local
-month, as integers (:mod:`._pairs`), so that 1e8 orders take seconds in a few hundred MB.
+month, as integers (:mod:`._pairs`), so that 1e8 orders take seconds in a few hundred MB;
+:func:`revenue_matrix` keeps the amount too and adds the amounts in the order read, the
+additions a DataFrame's cells are made of (see :func:`_streamed_revenue`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from crmlab.engines.sources import kind_of, reader_of
 from crmlab.engines.spill import customer_parts
 
 from ._orders import ACTIVE_STATUSES, AGE, Prepared, calendar_of, month_ordinal, no_active_order, prepare, to_periods
-from ._pairs import cells_of, count_cells, month_pairs
+from ._pairs import cells_of, count_cells, month_pairs, summed_cells
 
 __all__ = ["retention_matrix", "revenue_matrix"]
 
@@ -101,6 +103,36 @@ def _streamed_retention(orders, customer: str, time: str, status: str | None, ac
         raise no_active_order(status, active, pairs.found)
     cohort, age, weights, first, first_weights = (np.concatenate([c[k] for c in counted]) for k in range(5))
     return grid_from_cells(cohort, age, weights, first, first_weights, end_month, calendar, max_age)
+
+
+def _streamed_revenue(orders, customer: str, time: str, amount: str, status: str | None, active: Sequence[str],
+                      tz: str, end, max_age: int | None,
+                      calendar) -> tuple[pd.DataFrame, pd.Series] | None:  # fmt: skip
+    """The revenue grid of a file, Arrow data or a DuckDB relation, read a batch at a time; None when
+    its columns are not read as pairs (text ids or times, amounts that are not numbers).
+
+    Each order is cut to its customer, local month and amount as a float64 (:mod:`._pairs`), the
+    orders that count are kept in the order read (on disk past
+    :data:`~crmlab.engines.spill.IN_MEMORY_ROWS` rows) and, once every customer's cohort is known,
+    added to their cells in that order. Why in that order, and not per group of customers as
+    :func:`_streamed_retention` counts: from a DataFrame a cell's revenue is its orders' amounts
+    added one after the other in row order (``np.bincount``), across customers. Float addition is
+    not associative (``(0.1 + 1e16) - 1e16`` is 0, ``0.1 + (1e16 - 1e16)`` is 0.1), and that sum is
+    not the correctly rounded one either, so no other order, and no adding of parts' sums, gives
+    its bits in general; the same additions in the same order do, for integer and float amounts.
+    """
+    reader = reader_of(orders, [c for c in (customer, time, amount, status) if c], "orders")
+    calendar = calendar_of(calendar)
+    pairs = month_pairs(reader, customer, time, status, active, tz, end, calendar, amount)
+    if pairs is None:
+        return None
+    cells = summed_cells(pairs)
+    if pairs.rows == 0:
+        raise ValueError("The table passed as `orders` is empty: there is nothing to put into cohorts.")
+    end_month = int(month_ordinal([pairs.end_day], calendar)[0])
+    if not len(cells[0]):
+        raise no_active_order(status, active, pairs.found)
+    return grid_from_cells(*cells, end_month, calendar, max_age)
 
 
 def _rows_retention(reader, customer: str, time: str, status: str | None, active: Sequence[str], tz: str,
@@ -248,8 +280,9 @@ def revenue_matrix(
     Parameters
     ----------
     orders : DataFrame, Parquet file or folder, Arrow table, DuckDB relation or Spark DataFrame
-        One row per order (or transaction). From a file, Arrow data or a relation only the named
-        columns are read, then the matrix is made in memory; a Spark DataFrame is summarised on Spark.
+        One row per order (or transaction). A file, Arrow data or a relation is read a batch at a
+        time, the orders that count kept onto disk past :data:`~crmlab.engines.spill.IN_MEMORY_ROWS`
+        rows, with the same result to the bit; a Spark DataFrame is summarised on Spark.
     customer, time, amount : str
         Columns holding the customer id, the order time and the order amount.
     status, active, tz, end, max_age, calendar
@@ -294,8 +327,12 @@ def revenue_matrix(
         return spark.revenue_matrix(orders, customer=customer, time=time, amount=amount, status=status,
                                     active=active, tz=tz, end=end, max_age=max_age, per_customer=per_customer,
                                     cumulative=cumulative, calendar=calendar)  # fmt: skip
-    prepared = prepare(orders, customer, time, amount, status, active, tz, end, calendar)
-    revenue, sizes = _grid(prepared, "revenue", max_age)
+    streamed = None
+    if kind_of(orders) in ("arrow", "parquet", "duckdb") and amount is not None:
+        streamed = _streamed_revenue(orders, customer, time, amount, status, active, tz, end, max_age, calendar)
+    if streamed is None:
+        streamed = _grid(prepare(orders, customer, time, amount, status, active, tz, end, calendar), "revenue", max_age)
+    revenue, sizes = streamed
     if per_customer:
         revenue = revenue.div(sizes, axis=0)
     if cumulative:
