@@ -9,34 +9,22 @@ ids and times, text ids, a spill to disk, the sort used when ids are too sparse 
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from streamed_logs import orders_log, sources
 
 from crmlab.analysis.cohorts import _pairs, matrices, retention_matrix
 from crmlab.engines import spill
 
-# Instants where the UTC month and the local month differ, or the clocks change.
-EDGES = ["2023-03-26T00:30:00", "2023-03-31T22:30:00", "2023-10-29T00:30:00", "2023-10-31T23:30:00",
-         "2023-11-05T05:30:00", "2023-12-31T23:59:59", "2024-03-20T20:45:00", "2024-02-29T21:00:00"]  # fmt: skip
-
 
 def _log(n_rows: int = 12_000, n_customers: int = 900, seed: int = 5, aware: str | None = "UTC") -> pd.DataFrame:
-    """Orders over 14 months, later orders first (a customer's first order comes in a later batch)."""
-    rng = np.random.default_rng(seed)
-    start = np.datetime64("2023-01-01T00:00:00", "s")
-    times = start + rng.integers(0, 425 * 86_400, size=n_rows).astype("timedelta64[s]")
-    times[: len(EDGES) * 20] = np.repeat(np.array(EDGES, dtype="datetime64[s]"), 20)
-    orders = pd.DataFrame({
-        "customer_id": rng.integers(1, n_customers + 1, size=n_rows),
-        "ordered_at": times,
-        "status": rng.choice(["completed", "cancelled", "returned"], p=[0.8, 0.15, 0.05], size=n_rows),
-    })  # fmt: skip
-    if aware is not None:
-        orders["ordered_at"] = orders["ordered_at"].dt.tz_localize("UTC").dt.tz_convert(aware)
-    return orders.sort_values("ordered_at", ascending=False, kind="stable", ignore_index=True)
+    return orders_log(n_rows, n_customers, seed, aware)
+
+
+def _sources(orders: pd.DataFrame, tmp_path, batch_rows: int = 1_500) -> dict:
+    return sources(orders, tmp_path, batch_rows)
 
 
 def _by_hand(orders: pd.DataFrame, tz: str, active=("completed",), end=None) -> pd.DataFrame:
@@ -59,16 +47,6 @@ def _by_hand(orders: pd.DataFrame, tz: str, active=("completed",), end=None) -> 
     shares.index = pd.PeriodIndex.from_ordinals(shares.index.to_numpy(), freq="M").rename("cohort")
     shares.columns = pd.RangeIndex(len(shares.columns), name="months_since_acquisition")
     return shares
-
-
-def _sources(orders: pd.DataFrame, tmp_path, batch_rows: int = 1_500) -> dict:
-    """The orders as a Parquet file, an Arrow table, a stream of batches and a DuckDB relation."""
-    table = pa.Table.from_pandas(orders, preserve_index=False)
-    path = tmp_path / "orders.parquet"
-    orders.to_parquet(path, row_group_size=batch_rows)
-    chunked = pa.Table.from_batches(table.to_batches(max_chunksize=batch_rows))
-    return {"parquet": path, "arrow": chunked, "batches": chunked.to_reader(),
-            "duckdb": duckdb.connect().from_arrow(table)}  # fmt: skip
 
 
 @pytest.fixture
@@ -123,9 +101,10 @@ def test_text_ids_take_the_row_route_with_the_same_result(tmp_path, monkeypatch)
     real = matrices._rows_retention
     monkeypatch.setattr(matrices, "_rows_retention", lambda *a, **k: taken.append(1) or real(*a, **k))
     expected = retention_matrix(orders, tz="Asia/Tehran")
-    for name, data in _sources(orders, tmp_path).items():
+    given = _sources(orders, tmp_path)
+    for name, data in given.items():
         pd.testing.assert_frame_equal(retention_matrix(data, tz="Asia/Tehran"), expected, check_exact=True, obj=name)
-    assert len(taken) == 4
+    assert len(taken) == len(given)  # every source
 
 
 @pytest.fixture

@@ -8,39 +8,23 @@ by one in row order, across customers, which the oracle does with a Python loop.
 
 from __future__ import annotations
 
-import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from streamed_logs import orders_log, sources
 
 from crmlab.analysis.cohorts import _pairs, matrices, revenue_matrix
 from crmlab.engines import spill
 
-EDGES = ["2023-03-26T00:30:00", "2023-03-31T22:30:00", "2023-10-29T00:30:00", "2023-10-31T23:30:00",
-         "2023-11-05T05:30:00", "2023-12-31T23:59:59", "2024-03-20T20:45:00", "2024-02-29T21:00:00"]  # fmt: skip
-
 
 def _log(n_rows: int = 8_000, n_customers: int = 600, seed: int = 3, aware: str | None = "UTC",
          amounts: str = "float") -> pd.DataFrame:  # fmt: skip
-    """Orders over 14 months, later orders first (a customer's first order comes in a later batch)."""
-    rng = np.random.default_rng(seed)
-    start = np.datetime64("2023-01-01T00:00:00", "s")
-    times = start + rng.integers(0, 425 * 86_400, size=n_rows).astype("timedelta64[s]")
-    times[: len(EDGES) * 20] = np.repeat(np.array(EDGES, dtype="datetime64[s]"), 20)
-    if amounts == "float":  # the order of the additions matters
-        values = rng.choice([0.1, 0.2, 0.3, 1e16, -1e16, 2.5e-3, 7.77], size=n_rows)
-    else:  # cents
-        values = rng.integers(0, 100_000, size=n_rows)
-    orders = pd.DataFrame({
-        "customer_id": rng.integers(1, n_customers + 1, size=n_rows),
-        "ordered_at": times,
-        "status": rng.choice(["completed", "cancelled", "returned"], p=[0.8, 0.15, 0.05], size=n_rows),
-        "total_cents": values,
-    })  # fmt: skip
-    if aware is not None:
-        orders["ordered_at"] = orders["ordered_at"].dt.tz_localize("UTC").dt.tz_convert(aware)
-    return orders.sort_values("ordered_at", ascending=False, kind="stable", ignore_index=True)
+    return orders_log(n_rows, n_customers, seed, aware, amounts)
+
+
+def _sources(orders: pd.DataFrame, tmp_path, batch_rows: int = 1_000) -> dict:
+    return sources(orders, tmp_path, batch_rows)
 
 
 def _by_hand(orders: pd.DataFrame, tz: str, active=("completed",), end=None) -> pd.DataFrame:
@@ -63,21 +47,6 @@ def _by_hand(orders: pd.DataFrame, tz: str, active=("completed",), end=None) -> 
     grid = np.array([[cells.get((c, a), 0.0) if c + a <= end_month else np.nan for a in ages] for c in cohorts])
     index = pd.PeriodIndex.from_ordinals(np.array(cohorts, dtype="int64"), freq="M").rename("cohort")
     return pd.DataFrame(grid, index=index, columns=pd.RangeIndex(len(ages), name="months_since_acquisition"))
-
-
-def _sources(orders: pd.DataFrame, tmp_path, batch_rows: int = 1_000) -> dict:
-    """The orders as a Parquet file and folder, an Arrow table, a stream of batches and a DuckDB relation."""
-    table = pa.Table.from_pandas(orders, preserve_index=False)
-    path = tmp_path / "orders.parquet"
-    orders.to_parquet(path, row_group_size=batch_rows)
-    folder = tmp_path / "orders"
-    folder.mkdir(exist_ok=True)
-    half = len(orders) // 2
-    orders.iloc[:half].to_parquet(folder / "part-0.parquet", row_group_size=batch_rows)
-    orders.iloc[half:].to_parquet(folder / "part-1.parquet", row_group_size=batch_rows)
-    chunked = pa.Table.from_batches(table.to_batches(max_chunksize=batch_rows))
-    return {"parquet": path, "folder": folder, "arrow": chunked, "batches": chunked.to_reader(),
-            "duckdb": duckdb.connect().from_arrow(table)}  # fmt: skip
 
 
 @pytest.fixture
